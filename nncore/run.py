@@ -1,0 +1,373 @@
+"""A training run that keeps every iteration.
+
+Iteration k holds weights W_k, outputs yhat_k = forward(X, W_k), loss_k and
+accuracy_k; then W_{k+1} = W_k - lr * dE/dW(W_k). ``run.last`` is the newest
+recorded iteration, i.e. the number of updates applied so far.
+
+Storage (why it looks like this): outputs, loss and accuracy are small per
+iteration, so they are kept densely for every iteration. Weights are kept densely
+while a network has few of them; for bigger networks only every ``stride``-th
+iteration is kept (a checkpoint) and the iterations between are rebuilt by
+replaying the same deterministic steps from the checkpoint before them. Replay
+runs the very same code as training, so it reproduces the weights bitwise.
+The arrays grow by doubling, so a plot can take a view of them without a copy.
+
+Changes in the past (a weight edit, a learning-rate change) follow undo-stack
+rules: the iterations after the change are discarded, and the change is recorded
+with its iteration so that a replay from the initial weights repeats it exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .network import Stepper, check_architecture, init_weights
+
+# Weights stored per iteration are capped near this many bytes before the run
+# switches to checkpoints; see the module docstring.
+DENSE_BYTES_PER_ITERATION = 128
+CHUNK = 256  # steps between finiteness checks and time-budget checks
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something set by hand at ``iteration``, applied before that iteration's step.
+
+    ``kind`` is ``"learning_rate"`` (``value`` is the new rate from then on) or
+    ``"weight"`` (``weights[layer][row, col] = value``).
+    """
+    iteration: int
+    kind: str
+    value: float
+    layer: int = 0
+    row: int = 0
+    col: int = 0
+
+
+def _grown(array, needed):
+    """``array`` with room for at least ``needed`` rows (capacity doubles)."""
+    if needed <= len(array):
+        return array
+    bigger = np.empty((max(needed, 2 * len(array)),) + array.shape[1:])
+    bigger[:len(array)] = array
+    return bigger
+
+
+class Run:
+    """Dataset, architecture and the full training history of one network."""
+
+    def __init__(self, X, Y, layer_sizes, activations=None, loss="sse",
+                 learning_rate=1.0, seed=1, initial_weights=None):
+        X = np.array(X, dtype=float, ndmin=2)
+        Y = np.array(Y, dtype=float, ndmin=2)
+        if Y.shape[0] == 1 and X.shape[0] != 1:
+            Y = Y.T
+        self.layer_sizes = [int(n) for n in layer_sizes]
+        self.activations = list(activations or ["sigmoid"] * (len(self.layer_sizes) - 1))
+        self.loss = loss
+        check_architecture(self.layer_sizes, self.activations, loss)
+        if X.shape != (X.shape[0], self.layer_sizes[0]) or Y.shape != (
+                X.shape[0], self.layer_sizes[-1]):
+            raise ValueError(f"dataset: inputs {X.shape} and targets {Y.shape} do not fit "
+                             f"layer sizes {self.layer_sizes}")
+        check_learning_rate(learning_rate)
+        self.X, self.Y = X, Y
+        self.seed = seed
+        self.initial_learning_rate = float(learning_rate)
+        if initial_weights is None:
+            initial_weights = init_weights(self.layer_sizes, seed)
+        self.stepper = Stepper(X, Y, self.layer_sizes, self.activations, loss)
+        self.n_params = self.stepper.n_params
+        self.initial_params = np.concatenate([np.asarray(W, float).ravel()
+                                              for W in initial_weights])
+        if self.initial_params.size != self.n_params:
+            raise ValueError("initial_weights: shapes do not match layer sizes")
+        self.stride = 1
+        while self.n_params * 8 > DENSE_BYTES_PER_ITERATION * self.stride:
+            self.stride *= 2
+        self.changes: list[Change] = []
+        self.last = 0
+        self.diverged_at = None
+        self._saved = np.empty((16, self.n_params))  # W at every stride-th iteration
+        self._outputs = np.empty((16,) + Y.shape)
+        self._loss = np.empty(16)
+        self._accuracy = np.empty(16)
+        self._replayed = (None, None)  # (first iteration, rows) of the last replayed span
+        self._saved[0] = self.initial_params
+        self._current = self.initial_params.copy()  # W at self.last
+        self._record_current()
+
+    # ---- reading the history -------------------------------------------------------
+
+    @property
+    def learning_rate(self):
+        """The learning rate in force at the newest iteration."""
+        return self.learning_rate_at(self.last)
+
+    def learning_rate_at(self, k):
+        rate = self.initial_learning_rate
+        for change in self.changes:
+            if change.kind == "learning_rate" and change.iteration <= k:
+                rate = change.value
+        return rate
+
+    @property
+    def losses(self):
+        """loss_k for k = 0..last (a view; do not modify)."""
+        return self._loss[:self.last + 1]
+
+    @property
+    def accuracies(self):
+        return self._accuracy[:self.last + 1]
+
+    @property
+    def outputs(self):
+        """yhat_k for k = 0..last, shape (last+1, n_samples, n_out) (a view)."""
+        return self._outputs[:self.last + 1]
+
+    def params_at(self, k):
+        """W_k as one flat vector (layer by layer, row-major); a fresh copy."""
+        k = self._checked(k)
+        if k == self.last:
+            return self._current.copy()
+        if k % self.stride == 0:
+            return self._saved[k // self.stride].copy()
+        start = k - k % self.stride
+        first, rows = self._replayed
+        if first != start or len(rows) <= k - start:
+            rows = self._replay_span(start, min(self.stride, self.last - start))
+            self._replayed = (start, rows)
+        return rows[k - start].copy()
+
+    def weights_at(self, k):
+        """W_k as a list of matrices, ``W[l]`` of shape (n_l, n_{l+1})."""
+        return self.unflatten(self.params_at(k))
+
+    def unflatten(self, flat):
+        out, offset = [], 0
+        for n_in, n_out in zip(self.layer_sizes, self.layer_sizes[1:], strict=False):
+            out.append(flat[offset:offset + n_in * n_out].reshape(n_in, n_out))
+            offset += n_in * n_out
+        return out
+
+    def saved_weights(self):
+        """(iterations, flat weights) of every stored row: each iteration when the
+        network is small, every ``stride``-th one otherwise. Views; for plotting."""
+        n = self.last // self.stride + 1
+        return np.arange(n) * self.stride, self._saved[:n]
+
+    def gradient_at(self, k):
+        """dE/dW at W_k as a list of matrices (what the step from k subtracts, / lr)."""
+        stepper = self.stepper
+        stepper.set_params(self.params_at(k))
+        with np.errstate(all="ignore"):
+            stepper.gradient()
+        return [g.copy() for g in stepper.grads]
+
+    # ---- training ----------------------------------------------------------------------
+
+    def train(self, n=1, seconds=None):
+        """Apply up to ``n`` updates from the newest iteration; returns how many.
+
+        Stops early after ``seconds`` of work, or at divergence: then
+        ``diverged_at`` is the first iteration whose weights or outputs are not
+        finite, and the history ends at the last finite iteration before it.
+        """
+        if self.diverged_at is not None or n <= 0:
+            return 0
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        start, done = self.last, 0
+        stepper, stride, lr = self.stepper, self.stride, self.learning_rate
+        stepper.set_params(self._current)
+        params = stepper.params
+        with np.errstate(all="ignore"):
+            while done < n:
+                first = self.last
+                first_params = params.copy()
+                count = min(CHUNK, n - done)
+                self._reserve(first + count + 1)
+                outputs, saved = self._outputs, self._saved
+                k = first
+                if stride == 1:
+                    for k in range(first, first + count):
+                        outputs[k] = stepper.step(lr)
+                        saved[k + 1] = params
+                else:
+                    for k in range(first, first + count):
+                        outputs[k] = stepper.step(lr)
+                        if (k + 1) % stride == 0:
+                            saved[(k + 1) // stride] = params
+                self.last = k + 1
+                self._current[:] = params
+                done += count
+                if not self._chunk_is_finite(first):
+                    self._find_divergence(first, first_params)
+                    return self.last - start
+                self._score(first, self.last)
+                if deadline is not None and time.perf_counter() > deadline:
+                    break
+        self._record_current()
+        return self.last - start
+
+    def _chunk_is_finite(self, first):
+        rows = slice(first // self.stride, self.last // self.stride + 1)
+        return bool(np.isfinite(self._outputs[first:self.last]).all()
+                    and np.isfinite(self._saved[rows]).all()
+                    and np.isfinite(self._current).all())
+
+    def _find_divergence(self, first, first_params):
+        """Step again from ``first`` one update at a time to find the first bad
+        iteration; keep everything before it."""
+        self.last = first
+        self._current[:] = first_params
+        stepper = self.stepper
+        stepper.set_params(first_params)
+        lr = self.learning_rate
+        while True:
+            yhat = stepper.step(lr)
+            if not (np.isfinite(yhat).all() and np.isfinite(np.sum((self.Y - yhat) ** 2))):
+                bad = self.last  # W_bad is finite but its outputs are not
+                break
+            self._outputs[self.last] = yhat
+            if not np.isfinite(stepper.params).all():
+                bad = self.last + 1
+                break
+            self.last += 1
+            self._current[:] = stepper.params
+            if self.last % self.stride == 0:
+                self._saved[self.last // self.stride] = stepper.params
+        self._score(first, self.last)
+        if bad == self.last and bad > 0:
+            self.truncate(bad - 1)
+        else:
+            self._record_current()
+        self.diverged_at = bad
+
+    def _replay_span(self, start, count):
+        """W_start .. W_{start+count-1}, rebuilt from the checkpoint at ``start``."""
+        rows = np.empty((count, self.n_params))
+        stepper = self.stepper
+        stepper.set_params(self._saved[start // self.stride])
+        rows[0] = stepper.params
+        with np.errstate(all="ignore"):
+            for i in range(1, count):
+                k = start + i - 1
+                stepper.step(self.learning_rate_at(k))
+                for change in self.changes:
+                    if change.kind == "weight" and change.iteration == k + 1:
+                        stepper.params[self._flat_index(change)] = change.value
+                rows[i] = stepper.params
+        return rows
+
+    def replay(self, changes, iterations):
+        """Train to ``iterations``, applying each recorded change at its iteration
+        (how a saved run is rebuilt from its initial weights)."""
+        for change in sorted(changes, key=lambda c: c.iteration):
+            self.train(change.iteration - self.last)
+            if self.last != change.iteration:
+                raise ValueError(f"changes: the run stops at iteration {self.last} "
+                                 f"before the change at iteration {change.iteration}")
+            if change.kind == "learning_rate":
+                check_learning_rate(change.value)
+            self._change(change)
+        self.train(iterations - self.last)
+        return self.last == iterations
+
+    # ---- changes in the past --------------------------------------------------------------
+
+    def truncate(self, k):
+        """Discard every iteration after ``k`` (and the changes recorded after it)."""
+        k = self._checked(k)
+        if k == self.last and self.diverged_at is None:
+            return
+        self._current = self.params_at(k)
+        self.last = k
+        self.diverged_at = None
+        self._replayed = (None, None)
+        self.changes = [c for c in self.changes if c.iteration <= k]
+        self._record_current()
+
+    def set_learning_rate(self, k, rate):
+        """From iteration ``k`` on, train with ``rate``; later iterations are discarded."""
+        check_learning_rate(rate)
+        self.truncate(k)
+        self._change(Change(k, "learning_rate", float(rate)))
+
+    def set_weight(self, k, layer, row, col, value):
+        """Set ``W_k[layer][row, col] = value``; later iterations are discarded."""
+        value = float(value)
+        if not np.isfinite(value):
+            raise ValueError(f"weight: {value} is not a finite number")
+        shape = (self.layer_sizes[layer], self.layer_sizes[layer + 1])
+        if not (0 <= row < shape[0] and 0 <= col < shape[1]):
+            raise ValueError(f"weight: ({row}, {col}) is outside layer {layer} {shape}")
+        self.truncate(k)
+        self._change(Change(k, "weight", value, layer, row, col))
+
+    def _change(self, change):
+        self._apply(change)
+        self.changes.append(change)
+        self._record_current()
+
+    def _apply(self, change):
+        if change.kind == "weight":
+            self._current[self._flat_index(change)] = change.value
+            if change.iteration % self.stride == 0:
+                self._saved[change.iteration // self.stride] = self._current
+
+    def _flat_index(self, change):
+        sizes = self.layer_sizes
+        offset = sum(a * b for a, b in zip(sizes[:change.layer], sizes[1:change.layer + 1],
+                                           strict=False))
+        return offset + change.row * sizes[change.layer + 1] + change.col
+
+    # ---- bookkeeping -----------------------------------------------------------------------
+
+    def _checked(self, k):
+        k = int(k)
+        if not 0 <= k <= self.last:
+            raise IndexError(f"iteration {k} is outside the history 0..{self.last}")
+        return k
+
+    def _reserve(self, n_iterations):
+        self._outputs = _grown(self._outputs, n_iterations)
+        self._loss = _grown(self._loss, n_iterations)
+        self._accuracy = _grown(self._accuracy, n_iterations)
+        self._saved = _grown(self._saved, n_iterations // self.stride + 1)
+
+    def _record_current(self):
+        """Outputs, loss and accuracy of the newest iteration (no step has made them)."""
+        self._reserve(self.last + 1)
+        if self.last % self.stride == 0:
+            self._saved[self.last // self.stride] = self._current
+        self.stepper.set_params(self._current)
+        with np.errstate(all="ignore"):
+            self._outputs[self.last] = self.stepper.forward()
+        self._score(self.last, self.last + 1)
+
+    def _score(self, first, end):
+        """Loss and accuracy of iterations first..end-1, vectorised over the chunk."""
+        yhat = self._outputs[first:end]
+        Y = self.Y
+        with np.errstate(all="ignore"):
+            if self.loss == "bce":
+                p = np.clip(yhat, 1e-15, 1 - 1e-15)
+                self._loss[first:end] = -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p),
+                                                axis=(1, 2))
+            else:
+                self._loss[first:end] = 0.5 * np.sum((Y - yhat) ** 2, axis=(1, 2))
+        self._accuracy[first:end] = np.mean(np.all((yhat > 0.5) == (Y > 0.5), axis=2), axis=1)
+
+
+def check_learning_rate(rate):
+    """Raise ValueError unless ``rate`` is a positive finite number."""
+    try:
+        value = float(rate)
+    except (TypeError, ValueError):
+        raise ValueError(f"learning_rate: {rate!r} is not a number") from None
+    if isinstance(rate, bool) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"learning_rate: must be a positive finite number, got {rate!r}")
+    return value
