@@ -1,0 +1,349 @@
+"""Snapshots: one run at one iteration, as a JSON file anyone can read and trust.
+
+A snapshot stores the dataset, the architecture, the initial weights and every
+change made by hand, which is everything needed to replay the run; plus the weights
+at ``iteration`` so a reader can check the replay. Floats are written with ``repr``,
+which round-trips exactly, so on the machine that saved it a replay reproduces the
+saved weights bit for bit.
+
+Loading trusts nothing: the size is capped before reading, every field is checked
+for type, range, finiteness and shape, the run is rebuilt by replaying from
+``initial_weights``, and the replayed weights must match the saved ones. Any problem
+raises ``LoadError`` naming the file and the field; nothing is returned half-built.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+
+from .errors import LoadError, SaveError, quoted
+from .files import MIB, atomic_write, decode_utf8, read_capped
+from .network import ACTIVATIONS, LOSSES
+from .run import DENSE_BYTES_PER_ITERATION, Change, Run, check_learning_rate
+
+FORMAT = "backprop-lab/snapshot"
+SCHEMA_VERSION = 1
+SIZE_CAP = 20 * MIB
+MAX_ITERATION = 10_000_000
+MAX_UNITS = 10_000          # per layer
+MAX_SAMPLES = 100_000
+MAX_CHANGES = 100_000
+MAX_NESTING = 16            # a valid snapshot nests 4 deep
+HISTORY_BYTES_CAP = 2 * 1024 * MIB  # what replaying may allocate for the history
+# Replays on another CPU may round the last bit differently (BLAS kernels, SIMD exp);
+# such drift is far below this, while any meaningful edit to a weight is far above it.
+REPLAY_RTOL = 1e-9
+
+
+def snapshot_dict(run, k=None, dataset_name=None):
+    """The snapshot of ``run`` at iteration ``k`` (default: the newest) as a dict."""
+    from . import __version__
+
+    k = run.last if k is None else int(k)
+    weights = run.weights_at(k)
+    name = dataset_name or getattr(run, "dataset_name", None) or "custom"
+    return {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "app_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "iteration": k,
+        "layer_sizes": list(run.layer_sizes),
+        "activation": run.activations[-1],
+        "activations": list(run.activations),
+        "loss": run.loss,
+        "learning_rate": run.initial_learning_rate,
+        "seed": run.seed,
+        "loss_value": float(run.losses[k]),
+        "accuracy": float(run.accuracies[k]),
+        "dataset": {"name": str(name), "inputs": run.X.tolist(), "targets": run.Y.tolist()},
+        "initial_weights": [W.tolist() for W in run.unflatten(run.initial_params)],
+        "weights": [W.tolist() for W in weights],
+        "changes": [{"iteration": c.iteration, "kind": c.kind, "value": c.value,
+                     "layer": c.layer, "row": c.row, "col": c.col}
+                    for c in run.changes if c.iteration <= k],
+    }
+
+
+def snapshot_bytes(doc):
+    """The file text: one top-level key per line, values compact."""
+    lines = [f"  {json.dumps(key)}: {json.dumps(value, allow_nan=False)}"
+             for key, value in doc.items()]
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode("utf-8")
+
+
+def save_snapshot(path, run, k=None, dataset_name=None):
+    """Write the snapshot of ``run`` at ``k`` to ``path`` atomically."""
+    try:
+        data = snapshot_bytes(snapshot_dict(run, k, dataset_name))
+    except (ValueError, IndexError) as exc:
+        raise SaveError(path, f"cannot save: {exc}") from exc
+    if len(data) > SIZE_CAP:
+        raise SaveError(path, f"the snapshot would be {len(data) / MIB:.1f} MiB, over the "
+                        f"{SIZE_CAP // MIB} MiB limit for loading; use a smaller dataset")
+    atomic_write(path, data)
+
+
+def load_snapshot(path):
+    """``(run, k)`` rebuilt from the snapshot at ``path``; ``run.last == k``.
+
+    The run also gets a ``dataset_name`` attribute. Raises ``LoadError``.
+    """
+    text = decode_utf8(path, read_capped(path, SIZE_CAP))
+    if not text.strip():
+        raise LoadError(path, "file is empty")
+    try:
+        # NaN and Infinity tokens become floats here and are refused below with the
+        # field they sit in; 1e400 arrives as inf and is caught the same way.
+        doc = json.loads(text, parse_constant=float)
+    except json.JSONDecodeError as exc:
+        raise LoadError(path, f"invalid JSON ({exc.msg})",
+                        f"line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise LoadError(path, "invalid snapshot: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        raise LoadError(path, f"invalid JSON: {exc}".split(";")[0]) from None
+    return snapshot_run(doc, path)
+
+
+def snapshot_run(doc, path=None):
+    """``(run, k)`` from an already parsed snapshot ``doc``; see :func:`load_snapshot`."""
+    f = _Fields(path)
+    if not isinstance(doc, dict):
+        f.fail(None, f"expected a JSON object, got {_kind(doc)}; not a Backprop Lab snapshot")
+    _scan(doc, f)
+    if "format" not in doc:
+        f.fail("format", "missing; not a Backprop Lab snapshot")
+    if doc["format"] != FORMAT:
+        f.fail("format", f"unknown format {quoted(doc['format'])}; expected {FORMAT!r}")
+    version = f.integer(doc, "schema_version", 0, None)
+    if version > SCHEMA_VERSION:
+        f.fail("schema_version", f"saved by a newer version of Backprop Lab (schema {version}; "
+               f"this version reads schema {SCHEMA_VERSION}); please update")
+    if version < 1:
+        f.fail("schema_version", f"unknown schema version {version}")
+    f.string(doc, "app_version")
+    created = f.string(doc, "created")
+    try:
+        datetime.fromisoformat(created)
+    except ValueError:
+        f.fail("created", f"not an ISO 8601 time: {quoted(created)}")
+
+    k = f.integer(doc, "iteration", 0, MAX_ITERATION)
+    sizes_raw = f.get(doc, "layer_sizes", list)
+    if not 2 <= len(sizes_raw) <= 32:
+        f.fail("layer_sizes", f"need 2 to 32 layer sizes, got {len(sizes_raw)}")
+    sizes = [f.integer(sizes_raw, i, 1, MAX_UNITS, "layer_sizes") for i in range(len(sizes_raw))]
+    activations = _activations(doc, f, len(sizes) - 1)
+    loss = f.string(doc, "loss", LOSSES)
+    if loss == "bce" and activations[-1] != "sigmoid":
+        f.fail("loss", "binary cross-entropy needs a sigmoid output layer")
+    rate = f.number(doc, "learning_rate")
+    if rate <= 0:
+        f.fail("learning_rate", f"must be positive, got {rate!r}")
+    seed = doc.get("seed")
+    if seed is not None:
+        seed = f.integer(doc, "seed", 0, 2**32 - 1)
+    for key in ("loss_value", "accuracy"):  # informational: recomputed by the replay
+        if doc.get(key) is not None:
+            f.number(doc, key)
+
+    dataset = f.get(doc, "dataset", dict)
+    name = f.string(dataset, "name", where="dataset") if "name" in dataset else "custom"
+    X = f.matrix(dataset, "inputs", None, sizes[0], "dataset")
+    if not 1 <= X.shape[0] <= MAX_SAMPLES:
+        f.fail("dataset.inputs", f"need 1 to {MAX_SAMPLES} samples, got {X.shape[0]}")
+    Y = f.matrix(dataset, "targets", X.shape[0], sizes[-1], "dataset")
+    initial = _weights(doc, "initial_weights", sizes, f)
+    weights = _weights(doc, "weights", sizes, f)
+    changes = _changes(doc, k, sizes, f)
+    _check_budget(k, X.shape[0], sizes, f)
+
+    try:
+        run = Run(X, Y, sizes, activations, loss, rate, seed, initial)
+        reached = run.replay(changes, k)
+    except (ValueError, IndexError) as exc:
+        f.fail(None, f"cannot rebuild the run: {exc}")
+    if not reached:
+        f.fail("weights", f"replay stops at iteration {run.last} (training diverged) before "
+               f"iteration {k}; file tampered or corrupted")
+    replayed = run.weights_at(k)
+    for layer, (got, saved) in enumerate(zip(replayed, weights, strict=True)):
+        if not np.array_equal(got, saved) and not np.allclose(got, saved, rtol=REPLAY_RTOL,
+                                                               atol=REPLAY_RTOL):
+            f.fail(f"weights[{layer}]",
+                   "weights do not match replay (file tampered or corrupted)")
+    run.dataset_name = name
+    return run, k
+
+
+# ---- validation ---------------------------------------------------------------------
+
+
+class _Fields:
+    """Typed getters that raise ``LoadError`` naming the file and the field."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, field, problem):
+        raise LoadError(self.path, problem, None if field is None else f"field '{field}'")
+
+    def get(self, obj, key, kind, where=None):
+        name = _name(where, key)
+        try:
+            value = obj[key]
+        except (KeyError, IndexError):
+            self.fail(name, "missing")
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            self.fail(name, f"expected {_KINDS.get(kind, kind.__name__)}, got {_kind(value)}")
+        return value
+
+    def integer(self, obj, key, low, high, where=None):
+        value = self.get(obj, key, int, where)
+        if value < low or (high is not None and value > high):
+            shown = str(value) if len(str(value)) < 30 else f"a {len(str(value))}-digit number"
+            limit = f"from {low} to {high}" if high is not None else f"{low} or more"
+            self.fail(_name(where, key), f"must be {limit}, got {shown}")
+        return value
+
+    def number(self, obj, key, where=None):
+        value = self.get(obj, key, (int, float), where)
+        try:
+            value = float(value)
+        except OverflowError:
+            self.fail(_name(where, key), "number too large")
+        if not math.isfinite(value):
+            self.fail(_name(where, key), f"{value} is not a finite number")
+        return value
+
+    def string(self, obj, key, choices=None, where=None):
+        value = self.get(obj, key, str, where)
+        if choices is not None and value not in choices:
+            self.fail(_name(where, key), f"unknown value {quoted(value)}; "
+                      f"choose from {', '.join(choices)}")
+        if len(value) > 1000:
+            self.fail(_name(where, key), f"text of {len(value)} characters is too long")
+        return value
+
+    def matrix(self, obj, key, n_rows, n_cols, where=None):
+        """A list of equal-length lists of numbers, as a float array of known shape."""
+        name = _name(where, key)
+        rows = self.get(obj, key, list, where)
+        if n_rows is not None and len(rows) != n_rows:
+            self.fail(name, f"expected {n_rows} rows, got {len(rows)}")
+        for i, row in enumerate(rows):
+            if not isinstance(row, list):
+                self.fail(f"{name}[{i}]", f"expected a list of numbers, got {_kind(row)}")
+            if len(row) != n_cols:
+                self.fail(f"{name}[{i}]", f"expected {n_cols} numbers, got {len(row)} "
+                          f"(expected shape ({len(rows)}, {n_cols}))")
+            for j, value in enumerate(row):
+                if type(value) is not float and type(value) is not int:
+                    self.fail(f"{name}[{i}][{j}]", f"expected a number, got {_kind(value)}")
+        try:
+            array = np.array(rows, dtype=float).reshape(len(rows), n_cols)
+        except OverflowError:
+            self.fail(name, "a number is too large")
+        if not np.isfinite(array).all():
+            i, j = np.argwhere(~np.isfinite(array))[0]
+            self.fail(f"{name}[{i}][{j}]", "number too large")
+        return array
+
+
+_KINDS = {int: "a whole number", list: "a list", dict: "an object", str: "text",
+          (int, float): "a number"}
+
+
+def _kind(value):
+    if isinstance(value, bool):
+        return "true/false"
+    return {int: "a whole number", float: "a number", str: "text", list: "a list",
+            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _name(where, key):
+    if where is None:
+        return str(key)
+    return f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}"
+
+
+def _scan(doc, f):
+    """Refuse non-finite numbers anywhere, and absurd nesting, without recursion."""
+    stack = [(doc, None, 0)]
+    while stack:
+        obj, where, depth = stack.pop()
+        if depth > MAX_NESTING:
+            f.fail(where, f"nested more than {MAX_NESTING} levels deep")
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+        for key, value in items:
+            if isinstance(value, dict | list):
+                stack.append((value, _name(where, key), depth + 1))
+            elif type(value) is float and not math.isfinite(value):
+                f.fail(_name(where, key), f"{value} is not a finite number")
+
+
+def _activations(doc, f, n_layers):
+    """One activation per weight matrix, from ``activations`` or the single ``activation``."""
+    if "activations" in doc:
+        names = f.get(doc, "activations", list)
+        if len(names) != n_layers:
+            f.fail("activations", f"need {n_layers} (one per layer), got {len(names)}")
+        names = [f.string(names, i, ACTIVATIONS, "activations") for i in range(n_layers)]
+        if "activation" in doc and f.string(doc, "activation", ACTIVATIONS) != names[-1]:
+            f.fail("activation", "does not match the last of 'activations'")
+        return names
+    return [f.string(doc, "activation", ACTIVATIONS)] * n_layers
+
+
+def _weights(doc, key, sizes, f):
+    matrices = f.get(doc, key, list)
+    if len(matrices) != len(sizes) - 1:
+        f.fail(key, f"expected {len(sizes) - 1} matrices for layer sizes {sizes}, "
+               f"got {len(matrices)}")
+    return [f.matrix(matrices, i, n_in, n_out, key)
+            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))]
+
+
+def _changes(doc, k, sizes, f):
+    raw = f.get(doc, "changes", list) if "changes" in doc else []
+    if len(raw) > MAX_CHANGES:
+        f.fail("changes", f"more than {MAX_CHANGES} changes")
+    changes, previous = [], 0
+    for i, item in enumerate(raw):
+        where = f"changes[{i}]"
+        f.get(raw, i, dict, "changes")
+        it = f.integer(item, "iteration", previous, k, where)
+        kind = f.string(item, "kind", ("learning_rate", "weight"), where)
+        value = f.number(item, "value", where)
+        if kind == "learning_rate":
+            try:
+                check_learning_rate(value)
+            except ValueError as exc:
+                f.fail(f"{where}.value", str(exc))
+            changes.append(Change(it, kind, value))
+        else:
+            layer = f.integer(item, "layer", 0, len(sizes) - 2, where)
+            row = f.integer(item, "row", 0, sizes[layer] - 1, where)
+            col = f.integer(item, "col", 0, sizes[layer + 1] - 1, where)
+            changes.append(Change(it, kind, value, layer, row, col))
+        previous = it
+    return changes
+
+
+def _check_budget(k, n_samples, sizes, f):
+    """Refuse a replay whose history would not fit in memory, before allocating it."""
+    n_params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    stride = 1
+    while n_params * 8 > DENSE_BYTES_PER_ITERATION * stride:
+        stride *= 2
+    per_iteration = n_samples * sizes[-1] + 2  # outputs, loss, accuracy
+    needed = 8 * ((k + 1) * per_iteration + (k // stride + 1) * n_params
+                  + 3 * n_samples * sum(sizes[1:]))
+    if needed > HISTORY_BYTES_CAP:
+        f.fail("iteration", f"replaying {k} iterations would need {needed / 2**30:.1f} GiB; "
+               f"the limit is {HISTORY_BYTES_CAP / 2**30:.0f} GiB")
