@@ -1,0 +1,310 @@
+"""The architecture editor: layers, units, activations, loss and seed.
+
+Every control applies at once and starts a new run at iteration 0 through
+``session.new_run``; the network diagram and plots follow from ``sigRunReplaced``.
+Applying at once (rather than behind an Apply button) lets a learner see the effect
+of one more hidden unit immediately; spin boxes only commit on Enter, on focus loss
+or on their arrows, so typing "12" does not first build a 1-unit layer.
+
+A change the engine refuses (a ``ValueError``) is shown in red under the controls
+and the controls snap back to the run that is still in force.
+"""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import QSignalBlocker
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import palette
+from nncore import ACTIVATIONS
+
+MAX_HIDDEN_LAYERS = 8
+MAX_UNITS = 64
+NEW_LAYER_UNITS = 4  # Trask's 3-4-1 network: the first hidden layer a learner tries
+MAX_SEED = 99_999  # small seeds are easy to read out loud and type back
+
+ACTIVATION_LABELS = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU",
+                     "linear": "linear"}
+LOSS_LABELS = {"sse": "squared error  ½Σ(y−ŷ)²", "bce": "binary cross-entropy"}
+BCE_NEEDS_SIGMOID = ("Binary cross-entropy needs a sigmoid output, whose ŷ lies "
+                     "between 0 and 1. Set the output activation to sigmoid first.")
+
+
+def _activation_combo(name):
+    combo = QComboBox()
+    for key in ACTIVATIONS:
+        combo.addItem(ACTIVATION_LABELS[key], key)
+    combo.setCurrentIndex(ACTIVATIONS.index(name))
+    combo.setToolTip("The function each unit of this layer applies to its weighted sum s.")
+    return combo
+
+
+class RateSpinBox(QDoubleSpinBox):
+    """A learning-rate box that shows 0.5 rather than 0.5000."""
+
+    def textFromValue(self, value):
+        return f"{value:g}"
+
+
+class ArchitectureDock(QDockWidget):
+    """Edits the network of ``session.run``; each edit starts a new run."""
+
+    def __init__(self, session, parent=None):
+        super().__init__("Architecture", parent)
+        self.setObjectName("architectureDock")
+        self.session = session
+        self.hidden_rows = []  # [(name label, units spin, activation combo, remove button)]
+
+        body = QWidget()
+        outer = QVBoxLayout(body)
+        outer.addWidget(self._make_layers_box())
+        outer.addWidget(self._make_training_box())
+        outer.addWidget(self._make_rerun_box())
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #B00020;")
+        self.error_label.hide()
+        outer.addWidget(self.error_label)
+        outer.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+
+        session.sigRunReplaced.connect(self.sync)
+        self.sync()
+
+    # ---- building -------------------------------------------------------------------
+
+    def _make_layers_box(self):
+        box = QGroupBox("Layers")
+        layout = QVBoxLayout(box)
+        self.grid = QGridLayout()
+        self.grid.setColumnStretch(0, 1)
+        for col, text in enumerate(("Layer", "Units", "Activation")):
+            header = QLabel(f"<b>{text}</b>")
+            self.grid.addWidget(header, 0, col)
+        self.input_units = QLabel()
+        self.input_units.setToolTip("One input unit per x column of the data "
+                                    "(change it in the Dataset editor).")
+        self.output_units = QLabel()
+        self.output_units.setToolTip("One output unit per y column of the data "
+                                     "(change it in the Dataset editor).")
+        self.output_activation = _activation_combo("sigmoid")
+        self.output_activation.currentIndexChanged.connect(self._apply)
+        layout.addLayout(self.grid)
+
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("+ Add hidden layer")
+        self.add_button.setToolTip(f"Insert a layer of {NEW_LAYER_UNITS} sigmoid units "
+                                   "just before the output.")
+        self.add_button.clicked.connect(self.add_layer)
+        buttons.addWidget(self.add_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
+        layout.addWidget(self.summary)
+        return box
+
+    def _make_training_box(self):
+        box = QGroupBox("Loss and starting weights")
+        form = QFormLayout(box)
+        self.loss_combo = QComboBox()
+        for key, label in LOSS_LABELS.items():
+            self.loss_combo.addItem(label, key)
+        self.loss_combo.currentIndexChanged.connect(self._apply)
+        form.addRow("Loss E:", self.loss_combo)
+        self.loss_hint = QLabel(BCE_NEEDS_SIGMOID)
+        self.loss_hint.setWordWrap(True)
+        self.loss_hint.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
+        form.addRow(self.loss_hint)
+
+        row = QHBoxLayout()
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setToolTip("The random seed that draws the initial weights W₀: "
+                                  "the same seed and layers give the same W₀.")
+        self.seed_spin.valueChanged.connect(self._apply)
+        row.addWidget(self.seed_spin, 1)
+        self.reroll_button = QPushButton("Re-roll")
+        self.reroll_button.setToolTip("Pick a new random seed: new initial weights.")
+        self.reroll_button.clicked.connect(self.reroll)
+        row.addWidget(self.reroll_button)
+        form.addRow("Seed:", row)
+        return box
+
+    def _make_rerun_box(self):
+        box = QGroupBox("Compare learning rates")
+        layout = QVBoxLayout(box)
+        text = QLabel("Start again from the same initial weights W₀, with another η:")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("η ="))
+        self.rerun_rate = RateSpinBox()
+        self.rerun_rate.setDecimals(4)
+        self.rerun_rate.setRange(0.0001, 1000.0)
+        self.rerun_rate.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.rerun_rate.setValue(0.5)
+        self.rerun_rate.setToolTip("The learning rate η of the re-run, from iteration 0.")
+        row.addWidget(self.rerun_rate, 1)
+        self.rerun_button = QPushButton("Re-run")
+        self.rerun_button.setToolTip("New run at iteration 0: same seed, same layers, "
+                                     "so the same W₀; only η differs.")
+        self.rerun_button.clicked.connect(self.rerun_with_rate)
+        row.addWidget(self.rerun_button)
+        layout.addLayout(row)
+        return box
+
+    def _rebuild_rows(self, n_hidden):
+        """Lay out input, ``n_hidden`` hidden rows and output in the grid."""
+        for widgets in self.hidden_rows:
+            for w in widgets:
+                self.grid.removeWidget(w)
+                w.deleteLater()
+        self.hidden_rows = []
+        self.grid.addWidget(QLabel("Input"), 1, 0)
+        self.grid.addWidget(self.input_units, 1, 1)
+        for i in range(n_hidden):
+            name = QLabel(f"Hidden {i + 1}")
+            units = QSpinBox()
+            units.setRange(1, MAX_UNITS)
+            units.setKeyboardTracking(False)
+            units.setToolTip(f"Number of units in hidden layer {i + 1} (1 to {MAX_UNITS}).")
+            units.valueChanged.connect(self._apply)
+            combo = _activation_combo("sigmoid")
+            combo.currentIndexChanged.connect(self._apply)
+            remove = QToolButton()
+            remove.setText("✕")
+            remove.setToolTip(f"Remove hidden layer {i + 1}")
+            remove.clicked.connect(lambda _=False, index=i: self.remove_layer(index))
+            row = 2 + i
+            self.grid.addWidget(name, row, 0)
+            self.grid.addWidget(units, row, 1)
+            self.grid.addWidget(combo, row, 2)
+            self.grid.addWidget(remove, row, 3)
+            self.hidden_rows.append((name, units, combo, remove))
+        row = 2 + n_hidden
+        self.grid.addWidget(QLabel("Output"), row, 0)
+        self.grid.addWidget(self.output_units, row, 1)
+        self.grid.addWidget(self.output_activation, row, 2)
+
+    # ---- model -> widgets ---------------------------------------------------------------
+
+    def sync(self):
+        """Show ``session.run``'s architecture (inside signal blockers: no echo)."""
+        run = self.session.run
+        hidden = run.layer_sizes[1:-1]
+        if len(hidden) != len(self.hidden_rows):
+            self._rebuild_rows(len(hidden))
+        self.input_units.setText(f"{run.layer_sizes[0]}  (x columns)")
+        self.output_units.setText(f"{run.layer_sizes[-1]}  (y columns)")
+        for (_, units, combo, _), n, name in zip(self.hidden_rows, hidden,
+                                                       run.activations, strict=False):
+            with QSignalBlocker(units), QSignalBlocker(combo):
+                units.setValue(n)
+                combo.setCurrentIndex(ACTIVATIONS.index(name))
+        with QSignalBlocker(self.output_activation):
+            self.output_activation.setCurrentIndex(ACTIVATIONS.index(run.activations[-1]))
+        sigmoid_out = run.activations[-1] == "sigmoid"
+        with QSignalBlocker(self.loss_combo):
+            self.loss_combo.setCurrentIndex(list(LOSS_LABELS).index(run.loss))
+        # A disabled item says "not now"; the hint under it says why.
+        self.loss_combo.model().item(1).setEnabled(sigmoid_out)
+        self.loss_hint.setVisible(not sigmoid_out)
+        with QSignalBlocker(self.seed_spin):
+            self.seed_spin.setValue(min(int(run.seed), MAX_SEED))
+        self.add_button.setEnabled(len(hidden) < MAX_HIDDEN_LAYERS)
+        n_weights = run.n_params
+        arrows = " → ".join(str(n) for n in run.layer_sizes)
+        self.summary.setText(f"Network {arrows}: {n_weights} weight"
+                             f"{'s' if n_weights != 1 else ''}, no biases "
+                             "(a constant input column plays that role).")
+        self._sync_rate()
+
+    def _sync_rate(self):
+        """Offer the run's η as the starting point for a re-run. Only when the run is
+        replaced: while playing, a value being typed must not be overwritten."""
+        rate = self.session.run.learning_rate_at(self.session.iteration)
+        with QSignalBlocker(self.rerun_rate):
+            self.rerun_rate.setValue(rate)
+
+    # ---- widgets -> model ---------------------------------------------------------------
+
+    def _architecture(self):
+        """(layer_sizes, activations) as the widgets show them."""
+        run = self.session.run
+        sizes = [run.layer_sizes[0]] + [units.value() for _, units, _, _ in self.hidden_rows]
+        sizes.append(run.layer_sizes[-1])
+        activations = [combo.currentData() for _, _, combo, _ in self.hidden_rows]
+        activations.append(self.output_activation.currentData())
+        return sizes, activations
+
+    def _new_run(self, **changes):
+        """Start a new run; on a refusal show why and snap back to the current run."""
+        # Keep the η the learner is using now (set in the transport bar), not the
+        # one the run started with.
+        changes.setdefault("learning_rate",
+                           self.session.run.learning_rate_at(self.session.iteration))
+        try:
+            self.session.new_run(**changes)
+        except ValueError as exc:
+            self.error_label.setText(f"Not changed: {exc}")
+            self.error_label.show()
+            self.sync()
+            return False
+        self.error_label.hide()
+        return True
+
+    def _apply(self, *_):
+        sizes, activations = self._architecture()
+        return self._new_run(layer_sizes=sizes, activations=activations,
+                             loss=self.loss_combo.currentData(),
+                             seed=self.seed_spin.value())
+
+    def add_layer(self):
+        """Insert a hidden layer of NEW_LAYER_UNITS sigmoid units before the output."""
+        sizes, activations = self._architecture()
+        if len(sizes) - 2 >= MAX_HIDDEN_LAYERS:
+            return False
+        return self._new_run(layer_sizes=sizes[:-1] + [NEW_LAYER_UNITS, sizes[-1]],
+                             activations=activations[:-1] + ["sigmoid", activations[-1]])
+
+    def remove_layer(self, index):
+        """Remove hidden layer ``index`` (0 = the one after the input)."""
+        sizes, activations = self._architecture()
+        del sizes[index + 1]
+        del activations[index]
+        return self._new_run(layer_sizes=sizes, activations=activations)
+
+    def reroll(self):
+        """A new random seed, different from the current one."""
+        seed = self.session.run.seed
+        while seed == self.session.run.seed:
+            seed = random.randint(0, MAX_SEED)
+        return self._new_run(seed=seed)
+
+    def rerun_with_rate(self):
+        """Same seed and layers (so the same W₀), learning rate from the field."""
+        return self._new_run(learning_rate=self.rerun_rate.value())

@@ -1,0 +1,188 @@
+"""The architecture editor: every control reaches the engine as a new run at iteration 0."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.architecture_dock import MAX_HIDDEN_LAYERS, NEW_LAYER_UNITS, ArchitectureDock
+from gui.session import TrainingSession
+from nncore import Run, init_weights
+from nncore.datasets import builtin
+
+
+def flat(weights):
+    return np.concatenate([W.ravel() for W in weights])
+
+
+@pytest.fixture
+def dock(qtbot):
+    session = TrainingSession()
+    dock = ArchitectureDock(session)
+    qtbot.addWidget(dock)
+    dock.show()
+    session.run.train(50)
+    session.seek(50)
+    return dock
+
+
+def test_object_name_and_initial_view(dock):
+    assert dock.objectName() == "architectureDock"
+    assert dock.input_units.text().startswith("3")
+    assert dock.output_units.text().startswith("1")
+    assert dock.hidden_rows == []
+    assert dock.output_activation.currentData() == "sigmoid"
+    assert dock.loss_combo.currentData() == "sse"
+    assert dock.seed_spin.value() == 1
+    assert "3 → 1: 3 weights" in dock.summary.text()
+
+
+def test_add_layer_button_starts_a_new_run_with_a_hidden_layer(dock, qtbot):
+    session = dock.session
+    with qtbot.waitSignal(session.sigRunReplaced):
+        qtbot.mouseClick(dock.add_button, Qt.MouseButton.LeftButton)
+    assert session.run.layer_sizes == [3, NEW_LAYER_UNITS, 1]
+    assert session.run.activations == ["sigmoid", "sigmoid"]
+    assert session.iteration == 0 and session.run.last == 0
+    assert len(dock.hidden_rows) == 1
+    assert dock.hidden_rows[0][1].value() == NEW_LAYER_UNITS
+    assert "3 → 4 → 1: 16 weights" in dock.summary.text()
+
+
+def test_units_and_activation_per_layer_reach_the_run(dock):
+    session = dock.session
+    dock.add_layer()
+    dock.add_layer()
+    _, units, combo, _ = dock.hidden_rows[1]
+    units.setValue(16)
+    assert session.run.layer_sizes == [3, 4, 16, 1]
+    combo.setCurrentIndex(combo.findData("relu"))
+    assert session.run.activations == ["sigmoid", "relu", "sigmoid"]
+    dock.hidden_rows[0][2].setCurrentIndex(dock.hidden_rows[0][2].findData("tanh"))
+    assert session.run.activations == ["tanh", "relu", "sigmoid"]
+    # The widgets were updated in place: the row the learner is using stays the same.
+    assert dock.hidden_rows[1][1] is units
+
+
+def test_six_hidden_layers_of_sixteen_units_and_a_cap(dock):
+    for _ in range(6):
+        dock.add_layer()
+    for _, units, _, _ in dock.hidden_rows:
+        units.setValue(16)
+    assert dock.session.run.layer_sizes == [3] + [16] * 6 + [1]
+    while len(dock.hidden_rows) < MAX_HIDDEN_LAYERS:
+        dock.add_layer()
+    assert not dock.add_button.isEnabled()
+    assert dock.add_layer() is False
+    assert len(dock.session.run.layer_sizes) == MAX_HIDDEN_LAYERS + 2
+
+
+def test_remove_layer_removes_that_layer(dock, qtbot):
+    dock.add_layer()
+    dock.hidden_rows[0][1].setValue(7)
+    dock.add_layer()
+    dock.hidden_rows[1][2].setCurrentIndex(dock.hidden_rows[1][2].findData("tanh"))
+    qtbot.mouseClick(dock.hidden_rows[0][3], Qt.MouseButton.LeftButton)
+    assert dock.session.run.layer_sizes == [3, 4, 1]
+    assert dock.session.run.activations == ["tanh", "sigmoid"]
+    assert [row[0].text() for row in dock.hidden_rows] == ["Hidden 1"]
+
+
+def test_loss_combo_reaches_the_run_and_bce_needs_a_sigmoid_output(dock):
+    session = dock.session
+    dock.loss_combo.setCurrentIndex(dock.loss_combo.findData("bce"))
+    assert session.run.loss == "bce"
+    assert session.iteration == 0
+    assert not dock.loss_hint.isVisibleTo(dock)
+    dock.loss_combo.setCurrentIndex(dock.loss_combo.findData("sse"))
+    dock.output_activation.setCurrentIndex(dock.output_activation.findData("tanh"))
+    assert session.run.activations == ["tanh"]
+    assert not dock.loss_combo.model().item(1).isEnabled()
+    assert dock.loss_hint.isVisibleTo(dock)
+
+
+def test_a_refused_change_shows_why_and_changes_nothing(dock):
+    session = dock.session
+    dock.loss_combo.setCurrentIndex(dock.loss_combo.findData("bce"))
+    run = session.run
+    run.train(10)
+    session.seek(10)
+    dock.output_activation.setCurrentIndex(dock.output_activation.findData("relu"))
+    assert session.run is run and session.iteration == 10
+    assert dock.error_label.isVisibleTo(dock)
+    assert "binary cross-entropy needs a sigmoid output" in dock.error_label.text()
+    assert dock.output_activation.currentData() == "sigmoid"  # snapped back
+    dock.seed_spin.setValue(5)  # the next good change clears the message
+    assert not dock.error_label.isVisibleTo(dock)
+
+
+def test_seed_sets_the_initial_weights_as_init_weights_says(dock):
+    dock.add_layer()
+    dock.seed_spin.setValue(7)
+    run = dock.session.run
+    assert run.seed == 7
+    np.testing.assert_array_equal(run.initial_params, flat(init_weights([3, 4, 1], 7)))
+    assert not np.array_equal(run.initial_params, flat(init_weights([3, 4, 1], 1)))
+
+
+def test_reroll_picks_a_new_seed_and_new_weights(dock, qtbot):
+    before = dock.session.run.initial_params
+    qtbot.mouseClick(dock.reroll_button, Qt.MouseButton.LeftButton)
+    run = dock.session.run
+    assert run.seed != 1
+    assert dock.seed_spin.value() == run.seed
+    np.testing.assert_array_equal(run.initial_params, flat(init_weights([3, 1], run.seed)))
+    assert not np.array_equal(run.initial_params, before)
+
+
+def test_rerun_with_rate_keeps_the_initial_weights(dock, qtbot):
+    dock.add_layer()
+    dock.seed_spin.setValue(3)
+    first = dock.session.run
+    first.train(100)
+    dock.rerun_rate.setValue(0.25)
+    qtbot.mouseClick(dock.rerun_button, Qt.MouseButton.LeftButton)
+    run = dock.session.run
+    assert run is not first
+    np.testing.assert_array_equal(run.initial_params, first.initial_params)
+    assert run.initial_learning_rate == 0.25 and run.learning_rate == 0.25
+    assert run.layer_sizes == [3, 4, 1] and run.seed == 3
+    assert dock.session.iteration == 0
+    assert dock.rerun_rate.text() == "0.25"
+
+
+def test_architecture_change_keeps_the_rate_in_force(dock):
+    dock.session.set_learning_rate(0.5)
+    dock.add_layer()
+    assert dock.session.run.learning_rate == 0.5
+
+
+def test_follows_a_run_set_elsewhere_without_echo(dock, qtbot):
+    session = dock.session
+    X, Y = builtin("xor")
+    run = Run(X, Y, [3, 2, 5, 1], ["tanh", "relu", "sigmoid"], "bce", 0.5, 42)
+    replaced = []
+    session.sigRunReplaced.connect(lambda: replaced.append(session.run))
+    session.set_run(run, 0, "xor")
+    assert replaced == [run]  # the dock's sync did not start another run
+    assert session.run is run
+    assert [r[1].value() for r in dock.hidden_rows] == [2, 5]
+    assert [r[2].currentData() for r in dock.hidden_rows] == ["tanh", "relu"]
+    assert dock.loss_combo.currentData() == "bce"
+    assert dock.seed_spin.value() == 42
+    assert dock.rerun_rate.value() == 0.5
+
+
+def test_xor_needs_a_hidden_layer(dock):
+    """Acceptance: a single neuron cannot learn XOR; Trask's 3-4-1 (seed 1, η 1) can."""
+    session = dock.session
+    X, Y = builtin("xor")
+    session.new_run(dataset_name="xor", X=X, Y=Y, layer_sizes=[3, 1], seed=1,
+                    learning_rate=1.0)
+    session.run.train(60_000)
+    assert session.run.accuracies.max() < 1.0
+    dock.add_layer()
+    run = session.run
+    assert run.layer_sizes == [3, 4, 1] and run.seed == 1 and run.learning_rate == 1.0
+    run.train(60_000)
+    assert run.accuracies[-1] == 1.0
+    assert np.all(np.round(run.outputs[-1]) == Y)
