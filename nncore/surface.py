@@ -1,0 +1,168 @@
+"""The loss over a grid of two weights, every other weight held fixed.
+
+This is what the loss-surface view draws: pick two weights ``a`` and ``b``, set
+them to every pair (values_a[c], values_b[r]) of a grid, keep the rest of W_k,
+and evaluate the batch loss E at each grid point.
+
+Why it is fast: changing weight (l, i, j) by d changes only column j of layer l's
+weighted sums, by d * a_l[:, i]. So the layers before the first picked weight are
+computed once; from that layer on, all grid points travel together as one stacked
+batch ``(points, samples, units)``, and each later layer is a single matrix product
+over ``points * samples`` rows. There is no Python loop over grid points (only over
+memory-bounded chunks of them, for big networks).
+
+Weights are named as in :mod:`nncore.network`: ``weights[l][i, j]`` joins unit i of
+layer l to unit j of layer l+1. A weight may also be given by its index in the flat
+parameter vector (layer by layer, row-major), as ``Run.params_at`` lays it out.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .network import activate, init_weights
+
+CHUNK_BYTES = 1 << 25  # bound the stacked activations of one chunk of grid points to ~32 MB
+
+
+def flat_index(layer_sizes, layer, row, col):
+    """Position of ``weights[layer][row, col]`` in the flat parameter vector."""
+    offset = sum(a * b for a, b in zip(layer_sizes[:layer], layer_sizes[1:layer + 1],
+                                       strict=False))
+    return offset + row * layer_sizes[layer + 1] + col
+
+
+def locate(layer_sizes, index):
+    """``(layer, row, col)`` of a weight given as a flat index or as that triple."""
+    if not np.isscalar(index):
+        layer, row, col = (int(v) for v in index)
+        if not (0 <= layer < len(layer_sizes) - 1 and 0 <= row < layer_sizes[layer]
+                and 0 <= col < layer_sizes[layer + 1]):
+            raise ValueError(f"weight: {index} is outside layer sizes {layer_sizes}")
+        return layer, row, col
+    index = int(index)
+    for layer, (n_in, n_out) in enumerate(zip(layer_sizes, layer_sizes[1:], strict=False)):
+        if 0 <= index < n_in * n_out:
+            return layer, index // n_out, index % n_out
+        index -= n_in * n_out
+    raise ValueError(f"weight: flat index out of range for layer sizes {layer_sizes}")
+
+
+def _batch_loss(yhat, Y, loss):
+    """Loss of each grid point; ``yhat`` is (points, samples, outputs).
+
+    Same formulas as :func:`nncore.network.loss_value`, summed per grid point.
+    """
+    if loss == "bce":
+        p = np.clip(yhat, 1e-15, 1 - 1e-15)
+        return -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=(1, 2))
+    return 0.5 * np.sum((Y - yhat) ** 2, axis=(1, 2))
+
+
+def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, values_b):
+    """E over the grid: array of shape ``(len(values_b), len(values_a))``.
+
+    Row r, column c is the batch loss with weight a set to ``values_a[c]``, weight b
+    to ``values_b[r]`` and every other weight as in ``weights`` (so rows follow b,
+    the vertical axis of a heat map, and columns follow a, the horizontal one).
+    Points where the network overflows come out as inf or nan, never as an error.
+    """
+    X = np.asarray(X, dtype=float)
+    Y = np.asarray(Y, dtype=float)
+    weights = [np.asarray(W, dtype=float) for W in weights]
+    sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
+    picked = [locate(sizes, index_a), locate(sizes, index_b)]
+    if picked[0] == picked[1]:
+        raise ValueError("weight: pick two different weights")
+    grid_a, grid_b = np.meshgrid(np.asarray(values_a, float).ravel(),
+                                 np.asarray(values_b, float).ravel())
+    shape = grid_a.shape
+    # How far each grid point moves each picked weight from its value in `weights`.
+    edits = [(layer, row, col, grid.ravel() - weights[layer][row, col])
+             for (layer, row, col), grid in zip(picked, (grid_a, grid_b), strict=True)]
+    first = min(layer for layer, _, _, _ in edits)
+    n_samples = X.shape[0]
+    points = grid_a.size
+    out = np.empty(points)
+    with np.errstate(all="ignore"):
+        shared = X  # activations every grid point has in common: those before `first`
+        for layer in range(first):
+            shared = activate(activations[layer], shared @ weights[layer])
+        shared_sums = shared @ weights[first]
+        chunk = max(1, CHUNK_BYTES // (8 * n_samples * max(sizes[first:])))
+        for start in range(0, points, chunk):
+            part = slice(start, min(start + chunk, points))
+            count = part.stop - part.start
+            a_in = shared
+            for layer in range(first, len(weights)):
+                if layer == first:
+                    s = np.repeat(shared_sums[None], count, axis=0)
+                else:  # one matrix product for every grid point and sample at once
+                    s = (a_in.reshape(-1, sizes[layer]) @ weights[layer]).reshape(
+                        count, n_samples, sizes[layer + 1])
+                for edit_layer, row, col, shift in edits:
+                    if edit_layer == layer:
+                        # a_in is (samples, units) at `first`, (points, samples, units) after
+                        s[:, :, col] += shift[part, None] * a_in[..., row]
+                a_in = activate(activations[layer], s)
+            out[part] = _batch_loss(a_in, Y, loss)
+    return out.reshape(shape)
+
+
+def descent_path(run, index_a, index_b, k, max_points=2000):
+    """The two weights' values along gradient descent from iteration 0 to ``k``.
+
+    Returns ``(iterations, values_a, values_b)``. Uses the run's stored weights (every
+    iteration for small networks, every ``run.stride``-th otherwise), thinned to about
+    ``max_points`` while keeping the early iterations, where the path bends most; the
+    last point is always W_k itself.
+    """
+    ia = flat_index(run.layer_sizes, *locate(run.layer_sizes, index_a))
+    ib = flat_index(run.layer_sizes, *locate(run.layer_sizes, index_b))
+    iterations, rows = run.saved_weights()
+    count = int(np.searchsorted(iterations, k, side="right"))
+    keep = np.arange(count)
+    if count > max_points:
+        even = np.linspace(0, count - 1, max_points * 3 // 4)
+        early = np.geomspace(1, count - 1, max_points // 4)
+        keep = np.unique(np.concatenate([[0], even, early]).round().astype(int))
+    its = iterations[keep]
+    a = rows[keep, ia]
+    b = rows[keep, ib]
+    if count == 0 or its[-1] != k:
+        current = run.params_at(k)
+        its = np.append(its, k)
+        a = np.append(a, current[ia])
+        b = np.append(b, current[ib])
+    return its, a, b
+
+
+def surface_benchmark(grid=100, repeats=15):
+    """Milliseconds for one ``grid`` x ``grid`` loss surface (median of ``repeats``).
+
+    Returns a dict: ``tutorial_ms`` (the tutorial's [3, 1] net on its 4 samples, the
+    figure the loss-surface view must keep under 50 ms) and ``wide_ms`` (a [3, 16, 16,
+    1] net on 200 samples, picked in the first layer: the worst case per weight pair).
+    """
+    from .datasets import builtin  # only the benchmark needs a dataset
+
+    def median_ms(X, Y, sizes, pair):
+        weights = init_weights(sizes, 1)
+        activations = ["sigmoid"] * (len(sizes) - 1)
+        values = np.linspace(-4, 4, grid)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            loss_grid(X, Y, weights, activations, "sse", pair[0], pair[1], values, values)
+            times.append(time.perf_counter() - start)
+        return 1000 * float(np.median(times))
+
+    X, Y = builtin("tutorial")
+    rng = np.random.RandomState(0)
+    X_wide = np.column_stack([rng.uniform(-1, 1, (200, 2)), np.ones(200)])
+    Y_wide = (X_wide[:, :1] * X_wide[:, 1:2] > 0).astype(float)
+    return {"grid": grid,
+            "tutorial_ms": median_ms(X, Y, [3, 1], (0, 2)),
+            "wide_ms": median_ms(X_wide, Y_wide, [3, 16, 16, 1], (0, 1))}

@@ -1,0 +1,176 @@
+"""The backprop inspector shows the numbers the engine's step really uses."""
+
+import numpy as np
+import pytest
+
+from gui.inspector_dock import InspectorDock, fmt
+from gui.session import TrainingSession
+from nncore.network import forward, loss_value
+
+
+@pytest.fixture
+def dock(qtbot):
+    session = TrainingSession()
+    dock = InspectorDock(session)
+    qtbot.addWidget(dock)
+    dock.resize(900, 500)
+    dock.show()
+    return dock
+
+
+def shown(dock, qtbot, edge):
+    """Wait until the panel shows ``edge`` at the session's iteration; return it."""
+    qtbot.waitUntil(lambda: not dock.redraw.stale)  # every change so far is drawn
+    assert dock.shown.iteration == dock.session.iteration and dock.shown.edge == edge
+    return dock.displayed()
+
+
+def check_text(shown):
+    """Every number on screen is its full-precision value, formatted."""
+    for texts, values in zip(shown["text"], shown["values"], strict=True):
+        assert texts == [fmt(v) for v in values]
+    for key in ("gradient", "learning_rate", "delta_w", "before", "after"):
+        assert shown[key + "_text"] == fmt(shown[key])
+
+
+def step_and_check(dock, qtbot, edge):
+    """Δw read from the panel at k equals W_{k+1} - W_k after Step."""
+    session = dock.session
+    k = session.iteration
+    seen = shown(dock, qtbot, edge)
+    check_text(seen)
+    l, i, j = edge
+    before = session.run.weights_at(k)[l][i, j]
+    assert seen["before"] == before
+    assert session.step()
+    after = session.run.weights_at(k + 1)[l][i, j]
+    assert after - before == pytest.approx(seen["delta_w"], abs=1e-12)
+    assert after == seen["after"]
+    return seen
+
+
+def test_no_selection_shows_w1_and_says_to_click(dock, qtbot):
+    assert dock.objectName() == "inspectorDock"
+    seen = shown(dock, qtbot, (0, 0, 0))
+    assert "Click an edge in the diagram" in dock.title.text()
+    assert seen["formula"] == "∂E/∂w₁ = Σ (ŷ − y) · ŷ(1 − ŷ) · x₁"
+    assert seen["headers"][0] == "x₁"
+
+
+def test_output_edge_matches_the_tutorial_formula_at_iteration_0(dock, qtbot):
+    session = dock.session
+    session.select_edge((0, 0, 0))
+    seen = shown(dock, qtbot, (0, 0, 0))
+    assert "Click" not in dock.title.text() and "w₁ (x₁ → ŷ)" in dock.title.text()
+    # The tutorial's own code, written out: grad = X.T @ ((yhat - y) * yhat * (1 - yhat)).
+    X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], float)
+    y = np.array([0, 1, 1, 0], float)
+    w0 = np.array([-0.16595599, 0.44064899, -0.99977125])
+    yhat = 1 / (1 + np.exp(-(X @ w0)))
+    x, shown_yhat, shown_y, dE, dyds, dsdw, product = seen["values"]
+    np.testing.assert_allclose(x, X[:, 0])
+    np.testing.assert_allclose(shown_yhat, yhat, atol=1e-8)
+    np.testing.assert_array_equal(shown_y, y)
+    np.testing.assert_allclose(dE, yhat - y, atol=1e-8)
+    np.testing.assert_allclose(dyds, yhat * (1 - yhat), atol=1e-8)
+    np.testing.assert_array_equal(dsdw, x)
+    np.testing.assert_allclose(product, (yhat - y) * yhat * (1 - yhat) * X[:, 0], atol=1e-8)
+    assert seen["gradient"] == pytest.approx(np.sum(product), abs=1e-15)
+    assert seen["gradient"] == pytest.approx(X[:, 0] @ ((yhat - y) * yhat * (1 - yhat)),
+                                             abs=1e-8)
+    assert seen["text"][1][0] == "0.26898640"  # ŷ of sample 1 = σ(-0.99977125)
+    assert seen["learning_rate"] == 1.0 and seen["learning_rate_text"] == "1"
+
+
+@pytest.mark.parametrize("edge", [(0, 0, 0), (0, 1, 0), (0, 2, 0)])
+def test_output_edge_delta_equals_the_step_for_several_iterations(dock, qtbot, edge):
+    session = dock.session
+    session.run.train(300)
+    session.select_edge(edge)
+    for k in (0, 1, 17, 299, 300):  # along the recorded history, then training anew
+        session.seek(k)
+        step_and_check(dock, qtbot, edge)
+
+
+def test_hidden_edges_delta_equals_the_step(dock, qtbot):
+    session = dock.session
+    session.new_run(layer_sizes=[3, 4, 3, 1], activations=["tanh", "sigmoid", "sigmoid"])
+    session.run.train(40)
+    for edge in [(0, 0, 0), (0, 2, 3), (1, 3, 1), (2, 1, 0)]:
+        session.select_edge(edge)
+        for k in (0, 25, 40):
+            session.seek(k)
+            step_and_check(dock, qtbot, edge)
+
+
+def test_hidden_delta_is_formed_as_shown_and_matches_finite_differences(dock, qtbot):
+    session = dock.session
+    session.new_run(layer_sizes=[3, 4, 1])
+    session.run.train(200)
+    session.seek(200)
+    edge = (0, 1, 2)
+    session.select_edge(edge)
+    seen = shown(dock, qtbot, edge)
+    headers, values = seen["headers"], dict(zip(seen["headers"], seen["values"], strict=True))
+    assert headers[:5] == ["x₂", "ŷ", "y", "h₃", "δ(ŷ) · w₁₅"]
+    back, fprime, delta = (np.array(values[h]) for h in
+                           ("Σₘ δₘ · w(h₃→m)", "f′(s) = h₃(1 − h₃)", "δ(h₃)"))
+    h = np.array(values["h₃"])
+    np.testing.assert_allclose(fprime, h * (1 - h))
+    np.testing.assert_allclose(delta, back * fprime, rtol=1e-15)
+    assert "h₃ feeds ŷ through w₁₅" in dock.notes.text()
+    # An independent check of the batch sum: central finite differences of E.
+    run, W = session.run, session.run.weights_at(200)
+
+    def loss_with(value):
+        changed = [w.copy() for w in W]
+        changed[0][1, 2] = value
+        return loss_value(forward(run.X, changed, run.activations)[-1], run.Y)
+
+    w, eps = W[0][1, 2], 1e-6
+    numeric = (loss_with(w + eps) - loss_with(w - eps)) / (2 * eps)
+    assert seen["gradient"] == pytest.approx(numeric, rel=1e-6, abs=1e-10)
+    assert seen["gradient"] == pytest.approx(sum(seen["values"][-1]), abs=1e-15)
+
+
+def test_learning_rate_other_than_one_and_after_a_change(dock, qtbot):
+    session = dock.session
+    session.new_run(learning_rate=0.37)
+    session.run.train(20)
+    session.select_edge((0, 2, 0))
+    session.seek(10)
+    seen = step_and_check(dock, qtbot, (0, 2, 0))
+    assert seen["learning_rate"] == 0.37 and seen["learning_rate_text"] == "0.37000000"
+    session.set_learning_rate(2.5)  # from iteration 11 on; the later history goes
+    seen = step_and_check(dock, qtbot, (0, 2, 0))
+    assert seen["learning_rate"] == 2.5
+    assert seen["delta_w"] == -2.5 * seen["gradient"]
+    seen = step_and_check(dock, qtbot, (0, 2, 0))
+    assert seen["learning_rate"] == 2.5
+
+
+def test_cross_entropy_shows_delta_as_yhat_minus_y(dock, qtbot):
+    session = dock.session
+    session.new_run(loss="bce")
+    session.run.train(5)
+    session.seek(5)
+    session.select_edge((0, 0, 0))
+    seen = step_and_check(dock, qtbot, (0, 0, 0))
+    assert seen["headers"][3] == "δ = ŷ − y"
+    yhat, y, delta = (np.array(v) for v in seen["values"][1:4])
+    np.testing.assert_array_equal(delta, yhat - y)
+    assert "cancel" in dock.notes.text()
+
+
+def test_a_hand_edit_after_k_is_named(dock, qtbot):
+    session = dock.session
+    session.run.train(5)
+    session.seek(3)
+    session.set_weight(0, 0, 0, 2.0)  # at iteration 3: the history after it goes
+    session.step()
+    session.step_back()  # iteration 3, whose step the edit did not change
+    seen = shown(dock, qtbot, (0, 0, 0))
+    assert seen["before"] == 2.0
+    session.run.set_weight(4, 0, 0, 0, -1.0)  # now W_4 is set by hand after the step
+    session.sigHistoryChanged.emit()
+    qtbot.waitUntil(lambda: "set by hand to −1" in dock.summary_names["after"].text())
