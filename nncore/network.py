@@ -24,10 +24,11 @@ def sigmoid(s):
     """1 / (1 + exp(-s)), the tutorial's formula; finite for every finite input.
 
     exp(-s) overflows to inf for s < -709, and 1 / (1 + inf) is exactly 0, which
-    is the right limit, so the overflow is silenced rather than clipped: clipping
-    would change the bits of the tutorial's numbers.
+    is the right limit; for s > 745 it underflows to 0 and the result is exactly 1.
+    Both are silenced rather than clipped: clipping would change the bits of the
+    tutorial's numbers.
     """
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         return 1.0 / (1.0 + np.exp(-np.asarray(s, dtype=float)))
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks for Backprop Lab, and the reference training loops they race against."""
