@@ -33,14 +33,14 @@ def read_capped(path, cap):
     if not stat.S_ISREG(info.st_mode):
         raise LoadError(path, "is not a regular file")
     if info.st_size > cap:
-        raise LoadError(path, f"file is {_size(info.st_size)}, over the {_size(cap)} limit")
+        raise LoadError(path, f"file is {size_text(info.st_size)}, over the {size_text(cap)} limit")
     try:
         with open(path, "rb") as f:
             data = f.read(cap + 1)  # the file may have grown since stat
     except OSError as exc:
         raise LoadError(path, f"cannot read: {exc.strerror}") from None
     if len(data) > cap:
-        raise LoadError(path, f"file is over the {_size(cap)} limit")
+        raise LoadError(path, f"file is over the {size_text(cap)} limit")
     return data
 
 
@@ -125,5 +125,8 @@ def _umask():
     return mask
 
 
-def _size(n):
+def size_text(n):
+    """``n`` bytes for a message: 20 MiB, 1.5 MiB or 800 bytes."""
+    if n % MIB == 0:
+        return f"{n // MIB} MiB"
     return f"{n / MIB:.1f} MiB" if n >= MIB else f"{n} bytes"

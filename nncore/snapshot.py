@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .errors import LoadError, SaveError, quoted
-from .files import MIB, atomic_write, decode_utf8, read_capped
+from .files import MIB, atomic_write, decode_utf8, read_capped, size_text
 from .network import ACTIVATIONS, LOSSES
 from .run import DENSE_BYTES_PER_ITERATION, Change, Run, check_learning_rate
 
@@ -83,8 +83,8 @@ def save_snapshot(path, run, k=None, dataset_name=None):
     except (ValueError, IndexError) as exc:
         raise SaveError(path, f"cannot save: {exc}") from exc
     if len(data) > SIZE_CAP:
-        raise SaveError(path, f"the snapshot would be {len(data) / MIB:.1f} MiB, over the "
-                        f"{SIZE_CAP // MIB} MiB limit for loading; use a smaller dataset")
+        raise SaveError(path, f"the snapshot would be {size_text(len(data))}, over the "
+                        f"{size_text(SIZE_CAP)} limit for loading; use a smaller dataset")
     atomic_write(path, data)
 
 
@@ -165,12 +165,17 @@ def snapshot_run(doc, path=None):
 
     try:
         run = Run(X, Y, sizes, activations, loss, rate, seed, initial)
+    except ValueError as exc:
+        f.fail(None, f"cannot build the run: {exc}")
+    try:
         reached = run.replay(changes, k)
-    except (ValueError, IndexError) as exc:
-        f.fail(None, f"cannot rebuild the run: {exc}")
+    except ValueError as exc:
+        if run.diverged_at is None:
+            f.fail("changes", f"cannot replay: {exc}")
+        reached = False
     if not reached:
-        f.fail("weights", f"replay stops at iteration {run.last} (training diverged) before "
-               f"iteration {k}; file tampered or corrupted")
+        f.fail(None, f"replay diverges at iteration {run.diverged_at}, before iteration {k}; "
+               "file tampered or corrupted")
     replayed = run.weights_at(k)
     for layer, (got, saved) in enumerate(zip(replayed, weights, strict=True)):
         if not np.array_equal(got, saved) and not np.allclose(got, saved, rtol=REPLAY_RTOL,
@@ -200,7 +205,7 @@ class _Fields:
         except (KeyError, IndexError):
             self.fail(name, "missing")
         if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            self.fail(name, f"expected {_KINDS.get(kind, kind.__name__)}, got {_kind(value)}")
+            self.fail(name, f"expected {_KINDS[kind]}, got {_kind(value)}")
         return value
 
     def integer(self, obj, key, low, high, where=None):
