@@ -1,0 +1,150 @@
+"""The prediction panel: typed inputs reach the diagram; the truth table is the engine's."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.inspector_dock import fmt
+from gui.prediction_dock import PredictionDock, binary_inputs, parse_vector
+from gui.session import TrainingSession
+from nncore.network import forward
+
+
+@pytest.fixture
+def dock(qtbot):
+    session = TrainingSession()
+    dock = PredictionDock(session)
+    qtbot.addWidget(dock)
+    dock.resize(620, 520)
+    dock.show()
+    return dock
+
+
+def drawn(dock, qtbot):
+    qtbot.waitUntil(lambda: not dock.redraw.stale)
+    assert dock.shown_iteration == dock.session.iteration
+
+
+def table_column(dock, c):
+    return [dock.table.item(r, c).text() for r in range(dock.table.rowCount())]
+
+
+def test_truth_table_equals_the_forward_pass_at_every_iteration_shown(dock, qtbot):
+    assert dock.objectName() == "predictionDock"
+    session = dock.session
+    session.run.train(300)
+    for k in (0, 7, 300):
+        session.seek(k)
+        drawn(dock, qtbot)
+        expected = forward(binary_inputs(3), session.run.weights_at(k),
+                           session.run.activations)[-1]
+        shown = [float(dock.table.item(r, 3).toolTip()) for r in range(8)]
+        np.testing.assert_array_equal(shown, expected[:, 0])
+        assert table_column(dock, 3) == [fmt(v) for v in expected[:, 0]]
+        assert table_column(dock, 4) == ["1" if v > 0.5 else "0" for v in expected[:, 0]]
+        assert dock.table.horizontalHeaderItem(3).text() == f"ŷ (iteration {k})"
+
+
+def test_tutorial_unseen_input_at_iteration_1000(dock, qtbot):
+    session = dock.session
+    session.run_to(1000)
+    qtbot.waitUntil(lambda: session.iteration == 1000, timeout=10_000)
+    drawn(dock, qtbot)
+    rows = [[int(float(t)) for t in (dock.table.item(r, c).text() for c in range(3))]
+            for r in range(8)]
+    assert rows == binary_inputs(3).astype(int).tolist()
+    row = rows.index([1, 0, 0])
+    assert dock.table.item(row, 3).text() == "0.99929937"
+    assert dock.table.item(row, 5).text() == "no (unseen)"
+    # Typing it gives the same answer above the table.
+    qtbot.keyClicks(dock.input_edit, "1, 0, 0")
+    qtbot.keyClick(dock.input_edit, Qt.Key.Key_Return)
+    np.testing.assert_array_equal(session.probe, [1.0, 0.0, 0.0])
+    drawn(dock, qtbot)
+    assert "= 0.99929937" in dock.result.text() and "class 1" in dock.result.text()
+    assert float(dock.result.toolTip()) == pytest.approx(0.99929937, abs=5e-9)
+    assert dock.table.selectedItems()[0].row() == row
+
+
+def test_training_rows_are_marked_with_their_targets(dock, qtbot):
+    session = dock.session
+    session.run.train(1000)
+    session.seek(1000)
+    drawn(dock, qtbot)
+    marks = dict(zip(map(tuple, binary_inputs(3).astype(int).tolist()),
+                     zip(table_column(dock, 5), table_column(dock, 6), table_column(dock, 7),
+                         strict=True), strict=True))
+    # The tutorial's samples, numbered as in its table: [0,0,1] [1,1,1] [1,0,1] [0,1,1].
+    assert marks[(0, 0, 1)] == ("sample 1", "0", "✓")
+    assert marks[(1, 1, 1)] == ("sample 2", "1", "✓")
+    assert marks[(1, 0, 1)] == ("sample 3", "1", "✓")
+    assert marks[(0, 1, 1)] == ("sample 4", "0", "✓")
+    for unseen in [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 0)]:
+        assert marks[unseen] == ("no (unseen)", "", "")
+    session.seek(0)  # the initial weights get samples 2 and 3 wrong
+    drawn(dock, qtbot)
+    assert table_column(dock, 7) == ["", "✓", "", "✓", "", "✗", "", "✗"]
+
+
+def test_bad_input_is_refused_with_a_message(dock, qtbot):
+    session = dock.session
+    for text, message in [("1 0", "has 3 inputs: type 3 numbers, not 2"),
+                          ("1, 0, zero", "“zero” is not a number"),
+                          ("1 0 inf", "“inf” is not a finite number"),
+                          ("", "Type 3 numbers")]:
+        dock.input_edit.setText(text)
+        qtbot.mouseClick(dock.show_button, Qt.MouseButton.LeftButton)
+        assert dock.error.isVisible()
+        assert message in dock.error.text()
+        assert session.probe is None
+    qtbot.keyClicks(dock.input_edit, "x")  # typing again hides the stale message
+    assert not dock.error.isVisible()
+
+
+def test_typed_vector_sets_the_probe_and_clear_removes_it(dock, qtbot):
+    session = dock.session
+    with qtbot.waitSignal(session.sigProbeChanged):
+        dock.input_edit.setText("[0.5; −2  3]")
+        qtbot.mouseClick(dock.show_button, Qt.MouseButton.LeftButton)
+    np.testing.assert_array_equal(session.probe, [0.5, -2.0, 3.0])
+    drawn(dock, qtbot)
+    expected = forward(np.array([[0.5, -2, 3]]), session.weights(), ["sigmoid"])[-1][0, 0]
+    assert float(dock.result.toolTip()) == expected
+    with qtbot.waitSignal(session.sigProbeChanged):
+        qtbot.mouseClick(dock.clear_button, Qt.MouseButton.LeftButton)
+    assert session.probe is None and dock.input_edit.text() == ""
+    # A probe set elsewhere (the diagram) shows up in the field.
+    session.set_probe(np.array([1.0, 1.0, 0.0]))
+    assert dock.input_edit.text() == "1, 1, 0"
+
+
+def test_clicking_a_row_shows_it_on_the_diagram(dock, qtbot):
+    session = dock.session
+    drawn(dock, qtbot)
+    rect = dock.table.visualItemRect(dock.table.item(4, 0))
+    qtbot.mouseClick(dock.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    np.testing.assert_array_equal(session.probe, [1.0, 0.0, 0.0])
+
+
+def test_hidden_layer_and_two_outputs_and_too_many_inputs(dock, qtbot):
+    session = dock.session
+    X = binary_inputs(2)
+    Y = np.column_stack([X[:, 0] * X[:, 1], np.maximum(X[:, 0], X[:, 1])])
+    session.new_run(X=X, Y=Y, layer_sizes=[2, 4, 2], dataset_name="and/or")
+    drawn(dock, qtbot)
+    expected = forward(X, session.weights(), session.run.activations)[-1]
+    assert dock.table.horizontalHeaderItem(2).text() == "ŷ₁, ŷ₂ (iteration 0)"
+    assert table_column(dock, 2) == [f"{fmt(a)}, {fmt(b)}" for a, b in expected]
+    assert table_column(dock, 5) == ["0, 0", "0, 1", "0, 1", "1, 1"]
+    X6 = np.eye(6)
+    session.new_run(X=X6, Y=X6[:, :1], layer_sizes=[6, 1], dataset_name="six")
+    drawn(dock, qtbot)
+    assert dock.table.isHidden() and dock.truth_inputs is None
+    assert "up to 5 inputs; this one has 6" in dock.table_title.text()
+
+
+def test_parse_vector_accepts_common_separators():
+    np.testing.assert_array_equal(parse_vector(" 1,0 ,  0 ", 3), [1, 0, 0])
+    np.testing.assert_array_equal(parse_vector("(1e-3 2.5)", 2), [1e-3, 2.5])
+    with pytest.raises(ValueError, match="not a finite number"):
+        parse_vector("nan 1", 2)
