@@ -1,0 +1,192 @@
+"""An editable table of inputs (x1..xn) and targets (y, or y1..ym), checked per cell.
+
+The table knows nothing of the session: the dataset dock fills it, reads it back
+with :meth:`DatasetTable.validate` and decides when a new run starts. Cells show
+six significant digits, but an untouched cell gives back the exact value it was
+filled with, so reading a table back never rounds the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
+
+BAD_CELL = QColor("#F6C6C6")
+TARGET_CELL = QColor("#EEF4FA")  # a light tint says "this column is a target"
+EXACT = Qt.ItemDataRole.UserRole  # the exact value behind a rounded cell text
+STRETCH_UP_TO = 6  # columns; more than this and each column takes what it needs
+
+
+def parse_cell(text):
+    """``text`` as a finite float, or None and why not."""
+    text = text.strip()
+    if not text:
+        return None, "is blank"
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"{text!r} is not a number"
+    if not np.isfinite(value):
+        return None, f"{text!r} is not a finite number"
+    return value, None
+
+
+def _shown(value):
+    return f"{value:.6g}"
+
+
+class DatasetTable(QTableWidget):
+    """Inputs then targets, one sample per row. ``sigEdited`` fires on any change the
+    learner makes (a cell, a row, a column), not when the table is filled."""
+
+    sigEdited = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.n_in = self.n_out = 0
+        self.bad_cells = {}  # (row, column) -> why, from the last validate()
+        self.verticalHeader().setDefaultSectionSize(22)
+        self.itemChanged.connect(lambda _item: self.sigEdited.emit())
+
+    # ---- filling ------------------------------------------------------------------------
+
+    def fill(self, X, Y):
+        """Show ``X`` and ``Y`` (no ``sigEdited``)."""
+        self.n_in, self.n_out = X.shape[1], Y.shape[1]
+        with QSignalBlocker(self):
+            self.clear()
+            self.setRowCount(X.shape[0])
+            self.setColumnCount(self.n_in + self.n_out)
+            for r, values in enumerate(np.hstack([X, Y])):
+                for c, v in enumerate(values):
+                    self.setItem(r, c, self._item(v))
+        self._label_columns()
+
+    @staticmethod
+    def _item(value):
+        item = QTableWidgetItem(_shown(value))
+        item.setData(EXACT, float(value))
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    def column_name(self, c):
+        if c < self.n_in:
+            return f"x{c + 1}"
+        return "y" if self.n_out == 1 else f"y{c - self.n_in + 1}"
+
+    def _label_columns(self):
+        n = self.n_in + self.n_out
+        self.setHorizontalHeaderLabels([self.column_name(c) for c in range(n)])
+        for c in range(n):
+            tip = ("an input: one input unit" if c < self.n_in
+                   else "a target: what an output unit should learn")
+            self.horizontalHeaderItem(c).setToolTip(f"{self.column_name(c)}: {tip}")
+        mode = (QHeaderView.ResizeMode.Stretch if n <= STRETCH_UP_TO
+                else QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(mode)
+
+    # ---- reading back -------------------------------------------------------------------
+
+    def cell_value(self, r, c, target_range=None):
+        """(value, None) or (None, why) for cell (r, c); targets must lie in
+        ``target_range`` (low, high) when one is given."""
+        item = self.item(r, c)
+        if item is None:
+            return None, "is blank"
+        exact = item.data(EXACT)
+        if exact is not None and item.text() == _shown(exact):
+            value, why = exact, None  # untouched: keep every digit, not the rounded text
+        else:
+            value, why = parse_cell(item.text())
+        if why is None and c >= self.n_in and target_range and not (
+                target_range[0] <= value <= target_range[1]):
+            why = (f"{value:g} is outside the output's range "
+                   f"[{target_range[0]:g}, {target_range[1]:g}]")
+        return value, why
+
+    def validate(self, target_range=None):
+        """Mark bad cells red (tooltip: row, column, why); (X, Y), or None if any is bad."""
+        rows, cols = self.rowCount(), self.columnCount()
+        data = np.zeros((rows, cols))
+        self.bad_cells = {}
+        with QSignalBlocker(self):
+            for r in range(rows):
+                for c in range(cols):
+                    value, why = self.cell_value(r, c, target_range)
+                    item = self.item(r, c)
+                    if item is None:
+                        item = QTableWidgetItem("")
+                        self.setItem(r, c, item)
+                    if why is None:
+                        data[r, c] = value
+                        item.setToolTip("")
+                        item.setData(Qt.ItemDataRole.BackgroundRole,
+                                     TARGET_CELL if c >= self.n_in else None)
+                    else:
+                        self.bad_cells[(r, c)] = why
+                        item.setToolTip(f"Row {r + 1}, column {self.column_name(c)}: {why}")
+                        item.setBackground(BAD_CELL)
+        if self.bad_cells or rows == 0:
+            return None
+        return data[:, :self.n_in], data[:, self.n_in:]
+
+    # ---- editing the shape --------------------------------------------------------------
+
+    def _fill_zeros(self, rows, cols):
+        with QSignalBlocker(self):
+            for r in rows:
+                for c in cols:
+                    self.setItem(r, c, self._item(0.0))
+
+    def _changed_shape(self):
+        self._label_columns()
+        self.sigEdited.emit()
+
+    def add_row(self):
+        """A sample of zeros at the end."""
+        r = self.rowCount()
+        self.insertRow(r)
+        self._fill_zeros([r], range(self.columnCount()))
+        self._changed_shape()
+
+    def remove_rows(self):
+        """The selected rows, or the last one; one sample always stays."""
+        rows = sorted({i.row() for i in self.selectedIndexes()}) or [self.rowCount() - 1]
+        rows = rows[: self.rowCount() - 1]
+        for r in reversed(rows):
+            self.removeRow(r)
+        self._changed_shape()
+
+    def _chosen_column(self, first, count):
+        """The current column if it lies in [first, first+count), else the last one."""
+        c = self.currentColumn()
+        return c if first <= c < first + count else first + count - 1
+
+    def _insert_column(self, c):
+        self.insertColumn(c)
+        self._fill_zeros(range(self.rowCount()), [c])
+
+    def add_input(self):
+        """A column of zeros after the last input."""
+        self._insert_column(self.n_in)
+        self.n_in += 1
+        self._changed_shape()
+
+    def remove_input(self):
+        if self.n_in > 1:
+            self.removeColumn(self._chosen_column(0, self.n_in))
+            self.n_in -= 1
+            self._changed_shape()
+
+    def add_target(self):
+        self._insert_column(self.n_in + self.n_out)
+        self.n_out += 1
+        self._changed_shape()
+
+    def remove_target(self):
+        if self.n_out > 1:
+            self.removeColumn(self._chosen_column(self.n_in, self.n_out))
+            self.n_out -= 1
+            self._changed_shape()

@@ -1,0 +1,270 @@
+"""The dataset editor: table edits, presets and CSV files reach the engine; the decision
+map shows the network's own forward pass."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from gui.dataset_dock import DatasetDock
+from gui.dataset_table import BAD_CELL
+from gui.decision_map import GRID
+from gui.session import TrainingSession
+from nncore.datasets import builtin, load_csv, three_bit, two_d
+from nncore.network import forward
+
+
+def table_array(table):
+    return np.array([[float(table.item(r, c).text()) for c in range(table.columnCount())]
+                     for r in range(table.rowCount())])
+
+
+@pytest.fixture
+def dock(qtbot):
+    session = TrainingSession()
+    dock = DatasetDock(session)
+    qtbot.addWidget(dock)
+    dock.resize(420, 900)
+    dock.show()
+    return dock
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text, *a: shown.append((title, text)))
+    return shown
+
+
+def choose(dock, name):
+    dock.preset_combo.setCurrentIndex(dock.preset_combo.findData(name))
+
+
+def test_shows_the_run_data_with_named_columns(dock):
+    table = dock.table
+    assert dock.objectName() == "datasetDock"
+    X, Y = builtin("tutorial")
+    np.testing.assert_array_equal(table_array(table), np.hstack([X, Y]))
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["x1", "x2", "x3", "y"]
+    assert dock.preset_combo.currentData() == "tutorial"
+    assert not dock.apply_button.isEnabled()
+
+
+def test_an_edited_cell_reaches_the_engine_on_apply(dock, qtbot):
+    session = dock.session
+    session.new_run(layer_sizes=[3, 2, 1], activations=None)
+    session.run.train(20)
+    session.seek(20)
+    dock.table.item(1, 0).setText("0.25")
+    dock.table.item(3, 3).setText("1")
+    assert dock.apply_button.isEnabled() and "Apply" in dock.status.text()
+    assert session.run.X[1, 0] == 1.0  # nothing changes before Apply
+    with qtbot.waitSignal(session.sigRunReplaced):
+        qtbot.mouseClick(dock.apply_button, Qt.MouseButton.LeftButton)
+    run = session.run
+    np.testing.assert_array_equal(np.hstack([run.X, run.Y]), table_array(dock.table))
+    assert run.X[1, 0] == 0.25 and run.Y[3, 0] == 1.0
+    assert session.iteration == 0 and run.last == 0
+    assert run.layer_sizes == [3, 2, 1]  # the hidden layer stays
+    assert session.config.dataset_name == "custom"
+    assert dock.preset_combo.currentData() == "custom"
+    assert not dock.apply_button.isEnabled()
+
+
+def test_untouched_cells_keep_every_digit(dock):
+    choose(dock, "2-D spiral")
+    X = dock.session.run.X.copy()
+    dock.table.item(0, 0).setText("0.5")
+    assert dock.apply()
+    np.testing.assert_array_equal(dock.session.run.X[1:], X[1:])
+    assert dock.session.run.X[0, 0] == 0.5
+
+
+@pytest.mark.parametrize("text, why", [("abc", "'abc' is not a number"),
+                                       ("", "is blank"),
+                                       ("inf", "'inf' is not a finite number"),
+                                       ("nan", "'nan' is not a finite number")])
+def test_a_bad_cell_is_red_named_and_blocks_apply(dock, text, why):
+    run = dock.session.run
+    item = dock.table.item(2, 1)
+    item.setText(text)
+    assert item.background().color() == BAD_CELL
+    assert item.toolTip() == f"Row 3, column x2: {why}"
+    assert "row 3, column x2" in dock.status.text()
+    assert not dock.apply_button.isEnabled()
+    assert dock.apply() is False
+    assert dock.session.run is run
+    item.setText("0")  # fixed: no longer red
+    assert item.background().color() != BAD_CELL
+    assert dock.apply_button.isEnabled()
+
+
+def test_a_target_the_sigmoid_cannot_reach_is_refused(dock):
+    item = dock.table.item(0, 3)
+    item.setText("2")
+    assert "outside the output's range [0, 1]" in item.toolTip()
+    assert not dock.apply_button.isEnabled()
+
+
+def test_rows_and_columns_change_the_layer_sizes(dock):
+    session = dock.session
+    session.new_run(layer_sizes=[3, 5, 1], activations=["tanh", "sigmoid"])
+    table = dock.table
+    table.add_row()
+    table.add_input()
+    table.add_target()
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["x1", "x2", "x3", "x4", "y1", "y2"]
+    table.item(4, 5).setText("1")
+    assert dock.apply()
+    run = session.run
+    assert run.X.shape == (5, 4) and run.Y.shape == (5, 2)
+    assert run.layer_sizes == [4, 5, 2] and run.activations == ["tanh", "sigmoid"]
+    assert run.Y[4, 1] == 1.0 and np.all(run.X[:, 3] == 0)
+    table.setCurrentCell(0, 0)
+    table.remove_input()  # the selected input column, x1
+    table.selectRow(0)
+    table.remove_rows()
+    table.remove_target()
+    assert dock.apply()
+    np.testing.assert_array_equal(session.run.X, np.zeros((4, 3)) + [[1, 1, 0], [0, 1, 0],
+                                                                      [1, 1, 0], [0, 0, 0]])
+    assert session.run.layer_sizes == [3, 5, 1]
+
+
+def test_pending_edits_survive_an_architecture_change(dock):
+    dock.table.item(0, 0).setText("0.75")
+    dock.session.new_run(seed=9)
+    assert dock.table.item(0, 0).text() == "0.75"
+    assert dock.apply_button.isEnabled()
+    dock.revert()
+    assert dock.table.item(0, 0).text() == "0"
+    assert not dock.apply_button.isEnabled()
+
+
+def test_preset_xor_loads_the_xor_targets(dock, qtbot):
+    session = dock.session
+    session.new_run(layer_sizes=[3, 4, 1], activations=None)
+    with qtbot.waitSignal(session.sigRunReplaced):
+        choose(dock, "xor")
+    X, Y = builtin("xor")
+    np.testing.assert_array_equal(session.run.X, X)
+    np.testing.assert_array_equal(session.run.Y, Y)
+    np.testing.assert_array_equal(session.run.Y.ravel(), [0, 1, 1, 0])
+    np.testing.assert_array_equal(table_array(dock.table), np.hstack([X, Y]))
+    assert session.run.layer_sizes == [3, 4, 1] and session.config.dataset_name == "xor"
+
+
+def test_three_bit_preset_with_a_rule(dock):
+    choose(dock, "three-bit")
+    assert dock.rule_combo.isVisibleTo(dock) and not dock.noise_spin.isVisibleTo(dock)
+    np.testing.assert_array_equal(dock.session.run.Y, three_bit("parity")[1])
+    dock.rule_combo.setCurrentText("majority")
+    np.testing.assert_array_equal(dock.session.run.Y, three_bit("majority")[1])
+    assert dock.session.config.dataset_name == "three-bit: majority"
+    assert dock.table.rowCount() == 8
+
+
+def test_two_d_preset_with_points_and_noise(dock):
+    choose(dock, "2-D gaussian")
+    dock.points_spin.setValue(50)
+    dock.noise_spin.setValue(0.25)
+    X, Y = two_d("gaussian", 50, 0.25, 0)
+    np.testing.assert_array_equal(dock.session.run.X, X)
+    np.testing.assert_array_equal(dock.session.run.Y, Y)
+    assert dock.table.rowCount() == 50
+
+
+def test_importing_a_bad_csv_names_the_cell_and_changes_nothing(dock, tmp_path, monkeypatch,
+                                                                warnings):
+    path = tmp_path / "bad data.csv"
+    path.write_text("x1,x2,x3,y\n0,0,1,0\n1,abc,1,1\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    run = dock.session.run
+    before = table_array(dock.table)
+    assert dock.import_csv() is False
+    (title, text), = warnings
+    assert str(path) in text and "line 3, column 2" in text and "'abc'" in text
+    assert dock.session.run is run
+    np.testing.assert_array_equal(table_array(dock.table), before)
+
+
+def test_import_and_export_round_trip(dock, tmp_path, monkeypatch, warnings):
+    good = tmp_path / "mine.csv"
+    good.write_text("a,b,y\n0.5,1,1\n-1,1,0\n2,1,1\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
+    assert dock.import_csv()
+    run = dock.session.run
+    np.testing.assert_array_equal(run.X, [[0.5, 1], [-1, 1], [2, 1]])
+    np.testing.assert_array_equal(run.Y, [[1], [0], [1]])
+    assert run.layer_sizes == [2, 1] and dock.session.config.dataset_name == "mine.csv"
+    out = tmp_path / "out.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    assert dock.export_csv()
+    X, Y = load_csv(out, 1)
+    np.testing.assert_array_equal(X, run.X)
+    np.testing.assert_array_equal(Y, run.Y)
+    assert warnings == []
+
+
+def test_no_decision_map_without_a_plane(dock):
+    choose(dock, "three-bit")
+    m = dock.decision_map
+    assert not m.plot.isVisibleTo(dock) and m.hint.isVisibleTo(dock)
+    assert "exactly two inputs that vary" in m.hint.text() and "has 3" in m.hint.text()
+    choose(dock, "xor")
+    assert m.plot.isVisibleTo(dock) and not m.hint.isVisibleTo(dock)
+
+
+def test_heat_map_pixels_equal_a_direct_forward_pass(dock, qtbot):
+    session = dock.session
+    session.new_run(layer_sizes=[3, 4, 1], activations=None)
+    choose(dock, "2-D xor")
+    session.run.train(300)
+    session.seek(300)
+    m = dock.decision_map
+    qtbot.waitUntil(lambda: m.drawn_iteration == 300)
+    W = session.run.weights_at(300)
+    for i, j in [(0, 0), (5, 60), (31, 32), (63, 17), (63, 63)]:
+        # The pixel's centre, as the image places it on the plot, is the point we ask.
+        centre = m.image.mapToParent(QPointF(i + 0.5, j + 0.5))
+        x1, x2 = centre.x(), centre.y()
+        assert x1 == pytest.approx(m.xs[i], abs=1e-9) and x2 == pytest.approx(m.ys[j], abs=1e-9)
+        layers = forward(np.array([[m.xs[i], m.ys[j], 1.0]]), W, session.run.activations)
+        assert m.image.image[i, j] == pytest.approx(layers[-1][0, 0], abs=1e-12)
+        for u in range(4):
+            assert m.hidden_values[u][i, j] == pytest.approx(layers[1][0, u], abs=1e-12)
+            assert m.tiles[u][0].image[i, j] == m.hidden_values[u][i, j]
+    assert m.image.image.shape == (GRID, GRID)
+    assert "iteration 300" in m.plot.getPlotItem().titleLabel.text
+    # The points are the data, each coloured by its target.
+    xs, ys = m.points.getData()
+    np.testing.assert_array_equal(xs, session.run.X[:, 0])
+    np.testing.assert_array_equal(ys, session.run.X[:, 1])
+
+
+def test_heat_map_waits_while_hidden(dock, qtbot):
+    session = dock.session
+    choose(dock, "xor")
+    session.run.train(10)
+    m = dock.decision_map
+    qtbot.waitUntil(lambda: m.drawn_iteration == 0)
+    dock.hide()
+    session.seek(10)
+    m.draw()  # what the frame timer does: a hidden map skips the work
+    assert m.drawn_iteration == 0
+    dock.show()
+    qtbot.waitUntil(lambda: m.drawn_iteration == 10)
+
+
+def test_follows_a_run_loaded_elsewhere(dock):
+    from nncore import Run
+    X, Y = three_bit("x1 xor x2")
+    dock.table.item(0, 0).setText("5")  # an edit the loaded run replaces
+    dock.session.set_run(Run(X, Y, [3, 2, 1], seed=4), 0, "lesson.json")
+    np.testing.assert_array_equal(table_array(dock.table), np.hstack([X, Y]))
+    assert dock.preset_combo.currentData() == "custom"
+    assert "lesson.json" in dock.description.text()
+    assert not dock.apply_button.isEnabled()
