@@ -1,97 +1,369 @@
-"""The network diagram: nodes layer by layer, edges coloured and sized by weight."""
+"""The network diagram at the centre of the window.
+
+Edges are weights: width proportional to |w| (fixed scale, see gui/palette.py),
+orange negative, blue positive, grey near zero. Nodes show their activation for
+the selected training sample (or for an input the learner typed, the "probe").
+Hover an edge for its weight, last update and gradient; click it to inspect it;
+double-click it to type a new value (the iterations after the current one are
+discarded, as with any edit of the past). While two snapshots are compared the
+edges show Δw = W_b − W_a instead, and a caption says so.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSignalBlocker
-from PySide6.QtGui import QBrush, QPainter, QPen
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt
+from PySide6.QtGui import QCursor, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
-    QGraphicsItem,
     QGraphicsScene,
     QGraphicsView,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
 from gui import palette
+from gui.names import edge_name, sample_text, unit_name, vector_text
+from gui.network_item import NetworkItem
+from gui.redraw import RedrawTimer
 from nncore.network import forward
 
+__all__ = ["NetworkItem", "NetworkView", "WeightLegend"]
 
-class NetworkItem(QGraphicsItem):
-    """Every node and edge of the network as one item."""
 
-    def __init__(self, view):
-        super().__init__()
-        self.view = view
-        self.rect = QRectF(0, 0, 600, 400)
+def value_text(v):
+    """A node value short enough for its circle: 0.97, -0.5, 12, 1e+03."""
+    if not np.isfinite(v):
+        return "?"
+    if v == round(v) and abs(v) < 1000:
+        return f"{v:.0f}"
+    return f"{v:.2f}" if abs(v) < 10 else f"{v:.3g}"
 
-    def boundingRect(self):
-        return self.rect
 
-    def paint(self, painter, option, widget=None):
-        painter.setRenderHint(QPainter.Antialiasing)
-        positions = self.view.node_positions()
-        weights = self.view.session.weights()
-        for layer, W in enumerate(weights):
-            for i in range(W.shape[0]):
-                for j in range(W.shape[1]):
-                    w = W[i, j]
-                    painter.setPen(QPen(palette.weight_color(w), palette.weight_width(w)))
-                    painter.drawLine(QLineF(positions[layer][i], positions[layer + 1][j]))
-        values = self.view.activations()
-        painter.setPen(QPen(palette.INK, 1))
-        for layer, points in enumerate(positions):
-            for i, p in enumerate(points):
-                painter.setBrush(QBrush(palette.activation_color(values[layer][i])))
-                painter.drawEllipse(p, 14, 14)
-                painter.drawText(QRectF(p.x() - 14, p.y() - 14, 28, 28), 0x84,
-                                 f"{values[layer][i]:.2f}")
+class DiagramView(QGraphicsView):
+    """A QGraphicsView whose scene is always exactly its viewport (no scrolling)."""
+
+    def __init__(self, scene, on_resize):
+        super().__init__(scene)
+        self.on_resize = on_resize
+        self.setRenderHint(QPainter.Antialiasing)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setFrameShape(QGraphicsView.NoFrame)
+        self.setBackgroundBrush(palette.BACKGROUND)
+        self.setMouseTracking(True)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        size = self.viewport().size()
+        self.setSceneRect(0, 0, size.width(), size.height())
+        self.on_resize(size.width(), size.height())
 
 
 class NetworkView(QWidget):
-    """The central diagram with a sample selector."""
+    """The diagram, a sample selector, a caption for special modes and a legend."""
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self.samples = QComboBox()
-        self.scene = QGraphicsScene(self)
-        self.graphics = QGraphicsView(self.scene)
-        self.item = NetworkItem(self)
-        self.scene.addItem(self.item)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.samples)
-        layout.addWidget(self.graphics)
-        self.samples.currentIndexChanged.connect(session.select_sample)
-        session.sigRunReplaced.connect(self._fill_samples)
-        session.sigIterationChanged.connect(self.item.update)
-        session.sigSampleChanged.connect(self._on_sample)
-        self._fill_samples()
+        self._hover_point = None
+        self._create_widgets()
+        self._redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
+        session.sigRunReplaced.connect(self._on_run_replaced)
+        session.sigIterationChanged.connect(self._redraw.schedule)
+        session.sigHistoryChanged.connect(self._redraw.schedule)
+        session.sigSampleChanged.connect(self._on_sample_changed)
+        session.sigProbeChanged.connect(self._redraw.schedule)
+        session.sigCompareChanged.connect(self._redraw.schedule)
+        session.sigEdgeSelected.connect(self._on_edge_selected)
+        self._on_run_replaced()
 
-    def _fill_samples(self):
+    def _create_widgets(self):
+        self.samples = QComboBox()
+        self.samples.setToolTip("The training sample whose activations the nodes show")
+        self.samples.currentIndexChanged.connect(self.session.select_sample)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setVisible(False)
+        self.scene = QGraphicsScene(self)
+        self.item = NetworkItem()
+        self.item.hover_callback = self._on_hover
+        self.item.click_callback = self._on_click
+        self.item.double_click_callback = self.edit_weight
+        self.scene.addItem(self.item)
+        self.graphics = DiagramView(self.scene, self._on_resize)
+        self.legend = WeightLegend()
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Sample:"))
+        top.addWidget(self.samples, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.legend)
+
+    # ---- following the session ---------------------------------------------------------------
+
+    def _on_run_replaced(self):
+        run = self.session.run
         with QSignalBlocker(self.samples):
             self.samples.clear()
-            run = self.session.run
             for x, y in zip(run.X, run.Y, strict=True):
-                self.samples.addItem(f"x = {x.tolist()} → y = {y.tolist()}")
+                self.samples.addItem(sample_text(x, y))
             self.samples.setCurrentIndex(self.session.sample)
-        self.item.update()
+        self.item.selected = None
+        self._relayout()
+        self.refresh()
 
-    def _on_sample(self, index):
+    def _on_resize(self, width, height):
+        self._relayout(width, height)
+
+    def _relayout(self, width=None, height=None):
+        run = self.session.run
+        if width is None:
+            width, height = self.graphics.viewport().width(), self.graphics.viewport().height()
+        last = len(run.layer_sizes) - 1
+        captions = ["inputs"] + [
+            (f"hidden {layer}" if layer < last else "output") + f"\n{run.activations[layer - 1]}"
+            for layer in range(1, last + 1)]
+        self.item.set_layout(run.layer_sizes, width, height, captions)
+
+    def _on_sample_changed(self, index):
         with QSignalBlocker(self.samples):
             self.samples.setCurrentIndex(index)
-        self.item.update()
+        self._redraw.schedule()
 
-    def node_positions(self):
+    def _on_edge_selected(self, edge):
+        self.item.set_selected(self.edge_index(edge) if edge is not None else None)
+
+    def refresh(self):
+        """Bring edges, nodes and caption up to the session's state now."""
+        session, run = self.session, self.session.run
+        compare = self._compare_pair()
+        if compare is None:
+            self.item.set_edge_values(run.params_at(session.iteration))
+        else:
+            a, b = compare
+            self.item.set_edge_values(b.params - a.params)
+        probe = self._probe()
+        x = probe if probe is not None else run.X[session.sample]
+        layers = forward(x[None, :], session.weights(), run.activations)
+        values = [a[0] for a in layers]
+        texts = [[value_text(v) for v in layer] for layer in values]
+        target = "" if probe is not None else "y = " + vector_text(run.Y[session.sample]).strip(
+            "[]")
+        self.item.set_node_values(values, texts, target, highlight=probe is not None)
+        self._update_caption(compare, probe)
+        self._refresh_tooltip()
+
+    def _compare_pair(self):
+        compare = self.session.compare
+        if compare is None or compare[0].params.shape != (self.session.run.n_params,):
+            return None
+        return compare
+
+    def _probe(self):
+        probe = self.session.probe
+        if probe is None or np.shape(probe) != (self.session.run.layer_sizes[0],):
+            return None
+        return np.asarray(probe, dtype=float)
+
+    def _update_caption(self, compare, probe):
+        lines = []
+        if probe is not None:
+            lines.append(f"Showing your input x = {vector_text(probe)}, not a training sample.")
+        if compare is not None:
+            a, b = compare
+            lines.append(f"Comparing snapshots: edges show the change Δw = W(iteration "
+                         f"{b.iteration}) − W(iteration {a.iteration}), not the weights.")
+        self.caption.setText("\n".join(lines))
+        self.caption.setVisible(bool(lines))
+        color = palette.HIGHLIGHT if probe is not None else palette.FAINT_INK
+        self.caption.setStyleSheet(f"QLabel {{ border: 2px solid {color.name()}; "
+                                   "border-radius: 4px; padding: 3px; }")
+        self.legend.set_compare(compare is not None)
+
+    # ---- what is drawn (also for tests) ------------------------------------------------------
+
+    def edge_index(self, edge):
+        """Index into the drawn edges of weight ``edge = (layer, row, col)``."""
+        layer, row, col = edge
         sizes = self.session.run.layer_sizes
-        r = self.item.rect
-        out = []
-        for layer, n in enumerate(sizes):
-            x = r.left() + 60 + (r.width() - 120) * layer / max(1, len(sizes) - 1)
-            out.append([QPointF(x, r.top() + r.height() * (i + 1) / (n + 1)) for i in range(n)])
+        offset = sum(a * b for a, b in zip(sizes[:layer], sizes[1:layer + 1], strict=False))
+        return offset + row * sizes[layer + 1] + col
+
+    def edge_styles(self):
+        """[(layer, row, col, width px, QColor)] for every edge, as drawn."""
+        item = self.item
+        return [(int(layer), int(row), int(col), float(item.widths[i]), item.edge_color(i))
+                for i, (layer, row, col) in enumerate(item.edges)]
+
+    def node_labels(self):
+        """[(layer, index, name, value text)] for every node, as drawn ('' if hidden)."""
+        item, out = self.item, []
+        for layer, n in enumerate(item.sizes):
+            for i in range(n):
+                text = item.node_texts[layer][i] if item.show_values else ""
+                out.append((layer, i, unit_name(item.sizes, layer, i), text))
         return out
 
-    def activations(self):
+    def edge_position(self, edge):
+        """Midpoint of ``edge`` in view (widget) coordinates, for tests and tooltips."""
+        x0, y0, x1, y1 = self.item.ends[self.edge_index(edge)]
+        return self.graphics.mapFromScene(QPointF((x0 + x1) / 2, (y0 + y1) / 2))
+
+    # ---- tooltips --------------------------------------------------------------------------
+
+    def edge_tooltip(self, edge):
+        """What hovering weight ``edge = (layer, row, col)`` shows, at the current iteration."""
+        layer, row, col = edge
+        run, k = self.session.run, self.session.iteration
+        w = run.weights_at(k)[layer][row, col]
+        lines = [f"{edge_name(run.layer_sizes, edge)}   (W{layer + 1}[{row + 1},{col + 1}])",
+                 f"w = {w:+.6g} at iteration {k}"]
+        if k > 0:
+            dw = w - run.weights_at(k - 1)[layer][row, col]
+            lines.append(f"last update Δw = W_{k} − W_{k - 1} = {dw:+.4g}")
+        else:
+            lines.append("last update Δw = —  (iteration 0: no update yet)")
+        grad = run.gradient_at(k)[layer][row, col]
+        lines.append(f"gradient ∂E/∂w = {grad:+.4g}  (next step: w − η·∂E/∂w, "
+                     f"η = {run.learning_rate_at(k):g})")
+        compare = self._compare_pair()
+        if compare is not None:
+            a, b = compare
+            index = self.edge_index(edge)
+            lines.append(f"Δw between snapshots = {b.params[index] - a.params[index]:+.4g}")
+        lines.append("click to inspect, double-click to edit")
+        return "\n".join(lines)
+
+    def node_tooltip(self, node):
+        layer, i = node
         run = self.session.run
-        x = run.X[self.session.sample:self.session.sample + 1]
-        return [a[0] for a in forward(x, self.session.weights(), run.activations)]
+        values = self.item.node_values
+        v = values[layer][i] if layer < len(values) else float("nan")
+        name = unit_name(run.layer_sizes, layer, i, qualified=True)
+        last = len(run.layer_sizes) - 1
+        if layer == 0:
+            kind = "input"
+        else:
+            kind = ("output" if layer == last else f"hidden layer {layer}") + (
+                f", {run.activations[layer - 1]}")
+        text = f"{name} ({kind}) = {v:.6g}"
+        if layer == last and self._probe() is None:
+            text += f"\ntarget y = {run.Y[self.session.sample][i]:g}"
+        return text
+
+    def tooltip_for(self, target):
+        if target is None:
+            return ""
+        kind, where = target
+        if kind == "edge":
+            return self.edge_tooltip(tuple(int(v) for v in self.item.edges[where]))
+        return self.node_tooltip(where)
+
+    def _on_hover(self, target, screen_point):
+        self._hover_point = None if target is None else screen_point
+        if target is None:
+            QToolTip.hideText()
+        else:
+            QToolTip.showText(screen_point.toPoint(), self.tooltip_for(target), self.graphics)
+
+    def _refresh_tooltip(self):
+        """Training moves on under a still mouse: keep the visible tooltip current."""
+        if self.item.hovered is not None and QToolTip.isVisible():
+            QToolTip.showText(QCursor.pos(), self.tooltip_for(self.item.hovered), self.graphics)
+
+    # ---- clicks and edits ------------------------------------------------------------------
+
+    def _on_click(self, index):
+        edge = None if index is None else tuple(int(v) for v in self.item.edges[index])
+        self.session.select_edge(edge)
+
+    def edit_weight(self, edge, value=None):
+        """Set weight ``edge`` (a (layer, row, col) tuple or an edge index) at the current
+        iteration; asks for the value when ``value`` is None. Later iterations are
+        discarded. Returns True when the weight was set."""
+        if not isinstance(edge, tuple):
+            edge = tuple(int(v) for v in self.item.edges[edge])
+        layer, row, col = edge
+        run, k = self.session.run, self.session.iteration
+        if value is None:
+            current = float(run.weights_at(k)[layer][row, col])
+            later = (f"\nIterations after {k} (up to {run.last}) will be discarded."
+                     if run.last > k else "")
+            value, ok = QInputDialog.getDouble(
+                self, "Edit weight",
+                f"New value of {edge_name(run.layer_sizes, edge)} at iteration {k}:{later}",
+                current, -1e6, 1e6, 6)
+            if not ok:
+                return False
+        try:
+            value = float(value)
+            if not np.isfinite(value):
+                raise ValueError(f"weight: {value} is not a finite number")
+            self.session.set_weight(layer, row, col, value)
+        except (TypeError, ValueError) as error:
+            self.session.sigMessage.emit(f"Weight not changed: {error}")
+            return False
+        self.session.select_edge(edge)
+        return True
+
+
+class WeightLegend(QWidget):
+    """The key under the diagram: width scale, colour by sign, node fill."""
+
+    SAMPLES = (1.0, 4.0, palette.WIDTH_FULL_SCALE)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.compare = False
+        self.setMinimumHeight(30)
+        self.setMaximumHeight(30)
+
+    def set_compare(self, on):
+        if on != self.compare:
+            self.compare = on
+            self.update()
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.fillRect(self.rect(), palette.BACKGROUND)
+        symbol = "|Δw|" if self.compare else "|w|"
+        y, x = self.height() / 2, 8.0
+        x = self._text(painter, x, y, f"width ∝ {symbol}:")
+        for w in self.SAMPLES:
+            pen = QPen(palette.INK, palette.weight_width(w))
+            pen.setCapStyle(Qt.FlatCap)
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x, y), QPointF(x + 22, y))
+            label = f"{w:g}+" if w == palette.WIDTH_FULL_SCALE else f"{w:g}"
+            x = self._text(painter, x + 26, y, label) + 6
+        x = self._text(painter, x + 10, y, "colour:")
+        for w, label in ((-palette.COLOR_FULL_SCALE, "< 0"), (0.0, "≈ 0"),
+                         (palette.COLOR_FULL_SCALE, "> 0")):
+            pen = QPen(palette.weight_color(w), 5)
+            pen.setCapStyle(Qt.FlatCap)
+            painter.setPen(pen)
+            painter.drawLine(QPointF(x, y), QPointF(x + 16, y))
+            x = self._text(painter, x + 20, y, label) + 6
+        x = self._text(painter, x + 10, y, "node: activation")
+        for a, label in ((0.0, "0"), (1.0, "1")):
+            painter.setPen(QPen(palette.INK, 1))
+            painter.setBrush(palette.activation_color(a))
+            painter.drawEllipse(QPointF(x + 7, y), 6, 6)
+            x = self._text(painter, x + 16, y, label) + 4
+        painter.end()
+
+    def _text(self, painter, x, y, text):
+        painter.setPen(palette.INK)
+        width = painter.fontMetrics().horizontalAdvance(text)
+        painter.drawText(QRectF(x, y - 10, width + 2, 20), Qt.AlignVCenter, text)
+        return x + width + 4

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtGui import QColor
 
 NEGATIVE = QColor("#E66100")  # orange
@@ -43,7 +44,9 @@ WIDTH_PER_UNIT = MAX_WIDTH / WIDTH_FULL_SCALE  # 1.5 px per unit of |w|
 WIDTH_STEP = 0.5  # widths are rounded to this many px (at most 24 buckets)
 
 # Colour reaches full strength at |w| = COLOR_FULL_SCALE; below it the colour is
-# mixed with grey. COLOR_LEVELS levels per sign.
+# mixed with grey, by sqrt(|w| / COLOR_FULL_SCALE) so that the sign of a weight of
+# moderate size (0.5..2, common in hidden layers) is already clear.
+# COLOR_LEVELS levels per sign.
 COLOR_FULL_SCALE = 4.0
 COLOR_LEVELS = 8
 
@@ -62,9 +65,10 @@ def mix(a, b, t):
 
 
 def weight_level(w):
-    """Signed colour bucket of ``w``: 0 near zero, +-1..+-COLOR_LEVELS otherwise."""
-    magnitude = _finite_abs(w)
-    level = min(COLOR_LEVELS, round(magnitude / COLOR_FULL_SCALE * COLOR_LEVELS))
+    """Signed colour bucket of ``w``: 0 near zero (|w| < COLOR_FULL_SCALE / 256),
+    +-1..+-COLOR_LEVELS otherwise."""
+    strength = math.sqrt(min(1.0, _finite_abs(w) / COLOR_FULL_SCALE))
+    level = round(strength * COLOR_LEVELS)
     return int(math.copysign(level, float(w))) if level else 0
 
 
@@ -72,11 +76,7 @@ def weight_color(w):
     """Edge colour for weight ``w`` (quantised): grey at 0, then towards orange
     (negative) or blue (positive), full strength from |w| = COLOR_FULL_SCALE.
     Non-finite values are grey."""
-    level = weight_level(w)
-    if level == 0:
-        return QColor(ZERO)
-    end = POSITIVE if level > 0 else NEGATIVE
-    return mix(ZERO, end, abs(level) / COLOR_LEVELS)
+    return level_color(weight_level(w))
 
 
 def weight_width(w):
@@ -106,3 +106,30 @@ def text_color_on(fill):
 
 def categorical(i):
     return QColor(CATEGORICAL[i % len(CATEGORICAL)])
+
+
+# ---- the same mapping for many weights at once (the diagram's hot path) ------------------
+
+def weight_widths(values):
+    """``weight_width`` of every element of ``values``, as a float array."""
+    magnitude = np.abs(np.asarray(values, dtype=float))
+    magnitude[~np.isfinite(magnitude)] = 0.0
+    widths = np.round(WIDTH_PER_UNIT * magnitude / WIDTH_STEP) * WIDTH_STEP
+    return np.clip(widths, MIN_WIDTH, MAX_WIDTH)
+
+
+def weight_levels(values):
+    """``weight_level`` of every element of ``values``, as an int array."""
+    values = np.asarray(values, dtype=float)
+    magnitude = np.abs(values)
+    magnitude[~np.isfinite(magnitude)] = 0.0
+    strength = np.sqrt(np.minimum(1.0, magnitude / COLOR_FULL_SCALE))
+    levels = np.round(strength * COLOR_LEVELS)
+    return (np.sign(np.nan_to_num(values)) * levels).astype(int)
+
+
+def level_color(level):
+    """The colour of signed colour bucket ``level`` (see ``weight_level``)."""
+    if level == 0:
+        return QColor(ZERO)
+    return mix(ZERO, POSITIVE if level > 0 else NEGATIVE, abs(level) / COLOR_LEVELS)

@@ -1,78 +1,376 @@
-"""Accuracy, loss, outputs and weights over iterations, with a shared cursor."""
+"""Accuracy, loss, outputs and weights over iterations, with a shared cursor.
+
+Four pyqtgraph plots share the iteration axis. Each curve is created once and
+fed only what its pixels can show: ``MinMaxPyramid`` keeps min/max summaries of
+every series up to date as history grows, and a redraw asks it for about two
+points per pixel of the visible span (plus a coarse outline of the rest, so
+auto-range still sees the whole history). Redraws are coalesced into at most
+one per frame, so a redraw costs the same at 10^3 or 10^6 iterations.
+
+Log x: iteration k is drawn at k + 1, so iteration 0 sits at 1 (the axis says
+"iteration + 1"). The transform is done here, not by pyqtgraph, so cursors,
+downsampling and ghosts all use the same mapping (``to_view``/``from_view``).
+"""
 
 from __future__ import annotations
 
+import html
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSignalBlocker
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui import palette
+from gui.names import edge_name, vector_text
+from gui.plot_ghosts import Ghosts
+from gui.plot_series import LayerNorms, Series, view_points
+from gui.redraw import RedrawTimer
+
+MAX_WEIGHT_LINES = 32  # above this, one line per layer: the norm of its weights
+MAX_OUTPUT_SAMPLES = 8  # above this, only the first samples' outputs are drawn
+MAX_KEY_ENTRIES = 8  # a longer key would hide the plot; colours then speak alone
+KEY_PER_LINE = 4
 
 
 class PlotsView(QWidget):
-    """Four stacked pyqtgraph plots sharing the iteration axis."""
+    """Four stacked plots sharing the iteration axis, each with a movable cursor.
+
+    ``sigLogXChanged(bool)`` says when the log-x option changed here (from a plot's
+    context menu), so a window's own "log x" action can follow.
+    """
+
+    sigLogXChanged = Signal(bool)
 
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
         self.log_x = False
+        self.series = {}  # name -> Series; names "accuracy", "loss", "output i,j", "w ..."
+        self.curves = {}  # name -> PlotDataItem, the same names
+        self.cursors = {}
+        self.plot_items = {}
+        self.keys = {}  # plot name -> labels in its key, as shown
+        self._targets = []  # dashed target lines on the outputs plot
+        self._run = None
+        self._config = None
+        self._dirty_from = 0  # first iteration whose values may have changed
+        self._drawn_key = None
+        self._redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
+        self._create_widgets()
+        self._create_plots()
+        self.ghosts = Ghosts(self.plot_items["accuracy"], self.plot_items["loss"], self.to_view)
+        session.sigRunReplaced.connect(self._on_run_replaced)
+        session.sigHistoryChanged.connect(self._on_history_changed)
+        session.sigIterationChanged.connect(self._move_cursors)
+        session.sigSampleChanged.connect(self._emphasise_sample)
+        self._on_run_replaced()
+
+    # ---- building ------------------------------------------------------------------------
+
+    def _create_widgets(self):
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(palette.BACKGROUND)
+        # Shown only while earlier runs are drawn, to say what the faint curves are.
+        self.ghost_bar = QWidget()
+        self.ghost_note = QLabel("Faint curves: earlier runs.")
+        self.ghost_note.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
+        self.clear_button = QPushButton("Clear earlier runs")
+        self.clear_button.setToolTip("Remove the faint curves of earlier runs.")
+        self.clear_button.clicked.connect(self.clear_ghosts)
+        header = QHBoxLayout(self.ghost_bar)
+        header.setContentsMargins(6, 2, 6, 0)
+        header.addWidget(self.ghost_note)
+        header.addStretch(1)
+        header.addWidget(self.clear_button)
+        self.ghost_bar.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.ghost_bar)
         layout.addWidget(self.graphics)
-        self.plot_items = {}
-        self.curves = {}
-        self.cursors = {}
-        titles = {"accuracy": "accuracy", "loss": "loss", "outputs": "output ŷ",
-                  "weights": "weights"}
+
+    def _create_plots(self):
+        titles = {"accuracy": "accuracy", "loss": "loss E", "outputs": "output ŷ",
+                  "weights": "weights w"}
+        axis_pen = pg.mkPen(palette.FAINT_INK)
         for row, name in enumerate(titles):
             plot = self.graphics.addPlot(row=row, col=0)
+            plot.setMenuEnabled(enableMenu=False, enableViewBoxMenu=True)
+            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setLabel("left", titles[name])
-            if name != "accuracy":
+            for side in ("left", "bottom"):
+                plot.getAxis(side).setPen(axis_pen)
+                plot.getAxis(side).setTextPen(pg.mkPen(palette.INK))
+            plot.getAxis("left").setWidth(54)  # aligned plots read as one time axis
+            plot.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" confuses
+            plot.vb.setAutoVisible(y=True)
+            plot.vb.setLimits(xMin=-1e9)
+            if self.plot_items:
                 plot.setXLink(self.plot_items["accuracy"])
-            self.plot_items[name] = plot
-            self.curves[name] = plot.plot(pen=pg.mkPen(palette.categorical(0), width=1.5))
-            cursor = pg.InfiniteLine(0, movable=True, pen=pg.mkPen(palette.INK, width=1))
-            cursor.sigPositionChangeFinished.connect(self._on_cursor_moved)
+                plot.vb.sigXRangeChanged.connect(self._schedule)
+            else:
+                plot.vb.sigXRangeChanged.connect(self._schedule)
+            cursor = pg.InfiniteLine(0, movable=True, pen=pg.mkPen(palette.INK, width=1.5),
+                                     hoverPen=pg.mkPen(palette.HIGHLIGHT, width=3))
+            cursor.setZValue(100)
             cursor.sigDragged.connect(self._on_cursor_moved)
+            cursor.sigPositionChangeFinished.connect(self._on_cursor_moved)
             plot.addItem(cursor, ignoreBounds=True)
             self.cursors[name] = cursor
+            self.plot_items[name] = plot
+            self._add_menu_actions(plot)
+        accuracy = self.plot_items["accuracy"]
+        accuracy.setYRange(0, 1, padding=0.06)
+        accuracy.vb.enableAutoRange(y=False)
+        accuracy.vb.setMouseEnabled(y=False)
         self.plot_items["weights"].setLabel("bottom", "iteration")
-        session.sigHistoryChanged.connect(self._redraw)
-        session.sigRunReplaced.connect(self._redraw)
-        session.sigIterationChanged.connect(self._move_cursors)
-        self._redraw()
-        self._move_cursors(session.iteration)
+        for name in ("accuracy", "loss"):
+            self._add_curve(name, self.plot_items[name], palette.categorical(0), width=2.5)
+        self.plot_items["accuracy"].getAxis("left").setTicks(
+            [[(0, "0%"), (0.5, "50%"), (1, "100%")]])
 
-    def set_log_x(self, on):
-        self.log_x = bool(on)
-        for plot in self.plot_items.values():
-            plot.setLogMode(x=self.log_x)
-        self._redraw()
+    def _add_menu_actions(self, plot):
+        menu = plot.vb.menu
+        menu.addSeparator()
+        log_action = QAction("Log iteration axis", menu, checkable=True)
+        log_action.toggled.connect(self.set_log_x)
+        menu.aboutToShow.connect(lambda: log_action.setChecked(self.log_x))
+        menu.addAction(log_action)
+        clear = QAction("Clear earlier runs", menu)
+        clear.triggered.connect(self.clear_ghosts)
+        menu.addAction(clear)
+
+    def _add_curve(self, name, plot, color, width=1.5):
+        curve = plot.plot(pen=pg.mkPen(color, width=width))
+        curve.setZValue(10)  # above the faint curves of earlier runs
+        self.curves[name] = curve
+        return curve
+
+    def _remove_curves(self, names):
+        for name in names:
+            curve = self.curves.pop(name)
+            curve.getViewBox().removeItem(curve) if curve.getViewBox() else None
+            self.series.pop(name, None)
+
+    def set_key(self, name, entries, note=""):
+        """Show a one-line key above plot ``name``: ``entries`` are (colour, label) or
+        (colour, label, dashed). A key sits above the plot, not on it, so it never
+        hides the ends of the curves, where the learner looks."""
+        self.keys[name] = [e[1] for e in entries]
+        parts = []
+        for entry in entries:
+            color, label, dashed = (tuple(entry) + (False,))[:3]
+            glyph = "╍╍" if dashed else "━━"
+            parts.append(f"<span style='color:{color.name()}'>{glyph}</span>&nbsp;"
+                         f"{html.escape(label)}")
+        if note:
+            parts.append(f"<i>{html.escape(note)}</i>")
+        lines, line = [], []
+        for part in parts:  # a few entries per line keeps a narrow dock readable
+            if len(line) == KEY_PER_LINE:
+                lines.append(line)
+                line = []
+            line.append(part)
+        lines.append(line)
+        text = "<br>".join("&nbsp;&nbsp; ".join(line) for line in lines if line)
+        plot = self.plot_items[name]
+        plot.setTitle(text or None, size="8pt", color=palette.INK.name())
+        plot.titleLabel.setAttr("justify", "left")
+
+    # ---- the run -------------------------------------------------------------------------
+
+    def _on_run_replaced(self):
+        run, config = self.session.run, self.session.config
+        if self._run is not None and self._run is not run:
+            self.ghosts.add(self._run, self._config, config)
+        self.ghosts.forget(run)
+        self._run, self._config = run, config
+        self._show_ghost_keys()
+        self._rebuild_series(run)
+        self._dirty_from = 0
+        self._drawn_key = None
+        self._set_cursor_bounds()
         self._move_cursors(self.session.iteration)
+        self.refresh()
+        for plot in self.plot_items.values():
+            plot.enableAutoRange(x=True)
 
-    def _x(self, k):
-        return np.log10(np.asarray(k, float) + 1) if self.log_x else np.asarray(k, float)
+    def _show_ghost_keys(self):
+        entries = self.ghosts.key()
+        self.ghost_bar.setVisible(bool(entries))
+        for name in ("accuracy", "loss"):
+            if entries:
+                self.set_key(name, [(palette.categorical(0), self.ghosts.live_label)]
+                             + entries)
+            else:
+                self.set_key(name, [])
 
-    def _redraw(self):
+    def _rebuild_series(self, run):
+        old = [n for n in self.curves if n not in ("accuracy", "loss")]
+        self._remove_curves(old)
+        for target in self._targets:
+            self.plot_items["outputs"].removeItem(target)
+        self._targets = []
+        self.series = {
+            "accuracy": Series(self.curves["accuracy"], lambda r: r.accuracies),
+            "loss": Series(self.curves["loss"], lambda r: r.losses),
+        }
+        self._build_output_series(run)
+        self._build_weight_series(run)
+        self._emphasise_sample(self.session.sample)
+
+    def _build_output_series(self, run):
+        plot = self.plot_items["outputs"]
+        n_samples, n_out = run.Y.shape
+        shown = min(n_samples, MAX_OUTPUT_SAMPLES)
+        key = []
+        for s in range(shown):
+            for o in range(n_out):
+                color = palette.categorical(s * n_out + o)
+                name = f"output {s},{o}"
+                curve = self._add_curve(name, plot, color)
+                key.append((color, "x = " + vector_text(run.X[s])
+                            + (f" ŷ{o + 1}" if n_out > 1 else "")))
+                self.series[name] = Series(curve, lambda r, s=s, o=o: r.outputs[:, s, o])
+                pen = pg.mkPen(color, width=1.2)
+                pen.setStyle(Qt.DashLine)
+                target = pg.InfiniteLine(float(run.Y[s, o]), angle=0, pen=pen)
+                plot.addItem(target)
+                self._targets.append(target)
+        if len(key) > MAX_KEY_ENTRIES:
+            key = []
+        key.append((palette.FAINT_INK, "target y", True))
+        note = f"first {shown} of {n_samples} samples" if shown < n_samples else ""
+        self.set_key("outputs", key, note)
+
+    def _build_weight_series(self, run):
+        sizes = run.layer_sizes
+        if run.n_params <= MAX_WEIGHT_LINES:
+            edges = [(layer, i, j) for layer in range(len(sizes) - 1)
+                     for i in range(sizes[layer]) for j in range(sizes[layer + 1])]
+            labels = [edge_name(sizes, e) for e in edges]
+            getters = [lambda r, c=c: r.saved_weights()[1][:, c] for c in range(len(edges))]
+            self.plot_items["weights"].setLabel("left", "weights w")
+            note = "" if len(labels) <= MAX_KEY_ENTRIES else f"all {len(labels)} weights"
+        else:
+            labels = [f"‖W{layer + 1}‖" for layer in range(len(sizes) - 1)]
+            norms = LayerNorms()
+            getters = [lambda r, layer=layer: norms.update(r, self._dirty_from)[:, layer]
+                       for layer in range(len(sizes) - 1)]
+            self.plot_items["weights"].setLabel("left", "‖W‖ per layer")
+            note = "root sum of squares of each layer's weights"
+        key = []
+        for c, (label, getter) in enumerate(zip(labels, getters, strict=True)):
+            name = f"w {label}"
+            curve = self._add_curve(name, self.plot_items["weights"], palette.categorical(c))
+            self.series[name] = Series(curve, getter, run.stride)
+            key.append((palette.categorical(c), label))
+        self.set_key("weights", key if len(key) <= MAX_KEY_ENTRIES else [], note)
+
+    def _emphasise_sample(self, index):
+        """The selected sample's output line is drawn thicker."""
+        n_out = self.session.run.Y.shape[1]
+        for name, curve in self.curves.items():
+            if name.startswith("output "):
+                s, o = (int(v) for v in name[7:].split(","))
+                pen = pg.mkPen(palette.categorical(s * n_out + o),
+                               width=3 if s == index else 1.5)
+                curve.setPen(pen)
+
+    # ---- redrawing -----------------------------------------------------------------------
+
+    def _on_history_changed(self):
+        # Slots run right after the change, so run.last is where a cut-short
+        # history now ends: everything from there on may differ.
+        self._dirty_from = min(self._dirty_from, self.session.run.last)
+        self._set_cursor_bounds()
+        self._schedule()
+
+    def _set_cursor_bounds(self):
+        last = self.session.run.last
+        for cursor in self.cursors.values():
+            cursor.setBounds((float(self.to_view(0)), float(self.to_view(last))))
+
+    def _schedule(self, *args):
+        self._redraw.schedule()
+
+    def to_view(self, k):
+        """x position of iteration ``k`` (array or number) on the plots."""
+        if self.log_x:
+            return np.log10(np.asarray(k, dtype=float) + 1)
+        return np.asarray(k, dtype=float)
+
+    def from_view(self, x):
+        """Iteration at x position ``x`` (not rounded)."""
+        if self.log_x:
+            return 10.0 ** min(float(x), 15.0) - 1
+        return float(x)
+
+    def visible_iterations(self):
+        """(first, stop) iterations of the visible x span, clipped to the history."""
+        x0, x1 = self.plot_items["accuracy"].vb.viewRange()[0]
+        n = self.session.run.last + 1
+        first = int(min(max(math.floor(self.from_view(x0)), 0), n))
+        stop = int(min(max(math.ceil(self.from_view(x1)) + 1, first), n))
+        return first, stop
+
+    def refresh(self):
+        """Bring every curve up to date now (normally done at most once per frame)."""
         run = self.session.run
-        x = np.arange(run.last + 1, dtype=float) + (1 if self.log_x else 0)
-        self.curves["accuracy"].setData(x, np.array(run.accuracies))
-        self.curves["loss"].setData(x, np.array(run.losses))
-        self.curves["outputs"].setData(x, np.array(run.outputs[:, 0, 0]))
-        iterations, rows = run.saved_weights()
-        self.curves["weights"].setData(iterations + (1 if self.log_x else 0),
-                                       np.array(rows[:, 0]))
+        first, stop = self.visible_iterations()
+        pixels = max(100, int(self.plot_items["accuracy"].vb.width()))
+        key = (id(run), run.last, self._dirty_from, first, stop, pixels, self.log_x)
+        if key == self._drawn_key:
+            return
+        changed = self._dirty_from
+        for series in self.series.values():
+            values = series.values(run)
+            series.pyramid.update(values, changed // series.stride)
+            x, y = view_points(series, first, stop, pixels, self.log_x)
+            series.curve.setData(self.to_view(x * series.stride), y)
+        self._dirty_from = run.last + 1
+        self._drawn_key = key[:2] + (self._dirty_from,) + key[3:]
+
+    # ---- the cursor ----------------------------------------------------------------------
 
     def _move_cursors(self, k):
         for cursor in self.cursors.values():
             with QSignalBlocker(cursor):
-                cursor.setValue(float(self._x(k)))
+                cursor.setValue(float(self.to_view(k)))
 
     def _on_cursor_moved(self, cursor):
-        v = cursor.value()
-        k = 10 ** v - 1 if self.log_x else v
-        self.session.seek(round(k))
+        self.session.seek(round(self.from_view(cursor.value())))
+        self._move_cursors(self.session.iteration)  # snap to a whole iteration
+
+    # ---- options -------------------------------------------------------------------------
+
+    def set_log_x(self, on):
+        """Plot iterations on a log scale (iteration k at k + 1)."""
+        on = bool(on)
+        if on == self.log_x:
+            return
+        self.log_x = on
+        self.sigLogXChanged.emit(on)
+        # Move the range into the new mapping first: a log axis asked to show a
+        # linear range like [0, 10^6] would compute 10**(10^6).
+        last = self.session.run.last
+        self.plot_items["accuracy"].setXRange(float(self.to_view(0)),
+                                              float(self.to_view(max(last, 1))))
+        for plot in self.plot_items.values():
+            plot.getAxis("bottom").setLogMode(on)
+            plot.enableAutoRange(x=True)
+        self.plot_items["weights"].setLabel(
+            "bottom", "iteration + 1 (log scale)" if on else "iteration")
+        self.ghosts.redraw()
+        self._on_history_changed()
         self._move_cursors(self.session.iteration)
+        self._drawn_key = None
+        self.refresh()
+
+    def clear_ghosts(self):
+        """Remove the curves kept from earlier runs."""
+        self.ghosts.clear()
+        self._show_ghost_keys()

@@ -1,0 +1,78 @@
+"""The data side of the plots: where each curve's values come from, and which of
+them to draw for the visible span (see gui/downsample.py for why)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gui.downsample import MinMaxPyramid
+
+OUTLINE_BUCKETS = 32  # buckets for the parts of the history outside the view
+LOG_PARTS = 16  # a log-x span is downsampled in this many geometric parts
+
+
+class Series:
+    """One curve: where its values come from and their min/max pyramid.
+
+    ``values(run)`` gives the whole series; element i belongs to iteration
+    ``i * stride`` (weights of big networks are only kept every stride-th
+    iteration).
+    """
+
+    def __init__(self, curve, values, stride=1):
+        self.curve, self.values, self.stride = curve, values, stride
+        self.pyramid = MinMaxPyramid()
+
+
+class LayerNorms:
+    """‖W_l‖ (root sum of squares) of each layer for every saved weight row,
+    extended incrementally: rows append as training goes, or are rewritten from
+    an edited iteration on."""
+
+    def __init__(self):
+        self.norms = None
+        self.n = 0
+
+    def update(self, run, changed_from):
+        """Norms of ``run.saved_weights()`` rows; iterations >= ``changed_from`` may
+        have changed since the last call. Returns a (rows, layers) view."""
+        _, rows = run.saved_weights()
+        n_layers = len(run.layer_sizes) - 1
+        if self.norms is None:
+            self.norms, self.n = np.empty((0, n_layers)), 0
+        first = min(self.n, int(changed_from) // run.stride, len(rows))
+        if len(self.norms) < len(rows):
+            grown = np.empty((max(len(rows), 2 * len(self.norms)), n_layers))
+            grown[:self.n] = self.norms[:self.n]
+            self.norms = grown
+        offset = 0
+        for layer, (a, b) in enumerate(zip(run.layer_sizes, run.layer_sizes[1:],
+                                           strict=False)):
+            block = rows[first:, offset:offset + a * b]
+            with np.errstate(all="ignore"):  # a non-finite row stays non-finite, unplotted
+                self.norms[first:len(rows), layer] = np.sqrt(np.sum(block * block, axis=1))
+            offset += a * b
+        self.n = len(rows)
+        return self.norms[:self.n]
+
+
+def view_points(series, first, stop, pixels, log_x):
+    """(series indices, values) to draw for iterations [first, stop) on ``pixels``
+    pixels: about two points per pixel there, and a coarse outline elsewhere (so
+    auto-range still sees the whole history)."""
+    pyramid, s = series.pyramid, series.stride
+    lo, hi = first // s, -(-stop // s)
+    if log_x and hi - lo > 2 * pixels:
+        # Log x: equal pixels are equal ratios, so split the span geometrically and
+        # give each part its share of the pixels.
+        edges = np.unique(np.round(np.geomspace(lo + 1, hi + 1, LOG_PARTS + 1) - 1).astype(int))
+        parts = [pyramid.query(a, b, max(1, pixels // LOG_PARTS))
+                 for a, b in zip(edges[:-1], edges[1:], strict=False)]
+    else:
+        parts = [pyramid.query(lo, hi, pixels)]
+    parts = ([pyramid.query(0, lo, OUTLINE_BUCKETS)] + parts
+             + [pyramid.query(hi, pyramid.n, OUTLINE_BUCKETS)])
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    order = np.argsort(x, kind="stable")
+    return x[order], y[order]
