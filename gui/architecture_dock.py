@@ -74,14 +74,19 @@ class ArchitectureDock(QDockWidget):
 
         body = QWidget()
         outer = QVBoxLayout(body)
-        outer.addWidget(self._make_layers_box())
-        outer.addWidget(self._make_training_box())
-        outer.addWidget(self._make_rerun_box())
+        note = QLabel("Each change here starts training again from iteration 0.")
+        note.setWordWrap(True)
+        note.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
+        outer.addWidget(note)
+        # Errors show at the top, where they are seen whichever control caused them.
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #B00020;")
         self.error_label.hide()
         outer.addWidget(self.error_label)
+        outer.addWidget(self._make_layers_box())
+        outer.addWidget(self._make_training_box())
+        outer.addWidget(self._make_rerun_box())
         outer.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -102,6 +107,7 @@ class ArchitectureDock(QDockWidget):
         for col, text in enumerate(("Layer", "Units", "Activation")):
             header = QLabel(f"<b>{text}</b>")
             self.grid.addWidget(header, 0, col)
+        self.input_name, self.output_name = QLabel("Input"), QLabel("Output")
         self.input_units = QLabel()
         self.input_units.setToolTip("One input unit per x column of the data "
                                     "(change it in the Dataset editor).")
@@ -182,9 +188,12 @@ class ArchitectureDock(QDockWidget):
         for widgets in self.hidden_rows:
             for w in widgets:
                 self.grid.removeWidget(w)
+                w.hide()  # deleteLater waits for the event loop; hide it now
                 w.deleteLater()
         self.hidden_rows = []
-        self.grid.addWidget(QLabel("Input"), 1, 0)
+        for w in (self.output_name, self.output_units, self.output_activation):
+            self.grid.removeWidget(w)
+        self.grid.addWidget(self.input_name, 1, 0)
         self.grid.addWidget(self.input_units, 1, 1)
         for i in range(n_hidden):
             name = QLabel(f"Hidden {i + 1}")
@@ -206,7 +215,7 @@ class ArchitectureDock(QDockWidget):
             self.grid.addWidget(remove, row, 3)
             self.hidden_rows.append((name, units, combo, remove))
         row = 2 + n_hidden
-        self.grid.addWidget(QLabel("Output"), row, 0)
+        self.grid.addWidget(self.output_name, row, 0)
         self.grid.addWidget(self.output_units, row, 1)
         self.grid.addWidget(self.output_activation, row, 2)
 

@@ -85,6 +85,7 @@ class DatasetDock(QDockWidget):
         self.description.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
         layout.addWidget(self.description)
         self.table = DatasetTable()
+        self.table.setMinimumHeight(140)  # about five samples, whatever the map takes
         self.table.sigEdited.connect(self._table_edited)
         layout.addWidget(self.table, 1)
         layout.addLayout(self._make_edit_row())

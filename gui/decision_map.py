@@ -290,5 +290,7 @@ class DecisionMap(QWidget):
     def _draw_points(self, run, k):
         a, b = self.columns
         right = (run.outputs[k][:, 0] > 0.5) == (run.Y[:, 0] > 0.5)
-        self.points.setData(x=run.X[:, a], y=run.X[:, b], brush=self._brushes,
+        # A few points (the 4 of xor) can be big; hundreds must not hide the map.
+        size = 11 if len(run.X) <= 20 else 7
+        self.points.setData(x=run.X[:, a], y=run.X[:, b], brush=self._brushes, size=size,
                             pen=[self._right_pen if ok else self._wrong_pen for ok in right])

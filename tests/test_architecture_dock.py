@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import QLabel
 
 from gui.architecture_dock import MAX_HIDDEN_LAYERS, NEW_LAYER_UNITS, ArchitectureDock
 from gui.session import TrainingSession
@@ -69,6 +70,19 @@ def test_six_hidden_layers_of_sixteen_units_and_a_cap(dock):
     for _, units, _, _ in dock.hidden_rows:
         units.setValue(16)
     assert dock.session.run.layer_sizes == [3] + [16] * 6 + [1]
+    # Rebuilding the rows leaves no stale widget on screen: one row per layer.
+    shown = sorted((dock.grid.getItemPosition(i)[0], dock.grid.itemAt(i).widget().text())
+                   for i in range(dock.grid.count())
+                   if dock.grid.getItemPosition(i)[1] == 0)
+    assert [text for _, text in shown] == (["<b>Layer</b>", "Input"]
+                                           + [f"Hidden {i}" for i in range(1, 7)] + ["Output"])
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    labels = [w.text() for w in dock.widget().findChildren(QLabel)]
+    assert sorted(t for t in labels if t.startswith(("Hidden", "Output"))) == (
+        [f"Hidden {i}" for i in range(1, 7)] + ["Output"])  # the old rows are gone
+    rows = {dock.grid.getItemPosition(dock.grid.indexOf(w))[0]
+            for w in (dock.output_name, dock.output_units, dock.output_activation)}
+    assert rows == {8}
     while len(dock.hidden_rows) < MAX_HIDDEN_LAYERS:
         dock.add_layer()
     assert not dock.add_button.isEnabled()
