@@ -1,0 +1,104 @@
+"""Start the window (``run_app``) or render it to a PNG without a display (``screenshot``).
+
+Qt is imported inside the functions: ``screenshot`` must choose the offscreen
+platform before the first Qt import, and ``backprop-lab --help`` should not pay
+for loading Qt at all.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+
+APP_NAME = "Backprop Lab"
+
+
+def _application(argv):
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(list(argv))
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)  # QSettings: ~/.config/Backprop Lab/Backprop Lab.conf
+    app.setApplicationDisplayName(APP_NAME)
+    return app
+
+
+def run_app(argv=None):
+    """Open the window on the tutorial run (iteration 0) and run until it closes."""
+    argv = sys.argv if argv is None else argv
+    app = _application(argv)
+
+    from gui.errors import ErrorDialogHook
+    from gui.icons import icon
+    from gui.main_window import MainWindow
+
+    app.setWindowIcon(icon("backprop-lab"))
+    window = MainWindow()
+    # Installed here, never in MainWindow: tests keep pytest-qt's exception capture.
+    hook = ErrorDialogHook(on_error=window.session.pause).install()
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        hook.uninstall()
+
+
+def parse_size(size):
+    """``"1400x900"`` -> (1400, 900); ValueError with a readable message otherwise."""
+    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX\u00d7]\s*(\d{1,5})\s*", str(size))
+    if not match:
+        raise ValueError(f"size {size!r}: expected WIDTHxHEIGHT, e.g. 1400x900")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (320 <= width <= 8000 and 240 <= height <= 8000):
+        raise ValueError(f"size {size!r}: width 320..8000 and height 240..8000 pixels")
+    return width, height
+
+
+def screenshot(out_path, iteration=0, size="1400x900"):
+    """Render the window at ``iteration`` of the tutorial run to a PNG; 0 or 2 on error.
+
+    Runs offscreen, with a throw-away settings file so the user's saved layout does
+    not leak into the picture (and the picture does not overwrite it).
+    """
+    try:
+        width, height = parse_size(size)
+        iteration = int(iteration)
+        if not 0 <= iteration <= 10_000_000:
+            raise ValueError(f"iteration {iteration}: expected 0..10000000")
+        folder = os.path.dirname(os.path.abspath(out_path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"{out_path}: folder {folder!r} does not exist")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = _application([sys.argv[0] if sys.argv else "backprop-lab"])
+
+    from PySide6.QtCore import QSettings
+
+    from gui.main_window import MainWindow
+    from gui.session import TrainingSession
+
+    session = TrainingSession()
+    # Train before the window exists: the views then draw the final state once.
+    session.run.train(iteration)
+    session.seek(iteration)
+    with tempfile.TemporaryDirectory() as temp:
+        settings = QSettings(os.path.join(temp, "screenshot.ini"), QSettings.IniFormat)
+        window = MainWindow(session, settings)
+        window.resize(width, height)
+        window.show()
+        for _ in range(3):  # layout, then the views' deferred redraws
+            app.processEvents()
+        image = window.grab()
+        ok = image.save(os.fspath(out_path), "PNG")
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        del settings
+    if not ok:
+        print(f"error: {out_path}: could not write the PNG", file=sys.stderr)
+        return 2
+    return 0

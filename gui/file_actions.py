@@ -1,0 +1,178 @@
+"""The window's File commands: open, save, recent files and exports.
+
+Each command takes an optional path; with none it asks with a file dialog (tests
+pass a path). A file problem never changes the session: the run, the cursor and
+play stay as they were, and a dialog names the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from gui.exports import export_plots, write_history_csv
+from nncore.errors import LoadError
+from nncore.export import export_weights
+from nncore.snapshot import load_snapshot, save_snapshot
+
+MAX_RECENT = 8
+SNAPSHOT_FILTER = "Backprop Lab snapshots (*.json);;All files (*)"
+FILTERS = {
+    ".png": "PNG images (*.png)",
+    ".svg": "SVG drawings (*.svg)",
+    ".csv": "CSV tables (*.csv)",
+    ".safetensors": "safetensors weights (*.safetensors)",
+    ".npz": "numpy archives (*.npz)",
+}
+
+
+class FileActions:
+    """File commands of ``window`` (a MainWindow: its session, settings, views)."""
+
+    def __init__(self, window):
+        self.window = window
+        self.path = None  # the snapshot file being worked on (Save writes here)
+
+    @property
+    def session(self):
+        return self.window.session
+
+    # ---- snapshots -----------------------------------------------------------------------
+
+    def open_snapshot(self, path=None):
+        """Load a snapshot (validated and replayed); True if the session now shows it."""
+        path = path if isinstance(path, str) and path else self._ask_open()
+        if not path:
+            return False
+        try:
+            run, k = load_snapshot(path)
+        except (LoadError, OSError) as exc:
+            self._problem("Could not open snapshot", path, exc)
+            return False
+        self.session.set_run(run, k, getattr(run, "dataset_name", None) or "file")
+        self._set_path(path)
+        self.window.statusBar().showMessage(
+            f"Opened {os.path.basename(path)} at iteration {k}.", 8000)
+        return True
+
+    def save_snapshot(self, *_):
+        """Save to the current file, or ask for one the first time."""
+        if self.path is None:
+            return self.save_snapshot_as()
+        return self._save(self.path)
+
+    def save_snapshot_as(self, path=None):
+        path = path if isinstance(path, str) and path else self._ask_save(
+            "Save snapshot as", ".json", SNAPSHOT_FILTER)
+        return bool(path) and self._save(path)
+
+    def _save(self, path):
+        session = self.session
+        try:
+            save_snapshot(path, session.run, session.iteration, session.config.dataset_name)
+        except (LoadError, OSError) as exc:
+            self._problem("Could not save snapshot", path, exc)
+            return False
+        self._set_path(path)
+        self.window.statusBar().showMessage(
+            f"Saved iteration {session.iteration} to {os.path.basename(path)}.", 8000)
+        return True
+
+    def _set_path(self, path):
+        self.path = path
+        self.window.setWindowTitle(f"{os.path.basename(path)} \N{EM DASH} Backprop Lab")
+        self.add_recent(path)
+
+    # ---- recent files --------------------------------------------------------------------
+
+    def recent(self):
+        value = self.window.settings.value("files/recent", [])
+        # QSettings gives a str for a one-item list in INI files, None for an empty one.
+        items = [value] if isinstance(value, str) else list(value or [])
+        return [p for p in items if isinstance(p, str) and p][:MAX_RECENT]
+
+    def add_recent(self, path):
+        path = os.path.abspath(path)
+        items = [path] + [p for p in self.recent() if p != path]
+        self.window.settings.setValue("files/recent", items[:MAX_RECENT])
+
+    def clear_recent(self):
+        self.window.settings.setValue("files/recent", [])
+
+    def fill_recent_menu(self):
+        menu = self.window.recent_menu
+        menu.clear()
+        items = self.recent()
+        for i, path in enumerate(items, 1):
+            action = menu.addAction(f"&{i} {os.path.basename(path)}")
+            action.setStatusTip(path)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_snapshot(p))
+        if items:
+            menu.addSeparator()
+        clear = menu.addAction("Clear list", self.clear_recent)
+        clear.setEnabled(bool(items))
+
+    # ---- exports -------------------------------------------------------------------------
+
+    def export_plots(self, path=None, suffix=".png"):
+        plots = self.window.plots_view
+        if plots is None:
+            return False
+        path = path or self._ask_save("Export plots", suffix, FILTERS[suffix])
+        return self._export(path, lambda p: export_plots(p, plots.plot_items), "plots")
+
+    def export_history(self, path=None):
+        path = path if isinstance(path, str) and path else self._ask_save(
+            "Export history", ".csv", FILTERS[".csv"])
+        return self._export(path, lambda p: write_history_csv(p, self.session.run),
+                            f"{self.session.run.last + 1} iterations")
+
+    def export_weights(self, path=None, suffix=".safetensors"):
+        path = path or self._ask_save("Export weights", suffix, FILTERS[suffix])
+        k = self.session.iteration
+        return self._export(path, lambda p: export_weights(p, self.session.weights()),
+                            f"the weights of iteration {k}")
+
+    def _export(self, path, write, what):
+        if not path:
+            return False
+        try:
+            write(path)
+        except (LoadError, OSError) as exc:
+            self._problem("Could not export", path, exc)
+            return False
+        self.window.statusBar().showMessage(
+            f"Exported {what} to {os.path.basename(path)}.", 8000)
+        return True
+
+    # ---- dialogs -------------------------------------------------------------------------
+
+    def _folder(self):
+        return self.window.settings.value("files/folder", os.path.expanduser("~"))
+
+    def _remember_folder(self, path):
+        self.window.settings.setValue("files/folder", os.path.dirname(os.path.abspath(path)))
+
+    def _ask_open(self):
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open snapshot", self._folder(),
+                                              SNAPSHOT_FILTER)
+        if path:
+            self._remember_folder(path)
+        return path
+
+    def _ask_save(self, title, suffix, name_filter):
+        stem = os.path.splitext(os.path.basename(self.path or "backprop-lab"))[0]
+        start = os.path.join(self._folder(), stem + suffix)
+        path, _ = QFileDialog.getSaveFileName(self.window, title, start, name_filter)
+        if path and not os.path.splitext(path)[1]:
+            path += suffix
+        if path:
+            self._remember_folder(path)
+        return path
+
+    def _problem(self, title, path, exc):
+        """Tell the learner which file and what went wrong; the session is untouched."""
+        QMessageBox.warning(self.window, title,
+                            f"{title}: {os.path.basename(path)}\n\n{exc}")

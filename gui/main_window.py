@@ -1,0 +1,405 @@
+"""The main window: actions, menus, toolbars, docks, status bar and settings.
+
+Modelled on Qt for Python's ``application.py`` example: one QAction per command,
+shared by menu, toolbar, transport bar and keyboard, its enabled state following
+the session's signals. Everything that trains or moves the cursor goes through
+``TrainingSession``; the window only wires views to it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+)
+
+import nncore
+from gui.file_actions import FileActions
+from gui.icons import icon, icon_path
+from gui.session import TrainingSession
+from gui.snapshots_dock import SnapshotsDock
+from gui.transport import TransportBar
+
+SETTINGS_VERSION = 1  # bump when the dock set changes so old layouts are not restored
+# The issue-4 docks (module, class, area). Docks sharing an area are tabbed: the
+# left holds what sets a run up, the bottom what explains one iteration.
+DOCKS = (
+    ("architecture_dock", "ArchitectureDock", Qt.LeftDockWidgetArea),
+    ("dataset_dock", "DatasetDock", Qt.LeftDockWidgetArea),
+    ("inspector_dock", "InspectorDock", Qt.BottomDockWidgetArea),
+    ("prediction_dock", "PredictionDock", Qt.BottomDockWidgetArea),
+    ("loss_surface_dock", "LossSurfaceDock", Qt.BottomDockWidgetArea),
+)
+
+
+def _optional_class(module, name):
+    """``gui.<module>.<name>``, or None while that module does not exist yet."""
+    try:
+        return getattr(importlib.import_module(f"gui.{module}"), name)
+    except ModuleNotFoundError as exc:
+        if exc.name != f"gui.{module}":
+            raise
+        return None
+
+
+def _placeholder(text):
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignCenter)
+    return label
+
+
+class TransportKeys(QObject):
+    """Lets Space and the left/right arrows reach the window's shortcuts while a spin
+    box has the focus (a spin box would otherwise take them to move its text cursor;
+    Up/Down still change its value)."""
+
+    KEYS = (Qt.Key_Space, Qt.Key_Left, Qt.Key_Right)
+
+    def eventFilter(self, watched, event):
+        if (event.type() == QEvent.ShortcutOverride and event.key() in self.KEYS
+                and event.modifiers() == Qt.NoModifier):
+            event.ignore()
+            return True
+        return False
+
+
+class MainWindow(QMainWindow):
+    """Backprop Lab's window. ``settings``: a QSettings (tests and screenshots pass a
+    throw-away one); by default the user's settings for "Backprop Lab"."""
+
+    def __init__(self, session=None, settings=None):
+        super().__init__()
+        self.session = session if session is not None else TrainingSession(parent=self)
+        self.settings = settings if settings is not None else QSettings()
+        self.progress = None  # the "Run to" progress dialog while a job runs
+        self.run_to_default = 1000
+        self.files = FileActions(self)
+        self.setWindowTitle("Backprop Lab")
+        self.setWindowIcon(icon("backprop-lab"))
+        self.setDockOptions(QMainWindow.AllowTabbedDocks
+                            | QMainWindow.AllowNestedDocks)
+
+        self.create_actions()
+        self.create_central_view()
+        self.create_docks()
+        self.create_menus()
+        self.create_tool_bars()
+        self.create_status_bar()
+        self.connect_session()
+        self.read_settings()
+        self.transport.timeline.setFocus()  # not a text field: Space and arrows work at once
+
+    # ---- table of contents ---------------------------------------------------------------
+
+    def _action(self, text, icon_name, shortcut, tip, slot):
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(f"{text.replace('&', '').rstrip('.')}"
+                          + (f" ({action.shortcut().toString(QKeySequence.NativeText)})"
+                             if shortcut else ""))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work wherever the window has focus
+        return action
+
+    def create_actions(self):
+        s = self.session
+        self.transport_keys = TransportKeys(self)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+        self.action_play = self._action("&Play", "play", Qt.Key_Space,
+                                        "Train continuously (Space pauses)", s.toggle_play)
+        self.action_step = self._action("&Step", "step", Qt.Key_Right,
+                                        "One iteration forward: one gradient step", s.step)
+        self.action_step_back = self._action("Step &back", "step-back", Qt.Key_Left,
+                                             "Show the previous iteration", s.step_back)
+        self.action_reset = self._action("&Reset", "reset", Qt.Key_Home,
+                                         "Back to iteration 0 (the history is kept)", s.reset)
+        self.action_run_to = self._action("R&un to...", "run-to", "Ctrl+G",
+                                          "Train or move to a chosen iteration", self.run_to)
+        self.action_snapshot = self._action("&Take snapshot", "snapshot", "Ctrl+T",
+                                            "Remember this iteration in the Snapshots list",
+                                            s.take_snapshot)
+        f = self.files
+        self.action_open = self._action("&Open snapshot...", "open", "Ctrl+O",
+                                        "Open a saved snapshot file", f.open_snapshot)
+        self.action_save = self._action("&Save snapshot", "save", "Ctrl+S",
+                                        "Save the run at the shown iteration",
+                                        f.save_snapshot)
+        self.action_save_as = self._action("Save snapshot &as...", "save-as", "Ctrl+Shift+S",
+                                           "Save the run at the shown iteration to a new "
+                                           "file", f.save_snapshot_as)
+        self.action_export_png = self._action("Plots as &PNG...", None, None,
+                                              "Save the plots as a PNG image",
+                                              lambda: f.export_plots(suffix=".png"))
+        self.action_export_svg = self._action("Plots as S&VG...", None, None,
+                                              "Save the plots as an SVG drawing",
+                                              lambda: f.export_plots(suffix=".svg"))
+        self.action_export_csv = self._action("&History as CSV...", None, None,
+                                              "Loss, accuracy, outputs (and weights) of "
+                                              "every iteration as CSV", f.export_history)
+        self.action_export_safetensors = self._action(
+            "Weights as .&safetensors...", None, None, "Weights of the shown iteration for "
+            "other tools", lambda: f.export_weights(suffix=".safetensors"))
+        self.action_export_npz = self._action(
+            "Weights as .&npz...", None, None, "Weights of the shown iteration as a numpy "
+            "archive", lambda: f.export_weights(suffix=".npz"))
+        self.action_quit = self._action("&Quit", None, "Ctrl+Q", "Quit Backprop Lab",
+                                        self.close)
+        self.action_log_x = self._action("&Logarithmic iteration axis", None, None,
+                                         "Plot iterations on a log scale", self._set_log_x)
+        self.action_log_x.setCheckable(True)
+        self.action_about = self._action("&About Backprop Lab", None, None,
+                                         "Version and credits", self.about)
+        self.action_about_qt = self._action("About &Qt", None, None, "The Qt version",
+                                            lambda: QMessageBox.aboutQt(self))
+
+    def _focus_changed(self, _old, new):
+        if isinstance(new, QAbstractSpinBox) and self.isAncestorOf(new):
+            new.installEventFilter(self.transport_keys)  # installing twice keeps one
+
+    def create_central_view(self):
+        NetworkView = _optional_class("network_view", "NetworkView")
+        self.network_view = NetworkView(self.session) if NetworkView else _placeholder(
+            "The network diagram is on its way.")
+        self.setCentralWidget(self.network_view)
+
+    def create_docks(self):
+        """Plots on the right, every issue-4 dock whose module exists, snapshots."""
+        self.docks = {}
+        self._dock_groups = {}  # area -> docks in it, tabbed together at the first show
+        self.docks_arranged = False
+        # Side columns run the full height; the bottom tabs sit under the diagram only.
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        PlotsView = _optional_class("plots_view", "PlotsView")
+        self.plots_view = PlotsView(self.session) if PlotsView else None
+        plots = QDockWidget("Plots", self)
+        plots.setObjectName("plots_dock")
+        plots.setWidget(self.plots_view or _placeholder("The plots are on their way."))
+        self._add_dock("PlotsView", plots, Qt.RightDockWidgetArea)
+        for module, name, area in DOCKS:
+            cls = _optional_class(module, name)
+            if cls is not None:
+                self._add_dock(name, cls(self.session, self), area)
+        self.snapshots_dock = SnapshotsDock(self.session, self)
+        self._add_dock("SnapshotsDock", self.snapshots_dock, Qt.LeftDockWidgetArea)
+
+    def _add_dock(self, name, dock, area):
+        self.addDockWidget(area, dock)
+        self._dock_groups.setdefault(area, []).append(dock)
+        self.docks[name] = dock
+
+    def arrange_docks(self):
+        """Tab the docks that share an area, size the columns, then restore the
+        learner's saved layout. Runs at the first show: tabbing docks in a window
+        that has never been shown leaves a stale copy of the tab bar on screen
+        (seen with Qt 6.11)."""
+        for group in self._dock_groups.values():
+            for dock in group[1:]:
+                self.tabifyDockWidget(group[0], dock)
+            group[0].raise_()  # the first tab of each area is the one shown
+        width = {Qt.LeftDockWidgetArea: 320, Qt.RightDockWidgetArea: 430}
+        sides = [group[0] for area, group in self._dock_groups.items() if area in width]
+        self.resizeDocks(sides, [width[self.dockWidgetArea(d)] for d in sides], Qt.Horizontal)
+        if Qt.BottomDockWidgetArea in self._dock_groups:
+            self.resizeDocks(self._dock_groups[Qt.BottomDockWidgetArea][:1], [360],
+                             Qt.Vertical)
+        state = self.settings.value("window/state", QByteArray())
+        if state and state.size():
+            self.restoreState(state, SETTINGS_VERSION)
+        self.docks_arranged = True
+
+    def showEvent(self, event):
+        if not self.docks_arranged:
+            self.arrange_docks()
+        super().showEvent(event)
+
+    def create_menus(self):
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.action_open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self.files.fill_recent_menu)
+        file_menu.addAction(self.action_save)
+        file_menu.addAction(self.action_save_as)
+        file_menu.addSeparator()
+        export_menu = file_menu.addMenu(icon("export"), "&Export")
+        for action in (self.action_export_png, self.action_export_svg, None,
+                       self.action_export_csv, None, self.action_export_safetensors,
+                       self.action_export_npz):
+            export_menu.addSeparator() if action is None else export_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_quit)
+
+        training = bar.addMenu("&Training")
+        for action in (self.action_play, self.action_step, self.action_step_back,
+                       self.action_reset, None, self.action_run_to, None,
+                       self.action_snapshot):
+            training.addSeparator() if action is None else training.addAction(action)
+
+        self.view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.action_log_x)
+        self.action_log_x.setEnabled(self.plots_view is not None)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.action_about)
+        help_menu.addAction(self.action_about_qt)
+
+    def create_tool_bars(self):
+        files = self.addToolBar("File")
+        files.setObjectName("file_toolbar")
+        for action in (self.action_open, self.action_save, None, self.action_snapshot,
+                       self.action_run_to):
+            files.addSeparator() if action is None else files.addAction(action)
+        # The transport is a toolbar too, so it can be moved (top or bottom) like one.
+        transport = self.addToolBar("Transport")
+        transport.setObjectName("transport_toolbar")
+        transport.setAllowedAreas(Qt.TopToolBarArea | Qt.BottomToolBarArea)
+        self.transport = TransportBar(self.session, [
+            self.action_reset, self.action_step_back, self.action_play, self.action_step])
+        transport.addWidget(self.transport)
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(files.toggleViewAction())
+        self.view_menu.addAction(transport.toggleViewAction())
+
+    def create_status_bar(self):
+        bar = self.statusBar()
+        self.iteration_label = QLabel()
+        self.loss_label = QLabel()
+        self.accuracy_label = QLabel()
+        metrics = self.fontMetrics()
+        for label, sample in ((self.iteration_label, "Iteration 00000000"),
+                              (self.loss_label, "Loss 0.000000e-00"),
+                              (self.accuracy_label, "Accuracy 100%")):
+            label.setMinimumWidth(metrics.horizontalAdvance(sample) + 8)
+            bar.addPermanentWidget(label)
+        bar.showMessage("Space plays and pauses; the arrow keys step.", 8000)
+
+    def connect_session(self):
+        s = self.session
+        for signal in (s.sigIterationChanged, s.sigHistoryChanged, s.sigRunReplaced,
+                       s.sigPlayingChanged):
+            signal.connect(self.update_state)
+        s.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        s.sigRunToProgress.connect(self._run_to_progress)
+        self.update_state()
+
+    def read_settings(self):
+        s = self.settings
+        geometry = s.value("window/geometry", QByteArray())
+        if geometry and geometry.size():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        state = s.value("window/state", QByteArray())
+        if state and state.size():
+            self.restoreState(state, SETTINGS_VERSION)
+        self.action_log_x.setChecked(s.value("plots/log_x", False, bool))
+        self._set_log_x(self.action_log_x.isChecked())
+
+    def write_settings(self):
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        if self.docks_arranged:  # a never-shown window has no layout worth keeping
+            s.setValue("window/state", self.saveState(SETTINGS_VERSION))
+        s.setValue("plots/log_x", self.action_log_x.isChecked())
+        s.sync()
+
+    # ---- following the session ---------------------------------------------------------
+
+    def update_state(self, *_):
+        """Status bar figures and which actions make sense right now."""
+        s, run = self.session, self.session.run
+        k = s.iteration
+        self.iteration_label.setText(f"Iteration {k}")
+        self.loss_label.setText(f"Loss {run.losses[k]:.6g}")
+        self.accuracy_label.setText(f"Accuracy {run.accuracies[k]:.0%}")
+        playing, busy = s.playing, s.busy
+        self.action_play.setText("&Pause" if playing else "&Play")
+        self.action_play.setIcon(icon("pause" if playing else "play"))
+        self.action_play.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.action_play.setEnabled(not busy and (playing or s.can_step))
+        self.action_step.setEnabled(not busy and s.can_step)
+        self.action_step_back.setEnabled(not busy and k > 0)
+        self.action_reset.setEnabled(not busy and (k > 0 or playing))
+        self.action_run_to.setEnabled(not busy)
+        self.action_snapshot.setEnabled(not busy)
+
+    # ---- training commands -------------------------------------------------------------
+
+    def run_to(self, target=None):
+        """Train (or move) to iteration ``target``; asks for it when None.
+
+        The session trains on its timer, so the window stays responsive; a progress
+        dialog with Cancel follows the job.
+        """
+        if target is None or isinstance(target, bool):  # a QAction passes `checked`
+            target, ok = QInputDialog.getInt(
+                self, "Run to", "Train until iteration:", self.run_to_default, 0,
+                10_000_000, 100)
+            if not ok:
+                return
+        self.run_to_default = target
+        self.session.run_to(target)
+        self.update_state()
+
+    def _run_to_progress(self, done, total):
+        if total == 0:  # finished or cancelled
+            if self.progress is not None:
+                self.progress.close()
+                self.progress.deleteLater()
+                self.progress = None
+        else:
+            if self.progress is None:
+                self.progress = QProgressDialog(
+                    f"Training to iteration {self.session.run_to_target}...", "Cancel",
+                    0, total, self)
+                self.progress.setWindowTitle("Run to")
+                # Non-modal: a modal one would spin the event loop inside setValue.
+                self.progress.setWindowModality(Qt.NonModal)
+                self.progress.setMinimumDuration(400)
+                self.progress.setAutoReset(False)
+                self.progress.setAutoClose(False)
+                self.progress.canceled.connect(self.session.cancel_run_to)
+            self.progress.setMaximum(total)
+            self.progress.setValue(done)
+        self.update_state()
+
+    def _set_log_x(self, on):
+        if self.plots_view is not None:
+            self.plots_view.set_log_x(bool(on))
+
+    def about(self):
+        QMessageBox.about(
+            self, "About Backprop Lab",
+            f"<p><img src='{icon_path('backprop-lab')}' width=48 height=48></p>"
+            f"<h3>Backprop Lab {nncore.__version__}</h3>"
+            "<p>Watch a small neural network learn, one iteration at a time, and see "
+            "why each weight moves.</p>"
+            "<p>Iteration <i>k</i> shows the weights W<sub>k</sub> and their outputs; "
+            "one step is W<sub>k+1</sub> = W<sub>k</sub> &minus; &eta; "
+            "&part;E/&part;W.</p><p>MIT licence.</p>")
+
+    def closeEvent(self, event):
+        # Stop the play timer first: nothing may fire into half-destroyed views.
+        self.session.shutdown()
+        if self.progress is not None:
+            self.progress.close()
+        self.write_settings()
+        super().closeEvent(event)

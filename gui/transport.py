@@ -1,0 +1,197 @@
+"""The transport bar: play controls, speed, the timeline and the learning rate.
+
+Like a video player's controls, but the "video" is the training history: the
+timeline spans iterations 0..run.last and grows while training; dragging it moves
+the cursor (``session.seek``) without training. The buttons share the window's
+QActions, so menu, toolbar, keyboard and bar always agree on what is enabled.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QToolButton,
+    QToolTip,
+    QWidget,
+)
+
+from nncore import check_learning_rate
+
+# Speeds in iterations per second, in 1-2-5 steps; 0 is "as fast as the engine goes".
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 0)
+
+
+def speed_text(speed):
+    if speed == 0:
+        return "max"
+    return f"{speed // 1000}k it/s" if speed >= 1000 else f"{speed} it/s"
+
+
+def rate_text(rate):
+    """A learning rate as the learner would type it (1, 0.5, 1e-05)."""
+    return f"{rate:.6g}"
+
+
+class TransportBar(QWidget):
+    """Buttons for ``actions`` (QActions, in order), speed, timeline and learning rate.
+
+    Widget -> session through its methods; session -> widget inside QSignalBlocker,
+    so a programmatic update never echoes back as a seek.
+    """
+
+    def __init__(self, session, actions, parent=None):
+        super().__init__(parent)
+        self.setObjectName("transport_bar")
+        self.session = session
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(4)
+
+        self.buttons = []
+        for action in actions:
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            # Buttons must not take the keyboard focus: Space and the arrows belong
+            # to the window's shortcuts, not to "click the focused button".
+            button.setFocusPolicy(Qt.NoFocus)
+            layout.addWidget(button)
+            self.buttons.append(button)
+        layout.addSpacing(8)
+
+        self.timeline = QSlider(Qt.Horizontal, self)
+        self.timeline.setObjectName("timeline")
+        self.timeline.setMinimumWidth(160)
+        self.timeline.setToolTip("Timeline: drag to look at any recorded iteration")
+        self.timeline.setStatusTip("Drag to move through the recorded iterations "
+                                   "(nothing is trained or discarded)")
+        self.timeline.valueChanged.connect(session.seek)
+        self.timeline.sliderPressed.connect(session.pause)  # grabbing the timeline stops play
+        layout.addWidget(self.timeline, stretch=1)
+
+        self.counter = QLabel(self)
+        self.counter.setObjectName("iteration_counter")
+        self.counter.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.counter.setToolTip("Shown iteration / newest recorded iteration")
+        self.counter.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000000 / 0000000"))
+        layout.addWidget(self.counter)
+        layout.addSpacing(12)
+
+        layout.addWidget(QLabel("Speed", self))
+        self.speed = QSlider(Qt.Horizontal, self)
+        self.speed.setObjectName("speed")
+        self.speed.setRange(0, len(SPEEDS) - 1)
+        self.speed.setPageStep(1)
+        self.speed.setFixedWidth(110)
+        self.speed.setToolTip("Play speed in iterations per second; far right: as fast "
+                              "as the computer goes")
+        self.speed.valueChanged.connect(self._speed_moved)
+        layout.addWidget(self.speed)
+        self.speed_label = QLabel(self)
+        self.speed_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("10k it/s"))
+        layout.addWidget(self.speed_label)
+        layout.addSpacing(12)
+
+        layout.addWidget(QLabel("Learning rate \N{GREEK SMALL LETTER ETA}", self))
+        self.rate = QLineEdit(self)
+        self.rate.setObjectName("learning_rate")
+        self.rate.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000000") + 16)
+        self.rate.setToolTip("Learning rate from the shown iteration on; press Enter to "
+                             "apply. Later iterations are discarded and retrained.")
+        self.rate.returnPressed.connect(self.apply_rate)
+        self.rate.textEdited.connect(self._rate_edited)
+        self.rate.editingFinished.connect(self._rate_left)
+        layout.addWidget(self.rate)
+
+        for signal in (session.sigRunReplaced, session.sigHistoryChanged):
+            signal.connect(self.sync)
+        session.sigIterationChanged.connect(self.sync)
+        session.sigRunToProgress.connect(self.sync)
+        self.sync()
+
+    # ---- session -> widgets ------------------------------------------------------------
+
+    def sync(self, *_):
+        """Show the session's history length, cursor, speed and learning rate."""
+        session, run = self.session, self.session.run
+        with QSignalBlocker(self.timeline):
+            self.timeline.setMaximum(run.last)
+            self.timeline.setValue(session.iteration)
+            self.timeline.setPageStep(max(1, run.last // 20))
+        self.timeline.setEnabled(not session.busy)
+        self.counter.setText(f"{session.iteration} / {run.last}")
+        with QSignalBlocker(self.speed):
+            self.speed.setValue(self._speed_index(session.speed))
+        self.speed_label.setText(speed_text(SPEEDS[self.speed.value()]))
+        self.rate.setEnabled(not session.busy)
+        if not self.rate.isModified():  # do not overwrite what the learner is typing
+            self.rate.setText(rate_text(run.learning_rate_at(session.iteration)))
+            self._mark_rate(valid=True)
+
+    @staticmethod
+    def _speed_index(speed):
+        if speed <= 0:
+            return len(SPEEDS) - 1
+        finite = SPEEDS[:-1]
+        return min(range(len(finite)), key=lambda i: abs(math.log(finite[i] / speed)))
+
+    # ---- widgets -> session -------------------------------------------------------------
+
+    def _speed_moved(self, index):
+        speed = SPEEDS[index]
+        self.session.set_speed(speed)
+        self.speed_label.setText(speed_text(speed))
+
+    def apply_rate(self):
+        """Use the typed learning rate from the shown iteration on, or say why not."""
+        text = self.rate.text().strip()
+        try:
+            rate = check_learning_rate(text)
+        except ValueError:
+            self._refuse(text)
+            return False
+        session = self.session
+        changed = rate != session.run.learning_rate_at(session.iteration)
+        discarded = session.run.last - session.iteration
+        self.rate.setModified(False)
+        session.set_learning_rate(rate)
+        if changed and discarded:
+            session.sigMessage.emit(f"Learning rate {rate_text(rate)} from iteration "
+                                    f"{session.iteration} on; the {discarded} later "
+                                    "iterations were discarded.")
+        self.sync()
+        self.rate.clearFocus()  # hand the keyboard back to play/step shortcuts
+        return True
+
+    def _refuse(self, text):
+        message = (f"Learning rate {text!r} refused: type a positive number such as "
+                   "1 or 0.5.")
+        self._mark_rate(valid=False)
+        self.session.sigMessage.emit(message)
+        QToolTip.showText(self.rate.mapToGlobal(self.rate.rect().bottomLeft()), message,
+                          self.rate)
+
+    def _rate_edited(self, text):
+        try:
+            check_learning_rate(text.strip())
+        except ValueError:
+            self._mark_rate(valid=False)
+        else:
+            self._mark_rate(valid=True)
+
+    def _rate_left(self):
+        """Leaving the field without Enter forgets the edit (applying discards history)."""
+        if not self.rate.hasFocus():
+            self.rate.setModified(False)
+            self.sync()
+
+    def _mark_rate(self, valid):
+        self.rate.setStyleSheet("" if valid else
+                                "QLineEdit { border: 1px solid #d55e00; "
+                                "background: #fdece4; }")
