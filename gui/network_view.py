@@ -72,13 +72,13 @@ class NetworkView(QWidget):
         self.session = session
         self._hover_point = None
         self._create_widgets()
-        self._redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
+        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
         session.sigRunReplaced.connect(self._on_run_replaced)
-        session.sigIterationChanged.connect(self._redraw.schedule)
-        session.sigHistoryChanged.connect(self._redraw.schedule)
+        session.sigIterationChanged.connect(self.redraw.schedule)
+        session.sigHistoryChanged.connect(self.redraw.schedule)
         session.sigSampleChanged.connect(self._on_sample_changed)
-        session.sigProbeChanged.connect(self._redraw.schedule)
-        session.sigCompareChanged.connect(self._redraw.schedule)
+        session.sigProbeChanged.connect(self.redraw.schedule)
+        session.sigCompareChanged.connect(self.redraw.schedule)
         session.sigEdgeSelected.connect(self._on_edge_selected)
         self._on_run_replaced()
 
@@ -137,7 +137,7 @@ class NetworkView(QWidget):
     def _on_sample_changed(self, index):
         with QSignalBlocker(self.samples):
             self.samples.setCurrentIndex(index)
-        self._redraw.schedule()
+        self.redraw.schedule()
 
     def _on_edge_selected(self, edge):
         self.item.set_selected(self.edge_index(edge) if edge is not None else None)
@@ -273,7 +273,8 @@ class NetworkView(QWidget):
         if target is None:
             QToolTip.hideText()
         else:
-            QToolTip.showText(screen_point.toPoint(), self.tooltip_for(target), self.graphics)
+            point = screen_point.toPoint() if hasattr(screen_point, "toPoint") else screen_point
+            QToolTip.showText(point, self.tooltip_for(target), self.graphics)
 
     def _refresh_tooltip(self):
         """Training moves on under a still mouse: keep the visible tooltip current."""

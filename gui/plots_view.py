@@ -58,7 +58,7 @@ class PlotsView(QWidget):
         self._config = None
         self._dirty_from = 0  # first iteration whose values may have changed
         self._drawn_key = None
-        self._redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
+        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
         self._create_widgets()
         self._create_plots()
         self.ghosts = Ghosts(self.plot_items["accuracy"], self.plot_items["loss"], self.to_view)
@@ -295,7 +295,7 @@ class PlotsView(QWidget):
             cursor.setBounds((float(self.to_view(0)), float(self.to_view(last))))
 
     def _schedule(self, *args):
-        self._redraw.schedule()
+        self.redraw.schedule()
 
     def to_view(self, k):
         """x position of iteration ``k`` (array or number) on the plots."""

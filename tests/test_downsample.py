@@ -1,0 +1,137 @@
+"""Min/max downsampling keeps every peak and dip, and the pyramid kept up to date
+incrementally answers exactly like one built from scratch."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gui.downsample import MinMaxPyramid, minmax_downsample
+
+
+def envelope_by_hand(y, n_buckets):
+    """min and max of each of n_buckets equal spans, the slow obvious way."""
+    size = -(-len(y) // n_buckets)
+    return [(np.min(y[i:i + size]), np.max(y[i:i + size])) for i in range(0, len(y), size)]
+
+
+def test_short_series_are_returned_whole():
+    y = np.array([3.0, 1.0, 4.0, 1.0, 5.0])
+    x, v = minmax_downsample(y, 10)
+    assert x.tolist() == [0, 1, 2, 3, 4]
+    assert v.tolist() == y.tolist()
+
+
+def test_each_bucket_keeps_its_min_and_max_in_order():
+    y = np.array([0, 5, -2, 1, 1, 9, 3, -7, 2, 2, 2, 2], dtype=float)
+    x, v = minmax_downsample(y, 3)  # buckets of 4 samples
+    # bucket 0: max 5 at 1, then min -2 at 2; bucket 1: max 9 at 5, min -7 at 7;
+    # bucket 2: all 2, min and max are the first sample, given once
+    assert x.tolist() == [1, 2, 5, 7, 8]
+    assert v.tolist() == [5, -2, 9, -7, 2]
+
+
+def test_a_single_spike_in_a_million_survives():
+    y = np.zeros(1_000_000)
+    y[654_321] = 42.0
+    y[123] = -3.0
+    x, v = minmax_downsample(y, 800)
+    assert len(x) <= 1600
+    assert 654_321 in x.tolist() and 42.0 in v.tolist()
+    assert v.min() == -3.0
+
+
+def test_non_finite_samples_are_skipped_never_drawn():
+    y = np.arange(100, dtype=float)
+    y[10], y[20], y[30] = np.nan, np.inf, -np.inf
+    for x, v in (minmax_downsample(y, 5), minmax_downsample(y, 500)):
+        assert np.isfinite(v).all()
+        assert not {10, 20, 30} & set(x.tolist())
+        assert v.max() == 99 and v.min() == 0
+    x, v = minmax_downsample(np.full(50, np.nan), 5)
+    assert len(x) == 0
+
+
+def test_pyramid_reads_little_for_a_long_history():
+    rng = np.random.default_rng(3)
+    y = np.cumsum(rng.normal(size=1_000_000))
+    pyramid = MinMaxPyramid()
+    for end in range(0, len(y) + 1, 100_000):  # grows as training would
+        pyramid.update(y[:end])
+    pyramid.update(y)
+    x, v = pyramid.query(0, len(y), 800)
+    assert len(x) <= 2 * 800
+    assert v.max() == y.max() and v.min() == y.min()
+    assert np.array_equal(y[x], v)
+    assert np.all(np.diff(x) > 0)
+
+
+def test_pyramid_follows_a_history_cut_short_and_rewritten():
+    y = np.sin(np.arange(10_000) / 50.0)
+    pyramid = MinMaxPyramid()
+    pyramid.update(y)
+    z = y[:6_000].copy()
+    z[5_000:] = 3.0  # an edit at 5000 discarded the future and changed what followed
+    pyramid.update(z, changed_from=5_000)
+    x, v = pyramid.query(0, len(z), 100)
+    assert v.max() == 3.0
+    assert x.max() < 6_000
+    assert np.array_equal(z[x], v)
+
+
+@st.composite
+def histories(draw):
+    """A series and the sequence of (length, first changed index) updates it went
+    through: growth, truncation and rewriting, with NaN and inf sprinkled in."""
+    n = draw(st.integers(1, 3000))
+    values = draw(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=8, max_size=8))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    y = rng.choice(values, size=n) + rng.normal(size=n)
+    if draw(st.booleans()):
+        y[rng.integers(0, n, size=3)] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
+    steps = draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=6))
+    return y, steps
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.integers(1, 300), st.data())
+def test_pyramid_envelope_matches_the_data(history, n_buckets, data):
+    y, steps = history
+    pyramid = MinMaxPyramid(factor=4)
+    current = y[:0]
+    for length, changed in steps + [(len(y), len(y))]:
+        current = y[:length].copy()
+        pyramid.update(current, min(changed, length))
+    fresh = MinMaxPyramid(factor=4)
+    fresh.update(current)
+    start = data.draw(st.integers(0, len(current)))
+    stop = data.draw(st.integers(start, len(current)))
+    x, v = pyramid.query(start, stop, n_buckets)
+    x_fresh, v_fresh = fresh.query(start, stop, n_buckets)
+    # incremental upkeep answers exactly like a pyramid built at once
+    assert np.array_equal(x, x_fresh) and np.array_equal(v, v_fresh)
+    # every point is a real, finite sample, in order
+    assert np.all(np.isfinite(v))
+    assert np.array_equal(current[x], v)
+    assert np.all(np.diff(x) > 0)
+    span = current[start:stop]
+    finite = span[np.isfinite(span)]
+    if len(finite):
+        # the envelope is kept: nothing inside the span is higher or lower than shown
+        assert v.max() >= finite.max() and v.min() <= finite.min()
+        assert len(x) <= max(2 * n_buckets, 1) + 2
+    if start == 0 and stop == len(current) and len(finite):
+        assert v.max() == finite.max() and v.min() == finite.min()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e9, 1e9), min_size=1, max_size=400), st.integers(1, 50))
+def test_minmax_downsample_equals_bucket_extremes(values, n_buckets):
+    y = np.array(values)
+    x, v = minmax_downsample(y, n_buckets)
+    if len(y) <= 2 * n_buckets:
+        assert v.tolist() == values
+        return
+    # each bucket's min and max appear, and nothing else does
+    expected = sorted({value for pair in envelope_by_hand(y, n_buckets) for value in pair})
+    assert sorted(set(v.tolist())) == expected
+    assert np.array_equal(y[x], v)
