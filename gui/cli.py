@@ -262,15 +262,9 @@ def launch_window(argv):
 
 
 def screenshot(args):
-    try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size: expected WIDTHxHEIGHT, e.g. 1400x900, got {args.size!r}")\
-            from None
-    if not (100 <= width <= 8000 and 100 <= height <= 8000):
-        raise UsageError(f"--size: {width}x{height} is outside 100x100 .. 8000x8000")
+    # gui.app parses and checks --size itself, so the rule lives in one place.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    return _from_app("screenshot")(args.out, args.iteration, (width, height))
+    return _from_app("screenshot")(args.out, args.iteration, args.size)
 
 
 def _from_app(name):
