@@ -1,0 +1,170 @@
+"""Property tests: whatever the bytes, the loaders return a valid result or raise LoadError.
+
+Anything else (a TypeError, a RecursionError, a numpy warning, a hang) is a bug.
+"""
+
+import copy
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import snapshot_cases
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nncore import LoadError, load_csv, load_snapshot
+from nncore.snapshot import snapshot_bytes, snapshot_run
+
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+FEWER = settings(SETTINGS, max_examples=100)  # for the slow-to-generate nested values
+
+VALID = snapshot_cases.valid_doc()
+VALID_BYTES = snapshot_bytes(VALID)
+
+# Integers stay small or absurd: a mid-sized "iteration" (say 5 million) is a valid
+# request to replay 5 million steps, which is slow, not wrong.
+INTEGERS = st.integers(-5, 60) | st.sampled_from([10 ** 7 + 1, 2 ** 63, -(10 ** 30), 10 ** 400])
+SCALARS = (st.none() | st.booleans() | INTEGERS | st.floats()
+           | st.text(max_size=12)
+           | st.sampled_from(["backprop-lab/snapshot", "sigmoid", "sse", "weight", "1.0"]))
+JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
+SMALL_JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def load_bytes(folder, data):
+    """Load ``data`` as a snapshot file: the run, or None after a clean LoadError."""
+    path = os.path.join(folder, "fuzz.json")
+    with open(path, "wb") as f:
+        f.write(data)
+    try:
+        run, k = load_snapshot(path)
+    except LoadError as exc:
+        message = str(exc)
+        assert message.startswith(path + ": ") and "\n" not in message
+        return None
+    assert run.last == k
+    return run
+
+
+def check_doc(doc):
+    """Validate an in-memory document: a consistent run, or None after a LoadError."""
+    try:
+        run, k = snapshot_run(doc, "doc.json")
+    except LoadError as exc:
+        assert str(exc).startswith("doc.json") and "\n" not in str(exc)
+        return None
+    # anything accepted is internally consistent and matches what the file said
+    assert run.last == k == doc["iteration"]
+    assert np.isfinite(run.params_at(k)).all()
+    saved = np.concatenate([np.ravel(W) for W in doc["weights"]])
+    assert np.allclose(run.params_at(k), saved, rtol=1e-9, atol=1e-9)
+    return run
+
+
+@SETTINGS
+@given(st.binary(max_size=3000))
+def test_random_bytes(folder, data):
+    assert load_bytes(folder, data) is None
+
+
+@SETTINGS
+@given(st.integers(0, len(VALID_BYTES) - 1), st.binary(max_size=20))
+def test_truncated_and_spliced_files(folder, cut, tail):
+    # only a cut after the closing brace (dropping the final newline) leaves a valid file
+    assert load_bytes(folder, VALID_BYTES[:cut] + tail) is None or cut == len(VALID_BYTES) - 1
+
+
+@FEWER
+@given(JSON)
+def test_arbitrary_json(folder, value):
+    # allow_nan: the non-standard NaN and Infinity tokens are part of the attack surface
+    assert load_bytes(folder, json.dumps(value, allow_nan=True).encode()) is None
+
+
+@FEWER
+@given(st.fixed_dictionaries({}, optional={key: SMALL_JSON for key in VALID}))
+def test_documents_with_the_right_keys_and_wrong_values(value):
+    check_doc(value)
+
+
+def _paths(value, prefix=()):
+    """Every key path in a document, e.g. ("dataset", "inputs", 2, 1)."""
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _paths(item, prefix + (key,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += _paths(item, prefix + (i,))
+    return out
+
+
+PATHS = _paths(VALID)
+
+
+def _mutated(path, how, new):
+    doc = copy.deepcopy(VALID)
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    old = parent[path[-1]]
+    if how == "drop":
+        if isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent.pop(path[-1])
+    elif how == "replace":
+        parent[path[-1]] = new
+    elif isinstance(old, bool) or not isinstance(old, int | float):
+        parent[path[-1]] = new
+    elif isinstance(old, int):
+        parent[path[-1]] = old + (1 if new is None else -1)
+    else:  # nudge a float by a relative amount, or to its neighbour
+        parent[path[-1]] = math.nextafter(old, math.inf) if new is None else old * 1.001 + 1e-3
+    return doc
+
+
+@SETTINGS
+@given(st.sampled_from(PATHS), st.sampled_from(["drop", "replace", "perturb"]), JSON)
+def test_mutations_of_a_valid_snapshot(path, how, new):
+    doc = _mutated(path, how, new)
+    run = check_doc(doc)
+    if run is not None and how == "perturb" and path[0] in ("weights", "initial_weights"):
+        # only a last-bit nudge of the final weights may pass; anything real is tampering
+        assert path[0] == "weights" and new is None
+
+
+def test_the_unmutated_document_loads():
+    run = check_doc(copy.deepcopy(VALID))
+    assert run is not None and run.last == 40
+
+
+CSV_TEXT = st.text(alphabet="0123456789.,-+eE naif\"x\r\n\t\ufeff", max_size=300)
+
+
+@SETTINGS
+@given(CSV_TEXT | st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+       st.integers(1, 3), st.booleans())
+def test_csv_text(folder, text, n_out, ranged):
+    path = os.path.join(folder, "fuzz.csv")
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    try:
+        X, Y = load_csv(path, n_out, (0.0, 1.0) if ranged else None)
+    except LoadError as exc:
+        assert str(exc).startswith(path + ": ") and "\n" not in str(exc)
+        return
+    assert X.ndim == Y.ndim == 2 and X.shape[0] == Y.shape[0] >= 1
+    assert X.shape[1] >= 1 and Y.shape[1] == n_out
+    assert np.isfinite(X).all() and np.isfinite(Y).all()
+    if ranged:
+        assert ((Y >= 0) & (Y <= 1)).all()
