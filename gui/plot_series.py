@@ -74,5 +74,6 @@ def view_points(series, first, stop, pixels, log_x):
              + [pyramid.query(hi, pyramid.n, OUTLINE_BUCKETS)])
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    order = np.argsort(x, kind="stable")
-    return x[order], y[order]
+    # Parts may share a sample at their edges; unique also sorts.
+    x, first = np.unique(x, return_index=True)
+    return x, y[first]

@@ -310,9 +310,13 @@ class PlotsView(QWidget):
         return float(x)
 
     def visible_iterations(self):
-        """(first, stop) iterations of the visible x span, clipped to the history."""
-        x0, x1 = self.plot_items["accuracy"].vb.viewRange()[0]
+        """(first, stop) iterations of the visible x span, clipped to the history.
+        While x auto-ranges, the whole history is (or is about to be) visible."""
+        vb = self.plot_items["accuracy"].vb
         n = self.session.run.last + 1
+        if vb.autoRangeEnabled()[0]:
+            return 0, n
+        x0, x1 = vb.viewRange()[0]
         first = int(min(max(math.floor(self.from_view(x0)), 0), n))
         stop = int(min(max(math.ceil(self.from_view(x1)) + 1, first), n))
         return first, stop

@@ -1,0 +1,203 @@
+"""The plots show the run's recorded history, a cursor at the session's iteration,
+and faint curves of earlier runs."""
+
+import numpy as np
+import pytest
+
+from gui.downsample import minmax_downsample
+from gui.plots_view import PlotsView
+from gui.session import TrainingSession
+
+
+@pytest.fixture
+def view(qtbot):
+    session = TrainingSession()
+    view = PlotsView(session)
+    qtbot.addWidget(view)
+    view.resize(600, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def train(session, n):
+    session.run_to(session.run.last + n)
+    while session.busy:
+        session._tick_run_to()
+
+
+def data(view, name):
+    x, y = view.curves[name].getData()
+    return np.asarray(x), np.asarray(y)
+
+
+def test_curves_are_the_recorded_history(view, qtbot):
+    session = view.session
+    train(session, 1000)
+    view.refresh()
+    run = session.run
+    for name, values in (("loss", run.losses), ("accuracy", run.accuracies)):
+        x, y = data(view, name)
+        assert x.tolist() == list(range(1001))
+        assert np.array_equal(y, values)
+    x, y = data(view, "output 0,0")
+    # the tutorial's yhat_999 for sample 0
+    assert y[999] == pytest.approx(0.03178421, abs=1e-8)
+    assert np.array_equal(y, run.outputs[:, 0, 0])
+    iterations, rows = run.saved_weights()
+    x, y = data(view, "w x1 → ŷ")
+    assert np.array_equal(x, iterations) and np.array_equal(y, rows[:, 0])
+    assert y[-1] == pytest.approx(7.26283009, abs=1e-8)
+    assert view.keys["weights"] == ["x1 → ŷ", "x2 → ŷ", "x3 → ŷ"]
+    assert view.keys["outputs"][:4] == ["x = [0 0 1]", "x = [1 1 1]", "x = [1 0 1]",
+                                        "x = [0 1 1]"]
+    assert view.keys["outputs"][-1] == "target y"
+
+
+def test_plots_redraw_by_themselves_when_history_grows(view, qtbot):
+    session = view.session
+    train(session, 50)
+    qtbot.waitUntil(lambda: len(data(view, "loss")[0]) == 51)
+    session.seek(20)
+    session.set_learning_rate(0.25)  # the future is discarded
+    qtbot.waitUntil(lambda: len(data(view, "loss")[0]) == 21)
+    train(session, 30)  # ...and retrained differently
+    qtbot.waitUntil(lambda: len(data(view, "loss")[0]) == 51)
+    assert np.array_equal(data(view, "loss")[1], session.run.losses)
+
+
+def test_a_long_history_is_drawn_with_its_peaks(view, qtbot):
+    session = view.session
+    train(session, 15_000)
+    session.seek(10_000)
+    session.set_weight(0, 0, 0, -30.0)  # a shock: the loss jumps for a while
+    train(session, 20_000)
+    view.refresh()
+    run = session.run
+    x, y = data(view, "loss")
+    pixels = int(view.plot_items["loss"].vb.width())
+    # about two points per pixel, not 30001
+    assert len(x) <= 2 * max(pixels, 100) + 200
+    assert y.max() == run.losses.max() and y.min() == run.losses.min()
+    assert np.array_equal(run.losses[x.astype(int)], y)
+    assert run.losses[10_000] in y  # the spike itself survives
+
+    # zooming in gives back every point of the visible span
+    view.plot_items["loss"].setXRange(10_000, 10_300, padding=0)
+    view.refresh()
+    x, y = data(view, "loss")
+    inside = (x >= 10_000) & (x <= 10_300)
+    assert x[inside].tolist() == list(range(10_000, 10_301))
+    assert np.array_equal(y[inside], run.losses[10_000:10_301])
+
+
+def test_cursors_follow_the_session_and_scrub_it(view, qtbot):
+    session = view.session
+    train(session, 500)
+    session.seek(123)
+    assert all(c.value() == 123 for c in view.cursors.values())
+    cursor = view.cursors["loss"]
+    cursor.setValue(300.4)  # a drag ends between iterations
+    cursor.sigPositionChangeFinished.emit(cursor)
+    assert session.iteration == 300
+    assert all(c.value() == 300 for c in view.cursors.values())  # all snapped, no echo
+    with qtbot.waitSignal(session.sigIterationChanged) as moved:
+        view.cursors["weights"].setValue(42)
+        view.cursors["weights"].sigDragged.emit(view.cursors["weights"])
+    assert moved.args == [42]
+    assert view.cursors["accuracy"].value() == 42
+    cursor.setValue(10_000)  # beyond the history: clamped to the newest iteration
+    cursor.sigPositionChangeFinished.emit(cursor)
+    assert session.iteration == 500
+
+
+def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot):
+    session = view.session
+    train(session, 200)
+    session.seek(99)
+    with qtbot.waitSignal(view.sigLogXChanged) as changed:
+        view.set_log_x(True)
+    assert changed.args == [True]
+    x, y = data(view, "loss")
+    assert x == pytest.approx(np.log10(np.arange(201) + 1))
+    assert np.array_equal(y, session.run.losses)
+    assert view.cursors["loss"].value() == pytest.approx(2.0)  # log10(99 + 1)
+    assert view.plot_items["loss"].getAxis("bottom").logMode
+    cursor = view.cursors["accuracy"]
+    cursor.setValue(1.0)  # x = 10 on the log axis is iteration 9
+    cursor.sigPositionChangeFinished.emit(cursor)
+    assert session.iteration == 9
+    view.set_log_x(False)
+    x, _ = data(view, "loss")
+    assert x.tolist() == list(range(201))
+    assert view.cursors["loss"].value() == 9
+
+
+def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot):
+    session = view.session
+    train(session, 300)
+    old_losses = session.run.losses.copy()
+    session.new_run(learning_rate=0.5)
+    assert view.ghosts.labels() == ["η = 1"]
+    assert view.keys["accuracy"] == ["this run: η = 0.5", "η = 1"]
+    assert view.keys["loss"] == ["this run: η = 0.5", "η = 1"]
+    assert view.ghost_bar.isVisibleTo(view)
+    ghost_loss = view.ghosts.entries[0]["curves"][1]
+    x, y = ghost_loss.getData()
+    assert np.array_equal(y, old_losses) and len(x) == 301
+    assert len(data(view, "loss")[0]) == 1  # the new run starts over
+
+    train(session, 10)
+    session.new_run(layer_sizes=[3, 4, 1], seed=2)
+    assert view.ghosts.labels() == ["η = 1", "layers 3-1, seed 1"]
+    assert view.keys["loss"][0] == "this run: layers 3-4-1, seed 2"
+    for lr in (0.1, 0.2, 0.3, 0.4, 0.6):
+        train(session, 5)
+        session.new_run(learning_rate=lr)
+    assert len(view.ghosts.entries) == 5  # the oldest went first
+    assert "η = 1" not in view.ghosts.labels()
+    view.clear_ghosts()
+    assert view.ghosts.entries == [] and view.keys["loss"] == []
+    assert not view.ghost_bar.isVisibleTo(view)
+    assert all(len(item.items) > 0 for item in view.plot_items.values())
+
+
+def test_a_long_earlier_run_is_kept_downsampled(view, qtbot):
+    session = view.session
+    train(session, 5_000)
+    losses = session.run.losses.copy()
+    session.new_run(seed=3)
+    x, y = view.ghosts.entries[0]["curves"][1].getData()
+    assert len(x) <= 2000
+    expected_x, expected_y = minmax_downsample(losses, 1000)
+    assert np.array_equal(x, expected_x) and np.array_equal(y, expected_y)
+    assert y.max() == losses.max() and y.min() == losses.min()
+    assert view.ghosts.labels() == ["seed 1"]
+
+
+def test_divergence_never_blanks_the_plots(view, qtbot):
+    session = view.session
+    session.new_run(activations=["linear"], learning_rate=50.0)
+    train(session, 2000)
+    run = session.run
+    assert run.diverged_at is not None
+    view.refresh()
+    for name in view.curves:
+        x, y = data(view, name)
+        assert len(x) > 0 and np.isfinite(y).all(), name
+    x, y = data(view, "loss")
+    assert np.array_equal(y, run.losses)
+
+
+def test_big_networks_plot_one_norm_per_layer(view, qtbot):
+    session = view.session
+    session.new_run(layer_sizes=[3, 8, 8, 1])  # 96 weights: too many lines
+    train(session, 300)
+    view.refresh()
+    assert view.keys["weights"] == ["‖W1‖", "‖W2‖", "‖W3‖"]
+    assert view.plot_items["weights"].getAxis("left").labelText == "‖W‖ per layer"
+    iterations, rows = session.run.saved_weights()
+    x, y = data(view, "w ‖W2‖")
+    assert np.array_equal(x, iterations)
+    W2 = rows[:, 24:88]
+    assert y == pytest.approx(np.linalg.norm(W2, axis=1))
