@@ -1,0 +1,332 @@
+"""The loss surface: E over two chosen weights, with the path gradient descent took.
+
+The heat map is E over a grid of the two weights, every other weight held at its
+value in W_k; the line on top is those two weights at every iteration from 0 to k.
+The surface is a slice through a landscape that itself moves (the other weights
+change as training runs), so the path is not expected to run exactly downhill on
+it; the caption says so.
+
+Cost control, so the map never stalls play: the grid is computed by
+:func:`nncore.surface.loss_grid` in one vectorised pass, only while the dock is
+visible, only when the slice changed (the other weights, the picked pair, the grid's
+extent), and while playing at most every few frames with a resolution cut so that
+one pass takes about PLAY_BUDGET_S; a network too big even for a MIN_SIDE grid keeps
+its last map until play pauses. Contour lines cost more than the map itself
+(pyqtgraph traces them in Python), so they are drawn when play pauses.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSignalBlocker
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import palette
+from gui.inspector_dock import fmt, weight_label, weight_symbol
+from gui.redraw import RedrawTimer
+from nncore.surface import descent_path, flat_index, locate, loss_grid
+
+MAX_SIDE = 100  # grid points per axis when there is time for them
+MIN_SIDE = 16
+PLAY_BUDGET_S = 0.025  # one surface pass while playing: under two frames
+PAUSED_BUDGET_S = 0.25  # when paused, a sharper map is worth a short wait
+CONTOUR_LEVELS = 7
+GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
+
+
+class LossSurfaceDock(QDockWidget):
+    """E(w_a, w_b) around W_k at ``session.iteration``, with the descent path.
+
+    After a redraw: ``grid_a`` and ``grid_b`` are the pixel centres of the two axes,
+    ``values[r, c]`` is E at (grid_a[c], grid_b[r]) (the image shown, row 0 at the
+    bottom), ``path`` is ``(iterations, values_a, values_b)`` as drawn, and
+    ``drawn_iteration`` is the iteration they belong to.
+    """
+
+    def __init__(self, session, parent=None):
+        super().__init__("Loss surface", parent)
+        self.setObjectName("lossSurfaceDock")
+        self.session = session
+        self.pair = None  # (edge_a, edge_b), each (layer, row, col)
+        self.bounds = None  # (a_lo, a_hi, b_lo, b_hi) of the grid
+        self.grid_a = self.grid_b = self.values = None
+        self.path = None
+        self.drawn_iteration = None
+        self.compute_seconds = 0.0  # the last grid pass
+        self.computations = 0  # grid passes so far (the cost control is tested by it)
+        self.deferred = False  # True while play goes on with an older map (a big network)
+        self._seconds_per_point = None
+        self._computed = None  # what the current grid was computed from
+        self._contours_for = None
+        self._sizes = None
+        self._make_widgets()
+        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
+        session.sigRunReplaced.connect(self.sync)
+        session.sigHistoryChanged.connect(self.redraw.schedule)
+        session.sigIterationChanged.connect(self.redraw.schedule)
+        session.sigPlayingChanged.connect(self.redraw.schedule)  # sharpen the map on pause
+        self.sync()
+
+    def _make_widgets(self):
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        row = QHBoxLayout()
+        self.combo_a = QComboBox()
+        self.combo_b = QComboBox()
+        for text, combo in (("Horizontal:", self.combo_a), ("Vertical:", self.combo_b)):
+            row.addWidget(QLabel(text))
+            combo.setToolTip("Any weight of the network; the others stay at their "
+                             "values at the current iteration")
+            combo.currentIndexChanged.connect(self._pair_chosen)
+            row.addWidget(combo, 1)
+        row.addWidget(QLabel("Range ±"))
+        self.span = QDoubleSpinBox()
+        self.span.setRange(0.0, 100.0)
+        self.span.setDecimals(1)
+        self.span.setSingleStep(0.5)
+        self.span.setSpecialValueText("auto")
+        self.span.setToolTip("How far each axis reaches either side of the current weights. "
+                             "“auto” fits the whole descent path instead.")
+        self.span.valueChanged.connect(self._span_changed)
+        row.addWidget(self.span)
+        self.contours = QCheckBox("Contours")
+        self.contours.setChecked(True)
+        self.contours.setToolTip("Lines of equal loss, drawn while training is paused")
+        self.contours.toggled.connect(self._contours_toggled)
+        row.addWidget(self.contours)
+        layout.addLayout(row)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        layout.addWidget(self.caption)
+
+        self.plot = pg.PlotWidget(background=palette.BACKGROUND)
+        self.plot.setMinimumHeight(240)
+        item = self.plot.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.setMouseEnabled(False, False)
+        for axis in ("bottom", "left"):
+            item.getAxis(axis).setTextPen(palette.INK)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        item.addItem(self.image)
+        cmap = pg.colormap.get("viridis")
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=cmap, label="loss E",
+                                        interactive=False, colorMapMenu=False)
+        self.colorbar.setImageItem(self.image, insert_in=item)
+        self.isocurves = [pg.IsocurveItem(level=0, pen=pg.mkPen((255, 255, 255, 110)),
+                                          axisOrder="row-major")
+                          for _ in range(CONTOUR_LEVELS)]
+        for curve in self.isocurves:
+            curve.setParentItem(self.image)
+        # The path twice, dark under light, so it reads on both ends of the colour scale.
+        self.path_shadow = pg.PlotDataItem(pen=pg.mkPen(palette.INK, width=4))
+        self.path_line = pg.PlotDataItem(pen=pg.mkPen("w", width=2))
+        self.start_marker = pg.ScatterPlotItem(size=11, symbol="s", pen=pg.mkPen(palette.INK,
+                                               width=2), brush=pg.mkBrush("w"))
+        self.now_marker = pg.ScatterPlotItem(size=14, symbol="o", pen=pg.mkPen(palette.INK,
+                                             width=2), brush=pg.mkBrush(palette.NEGATIVE))
+        for part in (self.path_shadow, self.path_line, self.start_marker, self.now_marker):
+            item.addItem(part)
+        layout.addWidget(self.plot, 1)
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        layout.addWidget(self.legend)
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.setWidget(body)
+
+    # ---- model -> view --------------------------------------------------------------
+
+    def sync(self):
+        """A new run: list its weights; keep the picked pair if the network is the same."""
+        sizes = list(self.session.run.layer_sizes)
+        n = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+        if sizes != self._sizes or self.pair is None:
+            # w₁ and the weight from the last input to the same unit: in the tutorial's
+            # data that input is the constant 1, so the pair is the neuron's slope and bias.
+            second = (0, sizes[0] - 1, 0) if sizes[0] > 1 else locate(sizes, min(1, n - 1))
+            self.pair = ((0, 0, 0), second)
+            self._sizes = sizes
+            labels = [weight_label(sizes, locate(sizes, f)) for f in range(n)]
+            for combo, edge in zip((self.combo_a, self.combo_b), self.pair, strict=True):
+                with QSignalBlocker(combo):
+                    combo.clear()
+                    combo.addItems(labels)
+                    combo.setCurrentIndex(flat_index(sizes, *edge))
+        self.bounds = None
+        self._computed = None
+        self._seconds_per_point = None
+        self.redraw.schedule()
+
+    def refresh(self):
+        """Path, markers and (when the slice changed) the heat map at the cursor."""
+        session = self.session
+        run, k = session.run, session.iteration
+        edge_a, edge_b = self.pair
+        sizes = run.layer_sizes
+        if edge_a == edge_b:
+            self.caption.setText("Pick two different weights." if run.n_params > 1 else
+                                 "This network has a single weight: there is no plane.")
+            self.image.clear()
+            self.values = None
+            return
+        ia, ib = flat_index(sizes, *edge_a), flat_index(sizes, *edge_b)
+        params = run.params_at(k)
+        its, path_a, path_b = descent_path(run, edge_a, edge_b, k)
+        self.path = (its, path_a, path_b)
+        for line in (self.path_shadow, self.path_line):
+            line.setData(path_a, path_b)
+        self.start_marker.setData([path_a[0]], [path_b[0]])
+        self.now_marker.setData([params[ia]], [params[ib]])
+        self.bounds = self._next_bounds(path_a, path_b, params[ia], params[ib])
+        side = self._side(run, min(edge_a[0], edge_b[0]))
+        others = params.copy()
+        others[[ia, ib]] = 0.0
+        wanted = (id(run), self.pair, self.bounds, side, others.tobytes())
+        self.deferred = side is None
+        if wanted != self._computed and not self.deferred:
+            self._compute(run, params, side)
+            self._computed = wanted
+        if not session.playing and self.contours.isChecked() and \
+                self._contours_for != self._computed:
+            self._draw_contours()
+        self.drawn_iteration = k
+        self._write_caption(run, k, params, ia, ib)
+
+    def _compute(self, run, params, side):
+        a_lo, a_hi, b_lo, b_hi = self.bounds
+        self.grid_a = a_lo + (np.arange(side) + 0.5) * (a_hi - a_lo) / side
+        self.grid_b = b_lo + (np.arange(side) + 0.5) * (b_hi - b_lo) / side
+        start = time.perf_counter()
+        self.values = loss_grid(run.X, run.Y, run.unflatten(params), run.activations,
+                                run.loss, self.pair[0], self.pair[1], self.grid_a, self.grid_b)
+        self.compute_seconds = time.perf_counter() - start
+        self.computations += 1
+        self._seconds_per_point = self.compute_seconds / side ** 2
+        # While playing, spend at most about an eighth of the time on the map.
+        self.redraw.min_interval = max(1 / 30, 8 * self.compute_seconds)
+        finite = self.values[np.isfinite(self.values)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(np.percentile(finite, 99)) if finite.size else 1.0
+        hi = hi if hi > lo else lo + 1e-9
+        shown = np.where(np.isfinite(self.values), self.values, hi)
+        self.image.setImage(shown, autoLevels=False)
+        self.image.setRect(QRectF(a_lo, b_lo, a_hi - a_lo, b_hi - b_lo))
+        self.colorbar.setLevels((lo, hi))
+        self.plot.getPlotItem().setRange(xRange=(a_lo, a_hi), yRange=(b_lo, b_hi), padding=0)
+        for curve in self.isocurves:
+            curve.hide()
+
+    def _draw_contours(self):
+        lo, hi = self.colorbar.levels()
+        shown = self.image.image
+        for curve, level in zip(self.isocurves, np.linspace(lo, hi, CONTOUR_LEVELS + 2)[1:-1],
+                                strict=True):
+            curve.setData(shown, level)
+            curve.show()
+        self._contours_for = self._computed
+
+    def _next_bounds(self, path_a, path_b, a, b):
+        """The grid's extent: the old one while it still fits, else a new one."""
+        span, old = self.span.value(), self.bounds
+        if span > 0:  # centred on the current point; recentred when it wanders off
+            if old is not None and abs(old[1] - old[0] - 2 * span) < 1e-12 and \
+                    abs(a - (old[0] + old[1]) / 2) <= span / 4 and \
+                    abs(b - (old[2] + old[3]) / 2) <= span / 4:
+                return old
+            return (a - span, a + span, b - span, b + span)
+        need = []
+        for values in (path_a, path_b):
+            lo, hi = float(values.min()), float(values.max())
+            margin = max(0.5, 0.1 * (hi - lo))
+            need.append((lo - margin, hi + margin))
+        if old is not None and all(
+                old[2 * i] <= lo and hi <= old[2 * i + 1]
+                and old[2 * i + 1] - old[2 * i] <= 3 * (hi - lo)
+                for i, (lo, hi) in enumerate(need)):
+            return old
+        grown = []
+        for lo, hi in need:
+            grown += [lo - GROW * (hi - lo), hi + GROW * (hi - lo)]
+        return tuple(grown)
+
+    def _side(self, run, first_layer):
+        """Grid points per axis that fit the time budget (all MAX_SIDE when cheap)."""
+        budget = PLAY_BUDGET_S if self.session.playing else PAUSED_BUDGET_S
+        per_point = self._seconds_per_point
+        if per_point is None:  # a first guess from the work one grid point needs
+            sizes = run.layer_sizes[first_layer:]
+            flops = run.X.shape[0] * sum(a * b + 10 * b for a, b in zip(sizes, sizes[1:],
+                                                                          strict=False))
+            per_point = flops * 2e-9
+        side = int(np.sqrt(budget / max(per_point, 1e-12)))
+        if side < MIN_SIDE and self.session.playing:
+            return None  # even a coarse map would stall play: keep the old one till pause
+        return int(min(MAX_SIDE, max(MIN_SIDE, side)))
+
+    def _write_caption(self, run, k, params, ia, ib):
+        sizes = run.layer_sizes
+        wa, wb = (weight_symbol(sizes, e) for e in self.pair)
+        n_other = len(params) - 2
+        if n_other == 1:
+            other = next(i for i in range(len(params)) if i not in (ia, ib))
+            held = (f"{weight_symbol(sizes, locate(sizes, other))} held at its iteration-{k} "
+                    f"value {fmt(params[other])}")
+        else:
+            held = f"the other {n_other} weights held at their iteration-{k} values"
+        self.caption.setText(f"Loss E over {wa} and {wb} at iteration {k}, {held}. "
+                             f"Now: {wa} = {fmt(params[ia])}, {wb} = {fmt(params[ib])}, "
+                             f"E = {fmt(run.losses[k])}."
+                             + (" The map catches up when you pause: this network is too "
+                                "big to redraw it while playing." if self.deferred else ""))
+        self.legend.setText("Dark is low loss, yellow high. The white line is the path "
+                            f"gradient descent took from iteration 0 (□) to {k} (●). "
+                            "The map is a slice at today's other weights, so earlier parts "
+                            "of the path were made on a slightly different landscape.")
+        plot = self.plot.getPlotItem()
+        plot.setLabel("bottom", weight_label(sizes, self.pair[0]), color=palette.INK.name())
+        plot.setLabel("left", weight_label(sizes, self.pair[1]), color=palette.INK.name())
+
+    # ---- view -> view --------------------------------------------------------------
+
+    def _pair_chosen(self, _index):
+        sizes = self.session.run.layer_sizes
+        self.pair = (locate(sizes, self.combo_a.currentIndex()),
+                     locate(sizes, self.combo_b.currentIndex()))
+        self.bounds = None
+        self.redraw.schedule()
+
+    def _span_changed(self, _value):
+        self.bounds = None
+        self.redraw.schedule()
+
+    def _contours_toggled(self, on):
+        for curve in self.isocurves:
+            curve.setVisible(on and self._contours_for == self._computed)
+        self.redraw.schedule()
+
+    def _hover(self, pos):
+        """Read off E under the mouse."""
+        if self.values is None or not self.plot.sceneBoundingRect().contains(pos):
+            return
+        point = self.plot.getPlotItem().vb.mapSceneToView(pos)
+        a_lo, a_hi, b_lo, b_hi = self.bounds
+        side_b, side_a = self.values.shape
+        c = int((point.x() - a_lo) / (a_hi - a_lo) * side_a)
+        r = int((point.y() - b_lo) / (b_hi - b_lo) * side_b)
+        if 0 <= c < side_a and 0 <= r < side_b:
+            sizes = self.session.run.layer_sizes
+            wa, wb = (weight_symbol(sizes, e) for e in self.pair)
+            self.legend.setText(f"Under the mouse: {wa} = {fmt(self.grid_a[c])}, "
+                                f"{wb} = {fmt(self.grid_b[r])}, E = {fmt(self.values[r, c])}")
