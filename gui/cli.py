@@ -262,9 +262,16 @@ def launch_window(argv):
 
 
 def screenshot(args):
-    # gui.app parses and checks --size itself, so the rule lives in one place.
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size: expected WIDTHxHEIGHT, e.g. 1400x900, got {args.size!r}")\
+            from None
+    if not (100 <= width <= 8000 and 100 <= height <= 8000):
+        raise UsageError(f"--size: {width}x{height} is outside 100x100 .. 8000x8000")
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    return _from_app("screenshot")(args.out, args.iteration, args.size)
+    # Checked here as well as in gui.app so that a bad size never imports Qt.
+    return _from_app("screenshot")(args.out, args.iteration, f"{width}x{height}")
 
 
 def _from_app(name):
