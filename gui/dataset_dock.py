@@ -91,6 +91,9 @@ class DatasetDock(QDockWidget):
         layout.addLayout(self._make_edit_row())
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # Wrapped labels under-report their height to a splitter; reserve two lines.
+        for label in (self.description, self.status):
+            label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 2)
         layout.addWidget(self.status)
         layout.addLayout(self._make_file_row())
 

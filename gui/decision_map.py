@@ -8,8 +8,9 @@ layer "bends" the boundary a single neuron could only draw straight.
 
 Other input columns must be constant (the tutorial's column of ones); they keep
 their value over the whole plane. The maps are one vectorised forward pass over a
-GRID x GRID grid, redrawn at most MAX_FPS times a second and not at all while
-the widget is hidden: a map that falls behind skips to the newest iteration.
+GRID x GRID grid (half that a side for a wide network), redrawn at most MAX_FPS
+times a second (less when a draw is slow) and not at all while the widget is
+hidden: a map that falls behind skips to the newest iteration.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from gui import palette
 from nncore.network import forward
 
-GRID = 64
+GRID = 64  # points per side of the plane
+BIG_NETWORK = 1000  # weights; above this the grid has half as many points per side
 MAX_FPS = 15
-TILES_PER_ROW = 8
-TILE_GAP = 0.12  # gap between neuron tiles, as a fraction of a tile
+DRAW_SHARE = 5  # wait at least this many times the last draw's duration between draws
+TILES_PER_ROW = 8  # 16 when a layer has more than 16 units
+COLUMN_GAP = 1 / 8  # gap between tiles, as a fraction of a tile
+ROW_GAP = 1 / 3  # room under each row of tiles for its labels
 REGION_FADE = 0.3  # how much of the way to white the map's strongest colours are
 WHITE = QColor("#F7F7F7")  # the middle of the scale, a touch off white to show the edge
 
@@ -48,24 +52,36 @@ def colormap():
     return pg.ColorMap([0.0, 0.5, 1.0], [c.getRgb()[:3] for c in colors])
 
 
-def levels(name, values, centre=0.0):
-    """Colour scale (low, high) for units with activation ``name``: a fixed scale
-    when the activation is bounded, otherwise symmetric about ``centre``."""
+BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def unit_levels(name, values):
+    """Colour scale (low, high) of each unit with activation ``name``, shaped
+    (n, 1, 1) to broadcast over ``values`` (n, rows, cols): the activation's own
+    range when it is bounded, otherwise symmetric about 0 (0 is white)."""
+    n = len(values)
+    if name in BOUNDED:
+        low, high = BOUNDED[name]
+        return np.full((n, 1, 1), low), np.full((n, 1, 1), high)
+    finite = np.where(np.isfinite(values), values, 0.0)
+    spread = np.max(np.abs(finite), axis=(1, 2), keepdims=True)
+    spread[spread <= 1e-12] = 1.0
+    return -spread, spread
+
+
+def output_levels(name, values):
+    """Colour scale of the output: white at the 0.5 threshold that accuracy uses."""
     if name == "sigmoid":
         return 0.0, 1.0
-    if name == "tanh":
-        return -1.0, 1.0
-    finite = values[np.isfinite(values)]
-    spread = float(np.max(np.abs(finite - centre))) if finite.size else 1.0
-    spread = spread if spread > 1e-12 else 1.0
-    return centre - spread, centre + spread
+    low, high = unit_levels("linear", values[None] - 0.5)
+    return float(low[0, 0, 0]) + 0.5, float(high[0, 0, 0]) + 0.5
 
 
 class DecisionMap(QWidget):
     """Output and hidden-unit heat maps of ``session.run`` at ``session.iteration``.
 
     After a draw, ``output_values[i, j]`` is ŷ (first output) at the input point
-    ``grid_inputs[i * GRID + j]``, whose plane coordinates are
+    ``grid_inputs[i * grid + j]`` (``grid`` points a side), whose plane coordinates are
     ``(xs[i], ys[j])``; ``hidden_values[u]`` is the same for unit u of the chosen
     hidden layer. ``drawn_iteration`` says which iteration they belong to.
     """
@@ -74,13 +90,16 @@ class DecisionMap(QWidget):
         super().__init__(parent)
         self.session = session
         self.columns = None
+        self.grid = GRID
         self.xs = self.ys = self.grid_inputs = None
         self.output_values = None
         self.hidden_values = None
         self.drawn_iteration = None
         self._stale = True
         self._last_draw = 0.0
-        self._lut = colormap().getLookupTable(nPts=256)
+        self._draw_seconds = 0.0
+        self.draw_count = 0
+        self.lut = colormap().getLookupTable(nPts=256)
         self._brushes = []
         self._right_pen = pg.mkPen("w", width=1.5)
         self._wrong_pen = pg.mkPen(palette.INK, width=2.5)
@@ -109,7 +128,7 @@ class DecisionMap(QWidget):
         item.setTitle("Output ŷ over the input plane", color=palette.INK.name(), size="10pt")
         item.setMouseEnabled(False, False)
         self.image = pg.ImageItem(axisOrder="col-major")
-        self.image.setLookupTable(self._lut)
+        self.image.setLookupTable(self.lut)
         item.addItem(self.image)
         self.boundary = pg.IsocurveItem(level=0.5, pen=pg.mkPen(palette.INK, width=1.5))
         self.boundary.setParentItem(self.image)
@@ -125,10 +144,12 @@ class DecisionMap(QWidget):
         layout.addWidget(self.legend)
 
         row = QHBoxLayout()
-        self.units_title = QLabel("What each hidden unit computes:")
+        self.units_title = QLabel()
+        self.units_title.setWordWrap(True)
         row.addWidget(self.units_title, 1)
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("Which hidden layer's units to show")
+        self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_combo.currentIndexChanged.connect(self._layer_chosen)
         row.addWidget(self.layer_combo)
         layout.addLayout(row)
@@ -137,8 +158,12 @@ class DecisionMap(QWidget):
         self.units.setMinimumHeight(70)
         self.units_box = self.units.addViewBox(lockAspect=True, enableMouse=False)
         self.units_box.setMenuEnabled(False)
+        # All tiles are one RGB image: one item to paint instead of one per unit.
+        self.units_image = pg.ImageItem(axisOrder="col-major")
+        self.units_box.addItem(self.units_image)
         layout.addWidget(self.units, 1)
-        self.tiles = []  # [(ImageItem, TextItem, QRectF)] one per hidden unit
+        self.tile_labels, self.tile_origins = [], []  # per hidden unit
+        self.mosaic_shape = (0, 0)
         self.plane_widgets = [self.plot, self.legend, self.units_title, self.layer_combo,
                               self.units]
 
@@ -166,19 +191,22 @@ class DecisionMap(QWidget):
         a, b = self.columns
         self.plot.getPlotItem().setLabel("bottom", f"x{a + 1}")
         self.plot.getPlotItem().setLabel("left", f"x{b + 1}")
-        self.xs, dx = self._axis(run.X[:, a])
-        self.ys, dy = self._axis(run.X[:, b])
-        grid = np.repeat(run.X[:1], GRID * GRID, axis=0)  # the constant columns
-        grid[:, a] = np.repeat(self.xs, GRID)
-        grid[:, b] = np.tile(self.ys, GRID)
+        # A wide network costs more per grid point: fewer points keep play smooth.
+        self.grid = GRID if run.n_params <= BIG_NETWORK else GRID // 2
+        self.xs, dx = self._axis(run.X[:, a], self.grid)
+        self.ys, dy = self._axis(run.X[:, b], self.grid)
+        g = self.grid
+        grid = np.repeat(run.X[:1], g * g, axis=0)  # the constant columns
+        grid[:, a] = np.repeat(self.xs, g)
+        grid[:, b] = np.tile(self.ys, g)
         self.grid_inputs = grid
-        rect = QRectF(self.xs[0] - dx / 2, self.ys[0] - dy / 2, GRID * dx, GRID * dy)
+        rect = QRectF(self.xs[0] - dx / 2, self.ys[0] - dy / 2, g * dx, g * dy)
         self._rect = rect  # ImageItem.setRect needs an image, so draw() passes it
         self.plot.getPlotItem().setRange(rect, padding=0)
         n_hidden = len(run.layer_sizes) - 2
         with QSignalBlocker(self.layer_combo):
             self.layer_combo.clear()
-            self.layer_combo.addItems([f"hidden layer {i + 1}" for i in range(n_hidden)])
+            self.layer_combo.addItems([f"in layer {i + 1}" for i in range(n_hidden)])
         self.layer_combo.setVisible(n_hidden > 1)
         self.units_title.setVisible(n_hidden > 0)
         self.units.setVisible(n_hidden > 0)
@@ -189,13 +217,13 @@ class DecisionMap(QWidget):
         self.draw()
 
     @staticmethod
-    def _axis(values):
-        """GRID pixel centres spanning ``values`` with a margin, and the pixel size."""
+    def _axis(values, n):
+        """``n`` pixel centres spanning ``values`` with a margin, and the pixel size."""
         lo, hi = float(values.min()), float(values.max())
         pad = 0.15 * (hi - lo)
         lo, hi = lo - pad, hi + pad
-        step = (hi - lo) / GRID
-        return lo + step * (np.arange(GRID) + 0.5), step
+        step = (hi - lo) / n
+        return lo + step * (np.arange(n) + 0.5), step
 
     def _layer_chosen(self, _index):
         self._make_tiles()
@@ -208,28 +236,42 @@ class DecisionMap(QWidget):
         return self.layer_combo.currentIndex() + 1
 
     def _make_tiles(self):
-        for image, label, _ in self.tiles:
-            self.units_box.removeItem(image)
+        """Lay out one tile per unit of the chosen hidden layer, labelled h1, h2, ..."""
+        for label in self.tile_labels:
             self.units_box.removeItem(label)
-        self.tiles = []
+        self.tile_labels, self.tile_origins = [], []
         run = self.session.run
         if len(run.layer_sizes) < 3:
+            self.units_image.clear()
             return
         n = run.layer_sizes[self.hidden_layer]
+        per_row = TILES_PER_ROW if n <= 2 * TILES_PER_ROW else 2 * TILES_PER_ROW
+        rows, cols = -(-n // per_row), min(n, per_row)
+        g = self.grid
+        gap_x, gap_y = round(g * COLUMN_GAP), round(g * ROW_GAP)
+        step_x, step_y = g + gap_x, g + gap_y
+        self.mosaic_shape = (cols * step_x - gap_x, rows * step_y)
         for u in range(n):
-            image = pg.ImageItem(axisOrder="col-major")
-            image.setLookupTable(self._lut)
-            col, row = u % TILES_PER_ROW, u // TILES_PER_ROW
-            x, y = col * (1 + TILE_GAP), -row * (1 + 2.5 * TILE_GAP)
+            # Image x grows to the right and y upwards: the first row sits on top.
+            x, y = (u % per_row) * step_x, (rows - 1 - u // per_row) * step_y + gap_y
+            self.tile_origins.append((x, y))
+            if per_row > TILES_PER_ROW:
+                continue  # tiles too small to name: the title says how they run
             label = pg.TextItem(f"h{u + 1}", color=palette.FAINT_INK, anchor=(0.5, 0))
-            label.setPos(x + 0.5, y)
-            self.units_box.addItem(image)
+            label.setPos(x + g / 2, y)
             self.units_box.addItem(label)
-            self.tiles.append((image, label, QRectF(x, y, 1, 1)))
-        rows = (n + TILES_PER_ROW - 1) // TILES_PER_ROW
-        cols = min(n, TILES_PER_ROW)
-        self.units_box.setRange(xRange=(0, cols * (1 + TILE_GAP)),
-                                yRange=(1 - rows * (1 + 2.5 * TILE_GAP), 1), padding=0.02)
+            self.tile_labels.append(label)
+        order = "" if per_row == TILES_PER_ROW and n <= TILES_PER_ROW else (
+            f", h1 to h{n} row by row")
+        self.units_title.setText(f"What each of the {n} hidden units computes{order}"
+                                 if n > 1 else "What the hidden unit computes")
+        self.units_box.setRange(xRange=(0, self.mosaic_shape[0]),
+                                yRange=(0, self.mosaic_shape[1]), padding=0.02)
+
+    def tile_pixel(self, unit, i, j):
+        """Where grid point (i, j) of ``unit``'s tile is in ``units_image.image``."""
+        x, y = self.tile_origins[unit]
+        return x + i, y + j
 
     # ---- drawing --------------------------------------------------------------------
 
@@ -238,7 +280,9 @@ class DecisionMap(QWidget):
         self._stale = True
         if self._timer.isActive() or self.columns is None:
             return
-        wait = 1.0 / MAX_FPS - (time.perf_counter() - self._last_draw)
+        # A slow draw (a wide network) lowers the rate so play keeps most of the time.
+        interval = max(1.0 / MAX_FPS, DRAW_SHARE * self._draw_seconds)
+        wait = interval - (time.perf_counter() - self._last_draw)
         self._timer.start(max(0, int(wait * 1000)))
 
     def resizeEvent(self, event):
@@ -256,36 +300,50 @@ class DecisionMap(QWidget):
         if self.columns is None or not self.isVisible():
             return
         self._stale = False
-        self._last_draw = time.perf_counter()
+        self._last_draw = start = time.perf_counter()
         session, run = self.session, self.session.run
         k = session.iteration
         weights = run.weights_at(k)
         with np.errstate(all="ignore"):
             layers = forward(self.grid_inputs, weights, run.activations)
-        out = layers[-1][:, 0].reshape(GRID, GRID)
+        g = self.grid
+        out = layers[-1][:, 0].reshape(g, g)
         self.output_values = out
-        if run.activations[-1] == "sigmoid":
-            out_levels = (0.0, 1.0)
-        else:
-            out_levels = levels(run.activations[-1], out, centre=0.5)
+        out_levels = output_levels(run.activations[-1], out)
         self.image.setImage(np.nan_to_num(out, nan=0.5), levels=out_levels, rect=self._rect)
         if np.isfinite(out).all() and out.min() < 0.5 < out.max():
             self.boundary.setData(out)
         else:
             self.boundary.setData(None)
         self._draw_points(run, k)
-        if self.tiles:
+        if self.tile_origins:
             layer = self.hidden_layer
-            values = layers[layer].T.reshape(-1, GRID, GRID)
+            values = layers[layer].T.reshape(-1, g, g)
             self.hidden_values = values
-            for (image, _, rect), v in zip(self.tiles, values, strict=False):
-                image.setImage(np.nan_to_num(v), rect=rect,
-                               levels=levels(run.activations[layer - 1], v))
+            self.units_image.setImage(self._mosaic(values, run.activations[layer - 1]),
+                                      levels=(0, 255))
         else:
             self.hidden_values = None
         self.drawn_iteration = k
+        self.draw_count += 1
+        self._draw_seconds = time.perf_counter() - start
         self.plot.getPlotItem().setTitle(f"Output ŷ over the input plane, iteration {k}",
                                          color=palette.INK.name(), size="10pt")
+
+    def colors_of(self, values, low, high):
+        """RGB (uint8) the map gives ``values`` on the colour scale ``low``..``high``."""
+        with np.errstate(all="ignore"):
+            t = np.nan_to_num((values - low) / (high - low), nan=0.5)
+        return self.lut[np.clip(np.rint(t * 255), 0, 255).astype(np.intp)]
+
+    def _mosaic(self, values, activation):
+        colors = self.colors_of(values, *unit_levels(activation, values))
+        mosaic = np.empty(self.mosaic_shape + (3,), dtype=np.uint8)
+        mosaic[:] = palette.BACKGROUND.getRgb()[:3]
+        g = self.grid
+        for (x, y), c in zip(self.tile_origins, colors, strict=False):
+            mosaic[x:x + g, y:y + g] = c
+        return mosaic
 
     def _draw_points(self, run, k):
         a, b = self.columns

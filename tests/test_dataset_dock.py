@@ -236,13 +236,55 @@ def test_heat_map_pixels_equal_a_direct_forward_pass(dock, qtbot):
         assert m.image.image[i, j] == pytest.approx(layers[-1][0, 0], abs=1e-12)
         for u in range(4):
             assert m.hidden_values[u][i, j] == pytest.approx(layers[1][0, u], abs=1e-12)
-            assert m.tiles[u][0].image[i, j] == m.hidden_values[u][i, j]
+            # The tile's pixel has the colour of that unit's value (sigmoid: 0..1).
+            shown = m.units_image.image[m.tile_pixel(u, i, j)]
+            np.testing.assert_array_equal(shown, m.colors_of(layers[1][0, u], 0.0, 1.0))
     assert m.image.image.shape == (GRID, GRID)
+    assert [label.toPlainText() for label in m.tile_labels] == ["h1", "h2", "h3", "h4"]
+    assert m.units_title.text() == "What each of the 4 hidden units computes"
     assert "iteration 300" in m.plot.getPlotItem().titleLabel.text
     # The points are the data, each coloured by its target.
     xs, ys = m.points.getData()
     np.testing.assert_array_equal(xs, session.run.X[:, 0])
     np.testing.assert_array_equal(ys, session.run.X[:, 1])
+
+
+def test_tiles_are_laid_out_in_rows_with_labels(dock):
+    dock.session.new_run(layer_sizes=[3, 20, 1], activations=None)
+    m = dock.decision_map
+    assert m.tile_labels == []  # too small to name; the title says the order
+    assert "20 hidden units computes, h1 to h20 row by row" in m.units_title.text()
+    assert m.hidden_values.shape == (20, GRID, GRID)
+    # 16 to a row when there are more than 16: h17 starts the second row, below h1.
+    assert m.tile_origins[16][0] == m.tile_origins[0][0]
+    assert m.tile_origins[16][1] < m.tile_origins[0][1]
+    assert m.units_image.image.shape[:2] == m.mosaic_shape
+
+
+def test_a_wide_network_gets_a_coarser_grid_with_the_same_values(dock):
+    dock.session.new_run(layer_sizes=[3, 40, 40, 1], activations=["relu", "tanh", "sigmoid"])
+    choose(dock, "2-D circle")
+    m = dock.decision_map
+    assert m.grid == GRID // 2 and m.image.image.shape == (GRID // 2, GRID // 2)
+    run = dock.session.run
+    layers = forward(m.grid_inputs, run.weights_at(0), run.activations)
+    np.testing.assert_array_equal(m.output_values.ravel(), layers[-1][:, 0])
+    # ReLU tiles: white at 0, full blue at the unit's largest value over the plane.
+    u = int(np.argmax(m.hidden_values.max(axis=(1, 2))))
+    top = np.unravel_index(np.argmax(m.hidden_values[u]), m.hidden_values[u].shape)
+    np.testing.assert_array_equal(m.units_image.image[m.tile_pixel(u, *top)], m.lut[255])
+
+
+def test_heat_map_redraws_once_for_a_burst_of_steps(dock, qtbot):
+    session = dock.session
+    choose(dock, "xor")
+    m = dock.decision_map
+    qtbot.waitUntil(lambda: m.drawn_iteration == 0)
+    before = m.draw_count
+    for _ in range(5):
+        session.step()
+    qtbot.waitUntil(lambda: m.drawn_iteration == 5)
+    assert m.draw_count == before + 1  # the frames in between were dropped
 
 
 def test_heat_map_waits_while_hidden(dock, qtbot):
