@@ -279,7 +279,7 @@ def test_window_and_screenshot_are_handed_to_the_app(monkeypatch):
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     assert cli.main([]) == 0
     assert cli.main(["screenshot", "shot.png", "--iteration", "5", "--size", "800x600"]) == 0
-    assert calls == [("run_app", []), ("screenshot", "shot.png", 5, (800, 600), "offscreen")]
+    assert calls == [("run_app", []), ("screenshot", "shot.png", 5, "800x600", "offscreen")]
 
 
 def test_progress_bar_on_a_terminal_trains_the_same(monkeypatch):
