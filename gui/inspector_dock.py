@@ -22,20 +22,19 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QGridLayout,
     QLabel,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.names import unit_name, vector_text
+from gui.names import unit_name
 from gui.redraw import RedrawTimer
 from nncore.network import backward, slope
 from nncore.surface import flat_index
@@ -79,7 +78,7 @@ def fmt(value):
     elif 1e-4 <= abs(value) < 1e4:
         text = f"{value:.8f}"
     else:
-        text = f"{value:.6e}"
+        text = f"{value:.4e}"
     return text.replace("-", MINUS)
 
 
@@ -110,7 +109,8 @@ def chain_rule(run, k, edge):
     l, i, j = edge
     sizes, acts = run.layer_sizes, run.activations
     weights = run.weights_at(k)
-    grads, layers, deltas = backward(run.X, run.Y, weights, acts, run.loss)
+    with np.errstate(all="ignore"):  # a run near divergence shows inf, it does not warn
+        grads, layers, deltas = backward(run.X, run.Y, weights, acts, run.loss)
     w = weight_symbol(sizes, edge)
     src, dst = unit_symbol(sizes, l, i), unit_symbol(sizes, l + 1, j)
     x, a = layers[l][:, i], layers[l + 1][:, j]
@@ -164,11 +164,66 @@ def chain_rule(run, k, edge):
 SUMMARY_ROWS = ("gradient", "learning_rate", "delta_w", "before", "after")
 
 
+class ChainTableModel(QAbstractTableModel):
+    """One row per sample, one column per factor. Cells are formatted when the view
+    paints them, so a 200-sample dataset costs no more per frame than 4 samples;
+    the tooltip holds the full-precision value."""
+
+    # Class-level empties: Qt may still ask a model for headers while its window is
+    # being torn down, after Python has let go of the instance's attributes.
+    headers: list = []
+    row_labels: list = []
+    values = np.zeros((0, 0))  # (samples, columns)
+    bold = None
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.bold = QFont()
+        self.bold.setBold(True)
+
+    def set_rule(self, rule, row_labels):
+        headers = [header for header, _ in rule.columns]
+        values = np.column_stack([np.asarray(v, dtype=float) for _, v in rule.columns])
+        if headers != self.headers or values.shape != self.values.shape or \
+                row_labels != self.row_labels:
+            self.beginResetModel()
+            self.headers, self.row_labels, self.values = headers, row_labels, values
+            self.endResetModel()
+        else:  # same layout: repaint the numbers only
+            self.values = values
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(row_labels) - 1, len(headers) - 1))
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else self.values.shape[0]
+
+    def columnCount(self, parent=QModelIndex()):  # noqa: B008
+        return 0 if parent.isValid() else self.values.shape[1]
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        value = self.values[index.row(), index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return fmt(value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return repr(float(value))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and index.column() == self.values.shape[1] - 1:
+            return self.bold  # the products are what the step adds up
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        labels = self.headers if orientation == Qt.Orientation.Horizontal else self.row_labels
+        if role != Qt.ItemDataRole.DisplayRole or not 0 <= section < len(labels):
+            return None
+        return labels[section]
+
+
 class InspectorDock(QDockWidget):
     """The chain rule for the selected weight at ``session.iteration``.
 
-    ``displayed()`` returns what the panel shows, read back from its widgets: every
-    cell's text and the full-precision value in its tooltip.
+    ``displayed()`` returns what the panel shows, read back from its table model and
+    labels: every cell's text and the full-precision value in its tooltip.
     """
 
     def __init__(self, session, parent=None):
@@ -201,12 +256,14 @@ class InspectorDock(QDockWidget):
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         layout.addWidget(self.notes)
-        self.table = QTableWidget()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.model = ChainTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.table)
+        self.table.horizontalHeader().setResizeContentsPrecision(TABLE_ROWS)
+        layout.addWidget(self.table, 10)  # grows to its rows; the stretch below takes the rest
         self.batch_note = QLabel("Each row is one training sample. Batch gradient descent "
                                  "adds the rows' products up and takes one step:")
         self.batch_note.setWordWrap(True)
@@ -279,37 +336,32 @@ class InspectorDock(QDockWidget):
                 names["after"] + f" (then set by hand to {fmt(rule.recorded_after)})")
 
     def _fill_table(self, rule, run):
-        n, cols = run.X.shape[0], len(rule.columns)
-        table = self.table
-        if table.rowCount() != n or table.columnCount() != cols:
-            table.clear()
-            table.setRowCount(n)
-            table.setColumnCount(cols)
-            for r in range(n):
-                for c in range(cols):
-                    item = QTableWidgetItem()
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                    table.setItem(r, c, item)
-        table.setHorizontalHeaderLabels([header for header, _ in rule.columns])
-        bold = QFont(table.font())
-        bold.setBold(True)
-        table.setVerticalHeaderLabels([f"{r + 1}  {vector_text(run.X[r])}" for r in range(n)])
-        for c, (_header, values) in enumerate(rule.columns):
-            for r in range(n):
-                item = table.item(r, c)
-                item.setText(fmt(values[r]))
-                item.setToolTip(repr(float(values[r])))
-                if c == cols - 1:  # the products are what the step adds up
-                    item.setFont(bold)
+        n = run.X.shape[0]
+        labels = [f"{r + 1}  [" + " ".join(f"{v:.3g}" for v in run.X[r]) + "]"
+                  for r in range(n)]
+        table, layout_before = self.table, (self.model.headers, self.model.row_labels)
+        self.model.set_rule(rule, labels)
+        if layout_before == (self.model.headers, self.model.row_labels):
+            return
         table.resizeColumnsToContents()
-        # As tall as its rows, up to TABLE_ROWS of them, so the sum sits right below.
-        shown = min(n, TABLE_ROWS)
-        height = (table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
-                  + sum(table.rowHeight(r) for r in range(shown)))
-        if shown < n:
-            height += table.horizontalScrollBar().sizeHint().height()
-        table.setFixedHeight(height)
+        # Wide enough for any number fmt() prints (all have at most 11 characters), not
+        # just the ones on screen now; columns of whole numbers (x, y) stay narrow.
+        widest = table.fontMetrics().horizontalAdvance("−0.00000000") + 14
+        values = self.model.values
+        for c in range(self.model.columnCount()):
+            if not np.all(values[:, c] == np.round(values[:, c])):
+                table.setColumnWidth(c, max(table.columnWidth(c), widest))
+        # At most as tall as its rows (TABLE_ROWS at most), so the sum sits right below;
+        # room is kept for a horizontal scroll bar, which a narrow dock needs.
+        rows = sum(table.rowHeight(r) for r in range(min(n, TABLE_ROWS)))
+        frame = (table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+                 + table.horizontalScrollBar().sizeHint().height())
+        table.setMaximumHeight(frame + rows)
+        table.setMinimumHeight(frame + min(rows, 2 * table.rowHeight(0)))
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.redraw.shown()
 
     # ---- what the panel shows, for tests and for copying out --------------------------
 
@@ -317,15 +369,15 @@ class InspectorDock(QDockWidget):
         """What is on screen: ``{"iteration", "edge", "formula", "headers", "text",
         "values", <summary key>: value, <summary key>_text: text}``. ``text`` and
         ``values`` are per column, per sample; values are parsed from the tooltips."""
-        table = self.table
+        model = self.model
+        display, tip = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
+        rows, cols = range(model.rowCount()), range(model.columnCount())
         out = {"iteration": self.shown.iteration, "edge": self.shown.edge,
                "formula": self.formula.text(),
-               "headers": [table.horizontalHeaderItem(c).text()
-                           for c in range(table.columnCount())],
-               "text": [[table.item(r, c).text() for r in range(table.rowCount())]
-                        for c in range(table.columnCount())],
-               "values": [[float(table.item(r, c).toolTip()) for r in range(table.rowCount())]
-                          for c in range(table.columnCount())]}
+               "headers": [model.headerData(c, Qt.Orientation.Horizontal) for c in cols],
+               "text": [[model.data(model.index(r, c), display) for r in rows] for c in cols],
+               "values": [[float(model.data(model.index(r, c), tip)) for r in rows]
+                          for c in cols]}
         for key in SUMMARY_ROWS:
             out[key] = float(self.summary_values[key].toolTip())
             out[key + "_text"] = self.summary_values[key].text()

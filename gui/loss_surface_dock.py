@@ -41,7 +41,7 @@ from nncore.surface import descent_path, flat_index, locate, loss_grid
 MAX_SIDE = 100  # grid points per axis when there is time for them
 MIN_SIDE = 16
 PLAY_BUDGET_S = 0.025  # one surface pass while playing: under two frames
-PAUSED_BUDGET_S = 0.25  # when paused, a sharper map is worth a short wait
+PAUSED_BUDGET_S = 0.1  # when paused, a sharper map is worth a short wait
 CONTOUR_LEVELS = 7
 GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
 
@@ -140,11 +140,21 @@ class LossSurfaceDock(QDockWidget):
         for part in (self.path_shadow, self.path_line, self.start_marker, self.now_marker):
             item.addItem(part)
         layout.addWidget(self.plot, 1)
-        self.legend = QLabel()
+        self.status = QLabel()  # the current point, or the point under the mouse
+        layout.addWidget(self.status)
+        self.legend = QLabel(
+            "Dark is low loss. The white line is the path gradient descent took, from □ "
+            "(iteration 0) to ● (now). The map is the slice through today's other weights; "
+            "older parts of the path lay on slightly different slices.")
         self.legend.setWordWrap(True)
+        self.legend.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
         layout.addWidget(self.legend)
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.setWidget(body)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.redraw.shown()
 
     # ---- model -> view --------------------------------------------------------------
 
@@ -279,21 +289,20 @@ class LossSurfaceDock(QDockWidget):
         sizes = run.layer_sizes
         wa, wb = (weight_symbol(sizes, e) for e in self.pair)
         n_other = len(params) - 2
-        if n_other == 1:
+        if n_other == 0:
+            held = "the network has no other weights"
+        elif n_other == 1:
             other = next(i for i in range(len(params)) if i not in (ia, ib))
             held = (f"{weight_symbol(sizes, locate(sizes, other))} held at its iteration-{k} "
                     f"value {fmt(params[other])}")
         else:
             held = f"the other {n_other} weights held at their iteration-{k} values"
-        self.caption.setText(f"Loss E over {wa} and {wb} at iteration {k}, {held}. "
-                             f"Now: {wa} = {fmt(params[ia])}, {wb} = {fmt(params[ib])}, "
-                             f"E = {fmt(run.losses[k])}."
-                             + (" The map catches up when you pause: this network is too "
-                                "big to redraw it while playing." if self.deferred else ""))
-        self.legend.setText("Dark is low loss, yellow high. The white line is the path "
-                            f"gradient descent took from iteration 0 (□) to {k} (●). "
-                            "The map is a slice at today's other weights, so earlier parts "
-                            "of the path were made on a slightly different landscape.")
+        self.caption.setText(f"Loss E over {wa} and {wb} at iteration {k}; {held}.")
+        self.status.setText(
+            f"Now (●): {wa} = {fmt(params[ia])}, {wb} = {fmt(params[ib])}, "
+            f"E = {fmt(run.losses[k])}"
+            + ("   (the map catches up when you pause: this network is too big to redraw "
+               "it while playing)" if self.deferred else ""))
         plot = self.plot.getPlotItem()
         plot.setLabel("bottom", weight_label(sizes, self.pair[0]), color=palette.INK.name())
         plot.setLabel("left", weight_label(sizes, self.pair[1]), color=palette.INK.name())
@@ -328,5 +337,5 @@ class LossSurfaceDock(QDockWidget):
         if 0 <= c < side_a and 0 <= r < side_b:
             sizes = self.session.run.layer_sizes
             wa, wb = (weight_symbol(sizes, e) for e in self.pair)
-            self.legend.setText(f"Under the mouse: {wa} = {fmt(self.grid_a[c])}, "
+            self.status.setText(f"Under the mouse: {wa} = {fmt(self.grid_a[c])}, "
                                 f"{wb} = {fmt(self.grid_b[r])}, E = {fmt(self.values[r, c])}")

@@ -151,6 +151,10 @@ class PredictionDock(QDockWidget):
         layout.addStretch(1)
         self.setWidget(body)
 
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.redraw.shown()
+
     # ---- model -> view --------------------------------------------------------------
 
     def sync(self):

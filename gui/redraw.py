@@ -5,14 +5,14 @@ redraw then runs once, from the event loop, however many signals arrived, and it
 reads the newest state when it runs: a view that falls behind skips to the present
 instead of replaying every iteration. While the session plays, redraws are spaced
 at least ``1 / max_fps`` seconds apart; a hidden view does not redraw at all and
-catches up when it is shown again.
+catches up when it is shown again (the widget's ``showEvent`` calls ``shown()``).
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QObject, QTimer
 
 
 class RedrawTimer(QObject):
@@ -30,7 +30,6 @@ class RedrawTimer(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.run_now)
-        widget.installEventFilter(self)
 
     def schedule(self, *_args):
         """Ask for a redraw; extra signal arguments are ignored."""
@@ -48,7 +47,7 @@ class RedrawTimer(QObject):
         self.last_run = time.perf_counter()
         self.callback()
 
-    def eventFilter(self, obj, event):
-        if obj is self.widget and event.type() == QEvent.Type.Show and self.stale:
+    def shown(self):
+        """Call from the widget's showEvent: catch up on what happened while hidden."""
+        if self.stale:
             self.timer.start(0)
-        return False

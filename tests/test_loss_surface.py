@@ -227,7 +227,7 @@ def test_resolution_follows_the_cost(dock):
     dock._seconds_per_point = 1e-8  # the tutorial: a full grid is cheap
     assert dock._side(run, 0) == 100
     dock._seconds_per_point = 1e-4  # a big network: fewer points, within the budget
-    assert dock._side(run, 0) == 50
+    assert dock._side(run, 0) == 31
     dock._seconds_per_point = 1.0
     assert dock._side(run, 0) == 16  # paused: a coarse map is worth the wait
     dock.session.play()  # playing: no map at all rather than a stall
