@@ -330,6 +330,9 @@ def _changes(doc, k, sizes, f):
                 check_learning_rate(value)
             except ValueError as exc:
                 f.fail(f"{where}.value", str(exc))
+            for key in ("layer", "row", "col"):  # meaningless here; 0 keeps files canonical
+                if key in item:
+                    f.integer(item, key, 0, 0, where)
             changes.append(Change(it, kind, value))
         else:
             layer = f.integer(item, "layer", 0, len(sizes) - 2, where)
