@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
+from gui.inspector_dock import fmt
 from gui.loss_surface_dock import LossSurfaceDock
 from gui.session import TrainingSession
 from nncore import surface
@@ -235,3 +236,31 @@ def test_resolution_follows_the_cost(dock):
     dock._seconds_per_point = 5e-5
     assert dock._side(run, 0) == 22
     dock.session.pause()
+
+
+def test_a_network_too_big_to_redraw_while_playing_keeps_its_map(dock, qtbot):
+    session = dock.session
+    session.run.train(5)
+    drawn(dock, qtbot)
+    count = dock.computations
+    dock._seconds_per_point = 1.0  # pretend one grid point costs a second
+    session.set_speed(200)
+    session.play()
+    qtbot.waitUntil(lambda: dock.drawn_iteration is not None and dock.drawn_iteration > 3)
+    assert dock.computations == count and dock.deferred
+    assert "catches up when you pause" in dock.status.text()
+    session.pause()
+    drawn(dock, qtbot)
+    assert dock.computations == count + 1 and not dock.deferred
+    assert dock.values.shape == (16, 16)
+
+
+def test_hovering_reads_off_the_loss(dock, qtbot):
+    drawn(dock, qtbot)
+    r, c = 30, 70
+    point = dock.image.mapToView(QPointF(c + 0.5, r + 0.5))
+    scene = dock.plot.getPlotItem().vb.mapViewToScene(point)
+    dock._hover(scene)
+    wa, wb = dock.grid_a[c], dock.grid_b[r]
+    assert dock.status.text() == (f"Under the mouse: w₁ = {fmt(wa)}, w₃ = {fmt(wb)}, "
+                                  f"E = {fmt(dock.values[r, c])}")
