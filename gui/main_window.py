@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
 
     def create_actions(self):
         s = self.session
+        self.play_icons = {False: icon("play"), True: icon("pause")}
         self.transport_keys = TransportKeys(self)
         QApplication.instance().focusChanged.connect(self._focus_changed)
         self.action_play = self._action("&Play", "play", Qt.Key_Space,
@@ -331,9 +332,10 @@ class MainWindow(QMainWindow):
         self.loss_label.setText(f"Loss {run.losses[k]:.6g}")
         self.accuracy_label.setText(f"Accuracy {run.accuracies[k]:.0%}")
         playing, busy = s.playing, s.busy
-        self.action_play.setText("&Pause" if playing else "&Play")
-        self.action_play.setIcon(icon("pause" if playing else "play"))
-        self.action_play.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        if playing != (self.action_play.text() == "&Pause"):
+            self.action_play.setText("&Pause" if playing else "&Play")
+            self.action_play.setIcon(self.play_icons[playing])
+            self.action_play.setToolTip("Pause (Space)" if playing else "Play (Space)")
         self.action_play.setEnabled(not busy and (playing or s.can_step))
         self.action_step.setEnabled(not busy and s.can_step)
         self.action_step_back.setEnabled(not busy and k > 0)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QSlider,
     QToolButton,
-    QToolTip,
     QWidget,
 )
 
@@ -25,6 +24,10 @@ from nncore import check_learning_rate
 
 # Speeds in iterations per second, in 1-2-5 steps; 0 is "as fast as the engine goes".
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 0)
+
+RATE_TIP = ("Learning rate \N{GREEK SMALL LETTER ETA} from the shown iteration on; press "
+            "Enter to apply. Later iterations are discarded and trained again.")
+RATE_INVALID = "type a positive number such as 1 or 0.5."
 
 
 def speed_text(speed):
@@ -102,13 +105,15 @@ class TransportBar(QWidget):
         self.rate = QLineEdit(self)
         self.rate.setObjectName("learning_rate")
         self.rate.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000000") + 16)
-        self.rate.setToolTip("Learning rate from the shown iteration on; press Enter to "
-                             "apply. Later iterations are discarded and retrained.")
+        self.rate.setToolTip(RATE_TIP)
         self.rate.returnPressed.connect(self.apply_rate)
         self.rate.textEdited.connect(self._rate_edited)
-        self.rate.editingFinished.connect(self._rate_left)
+        # Leaving the field (not editingFinished: after a refused Enter Qt does not
+        # emit it again on focus-out) forgets an edit that was not applied.
+        self.rate.installEventFilter(self)
         layout.addWidget(self.rate)
 
+        self._shown_speed = None
         for signal in (session.sigRunReplaced, session.sigHistoryChanged):
             signal.connect(self.sync)
         session.sigIterationChanged.connect(self.sync)
@@ -126,9 +131,11 @@ class TransportBar(QWidget):
             self.timeline.setPageStep(max(1, run.last // 20))
         self.timeline.setEnabled(not session.busy)
         self.counter.setText(f"{session.iteration} / {run.last}")
-        with QSignalBlocker(self.speed):
-            self.speed.setValue(self._speed_index(session.speed))
-        self.speed_label.setText(speed_text(SPEEDS[self.speed.value()]))
+        if session.speed != self._shown_speed:  # rarely changes; skip the search per frame
+            self._shown_speed = session.speed
+            with QSignalBlocker(self.speed):
+                self.speed.setValue(self._speed_index(session.speed))
+            self.speed_label.setText(speed_text(SPEEDS[self.speed.value()]))
         self.rate.setEnabled(not session.busy)
         if not self.rate.isModified():  # do not overwrite what the learner is typing
             self.rate.setText(rate_text(run.learning_rate_at(session.iteration)))
@@ -146,6 +153,7 @@ class TransportBar(QWidget):
     def _speed_moved(self, index):
         speed = SPEEDS[index]
         self.session.set_speed(speed)
+        self._shown_speed = self.session.speed
         self.speed_label.setText(speed_text(speed))
 
     def apply_rate(self):
@@ -170,28 +178,27 @@ class TransportBar(QWidget):
         return True
 
     def _refuse(self, text):
-        message = (f"Learning rate {text!r} refused: type a positive number such as "
-                   "1 or 0.5.")
-        self._mark_rate(valid=False)
-        self.session.sigMessage.emit(message)
-        QToolTip.showText(self.rate.mapToGlobal(self.rate.rect().bottomLeft()), message,
-                          self.rate)
+        message = f"Learning rate {text!r} refused: {RATE_INVALID}"
+        self._mark_rate(valid=False, why=message)
+        self.session.sigMessage.emit(message)  # the status bar says it at once
 
     def _rate_edited(self, text):
         try:
             check_learning_rate(text.strip())
         except ValueError:
-            self._mark_rate(valid=False)
+            self._mark_rate(valid=False, why=RATE_INVALID)
         else:
             self._mark_rate(valid=True)
 
-    def _rate_left(self):
+    def eventFilter(self, watched, event):
         """Leaving the field without Enter forgets the edit (applying discards history)."""
-        if not self.rate.hasFocus():
+        if watched is self.rate and event.type() == QEvent.FocusOut:
             self.rate.setModified(False)
             self.sync()
+        return False
 
-    def _mark_rate(self, valid):
+    def _mark_rate(self, valid, why=None):
         self.rate.setStyleSheet("" if valid else
                                 "QLineEdit { border: 1px solid #d55e00; "
                                 "background: #fdece4; }")
+        self.rate.setToolTip(RATE_TIP if valid else f"{why or RATE_INVALID}\n\n{RATE_TIP}")

@@ -1,0 +1,233 @@
+"""The main window, driven the way a learner drives it: actions, keys, the timeline.
+
+Every window gets a throw-away QSettings file, so the user's layout is never read
+or written by the tests.
+"""
+
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QDockWidget,
+    QPushButton,
+    QTabBar,
+)
+
+from gui.main_window import MainWindow
+
+W_0 = [-0.16595599, 0.44064899, -0.99977125]
+W_1000 = [7.26283009, -0.21614618, -3.41703015]
+YHAT_999 = [0.03178421, 0.97414645, 0.97906682, 0.02576499]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def status(window):
+    return (window.iteration_label.text(), window.loss_label.text(),
+            window.accuracy_label.text())
+
+
+def run_to(qtbot, window, n):
+    window.run_to(n)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10000)
+    assert window.session.iteration == n
+
+
+def test_opens_on_the_tutorial_run_with_standard_actions_and_docks(window):
+    s = window.session
+    assert s.iteration == 0 and s.run.last == 0
+    assert s.run.layer_sizes == [3, 1] and s.run.seed == 1
+    assert s.run.learning_rate == 1.0 and s.config.dataset_name == "tutorial"
+    np.testing.assert_allclose(s.weights()[0].ravel(), W_0, atol=1e-8)
+    loss0 = 0.5 * np.sum((s.run.Y - s.run.outputs[0]) ** 2)
+    assert status(window) == ("Iteration 0", f"Loss {loss0:.6g}", "Accuracy 50%")
+    assert window.windowTitle() == "Backprop Lab"
+    assert [a.text() for a in window.menuBar().actions()] == [
+        "&File", "&Training", "&View", "&Help"]
+    assert window.action_play.text() == "&Play"
+    assert window.action_play.isEnabled() and window.action_step.isEnabled()
+    assert not window.action_step_back.isEnabled() and not window.action_reset.isEnabled()
+    keys = {window.action_play: "Space", window.action_step: "Right",
+            window.action_step_back: "Left", window.action_reset: "Home",
+            window.action_run_to: "Ctrl+G", window.action_open: "Ctrl+O",
+            window.action_save: "Ctrl+S", window.action_save_as: "Ctrl+Shift+S",
+            window.action_quit: "Ctrl+Q"}
+    for action, key in keys.items():
+        assert action.shortcut().toString() == key
+        assert action.statusTip()
+    # The transport bar's buttons are the very same actions, not copies.
+    assert [b.defaultAction() for b in window.transport.buttons] == [
+        window.action_reset, window.action_step_back, window.action_play, window.action_step]
+    docks = window.findChildren(QDockWidget)
+    names = [d.objectName() for d in docks]
+    assert len(set(names)) == len(names) and all(names)
+    view_actions = window.view_menu.actions()
+    assert all(d.toggleViewAction() in view_actions for d in docks)
+    # Each group of tabbed docks shows exactly one tab bar (no stale duplicates).
+    bars = [tuple(b.tabText(i) for i in range(b.count()))
+            for b in window.findChildren(QTabBar) if b.isVisible() and b.parent() is window]
+    assert len(bars) == len(set(bars))
+    assert "Snapshots" in sum(bars, ())
+
+
+def test_step_and_step_back_update_status_and_actions(window):
+    for _ in range(3):
+        window.action_step.trigger()
+    run = window.session.run
+    assert window.session.iteration == 3 and run.last == 3
+    assert status(window) == ("Iteration 3", f"Loss {run.losses[3]:.6g}",
+                              f"Accuracy {run.accuracies[3]:.0%}")
+    assert window.transport.counter.text() == "3 / 3"
+    assert window.action_step_back.isEnabled() and window.action_reset.isEnabled()
+    window.action_step_back.trigger()
+    assert window.session.iteration == 2 and run.last == 3  # stepping back keeps history
+    assert window.iteration_label.text() == "Iteration 2"
+    window.action_reset.trigger()
+    assert window.session.iteration == 0
+    assert not window.action_step_back.isEnabled() and not window.action_reset.isEnabled()
+
+
+def test_play_pause_and_close_while_playing(qtbot, window):
+    window.action_play.trigger()
+    assert window.session.playing
+    assert window.action_play.text() == "&Pause"
+    assert window.action_play.toolTip() == "Pause (Space)"
+    qtbot.waitUntil(lambda: window.session.iteration > 20, timeout=5000)
+    window.action_play.trigger()
+    assert not window.session.playing and window.action_play.text() == "&Play"
+    k = window.session.iteration
+    assert window.iteration_label.text() == f"Iteration {k}"
+    assert window.transport.counter.text() == f"{k} / {window.session.run.last}"
+    window.action_play.trigger()
+    qtbot.waitUntil(lambda: window.session.iteration > k)
+    window.close()  # closing while playing stops the timer; nothing fires afterwards
+    assert not window.session.timer.isActive() and not window.session.playing
+
+
+def test_keyboard_drives_play_and_steps_even_from_the_slider_and_a_spin_box(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    timeline = window.transport.timeline
+    timeline.setFocus()
+    for _ in range(5):
+        qtbot.keyClick(timeline, Qt.Key_Right)
+    assert window.session.iteration == 5
+    qtbot.keyClick(timeline, Qt.Key_Left)
+    assert window.session.iteration == 4
+    assert timeline.value() == 4  # the slider followed, it did not move on its own
+    spins = [w for w in window.findChildren(QAbstractSpinBox) if w.isVisible()]
+    if spins:  # the architecture dock's spin boxes, when that dock is present
+        spins[0].setFocus()
+        qtbot.waitUntil(spins[0].hasFocus)
+        qtbot.keyClick(spins[0], Qt.Key_Right)
+        assert window.session.iteration == 5
+    qtbot.keyClick(timeline, Qt.Key_Space)
+    assert window.session.playing
+    qtbot.keyClick(timeline, Qt.Key_Space)
+    assert not window.session.playing
+    qtbot.keyClick(timeline, Qt.Key_Home)
+    assert window.session.iteration == 0
+
+
+def test_run_to_1000_shows_tutorial_values_then_step_back_and_scrub(qtbot, window):
+    with qtbot.waitSignal(window.session.sigRunToProgress, timeout=10000,
+                          check_params_cb=lambda done, total: total == 0):
+        window.run_to(1000)
+    s = window.session
+    assert s.iteration == 1000 and not s.busy and window.progress is None
+    np.testing.assert_allclose(s.weights()[0].ravel(), W_1000, atol=1e-8)
+    assert window.iteration_label.text() == "Iteration 1000"
+    assert window.loss_label.text() == f"Loss {s.run.losses[1000]:.6g}"
+    assert window.accuracy_label.text() == "Accuracy 100%"
+    window.action_step_back.trigger()
+    assert s.iteration == 999
+    np.testing.assert_allclose(s.run.outputs[999][:, 0], YHAT_999, atol=1e-8)
+    view = window.network_view
+    if hasattr(view, "activations"):  # the diagram's output node for sample 0
+        assert view.activations()[-1][0] == pytest.approx(YHAT_999[0], abs=1e-8)
+    window.transport.timeline.setValue(37)  # scrubbing moves the cursor, trains nothing
+    assert s.iteration == 37 and s.run.last == 1000
+    assert window.iteration_label.text() == "Iteration 37"
+    assert window.transport.counter.text() == "37 / 1000"
+    assert window.transport.timeline.maximum() == 1000
+
+
+def test_run_to_can_be_cancelled_and_the_window_stays_usable(qtbot, window):
+    window.run_to(2_000_000)
+    assert window.session.busy
+    assert not window.action_step.isEnabled() and not window.action_run_to.isEnabled()
+    qtbot.waitUntil(lambda: window.progress is not None and window.session.run.last > 0,
+                    timeout=5000)
+    qtbot.mouseClick(window.progress.findChild(QPushButton), Qt.LeftButton)
+    assert not window.session.busy and window.progress is None
+    last = window.session.run.last
+    assert 0 < last < 2_000_000 and window.session.iteration == last
+    assert window.action_step.isEnabled() and window.action_run_to.isEnabled()
+    assert "stopped" in window.statusBar().currentMessage()
+
+
+def test_divergence_disables_step_and_play_at_the_end(qtbot, window):
+    window.session.new_run(activations=["linear"], learning_rate=1e6)
+    window.run_to(500)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=5000)
+    s = window.session
+    assert s.run.diverged_at is not None and s.at_end
+    assert not window.action_step.isEnabled() and not window.action_play.isEnabled()
+    assert window.action_step_back.isEnabled()
+    assert "iverged at iteration" in window.statusBar().currentMessage()
+    window.action_step_back.trigger()
+    assert window.action_step.isEnabled()  # the recorded history can still be replayed
+
+
+def test_playing_thousands_of_frames_keeps_none_referenced(qtbot, window):
+    """Each tick emits, the views redraw; a PySide build that drops a reference to
+    None on every call would make this count fall by thousands."""
+    s = window.session
+    s.set_speed(5000)  # a few iterations per tick: the cost is in the views, not training
+    s.play()
+    before = sys.getrefcount(None)
+    app = QApplication.instance()
+    for i in range(2000):
+        s._tick()
+        if i % 400 == 0:
+            app.processEvents()  # let the views paint now and then
+    after = sys.getrefcount(None)
+    s.pause()
+    assert s.run.last > 1000 and s.iteration == window.transport.timeline.value()
+    assert after > before - 500
+
+
+def test_layout_is_saved_on_close_and_restored(qtbot, settings):
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    first.snapshots_dock.close()  # the learner hides a dock
+    first.action_log_x.trigger()
+    first.close()
+    assert settings.value("window/state") is not None
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert not second.snapshots_dock.isVisible()
+    assert second.docks["PlotsView"].isVisible()
+    assert second.action_log_x.isChecked()
+    # (Window size is saved too, but the offscreen screen is too small to restore it.)
+    assert settings.value("window/geometry") is not None

@@ -1,0 +1,124 @@
+"""The transport bar on its own: timeline, counter, speed and the learning-rate field."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
+
+from gui.session import TrainingSession
+from gui.transport import SPEEDS, TransportBar, speed_text
+
+
+@pytest.fixture
+def bar(qtbot):
+    session = TrainingSession()
+    step = QAction("Step")
+    step.triggered.connect(session.step)
+    widget = TransportBar(session, [step])
+    widget.step_action = step  # keep the action alive as long as the bar
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()  # keyboard focus needs an active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget)
+    messages = []
+    session.sigMessage.connect(messages.append)
+    widget.messages = messages
+    yield widget
+    session.shutdown()
+
+
+def type_rate(qtbot, bar, text):
+    bar.rate.setFocus()
+    qtbot.waitUntil(bar.rate.hasFocus)
+    bar.rate.clear()
+    qtbot.keyClicks(bar.rate, text)
+    qtbot.keyClick(bar.rate, Qt.Key_Return)
+
+
+def test_timeline_follows_the_session_without_echo(bar):
+    session = bar.session
+    session.run.train(50)
+    session.sigHistoryChanged.emit()
+    assert (bar.timeline.maximum(), bar.timeline.value()) == (50, 0)
+    seeks = []
+    session.sigIterationChanged.connect(seeks.append)
+    session.seek(20)
+    assert seeks == [20]  # one move, no echo from the slider back into the session
+    assert bar.timeline.value() == 20 and bar.counter.text() == "20 / 50"
+
+
+def test_dragging_the_timeline_seeks_and_pauses(qtbot, bar):
+    session = bar.session
+    session.run.train(100)
+    session.sigHistoryChanged.emit()
+    session.play()
+    bar.timeline.sliderPressed.emit()  # the learner grabs the handle
+    assert not session.playing
+    bar.timeline.setValue(64)
+    assert session.iteration == 64 and bar.counter.text() == f"64 / {session.run.last}"
+
+
+def test_the_buttons_are_the_actions(qtbot, bar):
+    assert bar.buttons[0].defaultAction() is bar.step_action
+    qtbot.mouseClick(bar.buttons[0], Qt.LeftButton)
+    assert bar.session.iteration == 1 and bar.counter.text() == "1 / 1"
+    assert bar.buttons[0].focusPolicy() == Qt.NoFocus  # Space stays with the shortcuts
+
+
+def test_speed_slider_runs_from_one_per_second_to_max(bar):
+    assert bar.speed.minimum() == 0 and bar.speed.maximum() == len(SPEEDS) - 1
+    bar.speed.setValue(0)
+    assert bar.session.speed == 1 and bar.speed_label.text() == "1 it/s"
+    bar.speed.setValue(SPEEDS.index(5000))
+    assert bar.session.speed == 5000 and bar.speed_label.text() == "5k it/s"
+    bar.speed.setValue(bar.speed.maximum())
+    assert bar.session.speed == 0 and bar.speed_label.text() == "max"
+    bar.session.set_speed(180)  # set elsewhere: the slider shows the nearest step
+    bar.sync()
+    assert SPEEDS[bar.speed.value()] == 200 and bar.speed_label.text() == speed_text(200)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "-inf", "abc", "1e999", ""])
+def test_learning_rate_field_refuses_bad_rates(qtbot, bar, text):
+    session = bar.session
+    session.run.train(10)
+    session.sigHistoryChanged.emit()
+    session.seek(5)
+    type_rate(qtbot, bar, text)
+    assert session.run.last == 10 and session.run.changes == []  # nothing discarded
+    assert session.run.learning_rate_at(5) == 1.0
+    assert len(bar.messages) == 1 and "refused" in bar.messages[0]
+    assert "positive number" in bar.messages[0]
+    assert "#d55e00" in bar.rate.styleSheet()  # the field is marked
+    bar.rate.clearFocus()  # leaving the field forgets the bad text
+    assert bar.rate.text() == "1" and bar.rate.styleSheet() == ""
+
+
+def test_a_valid_rate_applies_from_the_shown_iteration_and_discards_the_future(qtbot, bar):
+    session = bar.session
+    session.run.train(1000)
+    session.sigHistoryChanged.emit()
+    session.seek(500)
+    type_rate(qtbot, bar, "0.5")
+    assert session.run.last == 500 and session.iteration == 500
+    assert session.run.learning_rate_at(500) == 0.5
+    assert session.run.learning_rate_at(499) == 1.0
+    assert bar.rate.text() == "0.5" and not bar.rate.hasFocus()
+    assert bar.timeline.maximum() == 500 and bar.counter.text() == "500 / 500"
+    assert bar.messages == ["Learning rate 0.5 from iteration 500 on; the 500 later "
+                            "iterations were discarded."]
+    session.seek(100)  # the field shows the rate in force at the shown iteration
+    assert bar.rate.text() == "1"
+
+
+def test_typing_marks_an_invalid_rate_before_enter(qtbot, bar):
+    bar.rate.setFocus()
+    bar.rate.clear()
+    qtbot.keyClicks(bar.rate, "0.")
+    assert bar.rate.styleSheet() != ""  # "0." is not positive yet
+    qtbot.keyClicks(bar.rate, "2")
+    assert bar.rate.styleSheet() == ""
+    bar.session.seek(0)  # a redraw must not overwrite what is being typed
+    bar.sync()
+    assert bar.rate.text() == "0.2"
