@@ -57,7 +57,7 @@ def build_parser():
 
     shot = commands.add_parser("screenshot", help="save a picture of the window (offscreen)")
     shot.add_argument("out", metavar="OUT.png")
-    shot.add_argument("--iteration", type=int, default=None)
+    shot.add_argument("--iteration", type=int, default=0, help="default: 0")
     shot.add_argument("--size", default="1400x900", help="WIDTHxHEIGHT in pixels")
     return parser
 
@@ -262,21 +262,22 @@ def launch_window(argv):
 
 
 def screenshot(args):
+    # gui.app owns the size rule and imports Qt only when drawing, so a bad size is
+    # refused here before Qt is loaded.
+    app_screenshot, parse_size = _from_app("screenshot"), _from_app("parse_size")
     try:
-        width, height = (int(v) for v in args.size.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size: expected WIDTHxHEIGHT, e.g. 1400x900, got {args.size!r}")\
-            from None
-    if not (100 <= width <= 8000 and 100 <= height <= 8000):
-        raise UsageError(f"--size: {width}x{height} is outside 100x100 .. 8000x8000")
+        width, height = parse_size(args.size)
+    except ValueError as exc:
+        raise UsageError(f"--size: {exc}") from None
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    # Checked here as well as in gui.app so that a bad size never imports Qt.
-    return _from_app("screenshot")(args.out, args.iteration, f"{width}x{height}")
+    return app_screenshot(args.out, args.iteration, f"{width}x{height}")
 
 
 def _from_app(name):
+    import importlib
+
     try:
-        import gui.app as app
+        app = importlib.import_module("gui.app")
     except ModuleNotFoundError as exc:
         if exc.name != "gui.app":
             raise

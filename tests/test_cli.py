@@ -178,8 +178,8 @@ BAD_USAGE = [
     (["predict", "{good}", "a,b,c"], "is not a list of numbers"),
     (["predict", "{good}", "nan,0,0"], "holds a non-finite number"),
     (["inspect", "{dir}"], "is a folder, not a file"),
-    (["screenshot", "out.png", "--size", "big"], "--size: expected WIDTHxHEIGHT"),
-    (["screenshot", "out.png", "--size", "10x10"], "is outside 100x100"),
+    (["screenshot", "out.png", "--size", "big"], "--size: size 'big': expected WIDTHxHEIGHT"),
+    (["screenshot", "out.png", "--size", "10x10"], "width 320..8000 and height 240..8000"),
 ]
 
 
@@ -274,12 +274,15 @@ def test_window_and_screenshot_are_handed_to_the_app(monkeypatch):
     fake.run_app = lambda argv: calls.append(("run_app", argv)) or 0
     fake.screenshot = lambda out, iteration, size: calls.append(
         ("screenshot", out, iteration, size, os.environ["QT_QPA_PLATFORM"])) or 0
+    fake.parse_size = lambda size: tuple(int(v) for v in size.split("x"))
     monkeypatch.setitem(sys.modules, "gui.app", fake)
     monkeypatch.setenv("DISPLAY", ":0")
-    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "minimal")  # must become offscreen for a screenshot
     assert cli.main([]) == 0
     assert cli.main(["screenshot", "shot.png", "--iteration", "5", "--size", "800x600"]) == 0
-    assert calls == [("run_app", []), ("screenshot", "shot.png", 5, "800x600", "offscreen")]
+    assert cli.main(["screenshot", "default.png"]) == 0
+    assert calls == [("run_app", []), ("screenshot", "shot.png", 5, "800x600", "offscreen"),
+                     ("screenshot", "default.png", 0, "1400x900", "offscreen")]
 
 
 def test_progress_bar_on_a_terminal_trains_the_same(monkeypatch):
