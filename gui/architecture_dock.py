@@ -33,12 +33,14 @@ from PySide6.QtWidgets import (
 )
 
 from gui import palette
-from nncore import ACTIVATIONS
+from nncore import ACTIVATIONS, Run
 
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 64
 NEW_LAYER_UNITS = 4  # Trask's 3-4-1 network: the first hidden layer a learner tries
-MAX_SEED = 99_999  # small seeds are easy to read out loud and type back
+REROLL_MAX = 99_999  # re-rolled seeds stay short: easy to read out loud and type back
+SPIN_MAX = 2**31 - 1  # the largest value a QSpinBox holds
+NO_SEED = -1  # the spin box's "none" entry: the weights came from a file, not a seed
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU",
                      "linear": "linear"}
@@ -147,7 +149,8 @@ class ArchitectureDock(QDockWidget):
 
         row = QHBoxLayout()
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setRange(NO_SEED, SPIN_MAX)
+        self.seed_spin.setSpecialValueText("none (weights from a file)")
         self.seed_spin.setKeyboardTracking(False)
         self.seed_spin.setToolTip("The random seed that draws the initial weights W₀: "
                                   "the same seed and layers give the same W₀.")
@@ -243,7 +246,7 @@ class ArchitectureDock(QDockWidget):
         self.loss_combo.model().item(1).setEnabled(sigmoid_out)
         self.loss_hint.setVisible(not sigmoid_out)
         with QSignalBlocker(self.seed_spin):
-            self.seed_spin.setValue(min(int(run.seed), MAX_SEED))
+            self.seed_spin.setValue(self._seed_shown(run.seed))
         self.add_button.setEnabled(len(hidden) < MAX_HIDDEN_LAYERS)
         n_weights = run.n_params
         arrows = " → ".join(str(n) for n in run.layer_sizes)
@@ -251,6 +254,10 @@ class ArchitectureDock(QDockWidget):
                              f"{'s' if n_weights != 1 else ''}, no biases "
                              "(a constant input column plays that role).")
         self._sync_rate()
+
+    @staticmethod
+    def _seed_shown(seed):
+        return NO_SEED if seed is None else min(int(seed), SPIN_MAX)
 
     def _sync_rate(self):
         """Offer the run's η as the starting point for a re-run. Only when the run is
@@ -276,6 +283,10 @@ class ArchitectureDock(QDockWidget):
         # one the run started with.
         changes.setdefault("learning_rate",
                            self.session.run.learning_rate_at(self.session.iteration))
+        if changes.get("seed", self.session.config.seed) is None:
+            # New weights need a seed; a run loaded without one gets a fresh one, shown
+            # in the seed box, so the new run can be repeated.
+            changes["seed"] = random.randint(0, REROLL_MAX)
         try:
             self.session.new_run(**changes)
         except ValueError as exc:
@@ -290,7 +301,15 @@ class ArchitectureDock(QDockWidget):
         sizes, activations = self._architecture()
         return self._new_run(layer_sizes=sizes, activations=activations,
                              loss=self.loss_combo.currentData(),
-                             seed=self.seed_spin.value())
+                             seed=self._chosen_seed())
+
+    def _chosen_seed(self):
+        """The seed box's value; the run's own seed while the box shows it unchanged
+        (a seed too big for the box, or none, is kept rather than clamped)."""
+        seed, run_seed = self.seed_spin.value(), self.session.run.seed
+        if seed == self._seed_shown(run_seed):
+            return run_seed
+        return None if seed == NO_SEED else seed
 
     def add_layer(self):
         """Insert a hidden layer of NEW_LAYER_UNITS sigmoid units before the output."""
@@ -311,9 +330,21 @@ class ArchitectureDock(QDockWidget):
         """A new random seed, different from the current one."""
         seed = self.session.run.seed
         while seed == self.session.run.seed:
-            seed = random.randint(0, MAX_SEED)
+            seed = random.randint(0, REROLL_MAX)
         return self._new_run(seed=seed)
 
     def rerun_with_rate(self):
-        """Same seed and layers (so the same W₀), learning rate from the field."""
-        return self._new_run(learning_rate=self.rerun_rate.value())
+        """A new run from this run's very initial weights W₀ (copied, so it holds even
+        for a loaded run without a seed), with the learning rate from the field."""
+        run = self.session.run
+        try:
+            rerun = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
+                        self.rerun_rate.value(), run.seed,
+                        initial_weights=run.unflatten(run.initial_params.copy()))
+        except ValueError as exc:
+            self.error_label.setText(f"Not changed: {exc}")
+            self.error_label.show()
+            return False
+        self.session.set_run(rerun, 0, self.session.config.dataset_name)
+        self.error_label.hide()
+        return True

@@ -197,6 +197,33 @@ def test_xor_needs_a_hidden_layer(dock):
     dock.add_layer()
     run = session.run
     assert run.layer_sizes == [3, 4, 1] and run.seed == 1 and run.learning_rate == 1.0
-    run.train(60_000)
+    run.train(1_000)  # well inside the 60,000 allowed: it gets there at iteration 254
+    reached = int(np.argmax(run.accuracies == 1.0))
+    assert run.accuracies[reached] == 1.0 and reached <= 60_000
     assert run.accuracies[-1] == 1.0
     assert np.all(np.round(run.outputs[-1]) == Y)
+
+
+def test_a_loaded_run_without_a_seed(dock):
+    session = dock.session
+    X, Y = builtin("tutorial")
+    W0 = [np.array([[0.5], [-0.25], [2.0]])]
+    session.set_run(Run(X, Y, [3, 1], seed=None, initial_weights=W0), 0, "old.json")
+    assert dock.seed_spin.text() == "none (weights from a file)"
+    dock.rerun_rate.setValue(0.1)
+    assert dock.rerun_with_rate()
+    np.testing.assert_array_equal(session.run.initial_params, [0.5, -0.25, 2.0])
+    assert session.run.learning_rate == 0.1 and session.run.seed is None
+    dock.add_layer()  # new weights need a seed: a fresh one, shown
+    seed = session.run.seed
+    assert seed is not None and dock.seed_spin.value() == seed
+    np.testing.assert_array_equal(session.run.initial_params,
+                                  flat(init_weights([3, 4, 1], seed)))
+
+
+def test_a_seed_too_big_for_the_box_is_kept(dock):
+    session = dock.session
+    X, Y = builtin("tutorial")
+    session.set_run(Run(X, Y, [3, 1], seed=3_000_000_000), 0, "big.json")
+    dock.output_activation.setCurrentIndex(dock.output_activation.findData("tanh"))
+    assert session.run.activations == ["tanh"] and session.run.seed == 3_000_000_000
