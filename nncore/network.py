@@ -14,6 +14,9 @@ Conventions
 
 from __future__ import annotations
 
+import functools
+import itertools
+
 import numpy as np
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -65,7 +68,8 @@ def forward(X, weights, activations):
     """All layer activations ``[X, a_1, ..., a_L]``; ``a_L`` is the output yhat."""
     layers = [np.asarray(X, dtype=float)]
     for W, name in zip(weights, activations, strict=True):
-        layers.append(activate(name, layers[-1] @ W))
+        # np.dot, not @: the same BLAS call as the Stepper, so the bits agree
+        layers.append(activate(name, np.dot(layers[-1], W)))
     return layers
 
 
@@ -124,12 +128,25 @@ def check_architecture(layer_sizes, activations, loss):
 
 
 class Stepper:
-    """Preallocated buffers for fast repeated gradient steps on one dataset.
+    """One gradient step as a fixed list of numpy calls on preallocated buffers.
 
-    The parameters live in one flat vector ``params``; ``weights`` are reshaped views
-    into it, so a step updates them in place and recording an iteration is one copy.
-    The arithmetic is the same, operation for operation, as :func:`backward`, so the
-    two agree bitwise; only the allocations differ.
+    For the small nets Backprop Lab shows, a step costs what its numpy calls cost
+    (about half a microsecond each), not arithmetic. So the step is built once per
+    architecture as ``(function, args)`` pairs that write through ``out``, and:
+
+    * the weights are kept negated, ``V = -W``: ``a @ V`` is already the ``-s`` a
+      sigmoid exponentiates, and ``V + g`` is exactly ``-(W - g)``;
+    * slopes are kept negated too (``a * (a - 1)`` is exactly ``-a * (1 - a)``),
+      which cancels the sign that V puts on each back-propagated delta;
+    * constants are arrays of the operand's shape: a Python float costs a
+      conversion on every call;
+    * one flat ``state`` holds ``[a_1 | ... | a_L | V]``: consecutive layers with
+      the same activation get their slopes in one call, and ``record``
+      (``[yhat | V]``) is copied out with a single row assignment per step.
+
+    IEEE negation is exact, so every result is the same number as in
+    :func:`backward` and the tutorial's loop (``np.array_equal``); only a value that
+    lands exactly on zero may carry the other sign of zero.
     """
 
     def __init__(self, X, Y, layer_sizes, activations, loss="sse"):
@@ -138,81 +155,133 @@ class Stepper:
         self.activations = list(activations)
         self.loss = loss
         self.layer_sizes = list(layer_sizes)
-        shapes = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
-        self.n_params = sum(a * b for a, b in shapes)
-        self.params = np.zeros(self.n_params)
-        self.grad = np.zeros(self.n_params)
-        self.weights, self.grads, offset = [], [], 0
-        for n_in, n_out in shapes:
-            size = n_in * n_out
-            self.weights.append(self.params[offset:offset + size].reshape(n_in, n_out))
-            self.grads.append(self.grad[offset:offset + size].reshape(n_in, n_out))
-            offset += size
         n = self.X.shape[0]
-        self.layers = [self.X] + [np.zeros((n, m)) for m in layer_sizes[1:]]
-        self.layers_T = [a.T for a in self.layers]
-        self.deltas = [np.zeros((n, m)) for m in layer_sizes[1:]]
-        self.slopes = [np.zeros((n, m)) for m in layer_sizes[1:]]
-        self.weights_T = [W.T for W in self.weights]
+        weight_shapes = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+        layer_shapes = [(n, m) for m in layer_sizes[1:]]
+        self.n_params = sum(a * b for a, b in weight_shapes)
+        n_act = n * sum(layer_sizes[1:])
+        self.state = np.zeros(n_act + self.n_params)
+        self.negated = self.state[n_act:]
+        self.record = self.state[n_act - n * layer_sizes[-1]:]
+        self.layers = [self.X] + _views(self.state, layer_shapes)
+        self.output = self.layers[-1]
+        self.negated_weights = _views(self.negated, weight_shapes)
+        self.grad = np.zeros(self.n_params)
+        self.grads = _views(self.grad, weight_shapes)
+        self._ones = np.ones(n_act)
+        self._zeros = np.zeros(n_act)
+        self._slopes = np.full(n_act, -1.0)  # a linear layer's (negated) slope, never rewritten
+        self._deltas = [np.zeros(shape) for shape in layer_shapes]
+        self._rate = np.ones(self.n_params)
+        self._forward_ops = self._build_forward()
+        self._backward_ops = self._build_backward(n_act, layer_shapes)
+
+    # ---- building the step ------------------------------------------------------------
+
+    def _build_forward(self):
+        ops = []
+        for a_in, V, a_out, one, zero, name in zip(
+                self.layers, self.negated_weights, self.layers[1:], self._like(self._ones),
+                self._like(self._zeros), self.activations, strict=False):
+            ops.append((a_in.dot, (V, a_out)))  # a_out = -s
+            if name == "sigmoid":  # the tutorial's 1 / (1 + exp(-s))
+                ops += [(np.exp, (a_out, a_out)), (np.add, (a_out, one, a_out)),
+                        (np.divide, (one, a_out, a_out))]
+            else:
+                ops.append((np.negative, (a_out, a_out)))  # s
+                if name == "tanh":
+                    ops.append((np.tanh, (a_out, a_out)))
+                elif name == "relu":  # numpy 2.4 deprecates a positional out here
+                    ops.append((functools.partial(np.maximum, out=a_out), (a_out, zero)))
+        return ops
+
+    def _build_backward(self, n_act, layer_shapes):
+        ops, offsets = [], np.cumsum([0] + [a * b for a, b in layer_shapes])
+        for name, run in itertools.groupby(range(len(layer_shapes)), self.activations.__getitem__):
+            run = list(run)
+            span = slice(offsets[run[0]], offsets[run[-1] + 1])
+            a, s, one, zero = (self.state[span], self._slopes[span], self._ones[span],
+                               self._zeros[span])
+            if name == "sigmoid":  # a (a - 1)
+                ops += [(np.subtract, (a, one, s)), (np.multiply, (a, s, s))]
+            elif name == "tanh":  # a a - 1
+                ops += [(np.multiply, (a, a, s)), (np.subtract, (s, one, s))]
+            elif name == "relu":  # -(a > 0)
+                ops += [(np.greater, (a, zero, s)), (np.negative, (s, s))]
+        slopes, deltas = self._like(self._slopes), self._deltas
+        yhat, last = self.output, len(deltas) - 1
+        if self.loss == "bce":  # with a sigmoid output, dE/ds = yhat - y
+            ops.append((np.subtract, (yhat, self.Y, deltas[last])))
+        else:  # (y - yhat) * -slope = (yhat - y) * slope
+            ops += [(np.subtract, (self.Y, yhat, deltas[last])),
+                    (np.multiply, (deltas[last], slopes[last], deltas[last]))]
+        for k in range(last, 0, -1):  # (delta V^T) * -slope = (delta W^T) * slope
+            ops += [(deltas[k].dot, (self.negated_weights[k].T, deltas[k - 1])),
+                    (np.multiply, (deltas[k - 1], slopes[k - 1], deltas[k - 1]))]
+        for a, delta, g in zip(self.layers, deltas, self.grads, strict=False):
+            ops.append((a.T.dot, (delta, g)))
+        return ops
+
+    def _like(self, flat):
+        """``flat`` (laid out like the activations) cut into per-layer matrices."""
+        return _views(flat, [a.shape for a in self.layers[1:]])
+
+    def step_ops(self, lr):
+        """The calls of one step ``W <- W - lr * dE/dW``; valid until the next call."""
+        update = [(np.add, (self.negated, self.grad, self.negated))]  # V + g = -(W - g)
+        if lr != 1.0:  # lr * g is exactly g when lr is 1; skip the multiply
+            self._rate.fill(lr)
+            update.insert(0, (np.multiply, (self.grad, self._rate, self.grad)))
+        return self._forward_ops + self._backward_ops + update
+
+    # ---- using it -----------------------------------------------------------------------
+
+    @property
+    def params(self):
+        """The current weights W as one flat vector (a fresh array)."""
+        return -self.negated
 
     def set_params(self, flat):
-        self.params[:] = flat
+        np.negative(flat, out=self.negated)
 
     def forward(self):
-        """Fill ``self.layers`` from the current params; returns the output yhat."""
-        dot, negative, exp, reciprocal = np.dot, np.negative, np.exp, np.reciprocal
-        for a_in, a_out, W, name in zip(self.layers, self.layers[1:], self.weights,
-                                        self.activations, strict=False):
-            dot(a_in, W, out=a_out)
-            if name == "sigmoid":
-                negative(a_out, out=a_out)
-                exp(a_out, out=a_out)
-                a_out += 1.0
-                reciprocal(a_out, out=a_out)
-            elif name == "tanh":
-                np.tanh(a_out, out=a_out)
-            elif name == "relu":
-                np.maximum(a_out, 0.0, out=a_out)
-        return self.layers[-1]
-
-    def _slope(self, k):
-        """Fill ``self.slopes[k]`` with d a/d s for layer k+1."""
-        a, out, name = self.layers[k + 1], self.slopes[k], self.activations[k]
-        if name == "sigmoid":
-            np.subtract(1.0, a, out=out)
-            np.multiply(a, out, out=out)
-        elif name == "tanh":
-            np.multiply(a, a, out=out)
-            np.subtract(1.0, out, out=out)
-        elif name == "relu":
-            np.greater(a, 0.0, out=out)
-        else:
-            out.fill(1.0)
-        return out
+        """Fill ``self.layers`` from the current weights; returns the output yhat."""
+        _execute(self._forward_ops)
+        return self.output
 
     def gradient(self):
-        """Forward, then fill ``self.grad`` with dE/dW at the current params.
+        """Forward, then fill ``self.grad`` with dE/dW; returns the output yhat.
 
-        Must be called inside ``np.errstate(over="ignore", invalid="ignore")`` or
-        equivalent when the run may diverge. Returns the output yhat.
+        Call it inside ``np.errstate(all="ignore")`` when the run may diverge.
         """
-        yhat = self.forward()
-        last = len(self.weights) - 1
-        delta = self.deltas[last]
-        np.subtract(yhat, self.Y, out=delta)
-        if self.loss != "bce":
-            np.multiply(delta, self._slope(last), out=delta)
-        for k in range(last, 0, -1):
-            np.dot(self.deltas[k], self.weights_T[k], out=self.deltas[k - 1])
-            np.multiply(self.deltas[k - 1], self._slope(k - 1), out=self.deltas[k - 1])
-        for k in range(last + 1):
-            np.dot(self.layers_T[k], self.deltas[k], out=self.grads[k])
-        return yhat
+        _execute(self._forward_ops)
+        _execute(self._backward_ops)
+        return self.output
 
     def step(self, lr):
-        """One update W <- W - lr * dE/dW in place; returns yhat at the old weights."""
-        yhat = self.gradient()
-        if lr != 1.0:  # lr * g is exactly g when lr is 1; skip the multiply
-            self.grad *= lr
-        self.params -= self.grad
-        return yhat
+        """One update in place; returns yhat at the weights before it."""
+        _execute(self.step_ops(lr))
+        return self.output
+
+    def run(self, ops, count, trace, record):
+        """Execute ``ops`` ``count`` times, copying ``record`` into ``trace[i]`` after
+        step i. This loop is where training spends its time."""
+        for i in range(count):
+            for function, args in ops:
+                function(*args)
+            trace[i] = record
+
+
+def _execute(ops):
+    for function, args in ops:
+        function(*args)
+
+
+def _views(flat, shapes):
+    """Consecutive pieces of ``flat`` reshaped to ``shapes`` (views, not copies)."""
+    out, offset = [], 0
+    for shape in shapes:
+        size = shape[0] * shape[1]
+        out.append(flat[offset:offset + size].reshape(shape))
+        offset += size
+    return out

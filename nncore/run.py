@@ -12,6 +12,11 @@ replaying the same deterministic steps from the checkpoint before them. Replay
 runs the very same code as training, so it reproduces the weights bitwise.
 The arrays grow by doubling, so a plot can take a view of them without a copy.
 
+Speed (why training is done in chunks): the step itself is a prepared list of
+numpy calls (see :class:`~nncore.network.Stepper`); per step, training copies
+one row out of the stepper and nothing else. Negating the weights back, loss,
+accuracy and the finiteness check run vectorised once per chunk of steps.
+
 Changes in the past (a weight edit, a learning-rate change) follow undo-stack
 rules: the iterations after the change are discarded, and the change is recorded
 with its iteration so that a replay from the initial weights repeats it exactly.
@@ -95,7 +100,10 @@ class Run:
         self._outputs = np.empty((16,) + Y.shape)
         self._loss = np.empty(16)
         self._accuracy = np.empty(16)
-        self._replayed = (None, None)  # (first iteration, rows) of the last replayed span
+        # the span between two checkpoints replayed last: (first iteration, rows filled, rows)
+        self._span = (None, 0, np.empty((self.stride, self.n_params)))
+        # dense mode: [yhat_k | -W_{k+1}] of each step of a chunk, before they are filed
+        self._trace = np.empty((CHUNK, self.stepper.record.size)) if self.stride == 1 else None
         self._saved[0] = self.initial_params
         self._current = self.initial_params.copy()  # W at self.last
         self._record_current()
@@ -135,12 +143,7 @@ class Run:
             return self._current.copy()
         if k % self.stride == 0:
             return self._saved[k // self.stride].copy()
-        start = k - k % self.stride
-        first, rows = self._replayed
-        if first != start or len(rows) <= k - start:
-            rows = self._replay_span(start, min(self.stride, self.last - start))
-            self._replayed = (start, rows)
-        return rows[k - start].copy()
+        return self._replayed(k).copy()
 
     def weights_at(self, k):
         """W_k as a list of matrices, ``W[l]`` of shape (n_l, n_{l+1})."""
@@ -173,94 +176,109 @@ class Run:
         """Apply up to ``n`` updates from the newest iteration; returns how many.
 
         Stops early after ``seconds`` of work, or at divergence: then
-        ``diverged_at`` is the first iteration whose weights or outputs are not
-        finite, and the history ends at the last finite iteration before it.
+        ``diverged_at`` is the first iteration whose weights, outputs or loss are
+        not finite, and the history ends at the last finite iteration before it.
         """
         if self.diverged_at is not None or n <= 0:
             return 0
         deadline = None if seconds is None else time.perf_counter() + seconds
-        start, done = self.last, 0
-        stepper, stride, lr = self.stepper, self.stride, self.learning_rate
+        start, stride, stepper = self.last, self.stride, self.stepper
         stepper.set_params(self._current)
-        params = stepper.params
+        ops = stepper.step_ops(self.learning_rate)
+        n_out = self._outputs[0].size
         with np.errstate(all="ignore"):
-            while done < n:
+            while self.last < start + n:
                 first = self.last
-                first_params = params.copy()
-                count = min(CHUNK, n - done)
+                count = min(CHUNK, start + n - first)
+                if stride > 1:  # stop on the next checkpoint, which is then saved
+                    count = min(count, stride - first % stride)
                 self._reserve(first + count + 1)
-                outputs, saved = self._outputs, self._saved
-                k = first
+                outputs = self._outputs[first:first + count]
                 if stride == 1:
-                    for k in range(first, first + count):
-                        outputs[k] = stepper.step(lr)
-                        saved[k + 1] = params
+                    trace = self._trace[:count]
+                    stepper.run(ops, count, trace, stepper.record)
+                    outputs.reshape(count, n_out)[:] = trace[:, :n_out]
+                    np.negative(trace[:, n_out:], out=self._saved[first + 1:first + count + 1])
                 else:
-                    for k in range(first, first + count):
-                        outputs[k] = stepper.step(lr)
-                        if (k + 1) % stride == 0:
-                            saved[(k + 1) // stride] = params
-                self.last = k + 1
-                self._current[:] = params
-                done += count
-                if not self._chunk_is_finite(first):
-                    self._find_divergence(first, first_params)
-                    return self.last - start
+                    stepper.run(ops, count, outputs.reshape(count, n_out),
+                                stepper.record[:n_out])
+                previous, self._current = self._current, stepper.params
+                self.last = first + count
                 self._score(first, self.last)
+                if not (np.isfinite(self._loss[first:self.last]).all()
+                        and np.isfinite(self._current).all()):
+                    # a non-finite weight stays non-finite, so the chunk's last
+                    # weights and its losses (which see every output) cover it all
+                    self._find_divergence(first, previous)
+                    return self.last - start
+                if self.last % stride == 0:
+                    self._saved[self.last // stride] = self._current
                 if deadline is not None and time.perf_counter() > deadline:
                     break
         self._record_current()
         return self.last - start
 
-    def _chunk_is_finite(self, first):
-        rows = slice(first // self.stride, self.last // self.stride + 1)
-        return bool(np.isfinite(self._outputs[first:self.last]).all()
-                    and np.isfinite(self._saved[rows]).all()
-                    and np.isfinite(self._current).all())
-
     def _find_divergence(self, first, first_params):
         """Step again from ``first`` one update at a time to find the first bad
         iteration; keep everything before it."""
-        self.last = first
-        self._current[:] = first_params
-        stepper = self.stepper
+        self.last, self._current = first, first_params
+        stepper, lr = self.stepper, self.learning_rate
         stepper.set_params(first_params)
-        lr = self.learning_rate
-        while True:
-            yhat = stepper.step(lr)
-            if not (np.isfinite(yhat).all() and np.isfinite(np.sum((self.Y - yhat) ** 2))):
-                bad = self.last  # W_bad is finite but its outputs are not
-                break
-            self._outputs[self.last] = yhat
-            if not np.isfinite(stepper.params).all():
-                bad = self.last + 1
-                break
-            self.last += 1
-            self._current[:] = stepper.params
-            if self.last % self.stride == 0:
-                self._saved[self.last // self.stride] = stepper.params
-        self._score(first, self.last)
+        with np.errstate(all="ignore"):
+            while True:
+                k = self.last
+                self._outputs[k] = stepper.step(lr)
+                self._score(k, k + 1)
+                if not np.isfinite(self._loss[k]):
+                    bad = k  # W_k is finite but its outputs or loss are not
+                    break
+                params = stepper.params
+                if not np.isfinite(params).all():
+                    bad = k + 1
+                    break
+                self.last, self._current = k + 1, params
+                if self.last % self.stride == 0:
+                    self._saved[self.last // self.stride] = params
         if bad == self.last and bad > 0:
             self.truncate(bad - 1)
         else:
             self._record_current()
         self.diverged_at = bad
 
-    def _replay_span(self, start, count):
-        """W_start .. W_{start+count-1}, rebuilt from the checkpoint at ``start``."""
-        rows = np.empty((count, self.n_params))
-        stepper = self.stepper
-        stepper.set_params(self._saved[start // self.stride])
-        rows[0] = stepper.params
+    def _replayed(self, k):
+        """W_k between two checkpoints (a view into the replay cache).
+
+        Rows of the span are kept as they are rebuilt, so stepping back and forth
+        within one span (scrubbing) replays each step once.
+        """
+        start = k - k % self.stride
+        first, filled, rows = self._span
+        if first != start:
+            first, filled = start, 1
+            rows[0] = self._saved[start // self.stride]
+        if filled <= k - start:
+            self.stepper.set_params(rows[filled - 1])
+            new = rows[filled:k - start + 1]
+            self._advance(start + filled - 1, len(new), new)
+            np.negative(new, out=new)
+            filled = k - start + 1
+        self._span = (first, filled, rows)
+        return rows[k - start]
+
+    def _advance(self, k, count, trace):
+        """Step from W_k (already in the stepper) to W_{k+count}, applying the
+        recorded changes on the way; -W_{k+i+1} goes to ``trace[i]``."""
+        stepper, end, filled = self.stepper, k + count, 0
         with np.errstate(all="ignore"):
-            for i in range(1, count):
-                k = start + i - 1
-                stepper.step(self.learning_rate_at(k))
+            while k < end:
+                stop = min([c.iteration for c in self.changes if k < c.iteration <= end] + [end])
+                ops = stepper.step_ops(self.learning_rate_at(k))
+                stepper.run(ops, stop - k, trace[filled:], stepper.negated)
+                filled, k = filled + stop - k, stop
                 for change in self.changes:
-                    if change.kind == "weight" and change.iteration == k + 1:
-                        stepper.params[self._flat_index(change)] = change.value
-                rows[i] = stepper.params
-        return rows
+                    if change.kind == "weight" and change.iteration == k:
+                        stepper.negated[self._flat_index(change)] = -change.value
+                        trace[filled - 1] = stepper.negated
 
     def replay(self, changes, iterations):
         """Train to ``iterations``, applying each recorded change at its iteration
@@ -286,7 +304,7 @@ class Run:
         self._current = self.params_at(k)
         self.last = k
         self.diverged_at = None
-        self._replayed = (None, None)
+        self._forget_replay()
         self.changes = [c for c in self.changes if c.iteration <= k]
         self._record_current()
 
@@ -308,6 +326,7 @@ class Run:
         self._change(Change(k, "weight", value, layer, row, col))
 
     def _change(self, change):
+        self._forget_replay()
         self._apply(change)
         self.changes.append(change)
         self._record_current()
@@ -331,6 +350,10 @@ class Run:
         if not 0 <= k <= self.last:
             raise IndexError(f"iteration {k} is outside the history 0..{self.last}")
         return k
+
+    def _forget_replay(self):
+        """Drop replayed rows: after a change or truncation they may be stale."""
+        self._span = (None, 0, self._span[2])
 
     def _reserve(self, n_iterations):
         self._outputs = _grown(self._outputs, n_iterations)
