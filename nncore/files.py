@@ -55,11 +55,16 @@ def decode_utf8(path, data):
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise LoadError(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
                         f"line {line}") from None
+    nul = text.find("\x00")
+    if nul >= 0:  # valid UTF-8, but never in a text file: UTF-16 without a BOM, or binary
+        raise LoadError(path, "contains NUL bytes: a binary file, or UTF-16 text; save it "
+                        "as UTF-8", f"line {text.count(chr(10), 0, nul) + 1}")
+    return text
 
 
 def atomic_write(path, content):

@@ -148,6 +148,8 @@ CASES = [
     ("random-bytes", _raw(np.random.default_rng(7).bytes(3000)), ["not UTF-8"]),
     ("png", _raw(b"\x89PNG\r\n\x1a\n" + bytes(200)), ["PNG image"]),
     ("utf-16", _raw(lambda doc: snapshot_bytes(doc).decode().encode("utf-16")), ["UTF-16"]),
+    ("utf-16-without-bom", _raw(lambda doc: snapshot_bytes(doc).decode().encode("utf-16-le")),
+     ["line 1: contains NUL bytes", "UTF-16"]),
     ("nested-100k-lists", _raw(b"[" * 100_000 + b"]" * 100_000), ["nested too deeply"]),
     ("nested-100k-objects", _raw(b'{"a":' * 100_000 + b"1" + b"}" * 100_000),
      ["nested too deeply"]),

@@ -79,6 +79,8 @@ BAD = [
     ("mixed-header", "x1,2,y\n0,1,0\n", "line 1, column 1: not a number: 'x1' (a header row must"),
     ("crlf-line-numbers", "x,y\r\n1,0\r\n\r\n2,a\r\n", "line 4, column 2: not a number: 'a'"),
     ("utf-16", TUTORIAL.encode("utf-16"), "is UTF-16 text; save it as UTF-8"),
+    ("utf-16-without-bom", TUTORIAL.encode("utf-16-le"), "line 1: contains NUL bytes"),
+    ("nul-on-line-3", "x,y\n1,0\n1\x00,0\n", "line 3: contains NUL bytes"),
     ("latin-1", "x,y\n1,0\n\xe9,1\n".encode("latin-1"), "line 3: not UTF-8 text (byte 0xe9)"),
     ("png", b"\x89PNG\r\n\x1a\n" + bytes(40), "is a PNG image"),
 ]
