@@ -11,6 +11,7 @@ tooltip naming the row and column, and Apply stays off until they are fixed.
 from __future__ import annotations
 
 import os
+import random
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
@@ -274,10 +275,12 @@ class DatasetDock(QDockWidget):
     def _new_run(self, name, X, Y):
         run = self.session.run
         hidden = run.layer_sizes[1:-1]
+        # A run loaded without a seed still needs one for its new weights.
+        seed = run.seed if run.seed is not None else random.randint(0, 99_999)
         try:
             self.session.new_run(dataset_name=name, X=X, Y=Y,
                                  layer_sizes=[X.shape[1], *hidden, Y.shape[1]],
-                                 activations=list(run.activations),
+                                 activations=list(run.activations), seed=seed,
                                  learning_rate=run.learning_rate_at(self.session.iteration))
         except ValueError as exc:
             QMessageBox.warning(self, "Dataset not used", str(exc))

@@ -310,3 +310,15 @@ def test_follows_a_run_loaded_elsewhere(dock):
     assert dock.preset_combo.currentData() == "custom"
     assert "lesson.json" in dock.description.text()
     assert not dock.apply_button.isEnabled()
+
+
+def test_new_data_keeps_the_seed_and_a_seedless_run_gets_one(dock):
+    from nncore import Run
+    session = dock.session
+    session.new_run(seed=5)
+    choose(dock, "and")
+    assert session.run.seed == 5
+    X, Y = builtin("or")
+    session.set_run(Run(X, Y, [3, 1], seed=None, initial_weights=[np.ones((3, 1))]), 0, "f")
+    choose(dock, "xor")
+    assert session.run.seed is not None
