@@ -33,10 +33,9 @@ class LayerNorms:
         self.norms = None
         self.n = 0
 
-    def update(self, run, changed_from):
-        """Norms of ``run.saved_weights()`` rows; iterations >= ``changed_from`` may
-        have changed since the last call. Returns a (rows, layers) view."""
-        _, rows = run.saved_weights()
+    def update(self, run, rows, changed_from):
+        """Norms of ``rows`` (``run.saved_weights()[1]``); iterations >= ``changed_from``
+        may have changed since the last call. Returns a (rows, layers) view."""
         n_layers = len(run.layer_sizes) - 1
         if self.norms is None:
             self.norms, self.n = np.empty((0, n_layers)), 0

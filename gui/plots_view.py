@@ -57,6 +57,7 @@ class PlotsView(QWidget):
         self._run = None
         self._config = None
         self._dirty_from = 0  # first iteration whose values may have changed
+        self._rows = None
         self._drawn_key = None
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
         self._create_widgets()
@@ -99,7 +100,8 @@ class PlotsView(QWidget):
         for row, name in enumerate(titles):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setMenuEnabled(enableMenu=False, enableViewBoxMenu=True)
-            plot.showGrid(x=True, y=True, alpha=0.15)
+            # No grid: pyqtgraph draws one with alpha per tick, which tripled the cost
+            # of painting these plots; the cursor and the axes carry the reading.
             plot.setLabel("left", titles[name])
             for side in ("left", "bottom"):
                 plot.getAxis(side).setPen(axis_pen)
@@ -252,13 +254,14 @@ class PlotsView(QWidget):
             edges = [(layer, i, j) for layer in range(len(sizes) - 1)
                      for i in range(sizes[layer]) for j in range(sizes[layer + 1])]
             labels = [edge_name(sizes, e) for e in edges]
-            getters = [lambda r, c=c: r.saved_weights()[1][:, c] for c in range(len(edges))]
+            getters = [lambda r, c=c: self._saved_rows(r)[:, c] for c in range(len(edges))]
             self.plot_items["weights"].setLabel("left", "weights w")
             note = "" if len(labels) <= MAX_KEY_ENTRIES else f"all {len(labels)} weights"
         else:
             labels = [f"‖W{layer + 1}‖" for layer in range(len(sizes) - 1)]
             norms = LayerNorms()
-            getters = [lambda r, layer=layer: norms.update(r, self._dirty_from)[:, layer]
+            getters = [lambda r, layer=layer: norms.update(r, self._saved_rows(r),
+                                                           self._dirty_from)[:, layer]
                        for layer in range(len(sizes) - 1)]
             self.plot_items["weights"].setLabel("left", "‖W‖ per layer")
             note = "root sum of squares of each layer's weights"
@@ -269,6 +272,13 @@ class PlotsView(QWidget):
             self.series[name] = Series(curve, getter, run.stride)
             key.append((palette.categorical(c), label))
         self.set_key("weights", key if len(key) <= MAX_KEY_ENTRIES else [], note)
+
+    def _saved_rows(self, run):
+        """The run's saved weight rows, fetched once per redraw: ``saved_weights``
+        also builds an iteration array as long as the history."""
+        if self._rows is None:
+            self._rows = run.saved_weights()[1]
+        return self._rows
 
     def _emphasise_sample(self, index):
         """The selected sample's output line is drawn thicker."""
@@ -330,6 +340,7 @@ class PlotsView(QWidget):
         if key == self._drawn_key:
             return
         changed = self._dirty_from
+        self._rows = None
         for series in self.series.values():
             values = series.values(run)
             series.pyramid.update(values, changed // series.stride)
