@@ -151,7 +151,7 @@ def chain_rule(run, k, edge):
                           for (unit, wm), v in zip(fed, outgoing, strict=True))
         notes.append(f"{dst} feeds {feeds}. Its error δ({dst}) is the errors δₘ of those "
                      f"units, weighted by those weights and summed, times its slope.")
-    columns += [(f"∂s/∂{w}\n= {src}", x), ("product\n(this sample's share)", delta * x)]
+    columns += [(f"∂s/∂{w}\n= {src}", x), ("product", delta * x)]
     rate = run.learning_rate_at(k)
     gradient = float(grads[l][i, j])
     before = float(weights[l][i, j])
@@ -213,10 +213,18 @@ class ChainTableModel(QAbstractTableModel):
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        labels = self.headers if orientation == Qt.Orientation.Horizontal else self.row_labels
-        if role != Qt.ItemDataRole.DisplayRole or not 0 <= section < len(labels):
+        horizontal = orientation == Qt.Orientation.Horizontal
+        labels = self.headers if horizontal else self.row_labels
+        if not 0 <= section < len(labels):
             return None
-        return labels[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return labels[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if not horizontal:
+                return f"Training sample {section + 1} and its input x"
+            if section == len(labels) - 1:
+                return "This sample's share of ∂E/∂w: the factors to its left multiplied"
+        return None
 
 
 class InspectorDock(QDockWidget):
@@ -263,9 +271,12 @@ class InspectorDock(QDockWidget):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.horizontalHeader().setResizeContentsPrecision(TABLE_ROWS)
+        # Compact rows: the panel often shares a short dock area with others.
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 8)
         layout.addWidget(self.table, 10)  # grows to its rows; the stretch below takes the rest
-        self.batch_note = QLabel("Each row is one training sample. Batch gradient descent "
-                                 "adds the rows' products up and takes one step:")
+        self.batch_note = QLabel("One row per training sample; the step adds up their "
+                                 "products (batch gradient descent):")
         self.batch_note.setWordWrap(True)
         layout.addWidget(self.batch_note)
         grid = QGridLayout()

@@ -43,6 +43,9 @@ MIN_SIDE = 16
 PLAY_BUDGET_S = 0.025  # one surface pass while playing: under two frames
 PAUSED_BUDGET_S = 0.1  # when paused, a sharper map is worth a short wait
 CONTOUR_LEVELS = 7
+SLICE_NOTE = ("The map is the slice through the other weights' values now; the older "
+              "parts of the path lay on slightly different slices, so the path need not "
+              "run straight downhill on this map.")
 GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
 
 
@@ -112,7 +115,7 @@ class LossSurfaceDock(QDockWidget):
         layout.addWidget(self.caption)
 
         self.plot = pg.PlotWidget(background=palette.BACKGROUND)
-        self.plot.setMinimumHeight(240)
+        self.plot.setMinimumHeight(150)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -142,10 +145,10 @@ class LossSurfaceDock(QDockWidget):
         layout.addWidget(self.plot, 1)
         self.status = QLabel()  # the current point, or the point under the mouse
         layout.addWidget(self.status)
-        self.legend = QLabel(
-            "Dark is low loss. The white line is the path gradient descent took, from □ "
-            "(iteration 0) to ● (now). The map is the slice through today's other weights; "
-            "older parts of the path lay on slightly different slices.")
+        self.legend = QLabel("Dark is low loss. White line: the path gradient descent "
+                             "took, from □ (iteration 0) to ● (now).")
+        self.legend.setToolTip(SLICE_NOTE)
+        self.plot.setToolTip(SLICE_NOTE)
         self.legend.setWordWrap(True)
         self.legend.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
         layout.addWidget(self.legend)
