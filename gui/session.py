@@ -269,6 +269,8 @@ class TrainingSession(QObject):
         self.sample = min(self.sample, run.X.shape[0] - 1)
         self.selected_edge = None
         self.compare = None
+        if self.probe is not None and self.probe.shape != (run.layer_sizes[0],):
+            self.probe = None  # a typed input that no longer fits the input layer
         self.sigRunReplaced.emit()
         self.sigHistoryChanged.emit()
         self.sigIterationChanged.emit(self.iteration)
