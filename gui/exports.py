@@ -54,16 +54,19 @@ def write_history_csv(path, run, chunk=65536):
 
 
 def export_plots(path, plot_items, scale=2):
-    """The plots' scene as a PNG (``scale`` x the on-screen size) or an SVG."""
+    """All the plots as one PNG (``scale`` x the on-screen size) or one SVG."""
     import pyqtgraph.exporters as exporters  # imported here: only exports need it
 
-    scene = next(iter(plot_items.values())).scene()
+    plots = list(plot_items.values())
+    parents = {plot.parentItem() for plot in plots}
+    # The layout holding every plot, so one picture shows them all; else the first.
+    item = parents.pop() if len(parents) == 1 and None not in parents else plots[0]
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix == ".svg":
-        data = exporters.SVGExporter(scene).export(toBytes=True)
+        data = _item_svg(item)
     elif suffix == ".png":
-        exporter = exporters.ImageExporter(scene)
-        exporter.parameters()["width"] = int(scene.sceneRect().width() * scale)
+        exporter = exporters.ImageExporter(item)
+        exporter.parameters()["width"] = int(item.sceneBoundingRect().width() * scale)
         image = exporter.export(toBytes=True)
         array = QByteArray()
         buffer = QBuffer(array)
@@ -75,3 +78,38 @@ def export_plots(path, plot_items, scale=2):
         raise SaveError(path, f"unknown image format {suffix or '(no extension)'!r}; "
                         "use .png or .svg")
     atomic_write(path, bytes(data))
+
+
+def _item_svg(item):
+    """``item`` as SVG text, drawn by Qt's own SVG generator.
+
+    (pyqtgraph's SVGExporter re-parses the path data Qt writes, and fails on the
+    format Qt 6.11 writes: "not enough values to unpack".)
+    """
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    scene = item.scene()
+    if hasattr(scene, "prepareForPaint"):
+        scene.prepareForPaint()  # pyqtgraph items finish deferred updates here
+    source = item.sceneBoundingRect()
+    target = QRectF(0, 0, source.width(), source.height())
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(target.size().toSize())
+    generator.setViewBox(target)
+    generator.setTitle("Backprop Lab plots")
+    # Match the screen's DPI: pyqtgraph axes are cached QPictures, which Qt rescales
+    # when played on a device of another DPI (the SVG default is 72), misplacing them.
+    views = scene.views()
+    if views:
+        generator.setResolution(views[0].logicalDpiX())
+    painter = QPainter(generator)
+    scene.render(painter, target, source)
+    painter.end()
+    buffer.close()
+    return bytes(array.data())

@@ -1,0 +1,175 @@
+"""File menu: save and open snapshots, bad files while playing, recent files, exports."""
+
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+from gui.main_window import MainWindow
+from nncore.export import load_weights
+
+W_1000 = [7.26283009, -0.21614618, -3.41703015]
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    """QMessageBox.warning records instead of blocking."""
+    shown = []
+
+    def record(parent, title, text, *args, **kwargs):
+        shown.append((title, text))
+        return QMessageBox.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", record)
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, warnings):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.shown_warnings = warnings
+    yield w
+    w.session.shutdown()
+
+
+def run_to(qtbot, window, n):
+    window.run_to(n)
+    qtbot.waitUntil(lambda: not window.session.busy, timeout=10000)
+
+
+def test_save_then_open_restores_run_and_iteration(qtbot, window, tmp_path):
+    run_to(qtbot, window, 1000)
+    window.session.seek(700)
+    path = tmp_path / "at 700 ü.json"  # spaces and non-ASCII survive
+    assert window.files.save_snapshot_as(str(path))
+    assert path.exists() and "at 700 ü.json" in window.windowTitle()
+    saved = window.session.run.params_at(700)
+
+    window.session.new_run(seed=2)  # something else entirely
+    assert window.session.iteration == 0
+    assert window.files.open_snapshot(str(path))
+    s = window.session
+    assert s.iteration == 700 and s.run.last == 700 and s.run.seed == 1
+    np.testing.assert_array_equal(s.run.params_at(700), saved)
+    assert window.iteration_label.text() == "Iteration 700"
+    assert window.transport.counter.text() == "700 / 700"
+    assert window.files.recent() == [str(path)]
+    assert window.shown_warnings == []
+    # Training on from the opened file reaches the tutorial's W_1000.
+    run_to(qtbot, window, 1000)
+    np.testing.assert_allclose(s.weights()[0].ravel(), W_1000, atol=1e-8)
+
+
+def test_save_writes_to_the_current_file_after_save_as(qtbot, window, tmp_path):
+    path = tmp_path / "run.json"
+    assert window.files.save_snapshot_as(str(path))
+    first = path.read_text()
+    window.action_step.trigger()
+    window.action_save.trigger()  # no dialog: the file is known
+    assert path.read_text() != first and '"iteration": 1' in path.read_text()
+
+
+def test_bad_file_while_playing_shows_the_problem_and_play_goes_on(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"format": "backprop-lab/snapshot", "schema_version": 1, "weights": [[')
+    s = window.session
+    window.action_play.trigger()
+    qtbot.waitUntil(lambda: s.iteration > 10)
+    run_before = s.run
+    assert not window.files.open_snapshot(str(bad))
+    assert len(window.shown_warnings) == 1
+    title, text = window.shown_warnings[0]
+    assert title == "Could not open snapshot"
+    assert "broken.json" in text and "JSON" in text
+    assert s.playing and s.run is run_before
+    k = s.iteration
+    qtbot.waitUntil(lambda: s.iteration > k)  # still playing
+    window.action_play.trigger()
+    assert not s.playing
+
+
+def test_bad_file_while_paused_changes_nothing(qtbot, window, tmp_path):
+    run_to(qtbot, window, 300)
+    window.session.seek(120)
+    before = window.session.run.params_at(120)
+    for name, content in (("empty.json", b""), ("picture.json", b"\x89PNG\r\n\x1a\n"),
+                          ("shape.json", b'{"format": "backprop-lab/snapshot"}')):
+        (tmp_path / name).write_bytes(content)
+        assert not window.files.open_snapshot(str(tmp_path / name))
+        assert name in window.shown_warnings[-1][1]
+    assert not window.files.open_snapshot(str(tmp_path / "missing.json"))
+    assert "missing.json" in window.shown_warnings[-1][1]
+    s = window.session
+    assert s.iteration == 120 and s.run.last == 300
+    np.testing.assert_array_equal(s.run.params_at(120), before)
+    assert window.windowTitle() == "Backprop Lab" and window.files.recent() == []
+
+
+def test_saving_into_a_missing_folder_reports_it(window, tmp_path):
+    target = tmp_path / "no such folder" / "x.json"
+    assert not window.files.save_snapshot_as(str(target))
+    title, text = window.shown_warnings[-1]
+    assert title == "Could not save snapshot" and "x.json" in text
+    assert not target.parent.exists()
+
+
+def test_recent_files_keep_the_newest_eight(window, tmp_path):
+    paths = []
+    for i in range(10):
+        path = tmp_path / f"s{i}.json"
+        window.files.save_snapshot_as(str(path))
+        paths.append(str(path))
+    assert window.files.recent() == paths[::-1][:8]
+    window.files.save_snapshot_as(paths[5])  # used again: moves to the top, no duplicate
+    assert window.files.recent()[0] == paths[5] and len(window.files.recent()) == 8
+    window.files.fill_recent_menu()
+    texts = [a.text() for a in window.recent_menu.actions() if a.text()]
+    assert texts[0] == "&1 s5.json" and texts[-1] == "Clear list"
+    window.recent_menu.actions()[0].trigger()  # opening from the menu
+    assert window.files.path == paths[5]
+
+
+def test_export_history_csv(qtbot, window, tmp_path):
+    run_to(qtbot, window, 50)
+    path = tmp_path / "history.csv"
+    assert window.files.export_history(str(path))
+    with path.open() as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:4] == ["iteration", "loss", "accuracy", "yhat_s0"]
+    assert rows[0][-3:] == ["w0_0_0", "w0_1_0", "w0_2_0"]
+    assert len(rows) == 52
+    run = window.session.run
+    last = [float(v) for v in rows[-1]]
+    assert last[0] == 50 and last[1] == run.losses[50] and last[2] == run.accuracies[50]
+    np.testing.assert_array_equal(last[3:7], run.outputs[50][:, 0])
+    np.testing.assert_array_equal(last[7:], run.params_at(50))
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
+def test_export_weights_of_the_shown_iteration(qtbot, window, tmp_path, suffix):
+    run_to(qtbot, window, 1000)
+    path = tmp_path / f"w{suffix}"
+    assert window.files.export_weights(str(path), suffix)
+    weights = load_weights(str(path))
+    np.testing.assert_allclose(weights[0].ravel(), W_1000, atol=1e-8)
+
+
+def test_export_plots_png_and_svg(qtbot, window, tmp_path):
+    if window.plots_view is None:
+        pytest.skip("the plots view is not there")
+    run_to(qtbot, window, 100)
+    png, svg = tmp_path / "plots.png", tmp_path / "plots.svg"
+    assert window.files.export_plots(str(png), ".png")
+    assert window.files.export_plots(str(svg), ".svg")
+    image = QImage(str(png))
+    assert not image.isNull() and image.width() >= 400 and image.height() >= 300
+    text = svg.read_text()
+    assert text.lstrip().startswith(("<?xml", "<svg")) and "<path" in text
+    assert window.shown_warnings == []
