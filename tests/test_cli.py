@@ -321,3 +321,15 @@ def test_progress_bar_on_a_terminal_trains_the_same(monkeypatch):
     assert with_bar.last == 5000 and np.array_equal(with_bar.params_at(5000),
                                                     plain.params_at(5000))
     assert np.array_equal(with_bar.losses, plain.losses)
+
+
+def test_resume_with_a_new_learning_rate_records_the_change(files, tmp_path, capsys):
+    out = tmp_path / "more.json"
+    assert cli.main(["train", "--resume", str(files / "good.json"), "--lr", "0.5",
+                     "--iterations", "10", "--save", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["iteration"] == 1010 and result["learning_rate"] == 0.5
+    assert cli.main(["inspect", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "learning rate 1 at iteration 0, 0.5 at iteration 1010" in text
+    assert "changes       1" in text

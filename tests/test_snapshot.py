@@ -426,3 +426,13 @@ def test_safetensors_with_nan_or_garbage_is_refused(tmp_path):
     (tmp_path / "junk.safetensors").write_bytes(b"\xff" * 64)
     with pytest.raises(LoadError, match="not a valid safetensors file"):
         load_weights(tmp_path / "junk.safetensors")
+
+
+def test_a_diverged_run_saves_its_last_finite_iteration(tmp_path):
+    X, Y = builtin("tutorial")
+    run = Run(X, Y, [3, 1], ["linear"], learning_rate=1e6)
+    run.train(100)
+    assert run.diverged_at is not None and run.last < run.diverged_at
+    save_snapshot(tmp_path / "d.json", run)
+    loaded, k = load_snapshot(tmp_path / "d.json")
+    assert k == run.last and np.array_equal(loaded.params_at(k), run.params_at(k))
