@@ -15,6 +15,7 @@ import sys
 NO_DISPLAY = ("error: no display found; use 'backprop-lab train ...' for the command line, "
               "or set QT_QPA_PLATFORM=offscreen")
 PROGRESS_THRESHOLD = 100_000  # iterations; shorter runs finish before a bar helps
+SUMMARY_NUMBERS = 24  # the human summary lists weights and outputs up to this many
 
 
 class UsageError(Exception):
@@ -197,9 +198,15 @@ def _summary(result, saved=None):
         lines.append(f"diverged at iteration {result['diverged_at']}: stopped at the last "
                      "finite iteration")
     for k, W in enumerate(result["weights"]):
+        if len(W) * len(W[0]) > SUMMARY_NUMBERS:  # a big matrix is no use as one line
+            lines.append(f"W[{k}]: {len(W)}x{len(W[0])} (use --json for the numbers)")
+            continue
         rows = "; ".join(" ".join(f"{v:.8f}" for v in row) for row in W)
         lines.append(f"W[{k}] = [{rows}]")
-    lines.append("outputs = " + " ".join(f"{v:.8f}" for row in result["outputs"] for v in row))
+    outputs = [v for row in result["outputs"] for v in row]
+    shown = " ".join(f"{v:.8f}" for v in outputs[:SUMMARY_NUMBERS])
+    more = len(outputs) - SUMMARY_NUMBERS
+    lines.append(f"outputs = {shown}" + (f" ... ({more} more; use --json)" if more > 0 else ""))
     if saved:
         lines.append(f"saved {saved}")
     return "\n".join(lines)

@@ -333,3 +333,15 @@ def test_resume_with_a_new_learning_rate_records_the_change(files, tmp_path, cap
     text = capsys.readouterr().out
     assert "learning rate 1 at iteration 0, 0.5 at iteration 1010" in text
     assert "changes       1" in text
+
+
+def test_summary_of_a_big_network_stays_short(tmp_path, capsys):
+    from nncore import two_d
+    X, Y = two_d("circle", 30, 0.1, seed=2)
+    save_csv(tmp_path / "circle.csv", X[:, :2], Y)
+    assert cli.main(["train", "--dataset", str(tmp_path / "circle.csv"),
+                     "--layers", "2,8,8,1", "--iterations", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("iteration 3: ") and "dataset circle.csv" in lines[0]
+    assert lines[2] == "W[1]: 8x8 (use --json for the numbers)"
+    assert lines[4].endswith("... (6 more; use --json)") and len(lines[4].split()) == 2 + 24 + 5
