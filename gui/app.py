@@ -15,13 +15,50 @@ import tempfile
 APP_NAME = "Backprop Lab"
 
 
+NO_PLATFORM = ("error: cannot open the window: {reason}; use 'backprop-lab train ...' for "
+               "the command line, or set QT_QPA_PLATFORM=offscreen")
+
+
 def _application(argv):
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(list(argv))
+    app = QApplication.instance() or _new_application(argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)  # QSettings: ~/.config/Backprop Lab/Backprop Lab.conf
     app.setApplicationDisplayName(APP_NAME)
+    return app
+
+
+def _new_application(argv):
+    """A QApplication, or exit 2 with one line when no platform plugin starts.
+
+    Qt aborts the process (SIGABRT, a core dump and a screenful of advice) when
+    DISPLAY names an X server that is gone, or libxcb-cursor0 is missing. Its
+    fatal message arrives through the message handler first: say what went wrong
+    on one line and exit there, since nothing can unwind through Qt's frames.
+    """
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
+
+    notes = []
+
+    def on_message(kind, _context, message):
+        if kind != QtMsgType.QtFatalMsg:
+            notes.append(message)
+            return
+        reason = (notes[0] if notes else message.splitlines()[0]).strip().rstrip(".")
+        sys.stdout.flush()
+        sys.stderr.write(NO_PLATFORM.format(reason=" ".join(reason.split())) + "\n")
+        sys.stderr.flush()
+        os._exit(2)
+
+    previous = qInstallMessageHandler(on_message)
+    try:
+        app = QApplication(list(argv))
+    finally:
+        qInstallMessageHandler(previous)
+    for note in notes:  # the start worked: pass on what Qt said while starting
+        sys.stderr.write(note + "\n")
     return app
 
 
