@@ -108,6 +108,10 @@ class NetworkView(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.legend)
 
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.redraw.shown()  # catch up on what happened while hidden
+
     # ---- following the session ---------------------------------------------------------------
 
     def _on_run_replaced(self):

@@ -69,6 +69,10 @@ class PlotsView(QWidget):
         session.sigSampleChanged.connect(self._emphasise_sample)
         self._on_run_replaced()
 
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.redraw.shown()  # catch up on what happened while hidden
+
     # ---- building ------------------------------------------------------------------------
 
     def _create_widgets(self):
