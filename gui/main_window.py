@@ -223,9 +223,17 @@ class MainWindow(QMainWindow):
             self.restoreState(state, SETTINGS_VERSION)
         self.docks_arranged = True
 
+    def setVisible(self, visible):
+        if visible and not self.docks_arranged:
+            # Showing lays the docks out untabbed for a moment, which can grow the
+            # window to fit them all; showEvent puts this size back.
+            self._size_before_show = self.size()
+        super().setVisible(visible)
+
     def showEvent(self, event):
         if not self.docks_arranged:
             self.arrange_docks()
+            self.resize(self._size_before_show)
         super().showEvent(event)
 
     def create_menus(self):

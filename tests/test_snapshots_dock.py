@@ -1,0 +1,101 @@
+"""The Snapshots dock: take, jump back, compare two, save one."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from gui.session import TrainingSession
+from gui.snapshots_dock import SnapshotsDock
+from nncore.snapshot import load_snapshot
+
+
+@pytest.fixture
+def dock(qtbot):
+    session = TrainingSession()
+    widget = SnapshotsDock(session)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    session.shutdown()
+
+
+def take_at(qtbot, dock, k):
+    session = dock.session
+    if k > session.run.last:
+        session.run.train(k - session.run.last)
+        session.sigHistoryChanged.emit()
+    session.seek(k)
+    qtbot.mouseClick(dock.take_button, Qt.LeftButton)
+    return session.snapshots[-1]
+
+
+def select_rows(dock, rows):
+    dock.list.clearSelection()
+    for row in rows:
+        dock.list.selectionModel().select(dock.list.model().index(row, 0),
+                                          QItemSelectionModel.Select)
+
+
+def test_take_snapshot_lists_iteration_loss_and_accuracy(qtbot, dock):
+    assert dock.list.count() == 0 and "Take a snapshot" in dock.hint.text()
+    entry = take_at(qtbot, dock, 100)
+    run = dock.session.run
+    assert (entry.iteration, entry.loss) == (100, run.losses[100])
+    np.testing.assert_array_equal(entry.params, run.params_at(100))
+    assert dock.list.count() == 1
+    assert dock.list.item(0).text() == (f"iteration 100  loss {run.losses[100]:.4g}  "
+                                        f"accuracy {run.accuracies[100]:.0%}")
+
+
+def test_double_click_jumps_back(qtbot, dock):
+    take_at(qtbot, dock, 40)
+    take_at(qtbot, dock, 300)
+    session = dock.session
+    assert session.iteration == 300
+    dock.list.itemDoubleClicked.emit(dock.list.item(0))
+    assert session.iteration == 40 and session.run.last == 300
+
+
+def test_double_click_brings_back_a_replaced_run(qtbot, dock):
+    entry = take_at(qtbot, dock, 25)
+    session = dock.session
+    session.new_run(seed=7)
+    assert session.run is not entry.run
+    dock.list.itemDoubleClicked.emit(dock.list.item(0))
+    assert session.run is entry.run and session.iteration == 25
+
+
+def test_selecting_two_compares_them_and_one_clears_it(qtbot, dock):
+    a, b = take_at(qtbot, dock, 10), take_at(qtbot, dock, 500)
+    compares = []
+    dock.session.sigCompareChanged.connect(lambda: compares.append(dock.session.compare))
+    select_rows(dock, [1, 0])
+    assert dock.session.compare == (a, b)  # oldest first, whatever the click order
+    assert dock.hint.text() == "Diagram: weight change from iteration 10 to 500."
+    assert not dock.save_button.isEnabled()  # saving needs exactly one
+    select_rows(dock, [0])
+    assert dock.session.compare is None and compares[-1] is None
+    assert dock.save_button.isEnabled()
+
+
+def test_save_writes_the_selected_entry(qtbot, dock, tmp_path):
+    take_at(qtbot, dock, 60)
+    take_at(qtbot, dock, 200)
+    select_rows(dock, [0])
+    path = tmp_path / "sixty.json"
+    assert dock.save_selected(str(path))
+    run, k = load_snapshot(str(path))
+    assert k == 60 and run.last == 60
+    np.testing.assert_array_equal(run.params_at(60), dock.session.run.params_at(60))
+
+
+def test_save_failure_is_reported(qtbot, dock, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning",
+                        lambda parent, title, text, *a: shown.append(text) or QMessageBox.Ok)
+    take_at(qtbot, dock, 5)
+    select_rows(dock, [0])
+    assert not dock.save_selected(str(tmp_path / "missing" / "s.json"))
+    assert len(shown) == 1 and "s.json" in shown[0]
