@@ -142,8 +142,12 @@ class PlotsView(QWidget):
         menu = plot.vb.menu
         menu.addSeparator()
         log_action = QAction("Log iteration axis", menu, checkable=True)
+        log_action.setChecked(self.log_x)
         log_action.toggled.connect(self.set_log_x)
-        menu.aboutToShow.connect(lambda: log_action.setChecked(self.log_x))
+        # No lambda capturing self here: the menu is owned by Python, not by a Qt
+        # parent, so such a closure makes a cycle gc cannot see through and the
+        # whole view (and the session) outlives its window.
+        self.sigLogXChanged.connect(log_action.setChecked)
         menu.addAction(log_action)
         clear = QAction("Clear earlier runs", menu)
         clear.triggered.connect(self.clear_ghosts)
