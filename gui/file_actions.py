@@ -118,8 +118,6 @@ class FileActions:
 
     def export_plots(self, path=None, suffix=".png"):
         plots = self.window.plots_view
-        if plots is None:
-            return False
         path = path or self._ask_save("Export plots", suffix, FILTERS[suffix])
         return self._export(path, lambda p: export_plots(p, plots.plot_items), "plots")
 

@@ -8,8 +8,6 @@ the session's signals. Everything that trains or moves the cursor goes through
 
 from __future__ import annotations
 
-import importlib
-
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -24,38 +22,30 @@ from PySide6.QtWidgets import (
 )
 
 import nncore
+from gui.architecture_dock import ArchitectureDock
+from gui.dataset_dock import DatasetDock
 from gui.file_actions import FileActions
 from gui.icons import icon, icon_path
+from gui.inspector_dock import InspectorDock
+from gui.loss_surface_dock import LossSurfaceDock
+from gui.network_view import NetworkView
+from gui.plots_view import PlotsView
+from gui.prediction_dock import PredictionDock
 from gui.session import TrainingSession
 from gui.snapshots_dock import SnapshotsDock
 from gui.transport import TransportBar
 
 SETTINGS_VERSION = 1  # bump when the dock set changes so old layouts are not restored
-# The issue-4 docks (module, class, area). Docks sharing an area are tabbed: the
-# left holds what sets a run up, the bottom what explains one iteration.
+# Docks sharing an area are tabbed: the left holds what sets a run up, the bottom
+# what explains the shown iteration, the right the history.
 DOCKS = (
-    ("architecture_dock", "ArchitectureDock", Qt.LeftDockWidgetArea),
-    ("dataset_dock", "DatasetDock", Qt.LeftDockWidgetArea),
-    ("inspector_dock", "InspectorDock", Qt.BottomDockWidgetArea),
-    ("prediction_dock", "PredictionDock", Qt.BottomDockWidgetArea),
-    ("loss_surface_dock", "LossSurfaceDock", Qt.BottomDockWidgetArea),
+    (ArchitectureDock, Qt.LeftDockWidgetArea),
+    (DatasetDock, Qt.LeftDockWidgetArea),
+    (SnapshotsDock, Qt.LeftDockWidgetArea),
+    (InspectorDock, Qt.BottomDockWidgetArea),
+    (PredictionDock, Qt.BottomDockWidgetArea),
+    (LossSurfaceDock, Qt.BottomDockWidgetArea),
 )
-
-
-def _optional_class(module, name):
-    """``gui.<module>.<name>``, or None while that module does not exist yet."""
-    try:
-        return getattr(importlib.import_module(f"gui.{module}"), name)
-    except ModuleNotFoundError as exc:
-        if exc.name != f"gui.{module}":
-            raise
-        return None
-
-
-def _placeholder(text):
-    label = QLabel(text)
-    label.setAlignment(Qt.AlignCenter)
-    return label
 
 
 class TransportKeys(QObject):
@@ -172,31 +162,25 @@ class MainWindow(QMainWindow):
             new.installEventFilter(self.transport_keys)  # installing twice keeps one
 
     def create_central_view(self):
-        NetworkView = _optional_class("network_view", "NetworkView")
-        self.network_view = NetworkView(self.session) if NetworkView else _placeholder(
-            "The network diagram is on its way.")
+        self.network_view = NetworkView(self.session)
         self.setCentralWidget(self.network_view)
 
     def create_docks(self):
-        """Plots on the right, every issue-4 dock whose module exists, snapshots."""
+        """The plots on the right; the other docks tabbed on the left and bottom."""
         self.docks = {}
         self._dock_groups = {}  # area -> docks in it, tabbed together at the first show
         self.docks_arranged = False
         # Side columns run the full height; the bottom tabs sit under the diagram only.
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
-        PlotsView = _optional_class("plots_view", "PlotsView")
-        self.plots_view = PlotsView(self.session) if PlotsView else None
+        self.plots_view = PlotsView(self.session)
         plots = QDockWidget("Plots", self)
         plots.setObjectName("plots_dock")
-        plots.setWidget(self.plots_view or _placeholder("The plots are on their way."))
+        plots.setWidget(self.plots_view)
         self._add_dock("PlotsView", plots, Qt.RightDockWidgetArea)
-        for module, name, area in DOCKS:
-            cls = _optional_class(module, name)
-            if cls is not None:
-                self._add_dock(name, cls(self.session, self), area)
-        self.snapshots_dock = SnapshotsDock(self.session, self)
-        self._add_dock("SnapshotsDock", self.snapshots_dock, Qt.LeftDockWidgetArea)
+        for cls, area in DOCKS:
+            self._add_dock(cls.__name__, cls(self.session, self), area)
+        self.snapshots_dock = self.docks["SnapshotsDock"]
 
     def _add_dock(self, name, dock, area):
         self.addDockWidget(area, dock)
@@ -264,7 +248,6 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.action_log_x)
-        self.action_log_x.setEnabled(self.plots_view is not None)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.action_about)
@@ -392,8 +375,7 @@ class MainWindow(QMainWindow):
         self.update_state()
 
     def _set_log_x(self, on):
-        if self.plots_view is not None:
-            self.plots_view.set_log_x(bool(on))
+        self.plots_view.set_log_x(bool(on))
 
     def about(self):
         QMessageBox.about(

@@ -162,8 +162,6 @@ def test_export_weights_of_the_shown_iteration(qtbot, window, tmp_path, suffix):
 
 
 def test_export_plots_png_and_svg(qtbot, window, tmp_path):
-    if window.plots_view is None:
-        pytest.skip("the plots view is not there")
     run_to(qtbot, window, 100)
     png, svg = tmp_path / "plots.png", tmp_path / "plots.svg"
     assert window.files.export_plots(str(png), ".png")

@@ -155,12 +155,15 @@ def test_run_to_1000_shows_tutorial_values_then_step_back_and_scrub(qtbot, windo
     assert window.iteration_label.text() == "Iteration 1000"
     assert window.loss_label.text() == f"Loss {s.run.losses[1000]:.6g}"
     assert window.accuracy_label.text() == "Accuracy 100%"
+    # The diagram draws W_1000 on its edges (it may redraw on the next frame).
+    item = window.network_view.item
+    qtbot.waitUntil(lambda: np.allclose(item.edge_values, W_1000, atol=1e-8))
     window.action_step_back.trigger()
     assert s.iteration == 999
     np.testing.assert_allclose(s.run.outputs[999][:, 0], YHAT_999, atol=1e-8)
-    view = window.network_view
-    if hasattr(view, "activations"):  # the diagram's output node for sample 0
-        assert view.activations()[-1][0] == pytest.approx(YHAT_999[0], abs=1e-8)
+    # Sample 0's output node shows yhat_999 for x = [0 0 1].
+    qtbot.waitUntil(lambda: abs(item.node_values[-1][0] - YHAT_999[0]) < 1e-8)
+    assert item.node_texts[-1][0] == "0.03"
     window.transport.timeline.setValue(37)  # scrubbing moves the cursor, trains nothing
     assert s.iteration == 37 and s.run.last == 1000
     assert window.iteration_label.text() == "Iteration 37"
