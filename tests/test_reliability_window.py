@@ -1,0 +1,256 @@
+"""Hostile files met through the window (RELIABILITY 1-8, 10, 13-15, 21).
+
+The loaders' own tests (test_snapshot.py, test_csv.py, test_loader_fuzz.py) prove
+each file is refused with the right message; test_file_actions.py opens a few bad
+snapshots while playing. Here every one of the hostile snapshots and CSV files
+goes through the window's own Open and Import commands while play is running,
+and every save fault goes through the Save action: the learner sees a dialog that
+names the file, and play, the network and the files on disk stay as they were.
+"""
+
+import errno
+import os
+import tempfile
+
+import numpy as np
+import pytest
+import snapshot_cases
+import test_csv
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+import gui.dataset_dock
+import gui.file_actions
+import gui.snapshots_dock
+from gui.dataset_dock import DatasetDock
+from gui.main_window import MainWindow
+from nncore import save_snapshot
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Warnings are recorded instead of blocking; file dialogs answer ``dialogs.path``."""
+
+    class Dialogs:
+        shown = []
+        path = ""
+
+    def warning(parent, title, text, *args, **kwargs):
+        Dialogs.shown.append((title, text))
+        return QMessageBox.Ok
+
+    def ask(*args, **kwargs):
+        return Dialogs.path, ""
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    for module in (gui.file_actions, gui.dataset_dock, gui.snapshots_dock):
+        monkeypatch.setattr(module.QFileDialog, "getOpenFileName", ask)
+        monkeypatch.setattr(module.QFileDialog, "getSaveFileName", ask)
+    assert QFileDialog.getOpenFileName is ask
+    return Dialogs
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, dialogs):
+    w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.session.shutdown()
+
+
+def state(window):
+    """What must not change when a file is refused."""
+    s = window.session
+    return (s.run, s.run.last, s.iteration, s.playing, s.run.params_at(s.iteration).tobytes(),
+            s.config.dataset_name, window.windowTitle(), window.files.path,
+            tuple(window.files.recent()))
+
+
+def start_playing(window):
+    s = window.session
+    window.action_play.trigger()
+    for _ in range(3):
+        s._tick()
+    assert s.playing and s.iteration > 0
+
+
+# ---- case 21 with cases 1-8: every hostile snapshot, opened while playing ----------------
+
+
+def test_every_hostile_snapshot_is_refused_while_playing(window, dialogs, tmp_path):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    start_playing(window)
+    s = window.session
+    for case in snapshot_cases.case_ids():
+        path = snapshot_cases.write_case(str(folder), case)
+        dialogs.path = path
+        before = state(window)
+        count = len(dialogs.shown)
+        window.action_open.trigger()
+        assert state(window) == before, case
+        assert len(dialogs.shown) == count + 1, case
+        title, text = dialogs.shown[-1]
+        assert title == "Could not open snapshot", case
+        assert os.path.basename(path) in text, case
+        for expected in snapshot_cases.expected(case):
+            assert expected in text, (case, text)
+        s._tick()  # play goes on between files
+    assert s.playing and window.action_play.text() == "&Pause"
+
+
+def test_a_good_snapshot_still_opens_after_the_bad_ones(window, dialogs, tmp_path):
+    good = tmp_path / "good.json"
+    bad = snapshot_cases.write_case(str(tmp_path), "tampered-weights")
+    save_snapshot(good, snapshot_cases.valid_run(), dataset_name="tutorial")  # iteration 40
+    start_playing(window)
+    dialogs.path = bad
+    window.action_open.trigger()
+    dialogs.path = str(good)
+    window.action_open.trigger()
+    s = window.session
+    assert len(dialogs.shown) == 1
+    assert s.iteration == 40 and s.run.last == 40 and not s.playing
+    assert np.array_equal(s.run.params_at(40), snapshot_cases.valid_run().params_at(40))
+    assert window.iteration_label.text() == "Iteration 40"
+    assert "good.json" in window.windowTitle()
+
+
+# ---- case 21 with cases 13-15: every hostile CSV, imported while playing -------------------
+
+
+def test_every_hostile_csv_is_refused_while_playing(window, dialogs, tmp_path):
+    dock = window.findChild(DatasetDock)
+    start_playing(window)
+    for name, content, message in test_csv.BAD:
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        dialogs.path = str(path)
+        before = state(window)
+        dock.import_button.click()
+        assert state(window) == before, name
+        title, text = dialogs.shown[-1]
+        assert "CSV" in title and f"{name}.csv" in text and message in text, (name, text)
+        window.session._tick()
+    assert len(dialogs.shown) == len(test_csv.BAD)
+
+
+def test_csv_targets_the_output_cannot_reach_are_refused(window, dialogs, tmp_path):
+    dock = window.findChild(DatasetDock)
+    path = tmp_path / "targets.csv"
+    path.write_text("x1,x2,x3,y\n0,0,1,0\n1,1,1,2\n")
+    dialogs.path = str(path)
+    start_playing(window)
+    before = state(window)
+    dock.import_button.click()
+    assert state(window) == before
+    assert "line 3, column 4: target '2' is outside the output's range [0, 1]" in (
+        dialogs.shown[-1][1])
+
+
+# ---- case 10 through the window: a save that fails keeps the old file ----------------------
+
+
+def fill_disk(monkeypatch):
+    """The temp file's writes go to /dev/full: a real ENOSPC from the kernel."""
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        fd, path = real_mkstemp(*args, **kwargs)
+        os.close(fd)
+        return os.open("/dev/full", os.O_WRONLY), path
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def fail_fsync(monkeypatch):
+    def fsync(fd):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def fail_replace(monkeypatch):
+    def replace(src, dst):
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+    monkeypatch.setattr(os, "replace", replace)
+
+
+FAULTS = {"disk-full": (fill_disk, "No space left on device"),
+          "fsync": (fail_fsync, "Input/output error"),
+          "replace": (fail_replace, "Invalid cross-device link")}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_failed_save_from_the_window_keeps_the_old_file(window, dialogs, tmp_path, monkeypatch,
+                                                        fault):
+    folder = tmp_path / "saves"
+    folder.mkdir()
+    path = folder / "my run.json"
+    for _ in range(5):
+        window.action_step.trigger()
+    assert window.files.save_snapshot_as(str(path))  # the learner's earlier save
+    old = path.read_bytes()
+    start_playing(window)  # the run moves on; the learner presses Ctrl+S
+    inject, reason = FAULTS[fault]
+    inject(monkeypatch)
+    before = state(window)
+    window.action_save.trigger()
+    monkeypatch.undo()
+    assert state(window) == before
+    assert path.read_bytes() == old
+    assert os.listdir(folder) == ["my run.json"]  # no temp file left behind
+    title, text = dialogs.shown[-1]
+    assert title == "Could not save snapshot"
+    assert "my run.json" in text and reason in text and "old file is unchanged" in text
+    # Once the fault is gone the same action saves.
+    window.action_play.trigger()
+    window.action_save.trigger()
+    assert path.read_bytes() != old
+    assert f'"iteration": {window.session.iteration}' in path.read_text()
+
+
+def test_failed_snapshot_save_from_the_snapshots_dock(window, dialogs, tmp_path, monkeypatch):
+    folder = tmp_path / "saves"
+    folder.mkdir()
+    path = folder / "kept.json"
+    path.write_bytes(b"an earlier snapshot\n")
+    window.action_step.trigger()
+    window.action_snapshot.trigger()
+    dock = window.snapshots_dock
+    dock.list.item(0).setSelected(True)
+    dialogs.path = str(path)
+    fill_disk(monkeypatch)
+    assert dock.save_button.isEnabled()
+    dock.save_button.click()
+    monkeypatch.undo()
+    assert path.read_bytes() == b"an earlier snapshot\n"
+    assert os.listdir(folder) == ["kept.json"]
+    assert "kept.json" in dialogs.shown[-1][1] and "No space left" in dialogs.shown[-1][1]
+
+
+def test_save_as_onto_a_folder_changes_nothing(window, dialogs, tmp_path):
+    folder = tmp_path / "saves"
+    (folder / "a folder.json").mkdir(parents=True)
+    dialogs.path = str(folder / "a folder.json")
+    before = state(window)
+    window.action_save_as.trigger()
+    assert state(window) == before
+    assert "is a folder" in dialogs.shown[-1][1]
+    assert os.listdir(folder) == ["a folder.json"]
+    assert os.listdir(folder / "a folder.json") == []
+
+
+def test_keyboard_save_shortcut_reaches_the_failing_save(qtbot, window, dialogs, tmp_path,
+                                                         monkeypatch):
+    path = tmp_path / "k.json"
+    assert window.files.save_snapshot_as(str(path))
+    old = path.read_bytes()
+    window.action_step.trigger()
+    fail_replace(monkeypatch)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
+    monkeypatch.undo()
+    assert path.read_bytes() == old
+    assert dialogs.shown and "k.json" in dialogs.shown[-1][1]
