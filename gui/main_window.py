@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
         self._dock_groups.setdefault(area, []).append(dock)
         self.docks[name] = dock
 
-    def arrange_docks(self):
+    def arrange_docks(self, size):
         """Tab the docks that share an area, size the columns, then restore the
         learner's saved layout. Runs at the first show: tabbing docks in a window
         that has never been shown leaves a stale copy of the tab bar on screen
@@ -196,12 +196,14 @@ class MainWindow(QMainWindow):
             for dock in group[1:]:
                 self.tabifyDockWidget(group[0], dock)
             group[0].raise_()  # the first tab of each area is the one shown
-        width = {Qt.LeftDockWidgetArea: 320, Qt.RightDockWidgetArea: 430}
-        sides = [group[0] for area, group in self._dock_groups.items() if area in width]
-        self.resizeDocks(sides, [width[self.dockWidgetArea(d)] for d in sides], Qt.Horizontal)
+        # Shares of the window (of ``size``): the diagram in the middle keeps the most.
+        share = {Qt.LeftDockWidgetArea: 0.23, Qt.RightDockWidgetArea: 0.30}
+        sides = [group[0] for area, group in self._dock_groups.items() if area in share]
+        self.resizeDocks(sides, [int(size.width() * share[self.dockWidgetArea(d)])
+                                 for d in sides], Qt.Horizontal)
         if Qt.BottomDockWidgetArea in self._dock_groups:
-            self.resizeDocks(self._dock_groups[Qt.BottomDockWidgetArea][:1], [360],
-                             Qt.Vertical)
+            self.resizeDocks(self._dock_groups[Qt.BottomDockWidgetArea][:1],
+                             [int(size.height() * 0.44)], Qt.Vertical)
         state = self.settings.value("window/state", QByteArray())
         if state and state.size():
             self.restoreState(state, SETTINGS_VERSION)
@@ -216,7 +218,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event):
         if not self.docks_arranged:
-            self.arrange_docks()
+            self.arrange_docks(self._size_before_show)
+            self.layout().activate()  # the tabbed layout's smaller minimum, now
             self.resize(self._size_before_show)
         super().showEvent(event)
 
