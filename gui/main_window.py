@@ -305,6 +305,9 @@ class MainWindow(QMainWindow):
         state = s.value("window/state", QByteArray())
         if state and state.size():
             self.restoreState(state, SETTINGS_VERSION)
+        if s.contains("transport/speed"):  # the learner's last play speed
+            self.session.set_speed(s.value("transport/speed", 0.0, float))
+            self.transport.sync()
         self.action_log_x.setChecked(s.value("plots/log_x", False, bool))
         self._set_log_x(self.action_log_x.isChecked())
 
@@ -314,6 +317,7 @@ class MainWindow(QMainWindow):
         if self.docks_arranged:  # a never-shown window has no layout worth keeping
             s.setValue("window/state", self.saveState(SETTINGS_VERSION))
         s.setValue("plots/log_x", self.action_log_x.isChecked())
+        s.setValue("transport/speed", float(self.session.speed))
         s.sync()
 
     # ---- following the session ---------------------------------------------------------
@@ -364,7 +368,8 @@ class MainWindow(QMainWindow):
         else:
             if self.progress is None:
                 self.progress = QProgressDialog(
-                    f"Training to iteration {self.session.run_to_target}...", "Cancel",
+                    f"Training to iteration {self.session.run_to_target:,}\N{HORIZONTAL ELLIPSIS}",
+                    "Cancel",
                     0, total, self)
                 self.progress.setWindowTitle("Run to")
                 # Non-modal: a modal one would spin the event loop inside setValue.

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.main_window import MainWindow
+from gui.transport import SPEEDS
 
 W_0 = [-0.16595599, 0.44064899, -0.99977125]
 W_1000 = [7.26283009, -0.21614618, -3.41703015]
@@ -145,6 +146,24 @@ def test_keyboard_drives_play_and_steps_even_from_the_slider_and_a_spin_box(qtbo
     assert window.session.iteration == 0
 
 
+def test_a_thousand_right_presses_reach_the_tutorial_weights(qtbot, window):
+    """The keyboard acceptance check: 1000 presses of the right arrow, as a learner
+    (or a keyboard driver on a virtual display) would type them."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    focus = QApplication.focusWidget()
+    assert focus is window.transport.timeline  # the window starts with keys working
+    for _ in range(1000):
+        qtbot.keyClick(focus, Qt.Key_Right)
+    s = window.session
+    assert s.iteration == 1000 and s.run.last == 1000
+    item = window.network_view.item
+    qtbot.waitUntil(lambda: np.allclose(item.edge_values, W_1000, atol=1e-8))
+    assert window.iteration_label.text() == "Iteration 1000"
+    qtbot.keyClick(focus, Qt.Key_Left)
+    qtbot.waitUntil(lambda: abs(item.node_values[-1][0] - YHAT_999[0]) < 1e-8)
+
+
 def test_run_to_1000_shows_tutorial_values_then_step_back_and_scrub(qtbot, window):
     with qtbot.waitSignal(window.session.sigRunToProgress, timeout=10000,
                           check_params_cb=lambda done, total: total == 0):
@@ -223,6 +242,7 @@ def test_layout_is_saved_on_close_and_restored(qtbot, settings):
     qtbot.waitExposed(first)
     first.snapshots_dock.close()  # the learner hides a dock
     first.action_log_x.trigger()
+    first.transport.speed.setValue(SPEEDS.index(50))
     first.close()
     assert settings.value("window/state") is not None
     second = MainWindow(settings=settings)
@@ -232,5 +252,6 @@ def test_layout_is_saved_on_close_and_restored(qtbot, settings):
     assert not second.snapshots_dock.isVisible()
     assert second.docks["PlotsView"].isVisible()
     assert second.action_log_x.isChecked()
+    assert second.session.speed == 50 and second.transport.speed_label.text() == "50 it/s"
     # (Window size is saved too, but the offscreen screen is too small to restore it.)
     assert settings.value("window/geometry") is not None
