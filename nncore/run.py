@@ -215,8 +215,9 @@ class Run:
                                 stepper.record[:n_out])
                 previous, self._current = self._current, stepper.params
                 self.last = first + count
-                self._score(first, self.last)
-                if not (np.isfinite(self._loss[first:self.last]).all()
+                self._outputs[self.last] = stepper.forward()  # the newest iteration's too
+                self._score(first, self.last + 1)
+                if not (np.isfinite(self._loss[first:self.last + 1]).all()
                         and np.isfinite(self._current).all()):
                     # a non-finite weight stays non-finite, so the chunk's last
                     # weights and its losses (which see every output) cover it all
@@ -226,18 +227,16 @@ class Run:
                     self._saved[self.last // stride] = self._current
                 if deadline is not None and time.perf_counter() > deadline:
                     break
-        self._record_current()
         return self.last - start
 
     def _find_divergence(self, first, first_params):
         """Step again from ``first`` one update at a time to find the first bad
         iteration; keep everything before it."""
+        end, stepper, lr = self.last, self.stepper, self.learning_rate
         self.last, self._current = first, first_params
-        stepper, lr = self.stepper, self.learning_rate
         stepper.set_params(first_params)
         with np.errstate(all="ignore"):
-            while True:
-                k = self.last
+            for k in range(first, end + 1):
                 self._outputs[k] = stepper.step(lr)
                 self._score(k, k + 1)
                 if not np.isfinite(self._loss[k]):
@@ -250,6 +249,8 @@ class Run:
                 self.last, self._current = k + 1, params
                 if self.last % self.stride == 0:
                     self._saved[self.last // self.stride] = params
+            else:
+                raise AssertionError("a divergence seen in a chunk did not recur step by step")
         if bad == self.last and bad > 0:
             self.truncate(bad - 1)
         else:

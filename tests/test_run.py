@@ -85,6 +85,14 @@ def test_training_in_pieces_equals_one_go(spec):
     assert_same_history(whole, pieces)
 
 
+def test_scrubbing_back_and_forth_across_checkpoints():
+    run = Run(**WIDE)
+    run.train(300)
+    reference = reference_history(run, 300)
+    for k in [*range(100, 200), *range(199, 50, -1), 250, 60, 299, 63, 64, 65]:
+        assert np.array_equal(run.params_at(k), reference[k]), k
+
+
 def test_reading_the_past_does_not_disturb_training():
     run, reference = Run(**WIDE), Run(**WIDE)
     run.train(300)
@@ -159,11 +167,13 @@ def test_replay_refuses_a_bad_learning_rate_change():
 
 # ---- divergence ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("activations", [["linear"], ["linear", "relu"]],
-                         ids=["linear", "relu"])
-def test_divergence_keeps_the_last_finite_iteration(activations):
+@pytest.mark.parametrize(("sizes", "activations"), [
+    ([3, 1], ["linear"]),
+    ([3, 4, 1], ["linear", "relu"]),
+    ([3, 32, 32, 1], ["tanh", "linear", "linear"]),  # checkpoint mode
+], ids=["linear", "relu", "wide"])
+def test_divergence_keeps_the_last_finite_iteration(sizes, activations):
     """(A relu hidden layer only dies at a huge rate; a relu output explodes.)"""
-    sizes = [3, 1] if len(activations) == 1 else [3, 4, 1]
     run = Run(XOR_X, XOR_Y, sizes, activations=activations, learning_rate=1e6)
     done = run.train(10_000)
     assert run.diverged_at is not None
@@ -182,8 +192,36 @@ def test_divergence_keeps_the_last_finite_iteration(activations):
     assert not (np.isfinite(step).all() and np.isfinite(nxt).all() and np.isfinite(loss))
     assert run.train(5) == 0 and run.last == done
     # going back in time clears the divergence; a smaller rate trains on
-    run.set_learning_rate(0, 0.01)
+    run.set_learning_rate(0, 1e-4)
     assert run.diverged_at is None and run.train(50) == 50
+
+
+@pytest.mark.parametrize("steps", [[100], [12], [1] * 20, [11, 1, 5]])
+def test_a_loss_that_overflows_is_divergence_even_with_finite_outputs(steps):
+    """From W_0 = 2^500, W_{k+1} = W_k - 3 W_k = -2 W_k exactly. The output W_k stays
+    finite, but (y - W_k)^2 overflows once W_k reaches 2^512, at k = 12."""
+    run = Run([[1.0]], [[0.0]], [1, 1], activations=["linear"], learning_rate=3,
+              initial_weights=[[[2.0**500]]])
+    for n in steps:
+        run.train(n)
+    assert run.diverged_at == 12 and run.last == 11
+    assert run.params_at(11)[0] == -(2.0**511)
+    assert np.isfinite(run.losses).all() and run.losses[11] == 2.0**1021
+
+
+# ---- memory ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec", [SMALL, WIDE], ids=["tutorial", "wide"])
+def test_history_memory_is_bounded_per_iteration(spec):
+    run = Run(**spec)
+    run.train(5000)
+    n_out = run.Y.size
+    weights = run.n_params * 8 / run.stride
+    assert weights <= 144  # DENSE_BYTES_PER_ITERATION
+    per_iteration = weights + 8 * (n_out + 2)  # outputs, loss, accuracy
+    fixed = 8 * run.n_params * (256 + run.stride)  # chunk trace, replay cache
+    # capacity doubles, so at most twice what the iterations need
+    assert run.history_nbytes <= 2 * 5001 * per_iteration + fixed
 
 
 # ---- learning-rate validation -------------------------------------------------------------
