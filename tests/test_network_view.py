@@ -3,7 +3,7 @@ selected sample, and edits a weight through the engine."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog, QToolTip
 
 from gui import palette
@@ -173,6 +173,9 @@ OFFSCREEN_TOOLTIP = pytest.mark.qt_log_ignore("This plugin does not support rais
 def test_hovering_an_edge_marks_it_and_builds_its_tooltip(view, qtbot):
     drawn(view, qtbot)
     point = view.edge_position((0, 2, 0))
+    # start from empty space, so the move to the edge is a real move whatever
+    # an earlier test left the pointer at
+    qtbot.mouseMove(view.graphics.viewport(), point + QPoint(0, 60))
     qtbot.mouseMove(view.graphics.viewport(), point)
     qtbot.waitUntil(lambda: view.item.hovered == ("edge", 2))
     assert view.tooltip_for(view.item.hovered).startswith("x3 → ŷ")
