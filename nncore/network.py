@@ -174,7 +174,7 @@ class Stepper:
         self._deltas = [np.zeros(shape) for shape in layer_shapes]
         self._rate = np.ones(self.n_params)
         self._forward_ops = self._build_forward()
-        self._backward_ops = self._build_backward(n_act, layer_shapes)
+        self._backward_ops = self._build_backward()
 
     # ---- building the step ------------------------------------------------------------
 
@@ -195,9 +195,10 @@ class Stepper:
                     ops.append((functools.partial(np.maximum, out=a_out), (a_out, zero)))
         return ops
 
-    def _build_backward(self, n_act, layer_shapes):
-        ops, offsets = [], np.cumsum([0] + [a * b for a, b in layer_shapes])
-        for name, run in itertools.groupby(range(len(layer_shapes)), self.activations.__getitem__):
+    def _build_backward(self):
+        ops, offsets = [], np.cumsum([0] + [a.size for a in self.layers[1:]])
+        for name, run in itertools.groupby(range(len(self.activations)),
+                                           self.activations.__getitem__):
             run = list(run)
             span = slice(offsets[run[0]], offsets[run[-1] + 1])
             a, s, one, zero = (self.state[span], self._slopes[span], self._ones[span],
