@@ -62,6 +62,20 @@ def _group(imin, vmin, imax, vmax, size):
     return imin[rows, amin], vmin[rows, amin], imax[rows, amax], vmax[rows, amax]
 
 
+def _with_ends(x, v, y, start, stop):
+    """Add the span's first and last samples (when finite and missing), so a curve
+    starts and ends exactly where its data does: a flat last bucket would otherwise
+    be drawn from its first sample only and stop short of the newest iteration."""
+    extra = [i for i in sorted({start, stop - 1})
+             if np.isfinite(y[i]) and not np.any(x == i)]
+    if not extra:
+        return x, v
+    x = np.concatenate([x, np.array(extra, dtype=np.int64)])
+    v = np.concatenate([v, y[extra]])
+    order = np.argsort(x, kind="stable")
+    return x[order], v[order]
+
+
 def _finite_extremes(values):
     """Copies of ``values`` with non-finite samples replaced by +inf (for minima)
     and -inf (for maxima), so they never win."""
@@ -74,6 +88,7 @@ def minmax_downsample(y, n_buckets, start=0, stop=None):
     """Indices and values of the min and max of each of ``n_buckets`` equal spans of
     ``y[start:stop]``, in order: about 2 * n_buckets points, finite values only.
 
+    The span's first and last samples are always included, so the curve spans it.
     When the span holds no more than 2 * n_buckets samples, it is returned whole
     (minus non-finite samples). Returns ``(x, values)``; x are indices into ``y``.
     """
@@ -89,7 +104,8 @@ def minmax_downsample(y, n_buckets, start=0, stop=None):
     low, high = _finite_extremes(span)
     index = np.arange(start, stop, dtype=np.int64)
     size = -(-len(span) // max(1, int(n_buckets)))
-    return _interleave(*_group(index, low, index, high, size))
+    x, v = _interleave(*_group(index, low, index, high, size))
+    return _with_ends(x, v, y, start, stop)
 
 
 class MinMaxPyramid:
@@ -173,4 +189,5 @@ class MinMaxPyramid:
         imin, vmin, imax, vmax = self.levels[level - 1]
         blocks = (imin[lo:hi], vmin[lo:hi], imax[lo:hi], vmax[lo:hi])
         size = -(-(hi - lo) // n_buckets)
-        return _interleave(*_group(*blocks, size))
+        x, v = _interleave(*_group(*blocks, size))
+        return _with_ends(x, v, self.y, start, stop)

@@ -153,9 +153,11 @@ class PlotsView(QWidget):
         clear.triggered.connect(self.clear_ghosts)
         menu.addAction(clear)
 
-    def _add_curve(self, name, plot, color, width=1.5):
+    def _add_curve(self, name, plot, color, width=1.5, tip=""):
         curve = plot.plot(pen=pg.mkPen(color, width=width))
         curve.setZValue(10)  # above the faint curves of earlier runs
+        if tip:  # names a line when there are too many for the key
+            curve.curve.setToolTip(tip)
         self.curves[name] = curve
         return curve
 
@@ -241,9 +243,9 @@ class PlotsView(QWidget):
             for o in range(n_out):
                 color = palette.categorical(s * n_out + o)
                 name = f"output {s},{o}"
-                curve = self._add_curve(name, plot, color)
-                key.append((color, "x = " + vector_text(run.X[s])
-                            + (f" ŷ{o + 1}" if n_out > 1 else "")))
+                label = "x = " + vector_text(run.X[s]) + (f" ŷ{o + 1}" if n_out > 1 else "")
+                curve = self._add_curve(name, plot, color, tip=f"output for {label}")
+                key.append((color, label))
                 self.series[name] = Series(curve, lambda r, s=s, o=o: r.outputs[:, s, o])
                 pen = pg.mkPen(color, width=1.2)
                 pen.setStyle(Qt.DashLine)
@@ -276,7 +278,8 @@ class PlotsView(QWidget):
         key = []
         for c, (label, getter) in enumerate(zip(labels, getters, strict=True)):
             name = f"w {label}"
-            curve = self._add_curve(name, self.plot_items["weights"], palette.categorical(c))
+            curve = self._add_curve(name, self.plot_items["weights"], palette.categorical(c),
+                                    tip=label)
             self.series[name] = Series(curve, getter, run.stride)
             key.append((palette.categorical(c), label))
         self.set_key("weights", key if len(key) <= MAX_KEY_ENTRIES else [], note)

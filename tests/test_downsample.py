@@ -25,9 +25,10 @@ def test_each_bucket_keeps_its_min_and_max_in_order():
     y = np.array([0, 5, -2, 1, 1, 9, 3, -7, 2, 2, 2, 2], dtype=float)
     x, v = minmax_downsample(y, 3)  # buckets of 4 samples
     # bucket 0: max 5 at 1, then min -2 at 2; bucket 1: max 9 at 5, min -7 at 7;
-    # bucket 2: all 2, min and max are the first sample, given once
-    assert x.tolist() == [1, 2, 5, 7, 8]
-    assert v.tolist() == [5, -2, 9, -7, 2]
+    # bucket 2: all 2, min and max are the first sample, given once; and the
+    # first and last samples, so the curve spans the whole series
+    assert x.tolist() == [0, 1, 2, 5, 7, 8, 11]
+    assert v.tolist() == [0, 5, -2, 9, -7, 2, 2]
 
 
 def test_a_single_spike_in_a_million_survives():
@@ -121,6 +122,10 @@ def test_pyramid_envelope_matches_the_data(history, n_buckets, data):
         assert len(x) <= max(2 * n_buckets, 1) + 2
     if start == 0 and stop == len(current) and len(finite):
         assert v.max() == finite.max() and v.min() == finite.min()
+    # the curve reaches both ends of the span (where those samples are finite)
+    for end in {start, stop - 1} if stop > start else ():
+        if np.isfinite(current[end]):
+            assert end in x
 
 
 @settings(max_examples=40, deadline=None)
@@ -131,7 +136,8 @@ def test_minmax_downsample_equals_bucket_extremes(values, n_buckets):
     if len(y) <= 2 * n_buckets:
         assert v.tolist() == values
         return
-    # each bucket's min and max appear, and nothing else does
-    expected = sorted({value for pair in envelope_by_hand(y, n_buckets) for value in pair})
+    # each bucket's min and max appear, and the two ends, and nothing else
+    expected = {value for pair in envelope_by_hand(y, n_buckets) for value in pair}
+    expected = sorted(expected | {values[0], values[-1]})
     assert sorted(set(v.tolist())) == expected
     assert np.array_equal(y[x], v)

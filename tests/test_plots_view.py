@@ -81,6 +81,9 @@ def test_a_long_history_is_drawn_with_its_peaks(view, qtbot):
     assert y.max() == run.losses.max() and y.min() == run.losses.min()
     assert np.array_equal(run.losses[x.astype(int)], y)
     assert run.losses[10_000] in y  # the spike itself survives
+    assert x[0] == 0 and x[-1] == run.last  # and the curve reaches the cursor at the end
+    x, _ = data(view, "accuracy")  # flat at 100% for the last thousands of iterations
+    assert x[-1] == run.last
 
     # zooming in gives back every point of the visible span
     view.plot_items["loss"].setXRange(10_000, 10_300, padding=0)
