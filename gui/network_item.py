@@ -28,7 +28,9 @@ MARGIN_TOP = 40  # room for the layer captions (two lines)
 MARGIN_BOTTOM = 22  # room for the target under the output
 MAX_SPACING = 90  # nodes of a small layer are not spread over the whole height
 MAX_RADIUS = 22
+MIN_RADIUS = 2
 VALUE_MIN_RADIUS = 11  # below this a value does not fit in its node
+ANTIALIAS_EDGES = 2000
 HIT_TOLERANCE = 4  # px beyond an edge's half width that still counts as on it
 
 
@@ -65,7 +67,9 @@ class NetworkItem(QGraphicsItem):
     # ---- layout ----------------------------------------------------------------------------
 
     def set_layout(self, sizes, width, height, captions=()):
-        """Place the nodes of ``sizes`` in a ``width`` x ``height`` area."""
+        """Place the nodes of ``sizes`` in a ``width`` x ``height`` area. ``captions``
+        name the layers: a string, or a (long, short) pair to fall back on when
+        the long names do not fit between layers."""
         self.prepareGeometryChange()
         self.rect = QRectF(0, 0, max(width, 120), max(height, 100))
         self.sizes = [int(n) for n in sizes]
@@ -75,9 +79,10 @@ class NetworkItem(QGraphicsItem):
         usable_h = max(10.0, r.height() - MARGIN_TOP - MARGIN_BOTTOM)
         gap = (r.width() - 2 * MARGIN_SIDE) / max(1, n_layers - 1)
         spacing = min(MAX_SPACING, usable_h / max(self.sizes))
-        self.radius = float(np.clip(min(0.36 * spacing, 0.22 * gap), 3, MAX_RADIUS))
+        self.radius = float(np.clip(min(0.36 * spacing, 0.22 * gap), MIN_RADIUS, MAX_RADIUS))
         self.show_values = self.radius >= VALUE_MIN_RADIUS
-        self.show_hidden_names = spacing >= 2 * self.radius + 14
+        # hidden units' names sit above them, between edges: only where there is room
+        self.show_hidden_names = spacing >= 2 * self.radius + 14 and gap >= 70
         self.edge_scale = float(np.clip(spacing / (2 * palette.MAX_WIDTH), 0.25, 1.0))
         centre_y = MARGIN_TOP + usable_h / 2
         self.positions = []
@@ -213,9 +218,13 @@ class NetworkItem(QGraphicsItem):
     def paint(self, painter, option, widget=None):
         painter.setRenderHint(QPainter.Antialiasing)
         self._paint_captions(painter)
+        # Thousands of hairline edges cost several times more to antialias and
+        # gain nothing visible at that density.
+        painter.setRenderHint(QPainter.Antialiasing, len(self.ends) <= ANTIALIAS_EDGES)
         for pen, path in self.buckets:
             painter.setPen(pen)
             painter.drawPath(path)
+        painter.setRenderHint(QPainter.Antialiasing)
         for index, color in ((self._hovered_edge(), palette.FAINT_INK),
                              (self.selected, palette.HIGHLIGHT)):
             if index is not None and index < len(self.ends):
@@ -246,7 +255,13 @@ class NetworkItem(QGraphicsItem):
         gap = (self.positions[1][0, 0] - self.positions[0][0, 0]
                if len(self.positions) > 1 else 140.0)
         width = max(20.0, min(140.0, gap - 6))
-        for layer, caption in enumerate(self.captions[:len(self.positions)]):
+        # Long captions ("hidden 1 / sigmoid") when they all fit, short ones
+        # ("H1 / σ") otherwise, rather than a row of elided "hi…" that says nothing.
+        long = [c[0] if isinstance(c, tuple) else c for c in self.captions]
+        short = [c[1] if isinstance(c, tuple) else c for c in self.captions]
+        fits = all(metrics.horizontalAdvance(line) <= width
+                   for caption in long for line in caption.split("\n"))
+        for layer, caption in enumerate((long if fits else short)[:len(self.positions)]):
             x = self.positions[layer][0, 0]
             lines = [metrics.elidedText(line, Qt.ElideRight, int(width))
                      for line in caption.split("\n")]

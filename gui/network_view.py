@@ -35,6 +35,9 @@ from nncore.network import forward
 __all__ = ["NetworkItem", "NetworkView", "WeightLegend"]
 
 
+SHORT_ACTIVATION = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "lin"}
+
+
 def value_text(v):
     """A node value short enough for its circle: 0.97, -0.5, 12, 1e+03."""
     if not np.isfinite(v):
@@ -133,9 +136,14 @@ class NetworkView(QWidget):
         if width is None:
             width, height = self.graphics.viewport().width(), self.graphics.viewport().height()
         last = len(run.layer_sizes) - 1
-        captions = ["inputs"] + [
-            (f"hidden {layer}" if layer < last else "output") + f"\n{run.activations[layer - 1]}"
-            for layer in range(1, last + 1)]
+        captions = [("inputs", "in")]
+        for layer in range(1, last + 1):
+            activation = run.activations[layer - 1]
+            short = SHORT_ACTIVATION.get(activation, activation)
+            if layer < last:
+                captions.append((f"hidden {layer}\n{activation}", f"H{layer}\n{short}"))
+            else:
+                captions.append((f"output\n{activation}", f"out\n{short}"))
         self.item.set_layout(run.layer_sizes, width, height, captions)
 
     def _on_sample_changed(self, index):

@@ -124,7 +124,7 @@ def test_hidden_units_show_their_activation(view, qtbot):
     assert [label[2] for label in hidden] == ["h1", "h2", "h3", "h4"]
     assert [label[3] for label in hidden] == [f"{v:.2f}" for v in layers[1][0]]
     assert view.item.node_values[1] == pytest.approx(layers[1][0])
-    assert view.item.captions[1] == "hidden 1\nsigmoid"
+    assert view.item.captions[1] == ("hidden 1\nsigmoid", "H1\nσ")
 
 
 def test_a_probe_input_is_shown_instead_of_the_sample(view, qtbot):
