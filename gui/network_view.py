@@ -306,6 +306,10 @@ class NetworkView(QWidget):
         if not isinstance(edge, tuple):
             edge = tuple(int(v) for v in self.item.edges[edge])
         layer, row, col = edge
+        if value is None:
+            # The dialog runs its own event loop: without a pause, play would move the
+            # iteration on under the question "new value at iteration k".
+            self.session.pause()
         run, k = self.session.run, self.session.iteration
         if value is None:
             current = float(run.weights_at(k)[layer][row, col])

@@ -218,17 +218,23 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch):
     asked = []
 
     def fake_get_double(parent, title, label, value, *args):
-        asked.append((title, label, value))
+        k = session.iteration
+        asked.append((label, value, k, session.playing, session.run.weights_at(k)[0][2, 0]))
         return -2.25, True
 
     monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
-    before = session.run.weights_at(20)[0][2, 0]
     drawn(view, qtbot)
+    session.play()  # the edit pauses play, so "at iteration k" stays true
+    assert session.playing
     qtbot.mouseDClick(view.graphics.viewport(), Qt.LeftButton,
                       pos=view.edge_position((0, 2, 0)))
-    assert asked and "x3 → ŷ" in asked[0][1]
-    assert asked[0][2] == before  # the dialog starts from the current value
-    assert session.run.weights_at(20)[0][2, 0] == -2.25
+    assert len(asked) == 1
+    label, value, k, playing, current = asked[0]
+    assert "x3 → ŷ" in label and f"at iteration {k}" in label
+    assert not playing  # paused before asking
+    assert value == current  # the dialog starts from the current value
+    assert not session.playing and session.run.last == k == session.iteration
+    assert session.run.weights_at(k)[0][2, 0] == -2.25
 
 
 def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch):
