@@ -107,5 +107,7 @@ class Ghosts:
         return [entry["label"] for entry in self.entries]
 
     def key(self):
-        """(colour, label) of each ghost, newest first, for the plots' keys."""
-        return [(entry["color"], entry["label"]) for entry in reversed(self.entries)]
+        """(colour, label) of each ghost, newest first, for the plots' keys; the
+        colour is made as faint on white as the curve is."""
+        return [(palette.mix(palette.BACKGROUND, entry["color"], GHOST_ALPHA / 255),
+                 entry["label"]) for entry in reversed(self.entries)]
