@@ -53,13 +53,16 @@ def _group(imin, vmin, imax, vmax, size):
     n = len(vmin)
     groups = -(-n // size)
     pad = groups * size - n
-    vmin = np.concatenate([vmin, np.full(pad, np.inf)]).reshape(groups, size)
-    vmax = np.concatenate([vmax, np.full(pad, -np.inf)]).reshape(groups, size)
-    imin = np.concatenate([imin, np.zeros(pad, dtype=np.int64)]).reshape(groups, size)
-    imax = np.concatenate([imax, np.zeros(pad, dtype=np.int64)]).reshape(groups, size)
-    rows = np.arange(groups)
-    amin, amax = np.argmin(vmin, axis=1), np.argmax(vmax, axis=1)
-    return imin[rows, amin], vmin[rows, amin], imax[rows, amax], vmax[rows, amax]
+    if pad:
+        vmin = np.concatenate([vmin, np.full(pad, np.inf)])
+        vmax = np.concatenate([vmax, np.full(pad, -np.inf)])
+        imin = np.concatenate([imin, np.zeros(pad, dtype=np.int64)])
+        imax = np.concatenate([imax, np.zeros(pad, dtype=np.int64)])
+    vmin, vmax = vmin.reshape(groups, size), vmax.reshape(groups, size)
+    first = np.arange(groups) * size
+    amin = first + np.argmin(vmin, axis=1)
+    amax = first + np.argmax(vmax, axis=1)
+    return imin[amin], vmin.ravel()[amin], imax[amax], vmax.ravel()[amax]
 
 
 def _with_ends(x, v, y, start, stop):
