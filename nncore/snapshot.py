@@ -34,6 +34,14 @@ MAX_SAMPLES = 100_000
 MAX_CHANGES = 100_000
 MAX_NESTING = 16            # a valid snapshot nests 4 deep
 HISTORY_BYTES_CAP = 2 * 1024 * MIB  # what replaying may allocate for the history
+# What replaying may cost, in sample-weight updates (one multiply-add per sample and
+# weight per iteration; numpy's per-call overhead makes every step cost at least
+# MIN_STEP_WORK of them). At about 20 ns each the cap is a few minutes, so a 100 KB
+# file cannot declare days of replay, while what a learner trains in the window (a
+# replay takes about half the time the training did) or 10^7 iterations of a small
+# net still load.
+REPLAY_WORK_CAP = 10**10
+MIN_STEP_WORK = 256
 # Replays on another CPU may round the last bit differently (BLAS kernels, SIMD exp);
 # such drift is far below this, while any meaningful edit to a weight is far above it.
 REPLAY_RTOL = 1e-9
@@ -85,6 +93,10 @@ def save_snapshot(path, run, k=None, dataset_name=None):
     if len(data) > SIZE_CAP:
         raise SaveError(path, f"the snapshot would be {size_text(len(data))}, over the "
                         f"{size_text(SIZE_CAP)} limit for loading; use a smaller dataset")
+    k = run.last if k is None else int(k)
+    problem = _replay_problem(k, run.X.shape[0], run.layer_sizes)
+    if problem:  # a file that could never be opened again is not saved
+        raise SaveError(path, f"cannot save: {problem}")
     atomic_write(path, data)
 
 
@@ -161,7 +173,9 @@ def snapshot_run(doc, path=None):
     initial = _weights(doc, "initial_weights", sizes, f)
     weights = _weights(doc, "weights", sizes, f)
     changes = _changes(doc, k, sizes, f)
-    _check_budget(k, X.shape[0], sizes, f)
+    problem = _replay_problem(k, X.shape[0], sizes)
+    if problem:
+        f.fail("iteration", problem)
 
     try:
         run = Run(X, Y, sizes, activations, loss, rate, seed, initial)
@@ -343,8 +357,9 @@ def _changes(doc, k, sizes, f):
     return changes
 
 
-def _check_budget(k, n_samples, sizes, f):
-    """Refuse a replay whose history would not fit in memory, before allocating it."""
+def _replay_problem(k, n_samples, sizes):
+    """Why replaying ``k`` iterations would be refused, or None: checked before any
+    memory is allocated or any step is taken."""
     n_params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
     stride = 1
     while n_params * 8 > DENSE_BYTES_PER_ITERATION * stride:
@@ -353,5 +368,11 @@ def _check_budget(k, n_samples, sizes, f):
     needed = 8 * ((k + 1) * per_iteration + (k // stride + 1) * n_params
                   + 3 * n_samples * sum(sizes[1:]))
     if needed > HISTORY_BYTES_CAP:
-        f.fail("iteration", f"replaying {k} iterations would need {needed / 2**30:.1f} GiB; "
-               f"the limit is {HISTORY_BYTES_CAP / 2**30:.0f} GiB")
+        return (f"replaying {k} iterations would need {needed / 2**30:.1f} GiB; "
+                f"the limit is {HISTORY_BYTES_CAP / 2**30:.0f} GiB")
+    work = k * max(n_samples * n_params, MIN_STEP_WORK)
+    if work > REPLAY_WORK_CAP:
+        return (f"replaying {k} iterations of {n_params} weights on {n_samples} samples "
+                f"is {work:.2g} weight updates, over the {REPLAY_WORK_CAP:.0e} limit "
+                "(it would take too long)")
+    return None
