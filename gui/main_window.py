@@ -8,7 +8,7 @@ the session's signals. Everything that trains or moves the cursor goes through
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -33,7 +33,7 @@ from gui.plots_view import PlotsView
 from gui.prediction_dock import PredictionDock
 from gui.session import TrainingSession
 from gui.snapshots_dock import SnapshotsDock
-from gui.transport import TransportBar
+from gui.transport import TransportBar, TransportKeys
 
 SETTINGS_VERSION = 1  # bump when the dock set changes so old layouts are not restored
 # Docks sharing an area are tabbed: the left holds what sets a run up, the bottom
@@ -46,21 +46,6 @@ DOCKS = (
     (PredictionDock, Qt.BottomDockWidgetArea),
     (LossSurfaceDock, Qt.BottomDockWidgetArea),
 )
-
-
-class TransportKeys(QObject):
-    """Lets Space and the left/right arrows reach the window's shortcuts while a spin
-    box has the focus (a spin box would otherwise take them to move its text cursor;
-    Up/Down still change its value)."""
-
-    KEYS = (Qt.Key_Space, Qt.Key_Left, Qt.Key_Right)
-
-    def eventFilter(self, watched, event):
-        if (event.type() == QEvent.ShortcutOverride and event.key() in self.KEYS
-                and event.modifiers() == Qt.NoModifier):
-            event.ignore()
-            return True
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -302,9 +287,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        state = s.value("window/state", QByteArray())
-        if state and state.size():
-            self.restoreState(state, SETTINGS_VERSION)
+        # (The dock layout is restored at the first show; see arrange_docks.)
         if s.contains("transport/speed"):  # the learner's last play speed
             self.session.set_speed(s.value("transport/speed", 0.0, float))
             self.transport.sync()

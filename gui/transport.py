@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -74,7 +74,7 @@ class TransportBar(QWidget):
         self.timeline.setToolTip("Timeline: drag to look at any recorded iteration")
         self.timeline.setStatusTip("Drag to move through the recorded iterations "
                                    "(nothing is trained or discarded)")
-        self.timeline.valueChanged.connect(session.seek)
+        self.timeline.valueChanged.connect(self._scrubbed)
         self.timeline.sliderPressed.connect(session.pause)  # grabbing the timeline stops play
         layout.addWidget(self.timeline, stretch=1)
 
@@ -150,6 +150,12 @@ class TransportBar(QWidget):
 
     # ---- widgets -> session -------------------------------------------------------------
 
+    def _scrubbed(self, value):
+        if self.session.busy:  # disabled during "Run to"; setValue still reaches here
+            self.sync()
+            return
+        self.session.seek(value)
+
     def _speed_moved(self, index):
         speed = SPEEDS[index]
         self.session.set_speed(speed)
@@ -202,3 +208,18 @@ class TransportBar(QWidget):
                                 "QLineEdit { border: 1px solid #d55e00; "
                                 "background: #fdece4; }")
         self.rate.setToolTip(RATE_TIP if valid else f"{why or RATE_INVALID}\n\n{RATE_TIP}")
+
+
+class TransportKeys(QObject):
+    """Lets Space and the left/right arrows reach the window's shortcuts while a spin
+    box has the focus (a spin box would otherwise take them to move its text cursor;
+    Up/Down still change its value)."""
+
+    KEYS = (Qt.Key_Space, Qt.Key_Left, Qt.Key_Right)
+
+    def eventFilter(self, watched, event):
+        if (event.type() == QEvent.ShortcutOverride and event.key() in self.KEYS
+                and event.modifiers() == Qt.NoModifier):
+            event.ignore()
+            return True
+        return False
