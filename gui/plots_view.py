@@ -356,7 +356,8 @@ class PlotsView(QWidget):
             values = series.values(run)
             series.pyramid.update(values, changed // series.stride)
             x, y = view_points(series, first, stop, pixels, self.log_x)
-            series.curve.setData(self.to_view(x * series.stride), y)
+            # view_points returns finite samples only, so pyqtgraph's own scan is skipped
+            series.curve.setData(self.to_view(x * series.stride), y, skipFiniteCheck=True)
         self._dirty_from = run.last + 1
         self._drawn_key = key[:2] + (self._dirty_from,) + key[3:]
 
