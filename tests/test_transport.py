@@ -122,3 +122,19 @@ def test_typing_marks_an_invalid_rate_before_enter(qtbot, bar):
     bar.session.seek(0)  # a redraw must not overwrite what is being typed
     bar.sync()
     assert bar.rate.text() == "0.2"
+
+
+def test_timeline_is_disabled_and_ignored_during_run_to(qtbot, bar):
+    session = bar.session
+    session.run.train(50)
+    session.sigHistoryChanged.emit()
+    session.seek(30)
+    session.run_to(10**6)
+    qtbot.waitUntil(lambda: session.run.last > 50 and not bar.timeline.isEnabled())
+    assert not bar.rate.isEnabled()
+    assert session.iteration == 30
+    bar.timeline.setValue(0)  # even a programmatic move must not seek mid-job
+    assert session.iteration == 30 and bar.timeline.value() == 30
+    session.cancel_run_to()
+    assert bar.timeline.isEnabled() and bar.rate.isEnabled()
+    assert bar.timeline.maximum() == session.run.last == session.iteration
