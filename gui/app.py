@@ -74,7 +74,10 @@ def run_app(argv=None):
     app.setWindowIcon(icon("backprop-lab"))
     window = MainWindow()
     # Installed here, never in MainWindow: tests keep pytest-qt's exception capture.
-    hook = ErrorDialogHook(on_error=window.session.pause).install()
+    session = window.session
+    # Stop play and any "Run to" job first, so a slot failing on every tick shows once.
+    hook = ErrorDialogHook(on_error=lambda: (session.cancel_run_to(), session.pause()))
+    hook.install()
     window.show()
     try:
         return app.exec()

@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QDockWidget,
+    QMessageBox,
     QPushButton,
     QTabBar,
 )
 
+import nncore
 from gui.main_window import MainWindow
 from gui.transport import SPEEDS
 
@@ -85,6 +87,13 @@ def test_opens_on_the_tutorial_run_with_standard_actions_and_docks(window):
             for b in window.findChildren(QTabBar) if b.isVisible() and b.parent() is window]
     assert len(bars) == len(set(bars))
     assert "Snapshots" in sum(bars, ())
+
+
+def test_about_names_the_version(window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    window.action_about.trigger()
+    assert len(shown) == 1 and f"Backprop Lab {nncore.__version__}" in shown[0]
 
 
 def test_step_and_step_back_update_status_and_actions(window):
