@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui import palette
+from gui.redraw import on_screen
 from nncore.network import forward
 
 GRID = 64  # points per side of the plane
@@ -295,9 +296,16 @@ class DecisionMap(QWidget):
         if self._stale:
             self.schedule()
 
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        # Skipped while its dock was a tab behind another (see draw); now it shows.
+        if self._stale and not self._timer.isActive():
+            self.schedule()
+
     def draw(self):
-        """Recompute the maps for the current iteration (skipped while hidden)."""
-        if self.columns is None or not self.isVisible():
+        """Recompute the maps for the current iteration (skipped while hidden; a dock
+        tabbed behind another counts as hidden: Qt keeps it visible, off the window)."""
+        if self.columns is None or not on_screen(self):
             return
         self._stale = False
         self._last_draw = start = time.perf_counter()

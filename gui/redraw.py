@@ -6,13 +6,26 @@ reads the newest state when it runs: a view that falls behind skips to the prese
 instead of replaying every iteration. While the session plays, redraws are spaced
 at least ``1 / max_fps`` seconds apart; a hidden view does not redraw at all and
 catches up when it is shown again (the widget's ``showEvent`` calls ``shown()``).
+
+"Hidden" includes a dock tabbed behind another: Qt keeps such a dock visible and
+moves it off the window, so ``isVisible()`` alone would let every tab of a dock
+area redraw on every frame. Such a view catches up when it is next painted, which
+happens as soon as its tab is brought to the front.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QTimer
+
+
+def on_screen(widget):
+    """Visible and inside its window, so not a dock tab behind another (see above)."""
+    if not widget.isVisible():
+        return False
+    window = widget.window()
+    return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size()).intersects(window.rect())
 
 
 class RedrawTimer(QObject):
@@ -30,11 +43,12 @@ class RedrawTimer(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.run_now)
+        widget.installEventFilter(self)
 
     def schedule(self, *_args):
         """Ask for a redraw; extra signal arguments are ignored."""
         self.stale = True
-        if not self.widget.isVisible() or self.timer.isActive():
+        if self.timer.isActive() or not on_screen(self.widget):
             return
         wait = 0.0
         if self.session.playing:
@@ -51,3 +65,11 @@ class RedrawTimer(QObject):
         """Call from the widget's showEvent: catch up on what happened while hidden."""
         if self.stale:
             self.timer.start(0)
+
+    def eventFilter(self, obj, event):
+        # A paint while stale and nothing scheduled: the view was skipped off screen
+        # (a tab behind another) and is now shown; draw the present right after.
+        if (event.type() == QEvent.Type.Paint and self.stale and obj is self.widget
+                and not self.timer.isActive()):
+            self.timer.start(0)
+        return False
