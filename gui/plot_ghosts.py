@@ -21,23 +21,33 @@ GHOST_BUCKETS = 1000  # min and max of each: about 2000 points per curve
 GHOST_ALPHA = 120
 
 
-def describe(config, other):
-    """The settings of ``config`` that differ from ``other``, e.g. "η = 1, seed 2"."""
+SETTINGS = ("dataset", "layers", "activations", "loss", "learning_rate", "seed")
+
+
+def differences(config, other):
+    """[(setting, text)] for each setting of ``config`` that differs from ``other``,
+    e.g. [("learning_rate", "η = 1"), ("seed", "seed 2")], in the order of SETTINGS."""
     parts = []
     if config.dataset_name != other.dataset_name or not (
             np.array_equal(config.X, other.X) and np.array_equal(config.Y, other.Y)):
-        parts.append(f"dataset {config.dataset_name}")
+        parts.append(("dataset", f"dataset {config.dataset_name}"))
     if list(config.layer_sizes) != list(other.layer_sizes):
-        parts.append("layers " + "-".join(str(n) for n in config.layer_sizes))
+        parts.append(("layers", "layers " + "-".join(str(n) for n in config.layer_sizes)))
     if (config.activations or None) != (other.activations or None):
-        parts.append("activations " + "/".join(config.activations or ["sigmoid"]))
+        parts.append(("activations",
+                      "activations " + "/".join(config.activations or ["sigmoid"])))
     if config.loss != other.loss:
-        parts.append(f"loss {config.loss}")
+        parts.append(("loss", f"loss {config.loss}"))
     if config.learning_rate != other.learning_rate:
-        parts.append(f"η = {config.learning_rate:g}")
+        parts.append(("learning_rate", f"η = {config.learning_rate:g}"))
     if config.seed != other.seed:
-        parts.append(f"seed {config.seed}")
-    return ", ".join(parts)
+        parts.append(("seed", f"seed {config.seed}"))
+    return parts
+
+
+def describe(config, other):
+    """The settings of ``config`` that differ from ``other``, e.g. "η = 1, seed 2"."""
+    return ", ".join(text for _, text in differences(config, other))
 
 
 class Ghosts:
@@ -46,16 +56,13 @@ class Ghosts:
     def __init__(self, accuracy_plot, loss_plot, to_view):
         self.plots = (accuracy_plot, loss_plot)
         self.to_view = to_view
-        self.entries = []  # dicts: run (weakref), label, x, accuracy, loss, curves
+        self.entries = []  # dicts: run (weakref), config, label, color, x, y, curves
         self.live_label = "this run"
 
     def add(self, run, config, new_config):
         """Keep ``run`` (set up by ``config``) as a ghost now that ``new_config`` runs."""
         if run.last == 0:
             return  # nothing was trained: no curve worth keeping
-        label = describe(config, new_config) or "earlier run, same settings"
-        now = describe(new_config, config)
-        self.live_label = f"this run: {now}" if now else "this run"
         x, accuracy = minmax_downsample(run.accuracies, GHOST_BUCKETS)
         x_loss, loss = minmax_downsample(run.losses, GHOST_BUCKETS)
         color = palette.categorical(1 + self._next_color())
@@ -67,11 +74,24 @@ class Ghosts:
             curve.setZValue(1)
             plot.addItem(curve)
             curves.append(curve)
-        self.entries.append({"run": weakref.ref(run), "label": label, "color": color,
+        self.entries.append({"run": weakref.ref(run), "config": config, "color": color,
                              "x": (x, x_loss), "y": (accuracy, loss), "curves": curves})
         while len(self.entries) > MAX_GHOSTS:
             self._remove(self.entries[0])
         self.redraw()
+        self.relabel(new_config)
+
+    def relabel(self, current):
+        """Label every ghost by how its settings differ from ``current`` (the live
+        run's), and the live run by its values of all those settings: each label
+        then reads against the curve the learner is watching now."""
+        shown = {}
+        for entry in self.entries:
+            entry["label"] = describe(entry["config"], current) or "earlier run, same settings"
+            for setting, text in differences(current, entry["config"]):
+                shown[setting] = text
+        now = ", ".join(shown[s] for s in SETTINGS if s in shown)
+        self.live_label = f"this run: {now}" if now else "this run"
 
     def _next_color(self):
         used = {e["color"].name() for e in self.entries}

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QFont, QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui import palette
@@ -32,7 +32,7 @@ from gui.redraw import RedrawTimer
 MAX_WEIGHT_LINES = 32  # above this, one line per layer: the norm of its weights
 MAX_OUTPUT_SAMPLES = 8  # above this, only the first samples' outputs are drawn
 MAX_KEY_ENTRIES = 8  # a longer key would hide the plot; colours then speak alone
-KEY_PER_LINE = 4
+KEY_POINTS = 8
 
 
 class PlotsView(QWidget):
@@ -53,6 +53,7 @@ class PlotsView(QWidget):
         self.cursors = {}
         self.plot_items = {}
         self.keys = {}  # plot name -> labels in its key, as shown
+        self._key_source = {}  # plot name -> (entries, note), to wrap again on resize
         self._targets = []  # dashed target lines on the outputs plot
         self._run = None
         self._config = None
@@ -168,29 +169,46 @@ class PlotsView(QWidget):
             self.series.pop(name, None)
 
     def set_key(self, name, entries, note=""):
-        """Show a one-line key above plot ``name``: ``entries`` are (colour, label) or
+        """Show a key above plot ``name``: ``entries`` are (colour, label) or
         (colour, label, dashed). A key sits above the plot, not on it, so it never
-        hides the ends of the curves, where the learner looks."""
+        hides the ends of the curves, where the learner looks; it wraps to the
+        plot's width (and again on resize)."""
         self.keys[name] = [e[1] for e in entries]
-        parts = []
+        self._key_source[name] = (list(entries), note)
+        self._render_key(name)
+
+    def _render_key(self, name):
+        entries, note = self._key_source[name]
+        font = QFont()
+        font.setPointSizeF(KEY_POINTS)
+        metrics = QFontMetricsF(font)
+        parts = []  # (html, width in px)
         for entry in entries:
             color, label, dashed = (tuple(entry) + (False,))[:3]
             glyph = "╍╍" if dashed else "━━"
-            parts.append(f"<span style='color:{color.name()}'>{glyph}</span>&nbsp;"
-                         f"{html.escape(label)}")
+            parts.append((f"<span style='color:{color.name()}'>{glyph}</span>&nbsp;"
+                          f"{html.escape(label)}", metrics.horizontalAdvance(f"{glyph} {label}")))
         if note:
-            parts.append(f"<i>{html.escape(note)}</i>")
-        lines, line = [], []
-        for part in parts:  # a few entries per line keeps a narrow dock readable
-            if len(line) == KEY_PER_LINE:
+            parts.append((f"<i>{html.escape(note)}</i>", metrics.horizontalAdvance(note)))
+        room = max(120.0, self.graphics.width() - 90.0)  # minus the left axis and margins
+        gap = metrics.horizontalAdvance("    ")
+        lines, line, used = [], [], 0.0
+        for part, width in parts:
+            if line and used + gap + width > room:
                 lines.append(line)
-                line = []
+                line, used = [], 0.0
             line.append(part)
+            used += width + (gap if used else 0.0)
         lines.append(line)
-        text = "<br>".join("&nbsp;&nbsp; ".join(line) for line in lines if line)
+        text = "<br>".join("&nbsp;&nbsp;&nbsp; ".join(line) for line in lines if line)
         plot = self.plot_items[name]
-        plot.setTitle(text or None, size="8pt", color=palette.INK.name())
+        plot.setTitle(text or None, size=f"{KEY_POINTS:g}pt", color=palette.INK.name())
         plot.titleLabel.setAttr("justify", "left")
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        for name in self._key_source:
+            self._render_key(name)
 
     # ---- the run -------------------------------------------------------------------------
 
@@ -199,6 +217,7 @@ class PlotsView(QWidget):
         if self._run is not None and self._run is not run:
             self.ghosts.add(self._run, self._config, config)
         self.ghosts.forget(run)
+        self.ghosts.relabel(config)
         self._run, self._config = run, config
         self._show_ghost_keys()
         self._rebuild_series(run)

@@ -152,8 +152,10 @@ def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot):
 
     train(session, 10)
     session.new_run(layer_sizes=[3, 4, 1], seed=2)
-    assert view.ghosts.labels() == ["η = 1", "layers 3-1, seed 1"]
-    assert view.keys["loss"][0] == "this run: layers 3-4-1, seed 2"
+    # every label reads against the run shown now (η = 0.5, layers 3-4-1, seed 2)
+    assert view.ghosts.labels() == ["layers 3-1, η = 1, seed 1", "layers 3-1, seed 1"]
+    assert view.keys["loss"] == ["this run: layers 3-4-1, η = 0.5, seed 2",
+                                 "layers 3-1, seed 1", "layers 3-1, η = 1, seed 1"]
     for lr in (0.1, 0.2, 0.3, 0.4, 0.6):
         train(session, 5)
         session.new_run(learning_rate=lr)
