@@ -3,7 +3,10 @@ them to draw for the visible span (see gui/downsample.py for why)."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from gui.downsample import MinMaxPyramid
 
@@ -76,3 +79,30 @@ def view_points(series, first, stop, pixels, log_x):
     # Parts may share a sample at their edges; unique also sorts.
     x, first = np.unique(x, return_index=True)
     return x, y[first]
+
+
+def key_html(entries, note, room, points):
+    """Rich text for a plot's key: a line sample and a label per entry ((colour,
+    label) or (colour, label, dashed)), then ``note`` in italics, wrapped to lines
+    of at most ``room`` px at ``points`` pt."""
+    font = QFont()
+    font.setPointSizeF(points)
+    metrics = QFontMetricsF(font)
+    parts = []  # (html, width in px)
+    for entry in entries:
+        color, label, dashed = (tuple(entry) + (False,))[:3]
+        glyph = "╍╍" if dashed else "━━"
+        parts.append((f"<span style='color:{color.name()}'>{glyph}</span>&nbsp;"
+                      f"{html.escape(label)}", metrics.horizontalAdvance(f"{glyph} {label}")))
+    if note:
+        parts.append((f"<i>{html.escape(note)}</i>", metrics.horizontalAdvance(note)))
+    gap = metrics.horizontalAdvance("    ")
+    lines, line, used = [], [], 0.0
+    for part, width in parts:
+        if line and used + gap + width > room:
+            lines.append(line)
+            line, used = [], 0.0
+        line.append(part)
+        used += width + (gap if used else 0.0)
+    lines.append(line)
+    return "<br>".join("&nbsp;&nbsp;&nbsp; ".join(line) for line in lines if line)

@@ -14,19 +14,18 @@ downsampling and ghosts all use the same mapping (``to_view``/``from_view``).
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QFontMetricsF
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui import palette
 from gui.names import edge_name, vector_text
 from gui.plot_ghosts import Ghosts
-from gui.plot_series import LayerNorms, Series, view_points
+from gui.plot_series import LayerNorms, Series, key_html, view_points
 from gui.redraw import RedrawTimer
 
 MAX_WEIGHT_LINES = 32  # above this, one line per layer: the norm of its weights
@@ -179,30 +178,10 @@ class PlotsView(QWidget):
 
     def _render_key(self, name):
         entries, note = self._key_source[name]
-        font = QFont()
-        font.setPointSizeF(KEY_POINTS)
-        metrics = QFontMetricsF(font)
-        parts = []  # (html, width in px)
-        for entry in entries:
-            color, label, dashed = (tuple(entry) + (False,))[:3]
-            glyph = "╍╍" if dashed else "━━"
-            parts.append((f"<span style='color:{color.name()}'>{glyph}</span>&nbsp;"
-                          f"{html.escape(label)}", metrics.horizontalAdvance(f"{glyph} {label}")))
-        if note:
-            parts.append((f"<i>{html.escape(note)}</i>", metrics.horizontalAdvance(note)))
         room = max(120.0, self.graphics.width() - 90.0)  # minus the left axis and margins
-        gap = metrics.horizontalAdvance("    ")
-        lines, line, used = [], [], 0.0
-        for part, width in parts:
-            if line and used + gap + width > room:
-                lines.append(line)
-                line, used = [], 0.0
-            line.append(part)
-            used += width + (gap if used else 0.0)
-        lines.append(line)
-        text = "<br>".join("&nbsp;&nbsp;&nbsp; ".join(line) for line in lines if line)
         plot = self.plot_items[name]
-        plot.setTitle(text or None, size=f"{KEY_POINTS:g}pt", color=palette.INK.name())
+        plot.setTitle(key_html(entries, note, room, KEY_POINTS) or None,
+                      size=f"{KEY_POINTS:g}pt", color=palette.INK.name())
         plot.titleLabel.setAttr("justify", "left")
 
     def resizeEvent(self, event):
