@@ -3,6 +3,7 @@ and faint curves of earlier runs."""
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from gui.downsample import minmax_downsample
 from gui.plots_view import PlotsView
@@ -161,7 +162,9 @@ def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot):
         session.new_run(learning_rate=lr)
     assert len(view.ghosts.entries) == 5  # the oldest went first
     assert "η = 1" not in view.ghosts.labels()
-    view.clear_ghosts()
+    menu = view.plot_items["loss"].vb.menu  # the plots' right-click menu offers it too
+    assert "Clear earlier runs" in [a.text() for a in menu.actions()]
+    qtbot.mouseClick(view.clear_button, Qt.LeftButton)
     assert view.ghosts.entries == [] and view.keys["loss"] == []
     assert not view.ghost_bar.isVisibleTo(view)
     assert all(len(item.items) > 0 for item in view.plot_items.values())
