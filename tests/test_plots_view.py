@@ -131,7 +131,11 @@ def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot):
     cursor.setValue(1.0)  # x = 10 on the log axis is iteration 9
     cursor.sigPositionChangeFinished.emit(cursor)
     assert session.iteration == 9
-    view.set_log_x(False)
+    menu = view.plot_items["outputs"].vb.menu
+    action = next(a for a in menu.actions() if a.text() == "Log iteration axis")
+    with qtbot.waitSignal(view.sigLogXChanged) as changed:
+        action.setChecked(False)  # from a plot's right-click menu
+    assert changed.args == [False] and not view.log_x
     x, _ = data(view, "loss")
     assert x.tolist() == list(range(201))
     assert view.cursors["loss"].value() == 9
