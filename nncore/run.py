@@ -197,6 +197,8 @@ class Run:
         stepper.set_params(self._current)
         ops = stepper.step_ops(self.learning_rate)
         n_out = self._outputs[0].size
+        if seconds is None:  # all n will be made (unless it diverges): room for them at once
+            self._reserve(start + n + 1)
         with np.errstate(all="ignore"):
             while self.last < start + n:
                 first = self.last
