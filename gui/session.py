@@ -47,6 +47,7 @@ class SnapshotEntry:
     loss: float
     accuracy: float
     dataset_name: str
+    changes: tuple = ()  # the run's hand-made changes up to ``iteration``, to replay it
 
     @property
     def label(self):
@@ -308,15 +309,31 @@ class TrainingSession(QObject):
 
     def take_snapshot(self):
         k = self.iteration
-        entry = SnapshotEntry(self.run, k, self.run.params_at(k), float(self.run.losses[k]),
-                              float(self.run.accuracies[k]), self.config.dataset_name)
+        run = self.run
+        entry = SnapshotEntry(run, k, run.params_at(k), float(run.losses[k]),
+                              float(run.accuracies[k]), self.config.dataset_name,
+                              tuple(c for c in run.changes if c.iteration <= k))
         self.snapshots.append(entry)
         self.sigSnapshotsChanged.emit()
         return entry
 
+    def snapshot_run(self, entry):
+        """A run whose iteration ``entry.iteration`` is exactly the snapshot: its own
+        run while that history still holds it; after an edit of the past discarded it,
+        a replay of the snapshot from the initial weights (which ``entry`` then keeps)."""
+        run, k = entry.run, entry.iteration
+        if k <= run.last and np.array_equal(run.params_at(k), entry.params):
+            return run
+        replayed = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
+                       run.initial_learning_rate, run.seed, run.unflatten(run.initial_params))
+        replayed.replay(entry.changes, k)
+        entry.run = replayed
+        return replayed
+
     def jump_to_snapshot(self, entry):
-        if entry.run is not self.run:
-            self.set_run(entry.run, entry.iteration, entry.dataset_name)
+        run = self.snapshot_run(entry)
+        if run is not self.run:
+            self.set_run(run, entry.iteration, entry.dataset_name)
         else:
             self.pause()
             self.seek(entry.iteration)

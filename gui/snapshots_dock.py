@@ -126,7 +126,8 @@ class SnapshotsDock(QDockWidget):
             if not path:
                 return False
         try:
-            save_snapshot(path, entry.run, entry.iteration, entry.dataset_name)
+            save_snapshot(path, self.session.snapshot_run(entry), entry.iteration,
+                          entry.dataset_name)
         except (LoadError, OSError) as exc:
             QMessageBox.warning(self, "Could not save snapshot",
                                 f"Could not save snapshot: {os.path.basename(path)}\n\n{exc}")
