@@ -37,6 +37,7 @@ from gui.architecture_dock import ArchitectureDock
 from gui.dataset_dock import DatasetDock
 from gui.main_window import MainWindow
 from gui.transport import SPEEDS, rate_text
+from nncore import load_snapshot
 
 LONG = os.environ.get("BACKPROP_LAB_LONG") == "1"
 SETTINGS = settings(max_examples=150 if LONG else 12, stateful_step_count=40 if LONG else 25,
@@ -180,12 +181,12 @@ class WindowMachine(RuleBasedStateMachine):
     @rule(value=st.integers(0, 10**6))
     def scrub(self, value):
         s, timeline = self.session, self.window.transport.timeline
-        enabled = timeline.isEnabled()
-        before = self.snapshot_of_state()
-        timeline.setValue(value)
-        if enabled:
+        if timeline.isEnabled():  # dragging the handle
+            timeline.setValue(value)
             assert s.iteration == min(value, s.run.last)
-        else:
+        else:  # a disabled slider ignores the keyboard (and cannot be dragged)
+            before = self.snapshot_of_state()
+            QTest.keyClick(timeline, Qt.Key_Home)
             assert self.snapshot_of_state() == before
 
     @rule(extra=st.integers(-50, 300))
@@ -464,3 +465,35 @@ def test_random_use_keeps_window_and_session_in_agreement(qapp, recorded, monkey
     monkeypatch.setattr(gui.session, "time", clock)
     monkeypatch.setattr(nncore.run, "time", clock)
     run_state_machine_as_test(WindowMachine, settings=SETTINGS)
+
+
+# ---- what the machine found, pinned ---------------------------------------------------------
+
+
+def test_a_snapshot_survives_an_edit_of_the_past(qtbot, recorded, tmp_path):
+    """Take a snapshot at 50, go back to 20 and edit a weight (51.. and 21.. are
+    discarded), then jump to the snapshot or save it: it is still iteration 50 as it
+    was taken, rebuilt by replay, not whatever the edited run now holds there."""
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    qtbot.addWidget(window)
+    s = window.session
+    window.run_to(50)
+    while s.busy:
+        s._tick()
+    window.action_snapshot.trigger()
+    taken = s.run.params_at(50)
+    s.seek(20)
+    assert window.network_view.edit_weight((0, 0, 0), 3.0)
+    window.run_to(60)  # a new history past 50, different from the snapshot's
+    while s.busy:
+        s._tick()
+    assert not np.array_equal(s.run.params_at(50), taken)
+    dock = window.snapshots_dock
+    dock.list.item(0).setSelected(True)
+    assert dock.save_selected(str(tmp_path / "snap.json"))
+    loaded, k = load_snapshot(tmp_path / "snap.json")
+    assert k == 50 and np.array_equal(loaded.params_at(50), taken)
+    dock.list.itemDoubleClicked.emit(dock.list.item(0))
+    assert s.iteration == 50 and np.array_equal(s.run.params_at(50), taken)
+    assert window.iteration_label.text() == "Iteration 50"
+    assert not Recorder.errors and not Recorder.warnings
