@@ -65,7 +65,7 @@ class PlotsView(QWidget):
         self.ghosts = Ghosts(self.plot_items["accuracy"], self.plot_items["loss"], self.to_view)
         session.sigRunReplaced.connect(self._on_run_replaced)
         session.sigHistoryChanged.connect(self._on_history_changed)
-        session.sigIterationChanged.connect(self._move_cursors)
+        session.sigIterationChanged.connect(self._on_iteration_changed)
         session.sigSampleChanged.connect(self._emphasise_sample)
         self._on_run_replaced()
 
@@ -305,7 +305,8 @@ class PlotsView(QWidget):
         # Slots run right after the change, so run.last is where a cut-short
         # history now ends: everything from there on may differ.
         self._dirty_from = min(self._dirty_from, self.session.run.last)
-        self._set_cursor_bounds()
+        if not self.session.playing:  # while playing, refresh() moves the cursors
+            self._set_cursor_bounds()
         self._schedule()
 
     def _set_cursor_bounds(self):
@@ -343,6 +344,8 @@ class PlotsView(QWidget):
     def refresh(self):
         """Bring every curve up to date now (normally done at most once per frame)."""
         run = self.session.run
+        self._set_cursor_bounds()
+        self._move_cursors(self.session.iteration)
         first, stop = self.visible_iterations()
         pixels = max(100, int(self.plot_items["accuracy"].vb.width()))
         key = (id(run), run.last, self._dirty_from, first, stop, pixels, self.log_x)
@@ -360,6 +363,14 @@ class PlotsView(QWidget):
         self._drawn_key = key[:2] + (self._dirty_from,) + key[3:]
 
     # ---- the cursor ----------------------------------------------------------------------
+
+    def _on_iteration_changed(self, k):
+        # While playing, the cursors move with the curves, at most max_fps times a
+        # second: moving them on every tick repainted all four plots on every tick.
+        if self.session.playing:
+            self._schedule()
+        else:
+            self._move_cursors(k)
 
     def _move_cursors(self, k):
         for cursor in self.cursors.values():
