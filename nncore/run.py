@@ -403,6 +403,9 @@ def check_learning_rate(rate):
     """Raise ValueError unless ``rate`` is a positive finite number."""
     try:
         value = float(rate)
+    except OverflowError:  # an integer beyond 1e308 (whose repr may not even print)
+        raise ValueError("learning_rate: must be a positive finite number, "
+                         "got an integer too large for a float") from None
     except (TypeError, ValueError):
         raise ValueError(f"learning_rate: {rate!r} is not a number") from None
     if isinstance(rate, bool) or not np.isfinite(value) or value <= 0:

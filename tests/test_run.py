@@ -227,7 +227,8 @@ def test_history_memory_is_bounded_per_iteration(spec):
 # ---- learning-rate validation -------------------------------------------------------------
 
 @pytest.mark.parametrize("rate", [0, 0.0, -1, -0.5, float("nan"), float("inf"), -float("inf"),
-                                  "abc", "", None, True, False, [1.0]])
+                                  "abc", "", None, True, False, [1.0], 10**400,
+                                  pytest.param(10**5000, id="5000-digits")])
 def test_bad_learning_rates_are_refused(rate):
     with pytest.raises(ValueError, match="learning_rate"):
         check_learning_rate(rate)
