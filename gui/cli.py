@@ -188,10 +188,16 @@ def _train(run, n, show_progress):
                 break
 
 
+def printable(text):
+    """``text`` safe to print: a snapshot's dataset name could hide terminal escape
+    sequences or invalid Unicode; those characters are shown escaped, as repr does."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 def _summary(result, saved=None):
     lines = [f"iteration {result['iteration']}: {result['loss_function']} loss "
              f"{result['loss']:.8g}, accuracy {result['accuracy']:.0%}"
-             f" (dataset {result['dataset']}, layers "
+             f" (dataset {printable(result['dataset'])}, layers "
              f"{','.join(map(str, result['layer_sizes']))}, learning rate "
              f"{result['learning_rate']:g})"]
     if result["diverged_at"] is not None:
@@ -251,7 +257,7 @@ def inspect(args):
           f"{run.learning_rate_at(k):g} at iteration {k}")
     print(f"loss value    {run.losses[k]:.8g}")
     print(f"accuracy      {run.accuracies[k]:.0%}")
-    print(f"dataset       {run.dataset_name}: {run.X.shape[0]} samples, "
+    print(f"dataset       {printable(run.dataset_name)}: {run.X.shape[0]} samples, "
           f"{run.X.shape[1]} inputs, {run.Y.shape[1]} output(s)")
     print(f"changes       {len(run.changes)}")
     return 0
