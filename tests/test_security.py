@@ -364,3 +364,24 @@ def test_the_app_opens_no_socket_and_runs_nothing_from_files(tmp_path):
     # pyqtgraph imports `socket` (for its multiprocess module) but nothing opens one.
     assert report == {"network": [], "running": [], "modules": [], "sockets": 0,
                       "pwned": False}
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("\x1b]0;pwned\x07\x1b[2J", r"\x1b]0;pwned\x07\x1b[2J"),  # set title, clear screen
+    ("line\nbreak\r", r"line\nbreak\r"),
+    ("\ud800lone", r"\ud800lone"),  # invalid Unicode that json accepts as an escape
+    ("ü data ✓", "ü data ✓"),  # printable text is left alone
+])
+def test_inspect_never_prints_a_files_text_raw(tmp_path, capsys, name, shown):
+    """A dataset name is the one piece of free text `inspect` prints: escape
+    sequences in it must not reach the terminal, and invalid Unicode must not cut
+    the summary short."""
+    doc = snapshot_cases.valid_doc()
+    doc["dataset"]["name"] = name
+    path = tmp_path / "named.json"
+    path.write_bytes(snapshot_bytes(doc))
+    assert cli.main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"dataset       {shown}: 4 samples, 3 inputs, 1 output(s)" in out
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert out.count("\n") == 10  # every line of the summary, each line one line
