@@ -40,7 +40,7 @@ from gui.transport import SPEEDS, rate_text
 from nncore import load_snapshot
 
 LONG = os.environ.get("BACKPROP_LAB_LONG") == "1"
-SETTINGS = settings(max_examples=150 if LONG else 12, stateful_step_count=40 if LONG else 25,
+SETTINGS = settings(max_examples=150 if LONG else 20, stateful_step_count=40 if LONG else 25,
                     deadline=None, suppress_health_check=list(HealthCheck))
 
 ARCHITECTURES = [([3, 1], ["sigmoid"]), ([3, 1], ["linear"]), ([3, 2, 1], ["tanh", "sigmoid"]),
