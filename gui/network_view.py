@@ -76,7 +76,7 @@ class NetworkView(QWidget):
         self.session = session
         self._hover_point = None
         self._create_widgets()
-        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
+        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=40)
         session.sigRunReplaced.connect(self._on_run_replaced)
         session.sigIterationChanged.connect(self.redraw.schedule)
         session.sigHistoryChanged.connect(self.redraw.schedule)

@@ -59,7 +59,11 @@ class PlotsView(QWidget):
         self._dirty_from = 0  # first iteration whose values may have changed
         self._rows = None
         self._drawn_key = None
-        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
+        # While playing, the plots redraw at most 10 times a second: a redraw of the
+        # four plots costs about as much as a whole frame of everything else, and
+        # the curves move by a pixel or so between frames; the diagram and the
+        # counters keep the full frame rate.
+        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=10)
         self._create_widgets()
         self._create_plots()
         self.ghosts = Ghosts(self.plot_items["accuracy"], self.plot_items["loss"], self.to_view)
@@ -205,8 +209,14 @@ class PlotsView(QWidget):
         self._set_cursor_bounds()
         self._move_cursors(self.session.iteration)
         self.refresh()
-        for plot in self.plot_items.values():
-            plot.enableAutoRange(x=True)
+        self._auto_range_x()
+
+    def _auto_range_x(self):
+        """Auto-range x on the accuracy plot only; the others follow through their
+        x link. When all four auto-ranged, each range change bounced through the
+        links and the plots painted up to three times per redraw."""
+        for name, plot in self.plot_items.items():
+            plot.enableAutoRange(x=name == "accuracy")
 
     def _show_ghost_keys(self):
         entries = self.ghosts.key()
@@ -397,7 +407,7 @@ class PlotsView(QWidget):
                                               float(self.to_view(max(last, 1))))
         for plot in self.plot_items.values():
             plot.getAxis("bottom").setLogMode(on)
-            plot.enableAutoRange(x=True)
+        self._auto_range_x()
         self.plot_items["weights"].setLabel(
             "bottom", "iteration + 1 (log scale)" if on else "iteration")
         self.ghosts.redraw()

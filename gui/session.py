@@ -12,13 +12,17 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from nncore import Run, check_learning_rate
 from nncore.datasets import builtin
 
-FRAME_MS = 16  # one tick per screen frame at 60 Hz
-TRAIN_BUDGET_S = 0.008  # half a frame of training per tick leaves room to draw
+FRAME_MS = 30  # one tick, and at most one redraw of each view, per frame: 33 a second
+TRAIN_BUDGET_S = 0.008  # training per tick at a set speed
+# At max speed a tick trains for more than half the frame: the views draw in the
+# rest (about 12 ms), and a tick never blocks the event loop for much longer
+# than this, so input and timers wait at most about 20 ms.
+MAX_SPEED_BUDGET_S = 0.018
 
 
 @dataclass
@@ -98,6 +102,7 @@ class TrainingSession(QObject):
         self._steps_per_tick = 256  # how far max-speed play moves through recorded history
         self._last_tick = time.perf_counter()
         self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.PreciseTimer)  # frames 30 ms apart, not 28 or 33
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._tick)
 
@@ -229,7 +234,7 @@ class TrainingSession(QObject):
             if steps:
                 self._train(target - before, TRAIN_BUDGET_S)
             else:  # as fast as possible: train for the budget, show the newest
-                self._train(10**9, TRAIN_BUDGET_S)
+                self._train(10**9, MAX_SPEED_BUDGET_S)
                 self._steps_per_tick = max(1, self.run.last - before)
                 target = self.run.last
         self.seek(min(target, self.run.last))
