@@ -133,6 +133,7 @@ class PlotsView(QWidget):
             self.plot_items[name] = plot
             self._add_menu_actions(plot)
         accuracy = self.plot_items["accuracy"]
+        self._set_x_limits()
         accuracy.setYRange(0, 1, padding=0.06)
         accuracy.vb.enableAutoRange(y=False)
         accuracy.vb.setMouseEnabled(y=False)
@@ -210,6 +211,15 @@ class PlotsView(QWidget):
         self._move_cursors(self.session.iteration)
         self.refresh()
         self._auto_range_x()
+
+    def _set_x_limits(self):
+        """Keep the shared x axis at iteration 0 and at least 10 iterations (one
+        decade on a log axis) wide, so a fresh run shows 0..10, not -0.5..0.5."""
+        for plot in self.plot_items.values():
+            if self.log_x:
+                plot.vb.setLimits(xMin=-0.05, minXRange=1.0)
+            else:
+                plot.vb.setLimits(xMin=-0.5, minXRange=10.0)
 
     def _auto_range_x(self):
         """Auto-range x on the accuracy plot only; the others follow through their
@@ -407,6 +417,7 @@ class PlotsView(QWidget):
                                               float(self.to_view(max(last, 1))))
         for plot in self.plot_items.values():
             plot.getAxis("bottom").setLogMode(on)
+        self._set_x_limits()
         self._auto_range_x()
         self.plot_items["weights"].setLabel(
             "bottom", "iteration + 1 (log scale)" if on else "iteration")
