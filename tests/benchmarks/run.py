@@ -219,12 +219,20 @@ def engine_history_details(sizes):
     return lines
 
 
-# ---- the desktop window -----------------------------------------------------------------
+# ---- the desktop window: tests/benchmarks/window_benchmarks.py ---------------------------
 
-not_measured_yet(["scrub_p99_ms_small", "scrub_p99_ms_large", "play_loop_lateness_p99_ms",
-                  "play_fps", "play_throughput_ratio", "redraw_growth_ratio", "startup_ratio",
-                  "peak_rss_mb_small", "peak_rss_mb_large"],
-                 "not measured yet: needs the desktop window")
+from benchmarks import window_benchmarks  # noqa: E402
+
+
+def window_figure(key, figure):
+    def measure(sizes):
+        return Result(figure(sizes is QUICK), window_benchmarks.details(key))
+    return measure
+
+
+for _key, (_figure, _target, _higher, _unit) in window_benchmarks.FIGURES.items():
+    benchmark(_key, target=_target, higher_is_better=_higher, unit=_unit)(
+        window_figure(_key, _figure))
 
 
 # ---- running and reporting ------------------------------------------------------------------
