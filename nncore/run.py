@@ -203,18 +203,14 @@ class Run:
             while self.last < start + n:
                 first = self.last
                 count = min(CHUNK, start + n - first)
-                if stride > 1:  # stop on the next checkpoint, which is then saved
-                    count = min(count, stride - first % stride)
                 self._reserve(first + count + 1)
-                outputs = self._outputs[first:first + count]
                 if stride == 1:
                     trace = self._trace[:count]
                     stepper.run(ops, count, trace, stepper.record)
-                    outputs.reshape(count, n_out)[:] = trace[:, :n_out]
+                    self._outputs[first:first + count].reshape(count, n_out)[:] = trace[:, :n_out]
                     np.negative(trace[:, n_out:], out=self._saved[first + 1:first + count + 1])
                 else:
-                    stepper.run(ops, count, outputs.reshape(count, n_out),
-                                stepper.record[:n_out])
+                    self._run_to_checkpoints(ops, first, count)
                 previous, self._current = self._current, stepper.params
                 self.last = first + count
                 self._outputs[self.last] = stepper.forward()  # the newest iteration's too
@@ -225,11 +221,22 @@ class Run:
                     # weights and its losses (which see every output) cover it all
                     self._find_divergence(first, previous)
                     return self.last - start
-                if self.last % stride == 0:
-                    self._saved[self.last // stride] = self._current
                 if deadline is not None and time.perf_counter() > deadline:
                     break
         return self.last - start
+
+    def _run_to_checkpoints(self, ops, first, count):
+        """Checkpoint mode: ``count`` steps from ``first`` recording the outputs, and
+        the weights at each checkpoint passed."""
+        stepper, stride, n_out = self.stepper, self.stride, self._outputs[0].size
+        k, end = first, first + count
+        while k < end:
+            steps = min(end - k, stride - k % stride)
+            stepper.run(ops, steps, self._outputs[k:k + steps].reshape(steps, n_out),
+                        stepper.record[:n_out])
+            k += steps
+            if k % stride == 0:
+                np.negative(stepper.negated, out=self._saved[k // stride])
 
     def _find_divergence(self, first, first_params):
         """Step again from ``first`` one update at a time to find the first bad
