@@ -15,8 +15,7 @@ is shown beside it, as a busy machine inflates wall time more than CPU time.
 Each pair also checks that both ended on identical weights.
 
 To add a figure: write ``def measure_x(sizes) -> Result`` and decorate it with
-``@benchmark("key", target=..., unit=...)``; keys still to be measured are
-listed in ``not_measured_yet`` below.
+``@benchmark("key", target=..., unit=...)``.
 """
 
 from __future__ import annotations
@@ -70,11 +69,10 @@ class Result:
 
 @dataclass(frozen=True)
 class Benchmark:
-    measure: Callable[[Sizes], Result] | None
+    measure: Callable[[Sizes], Result]
     target: float | None = None
     higher_is_better: bool = True
     unit: str = ""
-    note: str = ""
 
 
 BENCHMARKS: dict[str, Benchmark] = {}
@@ -85,11 +83,6 @@ def benchmark(key, target=None, higher_is_better=True, unit=""):
         BENCHMARKS[key] = Benchmark(measure, target, higher_is_better, unit)
         return measure
     return register
-
-
-def not_measured_yet(keys, note):
-    for key in keys:
-        BENCHMARKS[key] = Benchmark(None, note=note)
 
 
 # ---- the engine ----------------------------------------------------------------------------
@@ -268,9 +261,6 @@ def main(argv=None):
 
     values, details, failed = {}, [], False
     for key, bench in BENCHMARKS.items():
-        if bench.measure is None:
-            values[key] = None
-            continue
         try:
             result = bench.measure(sizes)
         except Exception as exc:  # one broken figure must not hide the others
@@ -285,7 +275,7 @@ def main(argv=None):
         shown = "None" if value is None else f"{value:.3g}{bench.unit}"
         target = "-" if bench.target is None else (
             f"{'>=' if bench.higher_is_better else '<='} {bench.target:g}{bench.unit}")
-        print(f"{key:28} {shown:>8} {target:>9}  {met(bench, value):4}  {bench.note}".rstrip())
+        print(f"{key:28} {shown:>8} {target:>9}  {met(bench, value)}")
     print()
     print("\n".join(details))
 
