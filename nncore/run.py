@@ -147,7 +147,7 @@ class Run:
             return self._current.copy()
         if k % self.stride == 0:
             return self._saved[k // self.stride].copy()
-        return self._replayed(k).copy()
+        return self._replayed(k)
 
     def weights_at(self, k):
         """W_k as a list of matrices, ``W[l]`` of shape (n_l, n_{l+1})."""
@@ -267,24 +267,22 @@ class Run:
         self.diverged_at = bad
 
     def _replayed(self, k):
-        """W_k between two checkpoints (a view into the replay cache).
+        """W_k between two checkpoints, replayed from the checkpoint before it.
 
-        Rows of the span are kept as they are rebuilt, so stepping back and forth
-        within one span (scrubbing) replays each step once.
+        The span's rows (kept negated, as the stepper has them) stay cached, so
+        stepping back and forth within one span (scrubbing) replays each step once.
         """
         start = k - k % self.stride
         first, filled, rows = self._span
         if first != start:
             first, filled = start, 1
-            rows[0] = self._saved[start // self.stride]
+            np.negative(self._saved[start // self.stride], out=rows[0])
         if filled <= k - start:
-            self.stepper.set_params(rows[filled - 1])
-            new = rows[filled:k - start + 1]
-            self._advance(start + filled - 1, len(new), new)
-            np.negative(new, out=new)
+            self.stepper.negated[:] = rows[filled - 1]
+            self._advance(start + filled - 1, k - start + 1 - filled, rows[filled:])
             filled = k - start + 1
         self._span = (first, filled, rows)
-        return rows[k - start]
+        return -rows[k - start]
 
     def _advance(self, k, count, trace):
         """Step from W_k (already in the stepper) to W_{k+count}, applying the
