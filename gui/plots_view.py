@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from gui import palette
 from gui.names import edge_name, vector_text
 from gui.plot_ghosts import Ghosts
+from gui.plot_ranges import HeldRanges
 from gui.plot_series import LayerNorms, Series, key_html, view_points
 from gui.redraw import RedrawTimer
 
@@ -116,13 +117,11 @@ class PlotsView(QWidget):
                 plot.getAxis(side).setTextPen(pg.mkPen(palette.INK))
             plot.getAxis("left").setWidth(54)  # aligned plots read as one time axis
             plot.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" confuses
-            plot.vb.setAutoVisible(y=True)
             plot.vb.setLimits(xMin=-1e9)
             if self.plot_items:
                 plot.setXLink(self.plot_items["accuracy"])
-                plot.vb.sigXRangeChanged.connect(self._schedule)
-            else:
-                plot.vb.sigXRangeChanged.connect(self._schedule)
+            plot.vb.sigXRangeChanged.connect(self._schedule)
+            plot.vb.sigStateChanged.connect(self._schedule)  # e.g. auto-range asked for
             cursor = pg.InfiniteLine(0, movable=True, pen=pg.mkPen(palette.INK, width=1.5),
                                      hoverPen=pg.mkPen(palette.HIGHLIGHT, width=3))
             cursor.setZValue(100)
@@ -135,8 +134,8 @@ class PlotsView(QWidget):
         accuracy = self.plot_items["accuracy"]
         self._set_x_limits()
         accuracy.setYRange(0, 1, padding=0.06)
-        accuracy.vb.enableAutoRange(y=False)
         accuracy.vb.setMouseEnabled(y=False)
+        self.ranges = HeldRanges(self.plot_items, "accuracy", fixed_y=("accuracy",))
         self.plot_items["weights"].setLabel("bottom", "iteration")
         for name in ("accuracy", "loss"):
             self._add_curve(name, self.plot_items[name], palette.categorical(0), width=2.5)
@@ -209,8 +208,8 @@ class PlotsView(QWidget):
         self._drawn_key = None
         self._set_cursor_bounds()
         self._move_cursors(self.session.iteration)
+        self.ranges.reset()
         self.refresh()
-        self._auto_range_x()
 
     def _set_x_limits(self):
         """Keep the shared x axis at iteration 0 and at least 10 iterations (one
@@ -220,13 +219,6 @@ class PlotsView(QWidget):
                 plot.vb.setLimits(xMin=-0.05, minXRange=1.0)
             else:
                 plot.vb.setLimits(xMin=-0.5, minXRange=10.0)
-
-    def _auto_range_x(self):
-        """Auto-range x on the accuracy plot only; the others follow through their
-        x link. When all four auto-ranged, each range change bounced through the
-        links and the plots painted up to three times per redraw."""
-        for name, plot in self.plot_items.items():
-            plot.enableAutoRange(x=name == "accuracy")
 
     def _show_ghost_keys(self):
         entries = self.ghosts.key()
@@ -351,10 +343,10 @@ class PlotsView(QWidget):
 
     def visible_iterations(self):
         """(first, stop) iterations of the visible x span, clipped to the history.
-        While x auto-ranges, the whole history is (or is about to be) visible."""
+        While x follows the data, the whole history is (or is about to be) visible."""
         vb = self.plot_items["accuracy"].vb
         n = self.session.run.last + 1
-        if vb.autoRangeEnabled()[0]:
+        if self.ranges.follow_x:
             return 0, n
         x0, x1 = vb.viewRange()[0]
         first = int(min(max(math.floor(self.from_view(x0)), 0), n))
@@ -364,6 +356,8 @@ class PlotsView(QWidget):
     def refresh(self):
         """Bring every curve up to date now (normally done at most once per frame)."""
         run = self.session.run
+        if self.ranges.take_user_changes():
+            self._drawn_key = None  # fit the axes asked to follow again
         self._set_cursor_bounds()
         self._move_cursors(self.session.iteration)
         first, stop = self.visible_iterations()
@@ -373,14 +367,41 @@ class PlotsView(QWidget):
             return
         changed = self._dirty_from
         self._rows = None
-        for series in self.series.values():
+        spans = {}  # plot name -> [low, high] of what it shows
+        for name, series in self.series.items():
             values = series.values(run)
             series.pyramid.update(values, changed // series.stride)
             x, y = view_points(series, first, stop, pixels, self.log_x)
             # view_points returns finite samples only, so pyqtgraph's own scan is skipped
             series.curve.setData(self.to_view(x * series.stride), y, skipFiniteCheck=True)
+            self._widen(spans, name, x * series.stride, y, first, stop)
         self._dirty_from = run.last + 1
         self._drawn_key = key[:2] + (self._dirty_from,) + key[3:]
+        self._fit_ranges(spans, first, stop)
+
+    def _widen(self, spans, name, x, y, first, stop):
+        """Widen plot ``name``'s [low, high] by the points of iterations [first, stop)."""
+        plot = ("outputs" if name.startswith("output ") else "weights" if name.startswith("w ")
+                else name)
+        if not self.ranges.follow_x:
+            y = y[(x >= first) & (x < stop)]
+        if len(y):
+            low, high = spans.get(plot, (math.inf, -math.inf))
+            spans[plot] = [min(low, float(y.min())), max(high, float(y.max()))]
+
+    def _fit_ranges(self, spans, first, stop):
+        """Move the axes, if the data left them (see gui/plot_ranges.py). The faint
+        curves of earlier runs and the dashed targets are kept in view too."""
+        extent = self.session.run.last
+        for entry in self.ghosts.entries:
+            x, y = entry["x"][1], entry["y"][1]
+            extent = max(extent, int(x[-1]))
+            self._widen(spans, "loss", x, y, first, stop)
+        for target in self._targets:
+            self._widen(spans, "output ", np.zeros(1), np.array([target.value()]), 0, 1)
+        self.ranges.fit_x(extent, self.to_view, 10, -0.05 if self.log_x else -0.5)
+        for plot, (low, high) in spans.items():
+            self.ranges.fit_y(plot, low, high)
 
     # ---- the cursor ----------------------------------------------------------------------
 
@@ -418,7 +439,7 @@ class PlotsView(QWidget):
         for plot in self.plot_items.values():
             plot.getAxis("bottom").setLogMode(on)
         self._set_x_limits()
-        self._auto_range_x()
+        self.ranges.reset()
         self.plot_items["weights"].setLabel(
             "bottom", "iteration + 1 (log scale)" if on else "iteration")
         self.ghosts.redraw()
