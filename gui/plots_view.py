@@ -20,7 +20,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui import palette
 from gui.names import edge_name, vector_text
@@ -160,6 +167,9 @@ class PlotsView(QWidget):
     def _add_curve(self, name, plot, color, width=1.5, tip=""):
         curve = plot.plot(pen=pg.mkPen(color, width=width))
         curve.setZValue(10)  # above the faint curves of earlier runs
+        # Drawn once into a pixmap per change of data or range: a seek moves only
+        # the cursor, and the curves under it are then copied, not stroked again.
+        curve.curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         if tip:  # names a line when there are too many for the key
             curve.curve.setToolTip(tip)
         self.curves[name] = curve
