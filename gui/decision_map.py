@@ -120,7 +120,7 @@ class DecisionMap(QWidget):
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
 
-        self.plot = pg.PlotWidget(background=palette.BACKGROUND)
+        self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
         self.plot.setMinimumHeight(220)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
@@ -157,7 +157,7 @@ class DecisionMap(QWidget):
         self.units = pg.GraphicsLayoutWidget()
         self.units.setBackground(palette.BACKGROUND)
         self.units.setMinimumHeight(70)
-        self.units_box = self.units.addViewBox(lockAspect=True, enableMouse=False)
+        self.units_box = self.units.addViewBox(lockAspect=True, enableMouse=False, enableMenu=False)
         self.units_box.setMenuEnabled(False)
         # All tiles are one RGB image: one item to paint instead of one per unit.
         self.units_image = pg.ImageItem(axisOrder="col-major")

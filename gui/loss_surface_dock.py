@@ -114,7 +114,7 @@ class LossSurfaceDock(QDockWidget):
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
 
-        self.plot = pg.PlotWidget(background=palette.BACKGROUND)
+        self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
         self.plot.setMinimumHeight(150)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)

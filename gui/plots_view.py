@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import palette
+from gui.lazy_menu import LazyMenuViewBox
 from gui.names import edge_name, vector_text
 from gui.plot_ghosts import Ghosts
 from gui.plot_ranges import HeldRanges
@@ -114,8 +115,9 @@ class PlotsView(QWidget):
                   "weights": "weights w"}
         axis_pen = pg.mkPen(palette.FAINT_INK)
         for row, name in enumerate(titles):
-            plot = self.graphics.addPlot(row=row, col=0)
-            plot.setMenuEnabled(enableMenu=False, enableViewBoxMenu=True)
+            plot = self.graphics.addPlot(row=row, col=0,
+                                         viewBox=LazyMenuViewBox(self._add_menu_actions))
+            plot.setMenuEnabled(enableMenu=False, enableViewBoxMenu=None)
             # No grid: pyqtgraph draws one with alpha per tick, which tripled the cost
             # of painting these plots; the cursor and the axes carry the reading.
             plot.setLabel("left", titles[name])
@@ -137,7 +139,6 @@ class PlotsView(QWidget):
             plot.addItem(cursor, ignoreBounds=True)
             self.cursors[name] = cursor
             self.plot_items[name] = plot
-            self._add_menu_actions(plot)
         accuracy = self.plot_items["accuracy"]
         self._set_x_limits()
         accuracy.setYRange(0, 1, padding=0.06)
@@ -149,8 +150,8 @@ class PlotsView(QWidget):
         self.plot_items["accuracy"].getAxis("left").setTicks(
             [[(0, "0%"), (0.5, "50%"), (1, "100%")]])
 
-    def _add_menu_actions(self, plot):
-        menu = plot.vb.menu
+    def _add_menu_actions(self, menu):
+        """Our entries in a plot's right-click menu, added when the menu is built."""
         menu.addSeparator()
         log_action = QAction("Log iteration axis", menu, checkable=True)
         log_action.setChecked(self.log_x)
