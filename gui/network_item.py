@@ -101,7 +101,7 @@ class NetworkItem(QGraphicsItem):
         self.edges = np.concatenate(edges) if edges else np.zeros((0, 3), dtype=int)
         self.ends = np.concatenate(ends) if ends else np.zeros((0, 4))
         if self.edge_values is not None and len(self.edge_values) == len(self.edges):
-            self._build_paths()
+            self._build_paths(force=True)  # the edges' ends moved
         self.update()
 
     def boundingRect(self):
@@ -120,11 +120,17 @@ class NetworkItem(QGraphicsItem):
             self._build_paths()
         self.update()
 
-    def _build_paths(self):
-        """One path per distinct pen: widths and colours are quantised by the palette."""
+    def _build_paths(self, force=False):
+        """One path per distinct pen: widths and colours are quantised by the palette.
+        The paths are kept while every edge keeps its pen (most seeks in a long
+        history, and most frames of Play): building them is most of a redraw."""
         values = self.edge_values
-        self.widths = palette.weight_widths(values) * self.edge_scale
-        self.levels = palette.weight_levels(values)
+        widths = palette.weight_widths(values) * self.edge_scale
+        levels = palette.weight_levels(values)
+        if (not force and self.buckets and np.array_equal(widths, self.widths)
+                and np.array_equal(levels, self.levels)):
+            return
+        self.widths, self.levels = widths, levels
         self.buckets = []
         keys = np.column_stack([self.widths, self.levels])
         unique, inverse = np.unique(keys, axis=0, return_inverse=True)
