@@ -153,18 +153,29 @@ def test_readme_security_section_states_the_code_limits():
         assert phrase in text, phrase
 
 
-@pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
-def test_weights_over_the_size_cap_are_refused_without_reading(tmp_path, monkeypatch, suffix):
-    path = tmp_path / f"big{suffix}"
+@pytest.mark.parametrize("name, size, load, limit", [
+    ("huge.json", 2 ** 30, load_snapshot, "file is 1024 MiB, over the 20 MiB limit"),
+    ("big.csv", 2 ** 30, load_csv, "big.csv: file is 1024 MiB, over the 10 MiB limit"),
+    ("big.safetensors", nncore.export.WEIGHTS_SIZE_CAP + 1, load_weights,
+     "over the 256 MiB limit"),
+    ("big.npz", nncore.export.WEIGHTS_SIZE_CAP + 1, load_weights, "over the 256 MiB limit"),
+])
+def test_files_over_the_size_cap_are_refused_without_reading(tmp_path, monkeypatch, name,
+                                                             size, load, limit):
+    """RELIABILITY 6 and 14: a (sparse) file over the cap is refused from its size alone,
+    at once, without being opened."""
+    path = tmp_path / name
     with open(path, "wb") as f:
-        f.truncate(nncore.export.WEIGHTS_SIZE_CAP + 1)
+        f.truncate(size)
 
     def no_reading(*args, **kwargs):
         raise AssertionError("the file was opened")
 
     monkeypatch.setattr(nncore.files, "open", no_reading, raising=False)
-    with pytest.raises(LoadError, match="over the 256 MiB limit"):
-        load_weights(path)
+    start = time.perf_counter()
+    with pytest.raises(LoadError, match=limit):
+        load(path)
+    assert time.perf_counter() - start < 1.0
 
 
 def special_files(folder, suffix):
