@@ -22,6 +22,7 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from gui import palette
 from gui.inspector_dock import fmt, unit_symbol
-from gui.lazy_dock import LazyDock
 from gui.names import vector_text
 from gui.redraw import RedrawTimer
 from nncore.network import forward
@@ -79,7 +79,7 @@ def training_matches(inputs, X):
     return [np.flatnonzero(np.all(X == row, axis=1)) for row in inputs]
 
 
-class PredictionDock(LazyDock):
+class PredictionDock(QDockWidget):
     """ŷ at ``session.iteration`` for a typed input and for every binary input.
 
     After a redraw, ``truth_inputs`` and ``truth_outputs`` hold the table's rows
@@ -90,9 +90,6 @@ class PredictionDock(LazyDock):
         super().__init__("Prediction", parent)
         self.setObjectName("predictionDock")
         self.session = session
-
-    def _build(self):
-        session = self.session
         self.truth_inputs = None
         self.truth_outputs = None
         self.matches = []
@@ -156,8 +153,7 @@ class PredictionDock(LazyDock):
 
     def showEvent(self, event):
         super().showEvent(event)
-        if self._built:
-            self.redraw.shown()
+        self.redraw.shown()
 
     # ---- model -> view --------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import os
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -24,21 +25,17 @@ from PySide6.QtWidgets import (
 )
 
 from gui.icons import icon
-from gui.lazy_dock import LazyDock
 from nncore.errors import LoadError
 from nncore.snapshot import save_snapshot
 
 
-class SnapshotsDock(LazyDock):
-    """The list of ``session.snapshots``, newest last (built when first shown)."""
+class SnapshotsDock(QDockWidget):
+    """The list of ``session.snapshots``, newest last."""
 
     def __init__(self, session, parent=None):
         super().__init__("Snapshots", parent)
         self.setObjectName("snapshots_dock")
         self.session = session
-
-    def _build(self):
-        session = self.session
         body = QWidget(self)
         layout = QVBoxLayout(body)
 
