@@ -74,7 +74,6 @@ class NetworkView(QWidget):
     def __init__(self, session, parent=None):
         super().__init__(parent)
         self.session = session
-        self._hover_point = None
         self._create_widgets()
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=40)
         session.sigRunReplaced.connect(self._on_run_replaced)
@@ -282,7 +281,6 @@ class NetworkView(QWidget):
         return self.node_tooltip(where)
 
     def _on_hover(self, target, screen_point):
-        self._hover_point = None if target is None else screen_point
         if target is None:
             QToolTip.hideText()
         else:
