@@ -20,11 +20,9 @@ parameter vector (layer by layer, row-major), as ``Run.params_at`` lays it out.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from .network import activate, init_weights
+from .network import activate
 
 # Grid points are evaluated in chunks of about this many bytes of activations: small
 # enough to stay in cache (measured 1.7x faster than 32 MB chunks on a 200-sample net).
@@ -179,37 +177,3 @@ def descent_path(run, index_a, index_b, k, max_points=2000):
         a = np.append(a, current[ia])
         b = np.append(b, current[ib])
     return its, a, b
-
-
-def surface_benchmark(grid=100, repeats=15, wide_grid=None):
-    """Milliseconds for one ``grid`` x ``grid`` loss surface (median of ``repeats``).
-
-    Returns a dict: ``tutorial_ms`` (the tutorial's [3, 1] net on its 4 samples, the
-    figure the loss-surface view must keep under 50 ms) and ``wide_ms`` for a
-    ``wide_grid`` x ``wide_grid`` grid (default ``grid``) on a [3, 16, 16, 1] sigmoid
-    net with 200 samples, both weights picked in the first layer: the costliest pair,
-    which the view handles by lowering its resolution. Nothing is printed (the engine
-    never prints); the caller reports the figures.
-    """
-    from .datasets import builtin  # only the benchmark needs a dataset
-
-    def median_ms(X, Y, sizes, pair, side, times):
-        weights = init_weights(sizes, 1)
-        activations = ["sigmoid"] * (len(sizes) - 1)
-        values = np.linspace(-4, 4, side)
-        spent = []
-        for _ in range(times):
-            start = time.perf_counter()
-            loss_grid(X, Y, weights, activations, "sse", pair[0], pair[1], values, values)
-            spent.append(time.perf_counter() - start)
-        return 1000 * float(np.median(spent))
-
-    X, Y = builtin("tutorial")
-    rng = np.random.RandomState(0)
-    X_wide = np.column_stack([rng.uniform(-1, 1, (200, 2)), np.ones(200)])
-    Y_wide = (X_wide[:, :1] * X_wide[:, 1:2] > 0).astype(float)
-    wide_grid = grid if wide_grid is None else wide_grid
-    return {"grid": grid, "wide_grid": wide_grid,
-            "tutorial_ms": median_ms(X, Y, [3, 1], (0, 2), grid, repeats),
-            "wide_ms": median_ms(X_wide, Y_wide, [3, 16, 16, 1], (0, 1), wide_grid,
-                                 max(1, repeats // 5))}

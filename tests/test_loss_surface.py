@@ -9,7 +9,7 @@ from gui.loss_surface_dock import LossSurfaceDock
 from gui.session import TrainingSession
 from nncore import surface
 from nncore.network import forward, init_weights, loss_value
-from nncore.surface import flat_index, locate, loss_grid, surface_benchmark
+from nncore.surface import flat_index, locate, loss_grid
 
 
 def direct_loss(X, Y, weights, activations, loss, picks):
@@ -77,13 +77,6 @@ def test_locate_is_the_inverse_of_flat_index():
     sizes = [3, 4, 2]
     for index in range(3 * 4 + 4 * 2):
         assert flat_index(sizes, *locate(sizes, index)) == index
-
-
-def test_surface_benchmark_runs_and_meets_the_target():
-    result = surface_benchmark(grid=100, repeats=3, wide_grid=30)
-    assert result["grid"] == 100
-    assert 0 < result["tutorial_ms"] < 50  # the target for a 100x100 grid
-    assert result["wide_ms"] > 0
 
 
 # ---- the dock ------------------------------------------------------------------------

@@ -45,7 +45,8 @@ from benchmarks.baselines import (  # noqa: E402
     trask_xor,
     tutorial_net,
 )
-from nncore import Run, init_weights  # noqa: E402
+from nncore import Run, builtin, init_weights  # noqa: E402
+from nncore.surface import loss_grid  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,33 @@ def engine_history_details(sizes):
     return lines
 
 
+def loss_surface_details(sizes):
+    """One 100x100 loss surface (the loss-surface view's grid): the tutorial's [3, 1] net
+    against its 50 ms target, and the costliest case the view meets, a [3, 16, 16, 1]
+    net on 200 samples with both weights in the first layer (which it draws coarser)."""
+    def median_ms(X, Y, layer_sizes, pair, side, repeats):
+        weights = init_weights(layer_sizes, 1)
+        activations = ["sigmoid"] * (len(layer_sizes) - 1)
+        values = np.linspace(-4, 4, side)
+        spent = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            loss_grid(X, Y, weights, activations, "sse", pair[0], pair[1], values, values)
+            spent.append(time.perf_counter() - t)
+        return 1000 * statistics.median(spent)
+
+    repeats = 3 if sizes is QUICK else 15
+    tutorial = median_ms(*builtin("tutorial"), [3, 1], (0, 2), 100, repeats)
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.uniform(-1, 1, (200, 2)), np.ones(200)])
+    Y = (X[:, :1] * X[:, 1:2] > 0).astype(float)
+    wide = median_ms(X, Y, [3, 16, 16, 1], (0, 1), 100, max(1, repeats // 5))
+    return [f"100x100 grid, tutorial [3, 1]: median {tutorial:.2f} ms (target <= 50 ms, "
+            f"{'met' if tutorial <= 50 else 'not met'})",
+            f"100x100 grid, [3, 16, 16, 1] on 200 samples, first-layer pair: {wide:.0f} ms "
+            f"(the view lowers its resolution for such nets)"]
+
+
 # ---- the desktop window: tests/benchmarks/window_benchmarks.py ---------------------------
 
 from benchmarks import window_benchmarks  # noqa: E402
@@ -268,6 +296,7 @@ def main(argv=None):
         values[key] = result.value
         details += [f"{key}:"] + [f"  {line}" for line in result.details]
     details += ["engine history:"] + [f"  {line}" for line in engine_history_details(sizes)]
+    details += ["loss surface:"] + [f"  {line}" for line in loss_surface_details(sizes)]
 
     print(f"{'key':28} {'value':>8} {'target':>9}  met?")
     for key, bench in BENCHMARKS.items():
