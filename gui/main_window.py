@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QInputDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QProgressDialog,
@@ -27,6 +26,7 @@ from gui.dataset_dock import DatasetDock
 from gui.file_actions import FileActions
 from gui.icons import icon, icon_path
 from gui.inspector_dock import InspectorDock
+from gui.labels import steady_label
 from gui.loss_surface_dock import LossSurfaceDock
 from gui.network_view import NetworkView
 from gui.plots_view import PlotsView
@@ -260,14 +260,10 @@ class MainWindow(QMainWindow):
 
     def create_status_bar(self):
         bar = self.statusBar()
-        self.iteration_label = QLabel()
-        self.loss_label = QLabel()
-        self.accuracy_label = QLabel()
-        metrics = self.fontMetrics()
-        for label, sample in ((self.iteration_label, "Iteration 00000000"),
-                              (self.loss_label, "Loss 0.000000e-00"),
-                              (self.accuracy_label, "Accuracy 100%")):
-            label.setMinimumWidth(metrics.horizontalAdvance(sample) + 8)
+        self.iteration_label = steady_label("Iteration 000000000 ")
+        self.loss_label = steady_label("Loss 0.000000e-00 ")
+        self.accuracy_label = steady_label("Accuracy 100% ")
+        for label in (self.iteration_label, self.loss_label, self.accuracy_label):
             bar.addPermanentWidget(label)
         bar.showMessage("Space plays and pauses; the arrow keys step.", 8000)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.labels import steady_label
 from nncore import check_learning_rate
 
 # Speeds in iterations per second, in 1-2-5 steps; 0 is "as fast as the engine goes".
@@ -78,11 +79,10 @@ class TransportBar(QWidget):
         self.timeline.sliderPressed.connect(session.pause)  # grabbing the timeline stops play
         layout.addWidget(self.timeline, stretch=1)
 
-        self.counter = QLabel(self)
+        self.counter = steady_label("000000000 / 000000000", self)
         self.counter.setObjectName("iteration_counter")
         self.counter.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.counter.setToolTip("Shown iteration / newest recorded iteration")
-        self.counter.setMinimumWidth(self.fontMetrics().horizontalAdvance("0000000 / 0000000"))
         layout.addWidget(self.counter)
         layout.addSpacing(12)
 

@@ -264,3 +264,20 @@ def test_layout_is_saved_on_close_and_restored(qtbot, settings):
     assert second.session.speed == 50 and second.transport.speed_label.text() == "50 it/s"
     # (Window size is saved too, but the offscreen screen is too small to restore it.)
     assert settings.value("window/geometry") is not None
+
+
+def test_status_and_counter_hold_their_size_and_fit_long_runs(qtbot, window):
+    """The labels that change on every frame are fixed in size (so a new text never
+    re-lays out the window), and that size still shows a 9-digit iteration whole."""
+    run_to(qtbot, window, 37)
+    labels = (window.iteration_label, window.loss_label, window.accuracy_label,
+              window.transport.counter)
+    sizes = [label.size() for label in labels]
+    assert all(label.minimumSize() == label.maximumSize() for label in labels)
+    window.session.seek(5)
+    assert [label.size() for label in labels] == sizes
+    for label, text in ((window.iteration_label, "Iteration 123456789"),
+                        (window.loss_label, "Loss 1.23457e-05"),
+                        (window.accuracy_label, "Accuracy 100%"),
+                        (window.transport.counter, "123456789 / 123456789")):
+        assert label.fontMetrics().horizontalAdvance(text) <= label.contentsRect().width()
