@@ -39,6 +39,8 @@ from .network import Stepper, check_architecture, init_weights
 # would double both the gap and the jump time.
 DENSE_BYTES_PER_ITERATION = 144
 CHUNK = 256  # steps between finiteness checks and time-budget checks
+LONG_HISTORY_BYTES = 2**23  # past this a history array reserves RESERVE_BYTES (see _grown)
+RESERVE_BYTES = 2**30
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,23 @@ class Change:
 
 
 def _grown(array, needed):
-    """``array`` with room for at least ``needed`` rows (capacity doubles)."""
+    """``array`` with room for at least ``needed`` rows.
+
+    Capacity doubles, so appending costs little on average; but each doubling
+    copies the whole history at once, and at 10^6 iterations that copy stalls Play
+    for a tenth of a second. So an array that grows past LONG_HISTORY_BYTES
+    reserves RESERVE_BYTES at once: ``np.empty`` takes address space only,
+    and the operating system commits a page when a row is first written, so memory
+    in use still follows the iterations recorded.
+    """
     if needed <= len(array):
         return array
-    bigger = np.empty((max(needed, 2 * len(array)),) + array.shape[1:])
+    rows, row_shape, row_bytes = max(needed, 2 * len(array)), array.shape[1:], array[:1].nbytes
+    try:
+        bigger = np.empty((max(rows, RESERVE_BYTES // max(1, row_bytes))
+                           if rows * row_bytes > LONG_HISTORY_BYTES else rows,) + row_shape)
+    except MemoryError:  # a system that commits address space up front
+        bigger = np.empty((rows,) + row_shape)
     bigger[:len(array)] = array
     return bigger
 
@@ -168,10 +183,14 @@ class Run:
 
     @property
     def history_nbytes(self):
-        """Bytes held for the history: every array's capacity, spare rows included."""
+        """Bytes of the recorded history and the buffers that make it. Rows reserved
+        beyond the newest iteration are not counted: they take address space, and
+        memory only once written (see ``_grown``)."""
+        rows = self.last + 1
         trace = 0 if self._trace is None else self._trace.nbytes
-        return (self._saved.nbytes + self._outputs.nbytes + self._loss.nbytes
-                + self._accuracy.nbytes + self._span[2].nbytes + trace)
+        return (self._saved[:self.last // self.stride + 1].nbytes + self._outputs[:rows].nbytes
+                + self._loss[:rows].nbytes + self._accuracy[:rows].nbytes
+                + self._span[2].nbytes + trace)
 
     def gradient_at(self, k):
         """dE/dW at W_k as a list of matrices (what the step from k subtracts, / lr)."""
