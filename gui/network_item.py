@@ -14,6 +14,8 @@ row-major, which is also the order of ``Run.params_at``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -123,7 +125,8 @@ class NetworkItem(QGraphicsItem):
     def _build_paths(self, force=False):
         """One path per distinct pen: widths and colours are quantised by the palette.
         The paths are kept while every edge keeps its pen (most seeks in a long
-        history, and most frames of Play): building them is most of a redraw."""
+        history, and most frames of Play). One path strokes faster than its lines
+        drawn one by one."""
         values = self.edge_values
         widths = palette.weight_widths(values) * self.edge_scale
         levels = palette.weight_levels(values)
@@ -131,18 +134,18 @@ class NetworkItem(QGraphicsItem):
                 and np.array_equal(levels, self.levels)):
             return
         self.widths, self.levels = widths, levels
-        self.buckets = []
-        keys = np.column_stack([self.widths, self.levels])
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
-        for b in np.argsort(unique[:, 0], kind="stable"):  # thick edges drawn last, on top
-            width, level = unique[b]
-            chosen = self.ends[inverse == b]
-            x = chosen[:, [0, 2]].ravel()
-            y = chosen[:, [1, 3]].ravel()
-            pen = QPen(palette.level_color(int(level)), float(width))
-            pen.setCapStyle(Qt.FlatCap)
-            self.buckets.append((pen, pg.arrayToQPath(x, y, connect="pairs")))
+        order = np.lexsort((levels, widths))  # thin edges first: thick ones end on top
+        width_sorted, level_sorted = widths[order], levels[order]
+        new_pen = np.ones(len(order), dtype=bool)
+        new_pen[1:] = ((width_sorted[1:] != width_sorted[:-1])
+                       | (level_sorted[1:] != level_sorted[:-1]))
+        starts = np.flatnonzero(new_pen)
+        ends = self.ends[order]
+        self.buckets = [
+            (_edge_pen(float(width_sorted[a]), int(level_sorted[a])),
+             pg.arrayToQPath(ends[a:b, ::2].ravel(), ends[a:b, 1::2].ravel(), connect="pairs",
+                             finiteCheck=False))
+            for a, b in zip(starts.tolist(), starts[1:].tolist() + [len(order)], strict=True)]
 
     def set_node_values(self, values, texts, target_text="", highlight=False):
         self.node_values = [np.asarray(v, dtype=float) for v in values]
@@ -321,6 +324,14 @@ class NetworkItem(QGraphicsItem):
             painter.drawRoundedRect(QRectF(x - width / 2, rect.top(), width, 14), 3, 3)
             painter.setPen(palette.INK)
             painter.drawText(rect, Qt.AlignCenter, name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _edge_pen(width, level):
+    """The pen of an edge of quantised ``width`` and colour ``level``; few exist."""
+    pen = QPen(palette.level_color(level), width)
+    pen.setCapStyle(Qt.FlatCap)
+    return pen
 
 
 def _font(points):

@@ -197,8 +197,10 @@ class NetworkView(QWidget):
         self.caption.setText("\n".join(lines))
         self.caption.setVisible(bool(lines))
         color = palette.HIGHLIGHT if probe is not None else palette.FAINT_INK
-        self.caption.setStyleSheet(f"QLabel {{ border: 2px solid {color.name()}; "
-                                   "border-radius: 4px; padding: 3px; }")
+        style = (f"QLabel {{ border: 2px solid {color.name()}; border-radius: 4px; "
+                 "padding: 3px; }")
+        if style != self.caption.styleSheet():  # setting one re-polishes the label
+            self.caption.setStyleSheet(style)
         self.legend.set_compare(compare is not None)
 
     # ---- what is drawn (also for tests) ------------------------------------------------------
