@@ -19,10 +19,11 @@ from nncore.datasets import builtin
 
 FRAME_MS = 30  # one tick, and at most one redraw of each view, per frame: 33 a second
 TRAIN_BUDGET_S = 0.008  # training per tick at a set speed
-# At max speed a tick trains for more than half the frame: the views draw in the
-# rest (about 12 ms), and a tick never blocks the event loop for much longer
-# than this, so input and timers wait at most about 20 ms.
-MAX_SPEED_BUDGET_S = 0.018
+# At max speed, training is not part of a frame: it runs in slices of this length
+# whenever the event loop has nothing else to do, and each frame shows what the
+# slices added since the last. So the views draw on time, input never waits for
+# more than a slice, and training gets all the time that drawing leaves.
+TRAIN_SLICE_S = 0.004
 
 
 @dataclass
@@ -105,6 +106,8 @@ class TrainingSession(QObject):
         self.timer.setTimerType(Qt.PreciseTimer)  # frames 30 ms apart, not 28 or 33
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self._tick)
+        self.trainer = QTimer(self)  # max-speed training; interval 0: whenever idle
+        self.trainer.timeout.connect(self._train_slice)
 
     # ---- state queries ----------------------------------------------------------------
 
@@ -153,8 +156,10 @@ class TrainingSession(QObject):
         self.pause()
         self.seek(0)
 
-    def _train(self, n, seconds=None):
-        """Train ``n`` more iterations at the end of the history; False if refused."""
+    def _train(self, n, seconds=None, announce=True):
+        """Train ``n`` more iterations at the end of the history; False if refused.
+        ``announce=False`` leaves telling the views to the caller (a divergence is
+        always told)."""
         run = self.run
         if run.diverged_at is not None:
             self.pause()
@@ -162,7 +167,7 @@ class TrainingSession(QObject):
                                  "lower the learning rate, to continue.")
             return False
         done = run.train(n, seconds)
-        if done:
+        if done and announce:
             self.sigHistoryChanged.emit()
         if run.diverged_at is not None:
             self.pause()
@@ -181,11 +186,14 @@ class TrainingSession(QObject):
         self._owed = 0.0
         self._last_tick = time.perf_counter()
         self.timer.start()
+        if self.speed == 0 and self.at_end:
+            self.trainer.start()
         self.sigPlayingChanged.emit(True)
 
     def pause(self):
         if self.playing:
             self.timer.stop()
+            self.trainer.stop()
             self.sigPlayingChanged.emit(False)
 
     def toggle_play(self):
@@ -220,24 +228,43 @@ class TrainingSession(QObject):
         if self.run_to_target is not None:
             self._tick_run_to()
             return
-        if self.speed > 0:
-            self._owed += self.speed * elapsed
-            steps = int(self._owed)
-            self._owed -= steps
-            if steps == 0:
-                return
-        else:
-            steps = None
-        target = self.iteration + (steps or self._steps_per_tick)
+        if self.speed == 0:
+            self._tick_max_speed()
+            return
+        self.trainer.stop()  # the speed was set while playing at max speed
+        self._owed += self.speed * elapsed
+        steps = int(self._owed)
+        self._owed -= steps
+        if steps == 0:
+            return
+        target = self.iteration + steps
         if target > self.run.last:
-            before = self.run.last
-            if steps:
-                self._train(target - before, TRAIN_BUDGET_S)
-            else:  # as fast as possible: train for the budget, show the newest
-                self._train(10**9, MAX_SPEED_BUDGET_S)
-                self._steps_per_tick = max(1, self.run.last - before)
-                target = self.run.last
+            self._train(target - self.run.last, TRAIN_BUDGET_S)
         self.seek(min(target, self.run.last))
+
+    def _tick_max_speed(self):
+        """A frame of max-speed Play. From the past, move through the recorded
+        history in steps the size of the last frame's training; at the end, show
+        the newest iteration the training slices made (a frame whose slices did not
+        get to run trains one itself, so Play always moves)."""
+        if not self.trainer.isActive():
+            self.seek(self.iteration + self._steps_per_tick)
+            if not (self.at_end and self.can_step):
+                return
+            self.trainer.start()
+        if self.run.last == self.iteration:
+            self._train_slice()
+        gained = self.run.last - self.iteration
+        if gained:
+            self._steps_per_tick = gained
+            self.sigHistoryChanged.emit()
+            self.seek(self.run.last)
+
+    def _train_slice(self):
+        if not self.playing or not self._train(10**9, TRAIN_SLICE_S, announce=False):
+            self.trainer.stop()
+        if self.run.diverged_at is not None:
+            self.seek(self.run.last)
 
     def _tick_run_to(self):
         target, run = self.run_to_target, self.run
@@ -358,3 +385,4 @@ class TrainingSession(QObject):
         """Stop the timer for good (the window is closing)."""
         self.run_to_target = None
         self.timer.stop()
+        self.trainer.stop()

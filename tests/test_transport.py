@@ -138,3 +138,37 @@ def test_timeline_is_disabled_and_ignored_during_run_to(qtbot, bar):
     session.cancel_run_to()
     assert bar.timeline.isEnabled() and bar.rate.isEnabled()
     assert bar.timeline.maximum() == session.run.last == session.iteration
+
+
+def test_max_speed_play_trains_between_frames_and_each_frame_shows_the_newest(qtbot, bar):
+    """At max speed, training runs in slices while the event loop is idle; a frame
+    shows the newest iteration, and the counter with it; Pause stops both."""
+    session = bar.session
+    session.set_speed(0)
+    session.play()
+    qtbot.waitUntil(lambda: session.iteration > 500, timeout=10000)
+    assert session.trainer.isActive() and session.timer.isActive()
+    before = session.run.last
+    qtbot.waitUntil(lambda: session.run.last > before, timeout=5000)  # between frames
+    session._tick()  # a frame
+    assert session.iteration == session.run.last > before
+    assert bar.counter.text() == f"{session.run.last} / {session.run.last}"
+    assert bar.timeline.value() == session.run.last
+    session.pause()
+    assert not session.trainer.isActive()
+    last = session.run.last
+    qtbot.wait(100)
+    assert session.run.last == last == session.iteration
+
+
+def test_max_speed_play_from_the_past_replays_before_it_trains(qtbot, bar):
+    session = bar.session
+    session.run.train(3000)
+    session.seek(100)
+    session.set_speed(0)
+    session.play()
+    assert not session.trainer.isActive()  # the history ahead is recorded already
+    session._tick()
+    assert 100 < session.iteration <= 3000 and session.run.last == 3000
+    qtbot.waitUntil(lambda: session.run.last > 3000, timeout=10000)  # then trains on
+    session.pause()
