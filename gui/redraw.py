@@ -10,7 +10,10 @@ catches up when it is shown again (the widget's ``showEvent`` calls ``shown()``)
 "Hidden" includes a dock tabbed behind another: Qt keeps such a dock visible and
 moves it off the window, so ``isVisible()`` alone would let every tab of a dock
 area redraw on every frame. Such a view catches up when it is next painted, which
-happens as soon as its tab is brought to the front.
+happens as soon as its tab is brought to the front. The check is made again when
+the timer fires, not only when it is started: at the window's first show every
+dock is shown (and asks to catch up) before the window tabs them, and the docks
+that end up behind a tab must not draw before the first frame.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class RedrawTimer(QObject):
         self.last_run = 0.0
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
-        self.timer.timeout.connect(self.run_now)
+        self.timer.timeout.connect(self._due)
         widget.installEventFilter(self)
 
     def schedule(self, *_args):
@@ -60,6 +63,10 @@ class RedrawTimer(QObject):
         self.stale = False
         self.last_run = time.perf_counter()
         self.callback()
+
+    def _due(self):
+        if on_screen(self.widget):  # else stale: the next paint brings it back here
+            self.run_now()
 
     def shown(self):
         """Call from the widget's showEvent: catch up on what happened while hidden."""
