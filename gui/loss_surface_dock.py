@@ -47,6 +47,7 @@ SLICE_NOTE = ("The map is the slice through the other weights' values now; the o
               "parts of the path lay on slightly different slices, so the path need not "
               "run straight downhill on this map.")
 GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
+MAP_MIN_HEIGHT = 150  # pixels
 
 
 class LossSurfaceDock(QDockWidget):
@@ -55,7 +56,8 @@ class LossSurfaceDock(QDockWidget):
     After a redraw: ``grid_a`` and ``grid_b`` are the pixel centres of the two axes,
     ``values[r, c]`` is E at (grid_a[c], grid_b[r]) (the image shown, row 0 at the
     bottom), ``path`` is ``(iterations, values_a, values_b)`` as drawn, and
-    ``drawn_iteration`` is the iteration they belong to.
+    ``drawn_iteration`` is the iteration they belong to. The map itself (``plot``,
+    ``image``, ``colorbar``, the path items) is made by the first redraw.
     """
 
     def __init__(self, session, parent=None):
@@ -114,8 +116,29 @@ class LossSurfaceDock(QDockWidget):
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
 
+        # The map is a pyqtgraph plot, most of what this dock costs to build; it is
+        # made at the first redraw (see _make_map), which waits until the dock is on
+        # screen: the dock starts as a tab behind the inspector. Until then this
+        # stand-in holds its place with the plot's minimum height, so the dock asks
+        # the window for the same room before and after.
+        self.plot = None
+        self._map_slot = QWidget()
+        self._map_slot.setMinimumHeight(MAP_MIN_HEIGHT)
+        layout.addWidget(self._map_slot, 1)
+        self.status = QLabel()  # the current point, or the point under the mouse
+        layout.addWidget(self.status)
+        self.legend = QLabel("Dark is low loss. White line: the path gradient descent "
+                             "took, from □ (iteration 0) to ● (now).")
+        self.legend.setToolTip(SLICE_NOTE)
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
+        layout.addWidget(self.legend)
+        self.setWidget(body)
+
+    def _make_map(self):
+        """The plot: heat map, colour bar, contours, path and markers."""
         self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
-        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumHeight(MAP_MIN_HEIGHT)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -142,18 +165,13 @@ class LossSurfaceDock(QDockWidget):
                                              width=2), brush=pg.mkBrush(palette.NEGATIVE))
         for part in (self.path_shadow, self.path_line, self.start_marker, self.now_marker):
             item.addItem(part)
-        layout.addWidget(self.plot, 1)
-        self.status = QLabel()  # the current point, or the point under the mouse
-        layout.addWidget(self.status)
-        self.legend = QLabel("Dark is low loss. White line: the path gradient descent "
-                             "took, from □ (iteration 0) to ● (now).")
-        self.legend.setToolTip(SLICE_NOTE)
         self.plot.setToolTip(SLICE_NOTE)
-        self.legend.setWordWrap(True)
-        self.legend.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
-        layout.addWidget(self.legend)
         self.plot.scene().sigMouseMoved.connect(self._hover)
-        self.setWidget(body)
+        self.widget().layout().replaceWidget(self._map_slot, self.plot)
+        self.plot.show()  # now, not at the layout's queued show: this redraw paints it
+        self._map_slot.hide()
+        self._map_slot.deleteLater()
+        self._map_slot = None
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -184,6 +202,8 @@ class LossSurfaceDock(QDockWidget):
 
     def refresh(self):
         """Path, markers and (when the slice changed) the heat map at the cursor."""
+        if self.plot is None:
+            self._make_map()
         session = self.session
         run, k = session.run, session.iteration
         edge_a, edge_b = self.pair
@@ -324,8 +344,9 @@ class LossSurfaceDock(QDockWidget):
         self.redraw.schedule()
 
     def _contours_toggled(self, on):
-        for curve in self.isocurves:
-            curve.setVisible(on and self._contours_for == self._computed)
+        if self.plot is not None:  # else the map's first redraw reads the box
+            for curve in self.isocurves:
+                curve.setVisible(on and self._contours_for == self._computed)
         self.redraw.schedule()
 
     def _hover(self, pos):

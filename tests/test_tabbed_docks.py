@@ -1,0 +1,87 @@
+"""Docks tabbed out of sight at the first show do no drawing until a learner shows
+them (tab clicked, View menu, a saved layout that puts them in front), and then
+show their real content."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from gui.main_window import MainWindow
+from gui.redraw import on_screen
+from nncore.network import forward, loss_value
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+def open_window(qtbot, settings):
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    # The shown docks' first redraws run from the event loop: once the inspector
+    # has drawn, every redraw asked for at the first show has had its turn.
+    inspector = window.docks["InspectorDock"]
+    qtbot.waitUntil(lambda: not inspector.redraw.stale or not on_screen(inspector))
+    return window
+
+
+def assert_map_shows_the_loss(dock):
+    """The heat map is on screen and its corner pixels are E at their weights."""
+    session, run = dock.session, dock.session.run
+    assert dock.plot.isVisible() and on_screen(dock.plot)
+    assert dock.drawn_iteration == session.iteration
+    assert dock.values.shape == (100, 100) and np.isfinite(dock.values).all()
+    for r, c in ((0, 0), (99, 99)):
+        weights = [np.array(W) for W in session.weights()]
+        (la, ra, ca), (lb, rb, cb) = dock.pair
+        weights[la][ra, ca] = dock.grid_a[c]
+        weights[lb][rb, cb] = dock.grid_b[r]
+        expected = loss_value(forward(run.X, weights, run.activations)[-1], run.Y, run.loss)
+        assert dock.image.image[r, c] == pytest.approx(expected, rel=1e-9)
+
+
+def test_tabbed_away_docks_wait_for_their_tab(qtbot, settings):
+    window = open_window(qtbot, settings)
+    surface, prediction = window.docks["LossSurfaceDock"], window.docks["PredictionDock"]
+    assert not on_screen(surface) and not on_screen(prediction)
+    assert surface.plot is None and surface.computations == 0
+    assert prediction.shown_iteration is None and prediction.truth_outputs is None
+    window.session.run.train(50)
+    window.session.seek(50)
+    surface.raise_()  # what clicking its tab does
+    qtbot.waitUntil(lambda: surface.drawn_iteration == 50)
+    assert_map_shows_the_loss(surface)
+    assert "at iteration 50" in surface.caption.text()
+    prediction.raise_()
+    qtbot.waitUntil(lambda: prediction.shown_iteration == 50)
+    outputs = forward(prediction.truth_inputs, window.session.weights(),
+                      window.session.run.activations)[-1]
+    np.testing.assert_allclose(prediction.truth_outputs, outputs)
+
+
+def test_a_dock_hidden_and_shown_from_the_view_menu_draws_when_in_front(qtbot, settings):
+    window = open_window(qtbot, settings)
+    surface = window.docks["LossSurfaceDock"]
+    surface.toggleViewAction().trigger()  # hide it...
+    assert not surface.isVisible()
+    surface.toggleViewAction().trigger()  # ...and show it again: back as a tab behind
+    qtbot.waitUntil(lambda: surface.isVisible())
+    assert not on_screen(surface) and surface.computations == 0
+    surface.raise_()
+    qtbot.waitUntil(lambda: surface.drawn_iteration == 0)
+    assert_map_shows_the_loss(surface)
+
+
+def test_a_saved_layout_with_the_map_in_front_draws_it_first(qtbot, settings):
+    first = open_window(qtbot, settings)
+    first.docks["LossSurfaceDock"].raise_()
+    qtbot.waitUntil(lambda: first.docks["LossSurfaceDock"].drawn_iteration == 0)
+    first.close()
+    second = open_window(qtbot, settings)
+    surface, inspector = second.docks["LossSurfaceDock"], second.docks["InspectorDock"]
+    assert on_screen(surface) and not on_screen(inspector)
+    qtbot.waitUntil(lambda: surface.drawn_iteration == 0)
+    assert_map_shows_the_loss(surface)
