@@ -162,18 +162,50 @@ def chain_rule(run, k, edge):
 
 
 SUMMARY_ROWS = ("gradient", "learning_rate", "delta_w", "before", "after")
+WIDE_NUMBER = "−0.00000000"  # fmt()'s usual widest text, the value column's least width
+DISPLAY, TOOLTIP, FONT, ALIGNMENT = (int(role) for role in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.TextAlignmentRole))
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def runs(indices):
+    """[1, 2, 3, 5] -> [(1, 3), (5, 5)]: consecutive indices as (first, last) pairs."""
+    out = []
+    for i in indices:
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def summary_names(w, k):
+    """The summary's captions for weight symbol ``w`` at iteration ``k``."""
+    return {"gradient": f"∂E/∂{w} = Σ products (the batch sum)",
+            "learning_rate": f"η, the learning rate at iteration {k}",
+            "delta_w": f"Δ{w} = −η · ∂E/∂{w}",
+            "before": f"{w} now (iteration {k})",
+            "after": f"{w} after the step (iteration {k + 1}) = {w} + Δ{w}"}
 
 
 class ChainTableModel(QAbstractTableModel):
-    """One row per sample, one column per factor. Cells are formatted when the view
-    paints them, so a 200-sample dataset costs no more per frame than 4 samples;
-    the tooltip holds the full-precision value."""
+    """One row per sample, one column per factor; the tooltip holds the full-precision
+    value. A cell is formatted when the view first paints it after its value changed,
+    so a 200-sample dataset costs no more per frame than the rows on screen.
+
+    The view asks ``data()`` for seven roles of every cell it repaints, so ``data()``
+    answers from Python lists, and ``set_rule`` announces only the columns whose values
+    changed (x, y and ∂s/∂w stay put from one iteration to the next)."""
 
     # Class-level empties: Qt may still ask a model for headers while its window is
     # being torn down, after Python has let go of the instance's attributes.
     headers: list = []
     row_labels: list = []
     values = np.zeros((0, 0))  # (samples, columns)
+    columns: list = []  # values per column, as floats
+    texts: list = []  # per column, each cell's text, None until painted
+    last = -1  # the products' column
     bold = None
 
     def __init__(self, parent=None):
@@ -184,15 +216,25 @@ class ChainTableModel(QAbstractTableModel):
     def set_rule(self, rule, row_labels):
         headers = [header for header, _ in rule.columns]
         values = np.column_stack([np.asarray(v, dtype=float) for _, v in rule.columns])
+        n = values.shape[0]
         if headers != self.headers or values.shape != self.values.shape or \
                 row_labels != self.row_labels:
             self.beginResetModel()
             self.headers, self.row_labels, self.values = headers, row_labels, values
+            self.columns = values.T.tolist()
+            self.texts = [[None] * n for _ in headers]
+            self.last = len(headers) - 1
             self.endResetModel()
-        else:  # same layout: repaint the numbers only
-            self.values = values
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(row_labels) - 1, len(headers) - 1))
+            return
+        # Bit for bit, so that a nan, or a zero changing sign (its tooltip says −0.0), counts.
+        changed = np.flatnonzero(np.any(values.view(np.int64) != self.values.view(np.int64),
+                                        axis=0))
+        self.values = values
+        for c in changed:
+            self.columns[c] = values[:, c].tolist()
+            self.texts[c] = [None] * n
+        for first, last in runs(changed):
+            self.dataChanged.emit(self.index(0, first), self.index(n - 1, last))
 
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else self.values.shape[0]
@@ -200,16 +242,20 @@ class ChainTableModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()):  # noqa: B008
         return 0 if parent.isValid() else self.values.shape[1]
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        value = self.values[index.row(), index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return fmt(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return repr(float(value))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and index.column() == self.values.shape[1] - 1:
-            return self.bold  # the products are what the step adds up
+    def data(self, index, role=DISPLAY):
+        if role == DISPLAY:
+            row, column = index.row(), index.column()
+            texts = self.texts[column]
+            text = texts[row]
+            if text is None:
+                text = texts[row] = fmt(self.columns[column][row])
+            return text
+        if role == ALIGNMENT:
+            return RIGHT
+        if role == FONT:
+            return self.bold if index.column() == self.last else None  # what the step sums
+        if role == TOOLTIP:
+            return repr(self.columns[index.column()][index.row()])
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
@@ -227,6 +273,51 @@ class ChainTableModel(QAbstractTableModel):
         return None
 
 
+class WrappedText(QWidget):
+    """A word-wrapped QLabel whose new text lays out the window again only when it
+    needs another height.
+
+    A QLabel in a layout asks for a relayout on every setText (unless its minimum and
+    maximum sizes are equal), and the relayout climbs from the dock to the main window.
+    The title (with an edge selected) and the notes (a hidden unit's outgoing weights)
+    change on every seek, so the label sits in this box, outside any layout; the box
+    stands in for it in the dock's layout with the label's own size policy and hints."""
+
+    def __init__(self):
+        super().__init__()
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.setSizePolicy(self.label.sizePolicy())
+        self.fitted = None  # (width, height) the layout last saw the text needing
+
+    def setText(self, text):
+        if text == self.label.text():
+            return
+        self.label.setText(text)
+        fitted = (self.width(), self.label.heightForWidth(self.width()))
+        if fitted != self.fitted:
+            self.fitted = fitted
+            self.updateGeometry()
+
+    def text(self):
+        return self.label.text()
+
+    def sizeHint(self):
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self):
+        return self.label.minimumSizeHint()
+
+    def hasHeightForWidth(self):
+        return True
+
+    def heightForWidth(self, width):
+        return self.label.heightForWidth(width)
+
+    def resizeEvent(self, event):
+        self.label.resize(event.size())
+
+
 class InspectorDock(QDockWidget):
     """The chain rule for the selected weight at ``session.iteration``.
 
@@ -239,6 +330,9 @@ class InspectorDock(QDockWidget):
         self.setObjectName("inspectorDock")
         self.session = session
         self.shown = None  # the ChainRule on screen
+        self.shown_for = None  # (run, edge, digits of the last iteration) sized for
+        self.labels_for = None  # the run self.row_labels describe
+        self.room = {}  # summary label -> advance of the widest text it was sized for
         self._make_widgets()
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=15)
         session.sigRunReplaced.connect(self.redraw.schedule)
@@ -250,8 +344,7 @@ class InspectorDock(QDockWidget):
     def _make_widgets(self):
         body = QWidget()
         layout = QVBoxLayout(body)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
+        self.title = WrappedText()
         layout.addWidget(self.title)
         self.formula = QLabel()
         self.formula.setObjectName("formula")
@@ -261,8 +354,7 @@ class InspectorDock(QDockWidget):
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.formula)
-        self.notes = QLabel()
-        self.notes.setWordWrap(True)
+        self.notes = WrappedText()
         layout.addWidget(self.notes)
         self.model = ChainTableModel(self)
         self.table = QTableView()
@@ -291,7 +383,7 @@ class InspectorDock(QDockWidget):
             bold.setBold(key in ("delta_w", "after"))
             value.setFont(bold)
             grid.addWidget(name, row, 0)
-            grid.addWidget(value, row, 1)
+            grid.addWidget(value, row, 1, Qt.AlignmentFlag.AlignRight)  # widths may differ
             self.summary_names[key] = name
             self.summary_values[key] = value
         grid.setColumnStretch(2, 1)
@@ -317,6 +409,12 @@ class InspectorDock(QDockWidget):
         rule = chain_rule(run, k, edge)
         self.shown = rule
         sizes = run.layer_sizes
+        # Sized again for a new run, another edge, or when the history gets a digit longer.
+        shown_for = (run, edge, len(str(run.last + 1)))
+        if self.shown_for is None or self.shown_for[0] is not run or \
+                self.shown_for[1:] != shown_for[1:]:
+            self.shown_for = shown_for
+            self._size_summary(sizes, edge, run.last)
         w = weight_symbol(sizes, edge)
         label = weight_label(sizes, edge)
         if session.selected_edge is None or tuple(session.selected_edge) != edge:
@@ -329,27 +427,48 @@ class InspectorDock(QDockWidget):
         self.notes.setText("\n".join(rule.notes))
         self.notes.setVisible(bool(rule.notes))
         self._fill_table(rule, run)
-        names = {
-            "gradient": f"∂E/∂{w} = Σ products (the batch sum)",
-            "learning_rate": f"η, the learning rate at iteration {k}",
-            "delta_w": f"Δ{w} = −η · ∂E/∂{w}",
-            "before": f"{w} now (iteration {k})",
-            "after": f"{w} after the step (iteration {k + 1}) = {w} + Δ{w}",
-        }
-        for key in SUMMARY_ROWS:
-            self.summary_names[key].setText(names[key])
-            value = getattr(rule, key)
-            self.summary_values[key].setText(fmt(value))
-            self.summary_values[key].setToolTip(repr(value))
+        names = summary_names(w, k)
         if rule.recorded_after is not None and rule.recorded_after != rule.after:
             # A hand edit at k+1 replaced the stepped value; say so rather than hide it.
-            self.summary_names["after"].setText(
-                names["after"] + f" (then set by hand to {fmt(rule.recorded_after)})")
+            names["after"] += f" (then set by hand to {fmt(rule.recorded_after)})"
+        for key in SUMMARY_ROWS:
+            self._set_steady(self.summary_names[key], names[key])
+            value = getattr(rule, key)
+            self._set_steady(self.summary_values[key], fmt(value))
+            self.summary_values[key].setToolTip(repr(value))
+
+    # A label whose minimum and maximum sizes differ makes Qt lay out the dock, and then
+    # the main window, again whenever its text changes: the summary labels change on
+    # every seek, so they get a fixed size that only grows, sized for the widest text
+    # they are likely to show (every iteration up to the last, fmt's usual width).
+
+    def _size_summary(self, sizes, edge, last):
+        for key, text in summary_names(weight_symbol(sizes, edge), last).items():
+            self._set_steady(self.summary_names[key], text, fit=True)
+        for label in self.summary_values.values():
+            self._set_steady(label, WIDE_NUMBER, fit=True)
+
+    def _set_steady(self, label, text, fit=False):
+        """Show ``text`` in ``label``, fixed in size: fitted to the text when ``fit``,
+        else grown if the text is wider than any it was sized for."""
+        if text == label.text() and not fit:
+            return
+        label.setText(text)
+        # The advance, not sizeHint(): that lays out a selectable label's text, which
+        # costs more than the label's paint does.
+        width = label.fontMetrics().horizontalAdvance(text)
+        if fit or width > self.room[label]:
+            self.room[label] = width
+            hint = label.sizeHint()
+            label.setFixedSize(hint if fit else hint.expandedTo(label.maximumSize()))
 
     def _fill_table(self, rule, run):
         n = run.X.shape[0]
-        labels = [f"{r + 1}  [" + " ".join(f"{v:.3g}" for v in run.X[r]) + "]"
-                  for r in range(n)]
+        if self.labels_for is not run:  # a run keeps its X
+            self.labels_for = run
+            self.row_labels = [f"{r + 1}  [" + " ".join(f"{v:.3g}" for v in run.X[r]) + "]"
+                               for r in range(n)]
+        labels = self.row_labels
         table, layout_before = self.table, (self.model.headers, self.model.row_labels)
         self.model.set_rule(rule, labels)
         if layout_before == (self.model.headers, self.model.row_labels):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
 from gui.inspector_dock import InspectorDock, fmt
 from gui.session import TrainingSession
@@ -200,3 +201,92 @@ def test_many_samples_scroll_and_stay_exact(dock, qtbot):
     seen = step_and_check(dock, qtbot, (0, 1, 4))
     assert len(seen["values"][0]) == 200
     assert dock.table.verticalScrollBar().maximum() > 0  # 200 rows scroll
+
+
+def sigmoid(s):
+    return 1 / (1 + np.exp(-s))
+
+
+def test_a_seek_announces_only_the_columns_that_change_and_shows_them_right(dock, qtbot):
+    """x, y and ∂s/∂w = x stay; ŷ, ∂E/∂ŷ, ∂ŷ/∂s and the products are announced (one
+    range each, no model reset) and read right at every iteration, though the cells
+    were painted, and so formatted, at the iteration before."""
+    session, model = dock.session, dock.model
+    session.run.train(50)
+    X, y = session.run.X, session.run.Y[:, 0]
+    announced, resets = [], []
+    model.dataChanged.connect(lambda a, b, *_: announced.append((a.column(), b.column())))
+    model.modelReset.connect(lambda: resets.append(True))
+    for k in (3, 4, 40, 7):
+        dock.table.viewport().repaint()  # formats every cell now on screen
+        announced.clear()
+        session.seek(k)
+        seen = shown(dock, qtbot, (0, 0, 0))
+        assert announced == [(1, 1), (3, 4), (6, 6)] and not resets
+        yhat = sigmoid(X @ session.run.weights_at(k)[0][:, 0])
+        x, shown_yhat, shown_y, dE, dyds, dsdw, product = seen["values"]
+        np.testing.assert_array_equal(x, X[:, 0])
+        np.testing.assert_array_equal(shown_y, y)
+        np.testing.assert_allclose(shown_yhat, yhat, rtol=1e-12)
+        np.testing.assert_allclose(product, (yhat - y) * yhat * (1 - yhat) * X[:, 0],
+                                   rtol=1e-12, atol=1e-300)
+        check_text(seen)
+        assert seen["text"][1] == [fmt(v) for v in yhat]
+
+
+class LayoutRequests(QObject):
+    """Counts the layout requests posted to some widgets."""
+
+    def __init__(self, widgets):
+        super().__init__()
+        self.count = 0
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):
+        self.count += event.type() == QEvent.Type.LayoutRequest
+        return False
+
+
+def test_scrubbing_lays_nothing_out_and_every_summary_fits(dock, qtbot):
+    """The summary labels change on every seek but keep their size (a layout request
+    would climb to the main window), and each stays wide enough for its text."""
+    session = dock.session
+    session.run.train(2000)
+    session.seek(1)
+    shown(dock, qtbot, (0, 0, 0))
+    QCoreApplication.sendPostedEvents()  # the first layout
+    requests = LayoutRequests([dock, dock.widget()])
+    for k in (2000, 5, 1999, 37, 1000, 0, 8, 640):
+        session.seek(k)
+        shown(dock, qtbot, (0, 0, 0))
+        QCoreApplication.sendPostedEvents()  # delivers any layout request
+        for label in [*dock.summary_names.values(), *dock.summary_values.values()]:
+            assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+    assert requests.count == 0
+    assert dock.summary_names["before"].text() == "w₁ now (iteration 640)"
+    session.set_weight(0, 0, 0, 123456.5)  # a text wider than any before: it grows
+    session.step()
+    session.step_back()
+    seen = shown(dock, qtbot, (0, 0, 0))
+    assert seen["before_text"] == "1.2346e+05"  # wider than −0.00000000
+    for label in dock.summary_values.values():
+        assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+
+
+def test_notes_that_need_more_lines_get_them(dock, qtbot):
+    """The notes label sits outside the layout; a longer text still gets its height."""
+    session = dock.session
+    session.new_run(layer_sizes=[3, 4, 1])
+    session.select_edge((0, 0, 0))
+    shown(dock, qtbot, (0, 0, 0))
+    qtbot.waitUntil(lambda: dock.notes.label.geometry() == dock.notes.rect())
+    one = dock.notes.height()
+    assert one == dock.notes.label.heightForWidth(dock.notes.width())
+    session.new_run(layer_sizes=[3, 4, 24, 1])  # h₁ feeds 24 units: several lines
+    session.select_edge((0, 0, 0))
+    shown(dock, qtbot, (0, 0, 0))
+    assert "h₁ (layer 1) feeds h₁ (layer 2) through" in dock.notes.text()
+    notes = dock.notes
+    qtbot.waitUntil(lambda: notes.height() == notes.label.heightForWidth(notes.width()))
+    assert notes.height() >= 3 * one and notes.label.geometry() == notes.rect()
