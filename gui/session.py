@@ -20,10 +20,11 @@ from nncore.datasets import builtin
 FRAME_MS = 30  # one tick, and at most one redraw of each view, per frame: 33 a second
 TRAIN_BUDGET_S = 0.008  # training per tick at a set speed
 # At max speed, training is not part of a frame: it runs in slices of this length
-# whenever the event loop has nothing else to do, and each frame shows what the
-# slices added since the last. So the views draw on time, input never waits for
-# more than a slice, and training gets all the time that drawing leaves.
-TRAIN_SLICE_S = 0.004
+# whenever the event loop has nothing else to do (each one announces the history it
+# added), and each frame moves the cursor to the newest iteration. So the views
+# draw on time, input never waits for more than a slice, and training gets all the
+# time that drawing leaves.
+TRAIN_SLICE_S = 0.005
 
 
 @dataclass
@@ -156,10 +157,8 @@ class TrainingSession(QObject):
         self.pause()
         self.seek(0)
 
-    def _train(self, n, seconds=None, announce=True):
-        """Train ``n`` more iterations at the end of the history; False if refused.
-        ``announce=False`` leaves telling the views to the caller (a divergence is
-        always told)."""
+    def _train(self, n, seconds=None):
+        """Train ``n`` more iterations at the end of the history; False if refused."""
         run = self.run
         if run.diverged_at is not None:
             self.pause()
@@ -167,7 +166,7 @@ class TrainingSession(QObject):
                                  "lower the learning rate, to continue.")
             return False
         done = run.train(n, seconds)
-        if done and announce:
+        if done:
             self.sigHistoryChanged.emit()
         if run.diverged_at is not None:
             self.pause()
@@ -257,11 +256,10 @@ class TrainingSession(QObject):
         gained = self.run.last - self.iteration
         if gained:
             self._steps_per_tick = gained
-            self.sigHistoryChanged.emit()
             self.seek(self.run.last)
 
     def _train_slice(self):
-        if not self.playing or not self._train(10**9, TRAIN_SLICE_S, announce=False):
+        if not self.playing or not self._train(10**9, TRAIN_SLICE_S):
             self.trainer.stop()
         if self.run.diverged_at is not None:
             self.seek(self.run.last)
