@@ -36,6 +36,8 @@ COLUMN_GAP = 1 / 8  # gap between tiles, as a fraction of a tile
 ROW_GAP = 1 / 3  # room under each row of tiles for its labels
 REGION_FADE = 0.3  # how much of the way to white the map's strongest colours are
 WHITE = QColor("#F7F7F7")  # the middle of the scale, a touch off white to show the edge
+PLOT_MIN_HEIGHT = 220  # pixels, the output map
+UNITS_MIN_HEIGHT = 70  # pixels, the hidden units' tiles
 
 
 def plane_columns(X):
@@ -119,23 +121,13 @@ class DecisionMap(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-
-        self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
-        self.plot.setMinimumHeight(220)
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.setAspectLocked(True)
-        item.setTitle("Output ŷ over the input plane", color=palette.INK.name(), size="10pt")
-        item.setMouseEnabled(False, False)
-        self.image = pg.ImageItem(axisOrder="col-major")
-        self.image.setLookupTable(self.lut)
-        item.addItem(self.image)
-        self.boundary = pg.IsocurveItem(level=0.5, pen=pg.mkPen(palette.INK, width=1.5))
-        self.boundary.setParentItem(self.image)
-        self.points = pg.ScatterPlotItem(size=8, pxMode=True)
-        item.addItem(self.points)
-        layout.addWidget(self.plot, 3)
+        # The pyqtgraph views (most of the cost) are made by the first draw, which waits
+        # until the map is on screen; until then stand-ins of their minimum heights hold
+        # their places, so the dock asks the window for the same room before and after.
+        self.plot = self.units = None
+        self._plot_slot = QWidget()
+        self._plot_slot.setMinimumHeight(PLOT_MIN_HEIGHT)
+        layout.addWidget(self._plot_slot, 3)
         self.legend = QLabel("Points are the training samples, coloured by target "
                              "(<span style='color:#0072B2'>●</span> y=1, "
                              "<span style='color:#E66100'>●</span> y=0); a dark ring "
@@ -154,19 +146,46 @@ class DecisionMap(QWidget):
         self.layer_combo.currentIndexChanged.connect(self._layer_chosen)
         row.addWidget(self.layer_combo)
         layout.addLayout(row)
+        self._units_slot = QWidget()
+        self._units_slot.setMinimumHeight(UNITS_MIN_HEIGHT)
+        layout.addWidget(self._units_slot, 1)
+        self.tile_labels, self.tile_origins, self._tile_names = [], [], []  # per unit
+        self.mosaic_shape = (0, 0)
+
+    def _make_views(self):
+        """The output map and the hidden units' tiles, in the stand-ins' places."""
+        self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+        item = self.plot.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.setAspectLocked(True)
+        item.setTitle("Output ŷ over the input plane", color=palette.INK.name(), size="10pt")
+        item.setMouseEnabled(False, False)
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setLookupTable(self.lut)
+        item.addItem(self.image)
+        self.boundary = pg.IsocurveItem(level=0.5, pen=pg.mkPen(palette.INK, width=1.5))
+        self.boundary.setParentItem(self.image)
+        self.points = pg.ScatterPlotItem(size=8, pxMode=True)
+        item.addItem(self.points)
         self.units = pg.GraphicsLayoutWidget()
         self.units.setBackground(palette.BACKGROUND)
-        self.units.setMinimumHeight(70)
+        self.units.setMinimumHeight(UNITS_MIN_HEIGHT)
         self.units_box = self.units.addViewBox(lockAspect=True, enableMouse=False, enableMenu=False)
         self.units_box.setMenuEnabled(False)
         # All tiles are one RGB image: one item to paint instead of one per unit.
         self.units_image = pg.ImageItem(axisOrder="col-major")
         self.units_box.addItem(self.units_image)
-        layout.addWidget(self.units, 1)
-        self.tile_labels, self.tile_origins = [], []  # per hidden unit
-        self.mosaic_shape = (0, 0)
-        self.plane_widgets = [self.plot, self.legend, self.units_title, self.layer_combo,
-                              self.units]
+        for slot, view in ((self._plot_slot, self.plot), (self._units_slot, self.units)):
+            self.layout().replaceWidget(slot, view)
+            view.setVisible(not slot.isHidden())
+            slot.hide()
+            slot.deleteLater()
+        self._plot_slot = self._units_slot = None
+        if self.columns is not None:
+            self._show_plane()
+        self._show_tiles()
 
     # ---- model -> view --------------------------------------------------------------
 
@@ -175,7 +194,8 @@ class DecisionMap(QWidget):
         run = self.session.run
         self.columns = plane_columns(run.X)
         shown = self.columns is not None
-        for w in self.plane_widgets:
+        for w in (self.plot or self._plot_slot, self.legend, self.units_title,
+                  self.layer_combo, self.units or self._units_slot):
             w.setVisible(shown)
         if not shown:
             varying = int(np.count_nonzero(np.ptp(run.X, axis=0) > 0))
@@ -190,8 +210,6 @@ class DecisionMap(QWidget):
         self.hint.hide()
         self.setMaximumHeight(16_777_215)  # QWIDGETSIZE_MAX
         a, b = self.columns
-        self.plot.getPlotItem().setLabel("bottom", f"x{a + 1}")
-        self.plot.getPlotItem().setLabel("left", f"x{b + 1}")
         # A wide network costs more per grid point: fewer points keep play smooth.
         self.grid = GRID if run.n_params <= BIG_NETWORK else GRID // 2
         self.xs, dx = self._axis(run.X[:, a], self.grid)
@@ -203,14 +221,15 @@ class DecisionMap(QWidget):
         self.grid_inputs = grid
         rect = QRectF(self.xs[0] - dx / 2, self.ys[0] - dy / 2, g * dx, g * dy)
         self._rect = rect  # ImageItem.setRect needs an image, so draw() passes it
-        self.plot.getPlotItem().setRange(rect, padding=0)
+        if self.plot is not None:
+            self._show_plane()
         n_hidden = len(run.layer_sizes) - 2
         with QSignalBlocker(self.layer_combo):
             self.layer_combo.clear()
             self.layer_combo.addItems([f"in layer {i + 1}" for i in range(n_hidden)])
         self.layer_combo.setVisible(n_hidden > 1)
         self.units_title.setVisible(n_hidden > 0)
-        self.units.setVisible(n_hidden > 0)
+        (self.units or self._units_slot).setVisible(n_hidden > 0)
         blue, orange = pg.mkBrush(palette.POSITIVE), pg.mkBrush(palette.NEGATIVE)
         self._brushes = [blue if t else orange for t in run.Y[:, 0] > 0.5]
         self._make_tiles()
@@ -236,36 +255,52 @@ class DecisionMap(QWidget):
         """Index into forward()'s layers of the hidden layer shown in the small maps."""
         return self.layer_combo.currentIndex() + 1
 
+    def _show_plane(self):
+        """The output map's axes: the two varying inputs, over the grid's extent."""
+        a, b = self.columns
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", f"x{a + 1}")
+        item.setLabel("left", f"x{b + 1}")
+        item.setRange(self._rect, padding=0)
+
     def _make_tiles(self):
         """Lay out one tile per unit of the chosen hidden layer, labelled h1, h2, ..."""
+        self.tile_origins, self._tile_names = [], []
+        run = self.session.run
+        if len(run.layer_sizes) >= 3:
+            n = run.layer_sizes[self.hidden_layer]
+            per_row = TILES_PER_ROW if n <= 2 * TILES_PER_ROW else 2 * TILES_PER_ROW
+            rows, cols = -(-n // per_row), min(n, per_row)
+            g = self.grid
+            gap_x, gap_y = round(g * COLUMN_GAP), round(g * ROW_GAP)
+            step_x, step_y = g + gap_x, g + gap_y
+            self.mosaic_shape = (cols * step_x - gap_x, rows * step_y)
+            for u in range(n):
+                # Image x grows to the right and y upwards: the first row sits on top.
+                x, y = (u % per_row) * step_x, (rows - 1 - u // per_row) * step_y + gap_y
+                self.tile_origins.append((x, y))
+                if per_row == TILES_PER_ROW:  # else too small to name: the title says
+                    self._tile_names.append((f"h{u + 1}", x + g / 2, y))
+            order = "" if per_row == TILES_PER_ROW and n <= TILES_PER_ROW else (
+                f", h1 to h{n} row by row")
+            self.units_title.setText(f"What each of the {n} hidden units computes{order}"
+                                     if n > 1 else "What the hidden unit computes")
+        if self.units is not None:
+            self._show_tiles()
+
+    def _show_tiles(self):
+        """The tiles' labels and extent, in the units view."""
         for label in self.tile_labels:
             self.units_box.removeItem(label)
-        self.tile_labels, self.tile_origins = [], []
-        run = self.session.run
-        if len(run.layer_sizes) < 3:
+        self.tile_labels = []
+        if not self.tile_origins:
             self.units_image.clear()
             return
-        n = run.layer_sizes[self.hidden_layer]
-        per_row = TILES_PER_ROW if n <= 2 * TILES_PER_ROW else 2 * TILES_PER_ROW
-        rows, cols = -(-n // per_row), min(n, per_row)
-        g = self.grid
-        gap_x, gap_y = round(g * COLUMN_GAP), round(g * ROW_GAP)
-        step_x, step_y = g + gap_x, g + gap_y
-        self.mosaic_shape = (cols * step_x - gap_x, rows * step_y)
-        for u in range(n):
-            # Image x grows to the right and y upwards: the first row sits on top.
-            x, y = (u % per_row) * step_x, (rows - 1 - u // per_row) * step_y + gap_y
-            self.tile_origins.append((x, y))
-            if per_row > TILES_PER_ROW:
-                continue  # tiles too small to name: the title says how they run
-            label = pg.TextItem(f"h{u + 1}", color=palette.FAINT_INK, anchor=(0.5, 0))
-            label.setPos(x + g / 2, y)
+        for text, x, y in self._tile_names:
+            label = pg.TextItem(text, color=palette.FAINT_INK, anchor=(0.5, 0))
+            label.setPos(x, y)
             self.units_box.addItem(label)
             self.tile_labels.append(label)
-        order = "" if per_row == TILES_PER_ROW and n <= TILES_PER_ROW else (
-            f", h1 to h{n} row by row")
-        self.units_title.setText(f"What each of the {n} hidden units computes{order}"
-                                 if n > 1 else "What the hidden unit computes")
         self.units_box.setRange(xRange=(0, self.mosaic_shape[0]),
                                 yRange=(0, self.mosaic_shape[1]), padding=0.02)
 
@@ -288,8 +323,8 @@ class DecisionMap(QWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        if self.columns is not None:  # the first range may have been set at size 0
-            self.plot.getPlotItem().setRange(self._rect, padding=0)
+        if self.columns is not None and self.plot is not None:  # the first range may
+            self.plot.getPlotItem().setRange(self._rect, padding=0)  # be set at size 0
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -307,6 +342,8 @@ class DecisionMap(QWidget):
         tabbed behind another counts as hidden: Qt keeps it visible, off the window)."""
         if self.columns is None or not on_screen(self):
             return
+        if self.plot is None:
+            self._make_views()
         self._stale = False
         self._last_draw = start = time.perf_counter()
         session, run = self.session, self.session.run

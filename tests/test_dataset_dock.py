@@ -209,9 +209,10 @@ def test_import_and_export_round_trip(dock, tmp_path, monkeypatch, warnings):
     assert warnings == []
 
 
-def test_no_decision_map_without_a_plane(dock):
-    choose(dock, "three-bit")
+def test_no_decision_map_without_a_plane(dock, qtbot):
     m = dock.decision_map
+    qtbot.waitUntil(lambda: m.drawn_iteration == 0)  # the tutorial's plane, once shown
+    choose(dock, "three-bit")
     assert not m.plot.isVisibleTo(dock) and m.hint.isVisibleTo(dock)
     assert "exactly two inputs that vary" in m.hint.text() and "has 3" in m.hint.text()
     choose(dock, "xor")

@@ -62,6 +62,27 @@ def test_tabbed_away_docks_wait_for_their_tab(qtbot, settings):
     np.testing.assert_allclose(prediction.truth_outputs, outputs)
 
 
+def test_the_decision_map_is_made_when_the_dataset_tab_is_shown(qtbot, settings):
+    window = open_window(qtbot, settings)
+    session, dock = window.session, window.docks["DatasetDock"]
+    m = dock.decision_map
+    assert not on_screen(dock) and m.plot is None and m.draw_count == 0
+    session.run.train(30)
+    session.seek(30)
+    dock.raise_()
+    qtbot.waitUntil(lambda: m.drawn_iteration == 30)
+    assert m.plot.isVisible() and on_screen(m.plot) and "iteration 30" in (
+        m.plot.getPlotItem().titleLabel.text)
+    weights = session.weights()
+    for i, j in ((0, 0), (40, 21)):
+        x = np.array([[m.xs[i], m.ys[j], 1.0]])
+        expected = forward(x, weights, session.run.activations)[-1][0, 0]
+        assert m.image.image[i, j] == pytest.approx(expected, abs=1e-12)
+    xs, ys = m.points.getData()
+    np.testing.assert_array_equal(xs, session.run.X[:, 0])
+    np.testing.assert_array_equal(ys, session.run.X[:, 1])
+
+
 def test_a_dock_hidden_and_shown_from_the_view_menu_draws_when_in_front(qtbot, settings):
     window = open_window(qtbot, settings)
     surface = window.docks["LossSurfaceDock"]
