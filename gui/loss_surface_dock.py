@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import palette
-from gui.inspector_dock import fmt, weight_label, weight_symbol
+from gui.chain_rule import fmt, weight_label, weight_symbol
 from gui.redraw import RedrawTimer
 from nncore.surface import descent_path, flat_index, locate, loss_grid
 

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import palette
-from gui.inspector_dock import fmt, unit_symbol
+from gui.chain_rule import fmt, unit_symbol
 from gui.names import vector_text
 from gui.redraw import RedrawTimer
 from nncore.network import forward

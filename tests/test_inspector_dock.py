@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
-from gui.inspector_dock import InspectorDock, fmt
+from gui.chain_rule import fmt
+from gui.inspector_dock import InspectorDock
 from gui.session import TrainingSession
 from nncore.network import forward, loss_value
 

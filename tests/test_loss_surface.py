@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from gui.inspector_dock import fmt
+from gui.chain_rule import fmt
 from gui.loss_surface_dock import LossSurfaceDock
 from gui.session import TrainingSession
 from nncore import surface
