@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gui.downsample import MinMaxPyramid, minmax_downsample
+from gui.downsample import MinMaxPyramid, minmax_downsample, simplify
 
 
 def envelope_by_hand(y, n_buckets):
@@ -141,3 +141,68 @@ def test_minmax_downsample_equals_bucket_extremes(values, n_buckets):
     expected = sorted(expected | {values[0], values[-1]})
     assert sorted(set(v.tolist())) == expected
     assert np.array_equal(y[x], v)
+
+
+class Rows:
+    """A lazy (n, k) source: rows come only through slices, and are counted."""
+
+    def __init__(self, values):
+        self.values, self.read = values, 0
+
+    def __len__(self):
+        return len(self.values)
+
+    def __getitem__(self, index):
+        rows = self.values[index]
+        self.read += len(rows)
+        return rows
+
+
+@settings(max_examples=30, deadline=None)
+@given(histories(), st.integers(1, 300), st.data())
+def test_a_pyramid_of_columns_answers_like_one_pyramid_per_column(history, n_buckets, data):
+    y, steps = history
+    table = np.stack([y, -2.0 * y, np.roll(y, 7)], axis=1)
+    together = MinMaxPyramid(factor=4)
+    apart = [MinMaxPyramid(factor=4) for _ in range(3)]
+    for length, changed in steps + [(len(y), len(y))]:
+        changed = min(changed, length)
+        together.update(Rows(table[:length]), changed)
+        for c, pyramid in enumerate(apart):
+            pyramid.update(table[:length, c], changed)
+    start = data.draw(st.integers(0, len(y)))
+    stop = data.draw(st.integers(start, len(y)))
+    for (x, v), pyramid in zip(together.query(start, stop, n_buckets), apart, strict=True):
+        x_one, v_one = pyramid.query(start, stop, n_buckets)
+        assert np.array_equal(x, x_one) and np.array_equal(v, v_one)
+
+
+def test_a_pyramid_reads_only_the_rows_that_changed():
+    values = np.cumsum(np.ones((100_000, 2)), axis=0)
+    pyramid = MinMaxPyramid()
+    pyramid.update(Rows(values))
+    rows = Rows(np.vstack([values, [[5.0, -5.0]]]))  # one more iteration
+    pyramid.update(rows, changed_from=100_000)
+    (x0, v0), (x1, v1) = pyramid.query(0, 100_001, 300)
+    assert rows.read <= 8 + 2  # the new row's block, then the two ends of the query
+    assert v0.max() == 100_000 and v1.min() == -5.0 and x1[-1] == 100_000
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(2, 400), st.sampled_from([0.05, 0.3, 2.0]), st.integers(0, 2**32 - 1))
+def test_simplify_keeps_every_point_within_the_tolerance(n, tolerance, seed):
+    rng = np.random.default_rng(seed)
+    x = np.cumsum(rng.random(n) + 0.01)
+    y = np.cumsum(rng.normal(size=n)) * rng.choice([0.01, 0.1, 1.0, 10.0])
+    fixed = rng.integers(0, n, size=3)
+    keep = simplify(x, y, tolerance, fixed)
+    assert keep[0] == 0 and keep[-1] == n - 1 and np.all(np.diff(keep) > 0)
+    assert set(fixed.tolist()) <= set(keep.tolist())
+    assert np.abs(np.interp(x, x[keep], y[keep]) - y).max() <= tolerance * (1 + 1e-9)
+
+
+def test_simplify_drops_the_points_a_straight_stretch_does_not_need():
+    x = np.arange(1000.0)
+    y = np.where(x < 500, x * 0.3, 150.0)  # a ramp, then flat
+    keep = simplify(x, y, 0.05)
+    assert keep.tolist() == [0, 500, 999]
