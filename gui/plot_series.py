@@ -8,23 +8,56 @@ import html
 import numpy as np
 from PySide6.QtGui import QFont, QFontMetricsF
 
+from gui import palette
 from gui.downsample import MinMaxPyramid
 
 OUTLINE_BUCKETS = 32  # buckets for the parts of the history outside the view
 LOG_PARTS = 16  # a log-x span is downsampled in this many geometric parts
+ROWS_PER_PARAMS_AT = 1000  # params_at costs about as much as this many rows of saved_weights
 
 
 class Series:
-    """One curve: where its values come from and their min/max pyramid.
+    """Curves whose values come from one array of the run, under one min/max pyramid.
 
-    ``values(run)`` gives the whole series; element i belongs to iteration
-    ``i * stride`` (weights of big networks are only kept every stride-th
-    iteration).
+    Column c of ``values(run)`` is the curve ``names[c]``: an (n,) array for one
+    curve, (n, k) for k of them (the pyramid then shares its numpy calls between
+    them), or ``SavedRows``. Row i belongs to iteration ``i * stride`` (weights of
+    big networks are only kept every stride-th iteration).
     """
 
-    def __init__(self, curve, values, stride=1):
-        self.curve, self.values, self.stride = curve, values, stride
+    def __init__(self, names, values, stride=1):
+        self.names, self.values, self.stride = list(names), values, stride
         self.pyramid = MinMaxPyramid()
+
+
+class SavedRows:
+    """A run's saved weight rows (row i: W at iteration i * stride), as
+    ``run.saved_weights()[1]``, read on demand by slices.
+
+    ``saved_weights`` also builds the iteration of every row, an array as long as
+    the history: a millisecond at 10^6 iterations, more than the rest of a redraw
+    that needs only the newest row or two. Those are read with ``params_at``.
+    """
+
+    def __init__(self, run):
+        self.run = run
+        self._rows = None
+
+    def __len__(self):
+        return self.run.last // self.run.stride + 1
+
+    def __getitem__(self, index):
+        lo, hi, step = index.indices(len(self))
+        assert step == 1, "rows are read in runs"
+        hi = max(lo, hi)
+        if self._rows is None and (hi - lo) * ROWS_PER_PARAMS_AT <= len(self):
+            rows = np.empty((hi - lo, self.run.n_params))
+            for r, i in enumerate(range(lo, hi)):
+                rows[r] = self.run.params_at(i * self.run.stride)
+            return rows
+        if self._rows is None:
+            self._rows = self.run.saved_weights()[1]
+        return self._rows[lo:hi]
 
 
 class LayerNorms:
@@ -37,8 +70,9 @@ class LayerNorms:
         self.n = 0
 
     def update(self, run, rows, changed_from):
-        """Norms of ``rows`` (``run.saved_weights()[1]``); iterations >= ``changed_from``
-        may have changed since the last call. Returns a (rows, layers) view."""
+        """Norms of ``rows`` (``SavedRows`` or ``run.saved_weights()[1]``); iterations
+        >= ``changed_from`` may have changed since the last call. Returns a (rows,
+        layers) view."""
         n_layers = len(run.layer_sizes) - 1
         if self.norms is None:
             self.norms, self.n = np.empty((0, n_layers)), 0
@@ -47,10 +81,11 @@ class LayerNorms:
             grown = np.empty((max(len(rows), 2 * len(self.norms)), n_layers))
             grown[:self.n] = self.norms[:self.n]
             self.norms = grown
+        tail = np.asarray(rows[first:len(rows)])
         offset = 0
         for layer, (a, b) in enumerate(zip(run.layer_sizes, run.layer_sizes[1:],
                                            strict=False)):
-            block = rows[first:, offset:offset + a * b]
+            block = tail[:, offset:offset + a * b]
             with np.errstate(all="ignore"):  # a non-finite row stays non-finite, unplotted
                 self.norms[first:len(rows), layer] = np.sqrt(np.sum(block * block, axis=1))
             offset += a * b
@@ -59,26 +94,61 @@ class LayerNorms:
 
 
 def view_points(series, first, stop, pixels, log_x):
-    """(series indices, values) to draw for iterations [first, stop) on ``pixels``
-    pixels: about two points per pixel there, and a coarse outline elsewhere (so
-    auto-range still sees the whole history)."""
+    """Per curve of ``series``, (series indices, values) to draw for iterations
+    [first, stop) on ``pixels`` pixels: about two points per pixel there, and a
+    coarse outline elsewhere (so auto-range still sees the whole history)."""
     pyramid, s = series.pyramid, series.stride
     lo, hi = first // s, -(-stop // s)
     if log_x and hi - lo > 2 * pixels:
         # Log x: equal pixels are equal ratios, so split the span geometrically and
         # give each part its share of the pixels.
         edges = np.unique(np.round(np.geomspace(lo + 1, hi + 1, LOG_PARTS + 1) - 1).astype(int))
-        parts = [pyramid.query(a, b, max(1, pixels // LOG_PARTS))
+        parts = [pyramid.query_columns(a, b, max(1, pixels // LOG_PARTS))
                  for a, b in zip(edges[:-1], edges[1:], strict=False)]
     else:
-        parts = [pyramid.query(lo, hi, pixels)]
-    parts = ([pyramid.query(0, lo, OUTLINE_BUCKETS)] + parts
-             + [pyramid.query(hi, pyramid.n, OUTLINE_BUCKETS)])
-    x = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    # Parts may share a sample at their edges; unique also sorts.
-    x, first = np.unique(x, return_index=True)
-    return x, y[first]
+        parts = [pyramid.query_columns(lo, hi, pixels)]
+    parts = ([pyramid.query_columns(0, lo, OUTLINE_BUCKETS)] + parts
+             + [pyramid.query_columns(hi, pyramid.n, OUTLINE_BUCKETS)])
+    parts = [p for p in parts if any(len(x) for x, _ in p)]
+    if len(parts) == 1:  # the whole history is in view: nothing to merge
+        return parts[0]
+    points = []
+    for c in range(len(series.names)):
+        x = np.concatenate([p[c][0] for p in parts])
+        y = np.concatenate([p[c][1] for p in parts])
+        # Parts may share a sample at their edges; unique also sorts.
+        x, at = np.unique(x, return_index=True)
+        points.append((x, y[at]))
+    return points
+
+
+class PlotKeys:
+    """The key above each plot: (colour, label) or (colour, label, dashed) entries
+    and a note, as rich text in the plot's title. A key sits above the plot, not on
+    it, so it never hides the ends of the curves, where the learner looks; it wraps
+    to the plots' width (``width()``, in px), again by ``render_all`` on resize."""
+
+    def __init__(self, plot_items, width, points):
+        self.plot_items, self.width, self.points = plot_items, width, points
+        self.labels = {}  # plot name -> labels in its key, as shown
+        self._source = {}  # plot name -> (entries, note)
+
+    def set(self, name, entries, note=""):
+        self.labels[name] = [e[1] for e in entries]
+        self._source[name] = (list(entries), note)
+        self._render(name)
+
+    def render_all(self):
+        for name in self._source:
+            self._render(name)
+
+    def _render(self, name):
+        entries, note = self._source[name]
+        room = max(120.0, self.width() - 90.0)  # minus the left axis and margins
+        plot = self.plot_items[name]
+        plot.setTitle(key_html(entries, note, room, self.points) or None,
+                      size=f"{self.points:g}pt", color=palette.INK.name())
+        plot.titleLabel.setAttr("justify", "left")
 
 
 def key_html(entries, note, room, points):

@@ -4,8 +4,11 @@ Four pyqtgraph plots share the iteration axis. Each curve is created once and
 fed only what its pixels can show: ``MinMaxPyramid`` keeps min/max summaries of
 every series up to date as history grows, and a redraw asks it for about two
 points per pixel of the visible span (plus a coarse outline of the rest, so
-auto-range still sees the whole history). Redraws are coalesced into at most
-one per frame, so a redraw costs the same at 10^3 or 10^6 iterations.
+auto-range still sees the whole history), then drops the points a straight line
+passes within DRAW_TOLERANCE px of. Redraws are coalesced into at most one per
+frame, so a redraw costs the same at 10^3 or 10^6 iterations. Each plot's lines
+are one item (gui/plot_curves.py); a seek moves only the cursors, and repaints
+only the strips they leave and enter.
 
 Log x: iteration k is drawn at k + 1, so iteration 0 sits at 1 (the axis says
 "iteration + 1"). The transform is done here, not by pyqtgraph, so cursors,
@@ -22,6 +25,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -32,15 +36,17 @@ from PySide6.QtWidgets import (
 from gui import palette
 from gui.lazy_menu import LazyMenuViewBox
 from gui.names import edge_name, vector_text
+from gui.plot_curves import Cursor, CurveLayer, draw_simplified
 from gui.plot_ghosts import Ghosts
 from gui.plot_ranges import HeldRanges
-from gui.plot_series import LayerNorms, Series, key_html, view_points
+from gui.plot_series import LayerNorms, PlotKeys, SavedRows, Series, view_points
 from gui.redraw import RedrawTimer
 
 MAX_WEIGHT_LINES = 32  # above this, one line per layer: the norm of its weights
 MAX_OUTPUT_SAMPLES = 8  # above this, only the first samples' outputs are drawn
 MAX_KEY_ENTRIES = 8  # a longer key would hide the plot; colours then speak alone
 KEY_POINTS = 8
+DRAW_TOLERANCE = 0.05  # px: no drawn line is further than this from a point it passes
 
 
 class PlotsView(QWidget):
@@ -56,13 +62,12 @@ class PlotsView(QWidget):
         super().__init__(parent)
         self.session = session
         self.log_x = False
-        self.series = {}  # name -> Series; names "accuracy", "loss", "output i,j", "w ..."
-        self.curves = {}  # name -> PlotDataItem, the same names
+        self.series = []  # Series: curves "accuracy", "loss", "output i,j", "w ..."
+        self.curves = {}  # name -> Curve (gui/plot_curves.py), the same names
         self.cursors = {}
         self.plot_items = {}
-        self.keys = {}  # plot name -> labels in its key, as shown
-        self._key_source = {}  # plot name -> (entries, note), to wrap again on resize
-        self._targets = []  # dashed target lines on the outputs plot
+        self.layers = {}  # plot name -> the CurveLayer drawing its lines
+        self._targets = []  # y of the dashed target lines on the outputs plot
         self._run = None
         self._config = None
         self._dirty_from = 0  # first iteration whose values may have changed
@@ -75,6 +80,8 @@ class PlotsView(QWidget):
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=10)
         self._create_widgets()
         self._create_plots()
+        self.key = PlotKeys(self.plot_items, self.graphics.width, KEY_POINTS)
+        self.keys = self.key.labels  # plot name -> labels in its key, as shown
         self.ghosts = Ghosts(self.plot_items["accuracy"], self.plot_items["loss"], self.to_view)
         session.sigRunReplaced.connect(self._on_run_replaced)
         session.sigHistoryChanged.connect(self._on_history_changed)
@@ -91,6 +98,9 @@ class PlotsView(QWidget):
     def _create_widgets(self):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(palette.BACKGROUND)
+        # The background is one colour: filling the repainted strips of a seek costs
+        # less than copying them from a cached pixmap of the whole view.
+        self.graphics.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         # Shown only while earlier runs are drawn, to say what the faint curves are.
         self.ghost_bar = QWidget()
         self.ghost_note = QLabel("Faint curves: earlier runs.")
@@ -124,6 +134,13 @@ class PlotsView(QWidget):
             for side in ("left", "bottom"):
                 plot.getAxis(side).setPen(axis_pen)
                 plot.getAxis(side).setTextPen(pg.mkPen(palette.INK))
+                # An axis draws its ticks 5 px into the plot, and the strip a moving
+                # cursor repaints reaches 2 px past the plot into the axis and the
+                # key above: copy them from pixmaps instead of laying out and
+                # drawing their text again.
+                plot.getAxis(side).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+                plot.getAxis(side).label.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+            plot.titleLabel.item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             plot.getAxis("left").setWidth(54)  # aligned plots read as one time axis
             plot.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" confuses
             plot.vb.setLimits(xMin=-1e9)
@@ -131,8 +148,12 @@ class PlotsView(QWidget):
                 plot.setXLink(self.plot_items["accuracy"])
             plot.vb.sigXRangeChanged.connect(self._schedule)
             plot.vb.sigStateChanged.connect(self._schedule)  # e.g. auto-range asked for
-            cursor = pg.InfiniteLine(0, movable=True, pen=pg.mkPen(palette.INK, width=1.5),
-                                     hoverPen=pg.mkPen(palette.HIGHLIGHT, width=3))
+            layer = CurveLayer()
+            layer.setZValue(10)  # above the faint curves of earlier runs
+            plot.addItem(layer)
+            self.layers[name] = layer
+            cursor = Cursor(movable=True, pen=pg.mkPen(palette.INK, width=1.5),
+                            hoverPen=pg.mkPen(palette.HIGHLIGHT, width=3))
             cursor.setZValue(100)
             cursor.sigDragged.connect(self._on_cursor_moved)
             cursor.sigPositionChangeFinished.connect(self._on_cursor_moved)
@@ -146,7 +167,7 @@ class PlotsView(QWidget):
         self.ranges = HeldRanges(self.plot_items, "accuracy", fixed_y=("accuracy",))
         self.plot_items["weights"].setLabel("bottom", "iteration")
         for name in ("accuracy", "loss"):
-            self._add_curve(name, self.plot_items[name], palette.categorical(0), width=2.5)
+            self._add_curve(name, name, palette.categorical(0), width=2.5)
         self.plot_items["accuracy"].getAxis("left").setTicks(
             [[(0, "0%"), (0.5, "50%"), (1, "100%")]])
 
@@ -166,43 +187,24 @@ class PlotsView(QWidget):
         menu.addAction(clear)
 
     def _add_curve(self, name, plot, color, width=1.5, tip=""):
-        curve = plot.plot(pen=pg.mkPen(color, width=width))
-        curve.setZValue(10)  # above the faint curves of earlier runs
-        # Drawn once into a pixmap per change of data or range: a seek moves only
-        # the cursor, and the curves under it are then copied, not stroked again.
-        curve.curve.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
-        if tip:  # names a line when there are too many for the key
-            curve.curve.setToolTip(tip)
+        """A line named ``name`` on plot ``plot``; ``tip`` names it on hover, for when
+        there are too many lines for the key."""
+        curve = self.layers[plot].add(pg.mkPen(color, width=width), tip)
         self.curves[name] = curve
         return curve
 
     def _remove_curves(self, names):
         for name in names:
             curve = self.curves.pop(name)
-            curve.getViewBox().removeItem(curve) if curve.getViewBox() else None
-            self.series.pop(name, None)
+            curve.layer.remove(curve)
 
     def set_key(self, name, entries, note=""):
-        """Show a key above plot ``name``: ``entries`` are (colour, label) or
-        (colour, label, dashed). A key sits above the plot, not on it, so it never
-        hides the ends of the curves, where the learner looks; it wraps to the
-        plot's width (and again on resize)."""
-        self.keys[name] = [e[1] for e in entries]
-        self._key_source[name] = (list(entries), note)
-        self._render_key(name)
-
-    def _render_key(self, name):
-        entries, note = self._key_source[name]
-        room = max(120.0, self.graphics.width() - 90.0)  # minus the left axis and margins
-        plot = self.plot_items[name]
-        plot.setTitle(key_html(entries, note, room, KEY_POINTS) or None,
-                      size=f"{KEY_POINTS:g}pt", color=palette.INK.name())
-        plot.titleLabel.setAttr("justify", "left")
+        """Show a key above plot ``name`` (see PlotKeys)."""
+        self.key.set(name, entries, note)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        for name in self._key_source:
-            self._render_key(name)
+        self.key.render_all()  # wrapped to the new width
 
     # ---- the run -------------------------------------------------------------------------
 
@@ -244,35 +246,32 @@ class PlotsView(QWidget):
     def _rebuild_series(self, run):
         old = [n for n in self.curves if n not in ("accuracy", "loss")]
         self._remove_curves(old)
-        for target in self._targets:
-            self.plot_items["outputs"].removeItem(target)
-        self._targets = []
-        self.series = {
-            "accuracy": Series(self.curves["accuracy"], lambda r: r.accuracies),
-            "loss": Series(self.curves["loss"], lambda r: r.losses),
-        }
+        self.series = [Series(["accuracy"], lambda r: r.accuracies),
+                       Series(["loss"], lambda r: r.losses)]
         self._build_output_series(run)
         self._build_weight_series(run)
         self._emphasise_sample(self.session.sample)
 
     def _build_output_series(self, run):
-        plot = self.plot_items["outputs"]
         n_samples, n_out = run.Y.shape
         shown = min(n_samples, MAX_OUTPUT_SAMPLES)
-        key = []
+        key, targets, names = [], [], []
         for s in range(shown):
             for o in range(n_out):
                 color = palette.categorical(s * n_out + o)
                 name = f"output {s},{o}"
                 label = "x = " + vector_text(run.X[s]) + (f" ŷ{o + 1}" if n_out > 1 else "")
-                curve = self._add_curve(name, plot, color, tip=f"output for {label}")
+                self._add_curve(name, "outputs", color, tip=f"output for {label}")
                 key.append((color, label))
-                self.series[name] = Series(curve, lambda r, s=s, o=o: r.outputs[:, s, o])
+                names.append(name)
                 pen = pg.mkPen(color, width=1.2)
                 pen.setStyle(Qt.DashLine)
-                target = pg.InfiniteLine(float(run.Y[s, o]), angle=0, pen=pen)
-                plot.addItem(target)
-                self._targets.append(target)
+                targets.append((float(run.Y[s, o]), pen))
+        # Column s * n_out + o of the outputs, as rows, is output o of sample s.
+        self.series.append(Series(names, lambda r: r.outputs.reshape(len(r.outputs), -1)
+                                  [:, :len(names)]))
+        self.layers["outputs"].set_hlines(targets)
+        self._targets = [y for y, _ in targets]
         if len(key) > MAX_KEY_ENTRIES:
             key = []
         key.append((palette.FAINT_INK, "target y", True))
@@ -285,31 +284,29 @@ class PlotsView(QWidget):
             edges = [(layer, i, j) for layer in range(len(sizes) - 1)
                      for i in range(sizes[layer]) for j in range(sizes[layer + 1])]
             labels = [edge_name(sizes, e) for e in edges]
-            getters = [lambda r, c=c: self._saved_rows(r)[:, c] for c in range(len(edges))]
+            values = self._saved_rows
             self.plot_items["weights"].setLabel("left", "weights w")
             note = "" if len(labels) <= MAX_KEY_ENTRIES else f"all {len(labels)} weights"
         else:
             labels = [f"‖W{layer + 1}‖" for layer in range(len(sizes) - 1)]
             norms = LayerNorms()
-            getters = [lambda r, layer=layer: norms.update(r, self._saved_rows(r),
-                                                           self._dirty_from)[:, layer]
-                       for layer in range(len(sizes) - 1)]
+
+            def values(r):
+                return norms.update(r, self._saved_rows(r), self._dirty_from)
             self.plot_items["weights"].setLabel("left", "‖W‖ per layer")
             note = "root sum of squares of each layer's weights"
         key = []
-        for c, (label, getter) in enumerate(zip(labels, getters, strict=True)):
-            name = f"w {label}"
-            curve = self._add_curve(name, self.plot_items["weights"], palette.categorical(c),
-                                    tip=label)
-            self.series[name] = Series(curve, getter, run.stride)
+        for c, label in enumerate(labels):
+            self._add_curve(f"w {label}", "weights", palette.categorical(c), tip=label)
             key.append((palette.categorical(c), label))
+        self.series.append(Series([f"w {label}" for label in labels], values, run.stride))
         self.set_key("weights", key if len(key) <= MAX_KEY_ENTRIES else [], note)
 
     def _saved_rows(self, run):
-        """The run's saved weight rows, fetched once per redraw: ``saved_weights``
-        also builds an iteration array as long as the history."""
+        """The run's saved weight rows, read on demand (see SavedRows), fresh for
+        each redraw."""
         if self._rows is None:
-            self._rows = run.saved_weights()[1]
+            self._rows = SavedRows(run)
         return self._rows
 
     def _emphasise_sample(self, index):
@@ -372,23 +369,31 @@ class PlotsView(QWidget):
         self._set_cursor_bounds()
         self._move_cursors(self.session.iteration)
         first, stop = self.visible_iterations()
-        pixels = max(100, int(self.plot_items["accuracy"].vb.width()))
-        key = (id(run), run.last, self._dirty_from, first, stop, pixels, self.log_x)
+        key = (id(run), run.last, self._dirty_from, first, stop, self.log_x, self._view_state())
         if key == self._drawn_key:
             return
+        pixels = max(100, int(self.plot_items["accuracy"].vb.width()))
         changed = self._dirty_from
         self._rows = None
         spans = {}  # plot name -> [low, high] of what it shows
-        for name, series in self.series.items():
-            values = series.values(run)
-            series.pyramid.update(values, changed // series.stride)
-            x, y = view_points(series, first, stop, pixels, self.log_x)
-            # view_points returns finite samples only, so pyqtgraph's own scan is skipped
-            series.curve.setData(self.to_view(x * series.stride), y, skipFiniteCheck=True)
-            self._widen(spans, name, x * series.stride, y, first, stop)
+        points = {}
+        for series in self.series:
+            series.pyramid.update(series.values(run), changed // series.stride)
+            for name, (x, y) in zip(series.names, view_points(series, first, stop, pixels,
+                                                              self.log_x), strict=True):
+                points[name] = (self.to_view(x * series.stride), y)
+                self._widen(spans, name, x * series.stride, y, first, stop)
         self._dirty_from = run.last + 1
-        self._drawn_key = key[:2] + (self._dirty_from,) + key[3:]
         self._fit_ranges(spans, first, stop)
+        # At the scale now shown, most of those points lie on straight stretches.
+        draw_simplified(self.curves, points, DRAW_TOLERANCE)
+        self._drawn_key = key[:2] + (self._dirty_from,) + key[3:5] + (self.log_x,
+                                                                     self._view_state())
+
+    def _view_state(self):
+        """What the pixels of each plot show: its x and y ranges and its size."""
+        return tuple((tuple(map(tuple, plot.vb.viewRange())), plot.vb.width(), plot.vb.height())
+                     for plot in self.plot_items.values())
 
     def _widen(self, spans, name, x, y, first, stop):
         """Widen plot ``name``'s [low, high] by the points of iterations [first, stop)."""
@@ -409,7 +414,7 @@ class PlotsView(QWidget):
             extent = max(extent, int(x[-1]))
             self._widen(spans, "loss", x, y, first, stop)
         for target in self._targets:
-            self._widen(spans, "output ", np.zeros(1), np.array([target.value()]), 0, 1)
+            self._widen(spans, "output ", np.zeros(1), np.array([target]), 0, 1)
         self.ranges.fit_x(extent, self.to_view, 10, -0.05 if self.log_x else -0.5)
         for plot, (low, high) in spans.items():
             self.ranges.fit_y(plot, low, high)
