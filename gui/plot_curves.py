@@ -34,9 +34,23 @@ class Curve:
     def __init__(self, layer, pen, tip=""):
         self.layer, self.pen, self.tip = layer, pen, tip
         self.x = self.y = np.empty(0)
+        self._segments = PrimitiveArray(QLineF, 4)
+        self._lines = None  # drawLines arguments, made at the first paint after setData
 
     def setData(self, x, y):
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        self._lines = None
+
+    def lines(self):
+        """The segments between consecutive points, as QPainter.drawLines takes them:
+        kept, since a seek repaints the strips under the cursors many times."""
+        if self._lines is None:
+            self._segments.resize(max(len(self.x) - 1, 0))
+            ends = self._segments.ndarray()
+            ends[:, 0], ends[:, 1] = self.x[:-1], self.y[:-1]
+            ends[:, 2], ends[:, 3] = self.x[1:], self.y[1:]
+            self._lines = self._segments.drawargs()
+        return self._lines
 
     def getData(self):
         """(x, y) as drawn."""
@@ -61,7 +75,6 @@ class CurveLayer(pg.GraphicsObject):
         self.curves = []
         self.hlines = []
         self._rect = None
-        self._segments = PrimitiveArray(QLineF, 4)
 
     def add(self, pen, tip=""):
         curve = Curve(self, pen, tip)
@@ -114,17 +127,10 @@ class CurveLayer(pg.GraphicsObject):
         for y, pen in self.hlines:
             painter.setPen(pen)
             painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
-        segments = self._segments
         for curve in self.curves:
-            x, y = curve.x, curve.y
-            if len(x) < 2:
-                continue
-            segments.resize(len(x) - 1)
-            ends = segments.ndarray()
-            ends[:, 0], ends[:, 1] = x[:-1], y[:-1]
-            ends[:, 2], ends[:, 3] = x[1:], y[1:]
-            painter.setPen(curve.pen)
-            painter.drawLines(*segments.drawargs())
+            if len(curve.x) > 1:
+                painter.setPen(curve.pen)
+                painter.drawLines(*curve.lines())
 
     # ---- tooltips: the curve under the mouse names itself ----
 
@@ -204,6 +210,9 @@ class Cursor(pg.InfiniteLine):
 
     def __init__(self, **kwargs):
         super().__init__(0, angle=90, **kwargs)
+        # Moves need no itemChange round trip into Python: the ViewBox it would tell
+        # ignores this line's bounds (it is added with ignoreBounds).
+        self.setFlag(self.GraphicsItemFlag.ItemSendsGeometryChanges, False)
 
     def setPos(self, pos):
         if self._boundingRect is None or isinstance(pos, (list, tuple, np.ndarray, QPointF)):
