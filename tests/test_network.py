@@ -160,6 +160,29 @@ def test_stepper_agrees_bitwise_with_backward(activations, loss):
     assert np.array_equal(stepper.params, expected)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2, 42, 2**31, 2**32 - 1, np.int64(7), np.uint32(9)])
+def test_init_weights_are_numpys_random_state_bit_for_bit(seed):
+    """init_weights draws from Python's MT19937 given numpy's seeded state: the same
+    numbers as ``RandomState(seed).random_sample``, every layer in turn."""
+    for sizes in ([3, 1], [3, 32, 32, 1], [5, 7, 2], [1, 1]):
+        rng = np.random.RandomState(seed)
+        expected = [2 * rng.random_sample((m, n)) - 1
+                    for m, n in zip(sizes, sizes[1:], strict=False)]
+        weights = init_weights(sizes, seed)
+        assert [W.shape for W in weights] == [W.shape for W in expected]
+        assert all(np.array_equal(W, E) for W, E in zip(weights, expected, strict=True))
+
+
+def test_init_weights_refuses_seeds_as_numpy_does():
+    for seed in (-1, 2**32):
+        with pytest.raises(ValueError, match="Seed must be between 0 and 2\\*\\*32 - 1"):
+            init_weights([3, 1], seed)
+    with pytest.raises(TypeError):
+        init_weights([3, 1], 1.5)
+    weights = init_weights([3, 2], None)  # numpy's fresh entropy, as before
+    assert weights[0].shape == (3, 2) and np.all(np.abs(weights[0]) <= 1)
+
+
 # ---- numerical safety -----------------------------------------------------------------------
 
 def test_sigmoid_saturates_without_warnings():
