@@ -142,7 +142,11 @@ class PlotsView(QWidget):
                 plot.getAxis(side).label.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             plot.titleLabel.item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             plot.getAxis("left").setWidth(54)  # aligned plots read as one time axis
-            plot.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" confuses
+            # No SI prefixes: "loss (x0.001)" confuses, and while they are on pyqtgraph
+            # lays out an axis's label text again at every range change (hidden top
+            # and right axes too): two in five of the label layouts before the first frame.
+            for side in ("left", "bottom", "top", "right"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
             plot.vb.setLimits(xMin=-1e9)
             if self.plot_items:
                 plot.setXLink(self.plot_items["accuracy"])
