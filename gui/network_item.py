@@ -19,7 +19,7 @@ import functools
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from gui import palette
@@ -286,18 +286,22 @@ class NetworkItem(QGraphicsItem):
         for layer, centres in enumerate(self.positions):
             values = self.node_values[layer] if layer < len(self.node_values) else []
             texts = self.node_texts[layer] if layer < len(self.node_texts) else []
-            for i, (x, y) in enumerate(centres):
+            named = layer in (0, last) or self.show_hidden_names
+            painter.setPen(outline)
+            for i, (x, y) in enumerate(centres.tolist()):
                 fill = palette.activation_color(values[i]) if i < len(values) else QColor(
                     palette.BACKGROUND)
-                painter.setPen(outline)
-                painter.setBrush(QBrush(fill))
+                painter.setBrush(fill)
                 painter.drawEllipse(QPointF(x, y), r, r)
                 if self.show_values and i < len(texts):
                     painter.setFont(value_font)
                     painter.setPen(palette.text_color_on(fill))
                     painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter,
                                      texts[i])
-                self._paint_name(painter, name_font, layer, last, i, x, y)
+                    painter.setPen(outline)
+                if named:  # a dense hidden layer has no room for names: skip the call
+                    self._paint_name(painter, name_font, layer, last, i, x, y)
+                    painter.setPen(outline)
         if self.target_text and r >= 6:
             painter.setFont(_font(8))
             painter.setPen(palette.FAINT_INK)
