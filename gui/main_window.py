@@ -27,6 +27,7 @@ from gui.file_actions import FileActions
 from gui.icons import icon, icon_path
 from gui.inspector_dock import InspectorDock
 from gui.labels import steady_label
+from gui.lazy_dock import LazyDock
 from gui.loss_surface_dock import LossSurfaceDock
 from gui.network_view import NetworkView
 from gui.plots_view import PlotsView
@@ -164,7 +165,9 @@ class MainWindow(QMainWindow):
         plots.setWidget(self.plots_view)
         self._add_dock("PlotsView", plots, Qt.RightDockWidgetArea)
         for cls, area in DOCKS:
-            self._add_dock(cls.__name__, cls(self.session, self), area)
+            # A LazyDock builds its widgets when first on screen (gui/lazy_dock.py).
+            lazy = {"lazy": True} if issubclass(cls, LazyDock) else {}
+            self._add_dock(cls.__name__, cls(self.session, self, **lazy), area)
         self.snapshots_dock = self.docks["SnapshotsDock"]
 
     def _add_dock(self, name, dock, area):

@@ -22,7 +22,6 @@ from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from gui import palette
 from gui.chain_rule import fmt, unit_symbol
+from gui.lazy_dock import LazyDock
 from gui.names import vector_text
 from gui.redraw import RedrawTimer
 from nncore.network import forward
@@ -79,14 +79,16 @@ def training_matches(inputs, X):
     return [np.flatnonzero(np.all(X == row, axis=1)) for row in inputs]
 
 
-class PredictionDock(QDockWidget):
+class PredictionDock(LazyDock):
     """ŷ at ``session.iteration`` for a typed input and for every binary input.
 
     After a redraw, ``truth_inputs`` and ``truth_outputs`` hold the table's rows
     and the predictions shown (``None`` when the network has too many inputs).
+    With ``lazy`` the widgets are built when the dock is first on screen (the main
+    window's, a tab behind the inspector; see gui/lazy_dock.py).
     """
 
-    def __init__(self, session, parent=None):
+    def __init__(self, session, parent=None, lazy=False):
         super().__init__("Prediction", parent)
         self.setObjectName("predictionDock")
         self.session = session
@@ -94,6 +96,10 @@ class PredictionDock(QDockWidget):
         self.truth_outputs = None
         self.matches = []
         self.shown_iteration = None
+        self.build_now_or_when_shown(lazy)
+
+    def _build(self):
+        session = self.session
         self._make_widgets()
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=15)
         session.sigRunReplaced.connect(self.sync)
@@ -153,7 +159,8 @@ class PredictionDock(QDockWidget):
 
     def showEvent(self, event):
         super().showEvent(event)
-        self.redraw.shown()
+        if self.built:
+            self.redraw.shown()
 
     # ---- model -> view --------------------------------------------------------------
 

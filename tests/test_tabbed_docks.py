@@ -4,7 +4,7 @@ show their real content."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from gui.main_window import MainWindow
 from gui.redraw import on_screen
@@ -48,7 +48,7 @@ def test_tabbed_away_docks_wait_for_their_tab(qtbot, settings):
     surface, prediction = window.docks["LossSurfaceDock"], window.docks["PredictionDock"]
     assert not on_screen(surface) and not on_screen(prediction)
     assert surface.plot is None and surface.computations == 0
-    assert prediction.shown_iteration is None and prediction.truth_outputs is None
+    assert not prediction.built and prediction.truth_outputs is None
     window.session.run.train(50)
     window.session.seek(50)
     surface.raise_()  # what clicking its tab does
@@ -57,9 +57,14 @@ def test_tabbed_away_docks_wait_for_their_tab(qtbot, settings):
     assert "at iteration 50" in surface.caption.text()
     prediction.raise_()
     qtbot.waitUntil(lambda: prediction.shown_iteration == 50)
+    assert prediction.built and prediction.table.isVisible() and on_screen(prediction.table)
     outputs = forward(prediction.truth_inputs, window.session.weights(),
                       window.session.run.activations)[-1]
     np.testing.assert_allclose(prediction.truth_outputs, outputs)
+    assert prediction.table.rowCount() == 8  # every binary input of x1, x2, x3
+    n = window.session.run.X.shape[1]
+    assert [float(prediction.table.item(r, n).text()) for r in range(8)] == pytest.approx(
+        outputs[:, 0], abs=1e-8)
 
 
 def test_the_decision_map_is_made_when_the_dataset_tab_is_shown(qtbot, settings):
@@ -106,3 +111,15 @@ def test_a_saved_layout_with_the_map_in_front_draws_it_first(qtbot, settings):
     assert on_screen(surface) and not on_screen(inspector)
     qtbot.waitUntil(lambda: surface.drawn_iteration == 0)
     assert_map_shows_the_loss(surface)
+
+
+def test_a_saved_layout_with_the_prediction_dock_apart_builds_it_at_once(qtbot, settings):
+    first = open_window(qtbot, settings)
+    first.addDockWidget(Qt.RightDockWidgetArea, first.docks["PredictionDock"])  # dragged
+    first.close()
+    second = open_window(qtbot, settings)
+    prediction = second.docks["PredictionDock"]
+    assert second.dockWidgetArea(prediction) == Qt.RightDockWidgetArea
+    qtbot.waitUntil(lambda: prediction.shown_iteration == 0)
+    assert prediction.built and on_screen(prediction.table)
+    assert prediction.table.rowCount() == 8 and prediction.input_edit.isVisible()
