@@ -65,7 +65,11 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the ``backprop-lab`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    if not (sys.argv[1:] if argv is None else argv):
+        # Nothing to parse: the window, without building the parser (a few ms of start).
+        args = argparse.Namespace(command=None)
+    else:
+        args = build_parser().parse_args(argv)
     from nncore import LoadError
 
     try:
