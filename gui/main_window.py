@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 import nncore
 from gui.architecture_dock import ArchitectureDock
 from gui.dataset_dock import DatasetDock
+from gui.dock_style import title_bar_style
 from gui.file_actions import FileActions
 from gui.icons import icon, icon_path
 from gui.inspector_dock import InspectorDock
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         self.snapshots_dock = self.docks["SnapshotsDock"]
 
     def _add_dock(self, name, dock, area):
+        dock.setStyle(title_bar_style())  # the same look, icons kept (gui/dock_style.py)
         self.addDockWidget(area, dock)
         self._dock_groups.setdefault(area, []).append(dock)
         self.docks[name] = dock
