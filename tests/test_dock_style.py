@@ -1,11 +1,8 @@
 """The docks' style keeps their title-bar icons and otherwise is the application's."""
 
-import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QStyle
 
 from gui.dock_style import KEPT, title_bar_style
-from gui.main_window import MainWindow
 
 
 def pixels(icon, size=16):
@@ -21,15 +18,6 @@ def test_title_bar_icons_are_kept_and_drawn_as_the_base_style_draws_them(qtbot):
         assert pixels(first) == pixels(base.standardIcon(which))
     other = QStyle.StandardPixmap.SP_ArrowBack  # not kept: asked afresh each time
     assert pixels(style.standardIcon(other)) == pixels(base.standardIcon(other))
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def test_only_the_docks_themselves_use_it(window):

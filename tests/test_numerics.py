@@ -11,22 +11,12 @@ import warnings
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from gui import palette
-from gui.main_window import MainWindow
 from gui.transport import rate_text
 from nncore import Run, activate, backward, builtin, forward, loss_value, sigmoid
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def status_message(window):
