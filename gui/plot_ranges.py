@@ -38,8 +38,8 @@ def _differs(a, b):
 class HeldRanges:
     """The x range of the linked plots (set on ``x_plot``) and each plot's y range.
 
-    ``plots``: name -> PlotItem; ``fixed_y``: names whose y range is set once by
-    the caller (accuracy is always 0..100%)."""
+    ``plots``: name -> PlotPanel (gui/plot_panel.py); ``fixed_y``: names whose y
+    range is set once by the caller (accuracy is always 0..100%)."""
 
     def __init__(self, plots, x_plot, fixed_y=()):
         self.plots, self.x_plot = plots, x_plot

@@ -38,6 +38,7 @@ from gui.lazy_menu import LazyMenuViewBox
 from gui.names import edge_name, vector_text
 from gui.plot_curves import Cursor, CurveLayer, draw_simplified
 from gui.plot_ghosts import Ghosts
+from gui.plot_panel import PlotPanel
 from gui.plot_ranges import HeldRanges
 from gui.plot_series import LayerNorms, PlotKeys, SavedRows, Series, view_points
 from gui.redraw import RedrawTimer
@@ -125,9 +126,8 @@ class PlotsView(QWidget):
                   "weights": "weights w"}
         axis_pen = pg.mkPen(palette.FAINT_INK)
         for row, name in enumerate(titles):
-            plot = self.graphics.addPlot(row=row, col=0,
-                                         viewBox=LazyMenuViewBox(self._add_menu_actions))
-            plot.setMenuEnabled(enableMenu=False, enableViewBoxMenu=None)
+            plot = PlotPanel(LazyMenuViewBox(self._add_menu_actions))
+            self.graphics.addItem(plot, row=row, col=0)
             # No grid: pyqtgraph draws one with alpha per tick, which tripled the cost
             # of painting these plots; the cursor and the axes carry the reading.
             plot.setLabel("left", titles[name])
@@ -142,14 +142,9 @@ class PlotsView(QWidget):
                 plot.getAxis(side).label.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             plot.titleLabel.item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
             plot.getAxis("left").setWidth(54)  # aligned plots read as one time axis
-            # No SI prefixes: "loss (x0.001)" confuses, and while they are on pyqtgraph
-            # lays out an axis's label text again at every range change (hidden top
-            # and right axes too): two in five of the label layouts before the first frame.
-            for side in ("left", "bottom", "top", "right"):
-                plot.getAxis(side).enableAutoSIPrefix(False)
             plot.vb.setLimits(xMin=-1e9)
             if self.plot_items:
-                plot.setXLink(self.plot_items["accuracy"])
+                plot.vb.setXLink(self.plot_items["accuracy"].vb)
             plot.vb.sigXRangeChanged.connect(self._schedule)
             plot.vb.sigStateChanged.connect(self._schedule)  # e.g. auto-range asked for
             layer = CurveLayer()
@@ -166,7 +161,7 @@ class PlotsView(QWidget):
             self.plot_items[name] = plot
         accuracy = self.plot_items["accuracy"]
         self._set_x_limits()
-        accuracy.setYRange(0, 1, padding=0.06)
+        accuracy.vb.setYRange(0, 1, padding=0.06)
         accuracy.vb.setMouseEnabled(y=False)
         self.ranges = HeldRanges(self.plot_items, "accuracy", fixed_y=("accuracy",))
         self.plot_items["weights"].setLabel("bottom", "iteration")
@@ -454,8 +449,8 @@ class PlotsView(QWidget):
         # Move the range into the new mapping first: a log axis asked to show a
         # linear range like [0, 10^6] would compute 10**(10^6).
         last = self.session.run.last
-        self.plot_items["accuracy"].setXRange(float(self.to_view(0)),
-                                              float(self.to_view(max(last, 1))))
+        self.plot_items["accuracy"].vb.setXRange(float(self.to_view(0)),
+                                                 float(self.to_view(max(last, 1))))
         for plot in self.plot_items.values():
             plot.getAxis("bottom").setLogMode(on)
         self._set_x_limits()

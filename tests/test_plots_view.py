@@ -102,7 +102,7 @@ def test_a_long_history_is_drawn_with_its_peaks(view, qtbot):
     assert x[-1] == run.last
 
     # zooming in draws every point of the visible span: each lies on the line
-    view.plot_items["loss"].setXRange(10_000, 10_300, padding=0)
+    view.plot_items["loss"].vb.setXRange(10_000, 10_300, padding=0)
     view.refresh()
     x, y = data(view, "loss")
     vb = view.plot_items["loss"].vb
@@ -240,7 +240,7 @@ def test_a_moved_cursor_keeps_a_right_bounding_rect(view, qtbot):
         assert cursor.value() == k
         # what pyqtgraph would compute for the line where it now is
         assert cursor.boundingRect() == cursor._computeBoundingRect()
-    view.plot_items["loss"].setYRange(0, 5, padding=0)  # the view changes: recomputed
+    view.plot_items["loss"].vb.setYRange(0, 5, padding=0)  # the view changes: recomputed
     view.refresh()
     assert cursor.boundingRect() == cursor._computeBoundingRect()
     line = cursor.sceneBoundingRect()  # spans the plot's height, where the cursor is

@@ -1,0 +1,105 @@
+"""One plot of the stack: a ViewBox, a left and a bottom axis, and a title line.
+
+This is the part of pyqtgraph's ``PlotItem`` the plots use. ``PlotItem`` also
+builds its "Plot options" form (about 60 widgets, their signals and a menu) in
+its constructor, whether or not its menu is ever offered; here it is not, and
+four of those forms were a sixth of the window's start-up. The ViewBox keeps its
+own right-click menu (gui/lazy_menu.py).
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
+
+# Where each part sits in the panel's grid, as in PlotItem (rows 1 and 2 of column
+# 1 are the hidden top axis and the view; column 2 the hidden right axis).
+TITLE, VIEW, LEFT, BOTTOM = (0, 1), (2, 1), (2, 0), (3, 1)
+
+
+class QuietAxis(pg.AxisItem):
+    """An AxisItem that lays out its label's HTML only when the text changes.
+
+    pyqtgraph sets the label again on every range change (it may need a new SI
+    prefix); QGraphicsTextItem.setHtml parses and lays out the text each time.
+    """
+
+    def __init__(self, orientation):
+        self._shown_html = None
+        super().__init__(orientation)
+        self.enableAutoSIPrefix(False)  # "loss (x0.001)" would confuse
+
+    def _updateLabel(self):
+        html = self.labelString()
+        if html != self._shown_html:
+            self._shown_html = html
+            self.label.setHtml(html)
+        self._adjustSize()
+        self.picture = None
+        self.update()
+
+
+class PlotPanel(pg.GraphicsWidget):
+    """``vb``, ``getAxis("left" | "bottom")``, ``setLabel``, ``setTitle`` and
+    ``titleLabel``, ``addItem`` and ``removeItem``, as in pyqtgraph's PlotItem;
+    ``items`` lists what was added."""
+
+    def __init__(self, view_box):
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.layout = QGraphicsGridLayout()
+        self.layout.setContentsMargins(1, 1, 1, 1)
+        self.layout.setSpacing(0)
+        self.setLayout(self.layout)
+        self.vb = view_box
+        self.layout.addItem(self.vb, *VIEW)
+        self.axes = {}
+        for side, cell in (("left", LEFT), ("bottom", BOTTOM)):
+            axis = QuietAxis(side)
+            axis.linkToView(self.vb)
+            axis.setZValue(0.5)  # above the view's items, as in PlotItem
+            axis.setFlag(QGraphicsItem.ItemNegativeZStacksBehindParent)
+            self.layout.addItem(axis, *cell)
+            self.axes[side] = axis
+        self.titleLabel = pg.LabelItem("", size="11pt")
+        self.layout.addItem(self.titleLabel, *TITLE)
+        # PlotItem's grid: empty rows and columns take no room, the view the rest.
+        for row in range(4):
+            self.layout.setRowPreferredHeight(row, 0)
+            self.layout.setRowMinimumHeight(row, 0)
+            self.layout.setRowStretchFactor(row, 1)
+        for column in range(3):
+            self.layout.setColumnPreferredWidth(column, 0)
+            self.layout.setColumnMinimumWidth(column, 0)
+            self.layout.setColumnStretchFactor(column, 1)
+        self.layout.setRowStretchFactor(VIEW[0], 100)
+        self.layout.setColumnStretchFactor(VIEW[1], 100)
+        self.setTitle(None)
+        self.items = []
+
+    def getAxis(self, side):
+        return self.axes[side]
+
+    def setLabel(self, side, text):
+        self.axes[side].setLabel(text)
+
+    def setTitle(self, title=None, **style):
+        """Show ``title`` (HTML allowed; ``style`` as LabelItem.setText) in a 30 px
+        line above the plot, or no line at all for None."""
+        if title is None:
+            self.titleLabel.setVisible(False)
+            self.layout.setRowFixedHeight(TITLE[0], 0)
+            self.titleLabel.setMaximumHeight(0)
+        else:
+            self.titleLabel.setMaximumHeight(30)
+            self.layout.setRowFixedHeight(TITLE[0], 30)
+            self.titleLabel.setVisible(True)
+            self.titleLabel.setText(title, **style)
+
+    def addItem(self, item, ignoreBounds=False):
+        self.vb.addItem(item, ignoreBounds=ignoreBounds)
+        self.items.append(item)
+
+    def removeItem(self, item):
+        self.vb.removeItem(item)
+        self.items.remove(item)
