@@ -18,33 +18,44 @@ TITLE, VIEW, LEFT, BOTTOM = (0, 1), (2, 1), (2, 0), (3, 1)
 
 
 class QuietAxis(pg.AxisItem):
-    """An AxisItem that lays out its label's HTML only when the text changes.
+    """An AxisItem that lays out its label's HTML only when the label is shown and
+    its text has changed.
 
-    pyqtgraph sets the label again on every range change (it may need a new SI
-    prefix); QGraphicsTextItem.setHtml parses and lays out the text each time.
+    pyqtgraph sets the label again on every range, pen and text-pen change, shown
+    or not; QGraphicsTextItem.setHtml parses and lays out the text each time, and
+    the first time builds the item's text document.
     """
 
-    def __init__(self, orientation):
-        self._shown_html = None
-        super().__init__(orientation)
+    def __init__(self, orientation, pen, text_pen):
+        self._label_shown = False  # pyqtgraph shows the label when it gets a text
+        self._html = None  # what the label holds
+        super().__init__(orientation, pen=pen, textPen=text_pen)
         self.enableAutoSIPrefix(False)  # "loss (x0.001)" would confuse
 
+    def showLabel(self, show=True):
+        self._label_shown = show
+        super().showLabel(show)
+        self._updateLabel()
+
     def _updateLabel(self):
-        html = self.labelString()
-        if html != self._shown_html:
-            self._shown_html = html
-            self.label.setHtml(html)
+        if self._label_shown:
+            html = self.labelString()
+            if html != self._html:
+                self._html = html
+                self.label.setHtml(html)
         self._adjustSize()
         self.picture = None
         self.update()
 
 
 class PlotPanel(pg.GraphicsWidget):
-    """``vb``, ``getAxis("left" | "bottom")``, ``setLabel``, ``setTitle`` and
+    """Axes drawn with ``axis_pen``, their text with ``text_pen``.
+
+    ``vb``, ``getAxis("left" | "bottom")``, ``setLabel``, ``setTitle`` and
     ``titleLabel``, ``addItem`` and ``removeItem``, as in pyqtgraph's PlotItem;
     ``items`` lists what was added."""
 
-    def __init__(self, view_box):
+    def __init__(self, view_box, axis_pen, text_pen):
         super().__init__()
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.layout = QGraphicsGridLayout()
@@ -55,7 +66,7 @@ class PlotPanel(pg.GraphicsWidget):
         self.layout.addItem(self.vb, *VIEW)
         self.axes = {}
         for side, cell in (("left", LEFT), ("bottom", BOTTOM)):
-            axis = QuietAxis(side)
+            axis = QuietAxis(side, axis_pen, text_pen)
             axis.linkToView(self.vb)
             axis.setZValue(0.5)  # above the view's items, as in PlotItem
             axis.setFlag(QGraphicsItem.ItemNegativeZStacksBehindParent)

@@ -130,6 +130,7 @@ class PlotKeys:
         self.plot_items, self.width, self.points = plot_items, width, points
         self.labels = {}  # plot name -> labels in its key, as shown
         self._source = {}  # plot name -> (entries, note)
+        self._shown = {}  # plot name -> the rich text in its title (None: no key)
 
     def set(self, name, entries, note=""):
         self.labels[name] = [e[1] for e in entries]
@@ -143,9 +144,12 @@ class PlotKeys:
     def _render(self, name):
         entries, note = self._source[name]
         room = max(120.0, self.width() - 90.0)  # minus the left axis and margins
+        html = key_html(entries, note, room, self.points) or None
+        if name in self._shown and self._shown[name] == html:
+            return  # laying out the same rich text again would change nothing
+        self._shown[name] = html
         plot = self.plot_items[name]
-        plot.setTitle(key_html(entries, note, room, self.points) or None,
-                      size=f"{self.points:g}pt", color=palette.INK.name())
+        plot.setTitle(html, size=f"{self.points:g}pt", color=palette.INK.name())
         plot.titleLabel.setAttr("justify", "left")
 
 

@@ -124,16 +124,14 @@ class PlotsView(QWidget):
     def _create_plots(self):
         titles = {"accuracy": "accuracy", "loss": "loss E", "outputs": "output ŷ",
                   "weights": "weights w"}
-        axis_pen = pg.mkPen(palette.FAINT_INK)
+        axis_pen, text_pen = pg.mkPen(palette.FAINT_INK), pg.mkPen(palette.INK)
         for row, name in enumerate(titles):
-            plot = PlotPanel(LazyMenuViewBox(self._add_menu_actions))
+            plot = PlotPanel(LazyMenuViewBox(self._add_menu_actions), axis_pen, text_pen)
             self.graphics.addItem(plot, row=row, col=0)
             # No grid: pyqtgraph draws one with alpha per tick, which tripled the cost
             # of painting these plots; the cursor and the axes carry the reading.
             plot.setLabel("left", titles[name])
             for side in ("left", "bottom"):
-                plot.getAxis(side).setPen(axis_pen)
-                plot.getAxis(side).setTextPen(pg.mkPen(palette.INK))
                 # An axis draws its ticks 5 px into the plot, and the strip a moving
                 # cursor repaints reaches 2 px past the plot into the axis and the
                 # key above: copy them from pixmaps instead of laying out and
