@@ -162,6 +162,8 @@ class DecisionMap(QWidget):
         item.setAspectLocked(True)
         item.setTitle("Output ŷ over the input plane", color=palette.INK.name(), size="10pt")
         item.setMouseEnabled(False, False)
+        for axis in ("bottom", "left"):  # inputs within +-1 would read "500 (x0.001)"
+            item.getAxis(axis).enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setLookupTable(self.lut)
         item.addItem(self.image)

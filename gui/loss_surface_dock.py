@@ -145,6 +145,8 @@ class LossSurfaceDock(QDockWidget):
         item.setMouseEnabled(False, False)
         for axis in ("bottom", "left"):
             item.getAxis(axis).setTextPen(palette.INK)
+            # Weights within +-1 would otherwise read "-500 ... 500 (x0.001)".
+            item.getAxis(axis).enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.image)
         cmap = pg.colormap.get("viridis")

@@ -125,6 +125,27 @@ def test_tutorial_heat_map_pixels_equal_direct_loss(dock, qtbot):
     assert lo == pytest.approx(np.min(dock.values)) and hi <= np.max(dock.values)
 
 
+def shown_ticks(axis):
+    """The tick labels ``axis`` draws, as pyqtgraph's generateDrawSpecs makes them."""
+    lo, hi = sorted(axis.range)
+    labels = []
+    for spacing, values in axis.tickValues(lo, hi, axis.width()):
+        labels += axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, spacing)
+    return labels
+
+
+def test_axes_read_weights_in_their_own_units(dock, qtbot):
+    # The tutorial's w1 starts at -0.17: a span within +-1 that pyqtgraph would show
+    # as "-500 ... 500 (x0.001)".
+    drawn(dock, qtbot)
+    axis = dock.plot.getPlotItem().getAxis("bottom")
+    lo, hi = sorted(axis.range)
+    assert max(abs(lo), abs(hi)) < 1
+    assert axis.autoSIPrefixScale == 1.0 and "(x0." not in axis.labelString()
+    ticks = [float(t.replace("\u2212", "-")) for t in shown_ticks(axis)]
+    assert ticks and all(lo <= t <= hi for t in ticks)
+
+
 def test_hidden_layer_pair_from_the_combos(dock, qtbot):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1], activations=["tanh", "sigmoid"], loss="bce")
