@@ -4,12 +4,14 @@ This is the part of pyqtgraph's ``PlotItem`` the plots use. ``PlotItem`` also
 builds its "Plot options" form (about 60 widgets, their signals and a menu) in
 its constructor, whether or not its menu is ever offered; here it is not, and
 four of those forms were a sixth of the window's start-up. The ViewBox keeps its
-own right-click menu (gui/lazy_menu.py).
+own right-click menu (gui/lazy_menu.py), and the panel PlotItem's "A" button.
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
+from pyqtgraph import icons
+from pyqtgraph.graphicsItems.ButtonItem import ButtonItem
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
 
 # Where each part sits in the panel's grid, as in PlotItem (rows 1 and 2 of column
@@ -53,7 +55,11 @@ class PlotPanel(pg.GraphicsWidget):
 
     ``vb``, ``getAxis("left" | "bottom")``, ``setLabel``, ``setTitle`` and
     ``titleLabel``, ``addItem`` and ``removeItem``, as in pyqtgraph's PlotItem;
-    ``items`` lists what was added."""
+    ``items`` lists what was added. ``auto_button`` is PlotItem's "A": shown in the
+    bottom-left corner while the mouse is over a plot that does not follow its data
+    (after a pan or zoom), it makes the view follow again (gui/plot_ranges.py).
+    ``follows()`` says whether the plot follows its data; by default, whether
+    pyqtgraph's auto-range is on."""
 
     def __init__(self, view_box, axis_pen, text_pen):
         super().__init__()
@@ -87,6 +93,12 @@ class PlotPanel(pg.GraphicsWidget):
         self.layout.setColumnStretchFactor(VIEW[1], 100)
         self.setTitle(None)
         self.items = []
+        self.hovered = False
+        self.follows = lambda: all(self.vb.autoRangeEnabled())
+        self.auto_button = ButtonItem(icons.getGraphPixmap("auto"), 14, self)
+        self.auto_button.clicked.connect(self._follow_data)
+        self.auto_button.hide()
+        self.vb.sigStateChanged.connect(self._show_button)
 
     def getAxis(self, side):
         return self.axes[side]
@@ -114,3 +126,20 @@ class PlotPanel(pg.GraphicsWidget):
     def removeItem(self, item):
         self.vb.removeItem(item)
         self.items.remove(item)
+
+    def hoverEvent(self, event):  # pyqtgraph's scene calls this on hover
+        if event.enter:
+            self.hovered = True
+        if event.exit:
+            self.hovered = False
+        self._show_button()
+
+    def _show_button(self, *_):
+        self.auto_button.setVisible(self.hovered and not self.follows())
+
+    def _follow_data(self, *_):
+        self.vb.enableAutoRange()  # the plots then hold the ranges again themselves
+        self.auto_button.hide()
+
+    def resizeEvent(self, event):
+        self.auto_button.setPos(0, self.size().height() - self.auto_button.boundingRect().height())

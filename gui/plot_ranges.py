@@ -9,8 +9,8 @@ when the data leaves them: the iteration axis grows in "nice" steps (1, 1.25, 1.
 padded range until the data leaves it or shrinks to well under half of it.
 
 Following stops when the learner (or code) pans or zooms, as with pyqtgraph's
-own auto-range; pyqtgraph's "A" button (or anything enabling its auto-range)
-makes the plot follow the data again.
+own auto-range; the plot's "A" button (gui/plot_panel.py; or anything enabling
+pyqtgraph's auto-range) makes the plot follow the data again.
 """
 
 from __future__ import annotations
@@ -55,6 +55,10 @@ class HeldRanges:
         self._set_y = {}
         for plot in self.plots.values():
             plot.vb.disableAutoRange()
+
+    def follows(self, name):
+        """Whether plot ``name`` follows the data on both axes (no pan or zoom since)."""
+        return self.follow_x and (name in self.fixed_y or self.follow_y[name])
 
     def take_user_changes(self):
         """Note pans, zooms and requests to auto-range made since the last fit; True

@@ -17,6 +17,7 @@ downsampling and ghosts all use the same mapping (``to_view``/``from_view``).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -162,6 +163,8 @@ class PlotsView(QWidget):
         accuracy.vb.setYRange(0, 1, padding=0.06)
         accuracy.vb.setMouseEnabled(y=False)
         self.ranges = HeldRanges(self.plot_items, "accuracy", fixed_y=("accuracy",))
+        for name, plot in self.plot_items.items():  # its "A" button shows when it does not
+            plot.follows = functools.partial(self.ranges.follows, name)
         self.plot_items["weights"].setLabel("bottom", "iteration")
         for name in ("accuracy", "loss"):
             self._add_curve(name, name, palette.categorical(0), width=2.5)

@@ -3,7 +3,7 @@ and faint curves of earlier runs."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from gui.downsample import minmax_downsample
 from gui.plots_view import DRAW_TOLERANCE, PlotsView
@@ -111,6 +111,36 @@ def test_a_long_history_is_drawn_with_its_peaks(view, qtbot):
     off = np.abs(np.interp(span, x, y) - run.losses[span])
     assert off.max() <= DRAW_TOLERANCE * (y1 - y0) / vb.height() * (1 + 1e-9)
     assert np.array_equal(run.losses[x.astype(int)], y)
+
+
+def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot):
+    session = view.session
+    train(session, 400)
+    view.refresh()
+    loss = view.plot_items["loss"]
+    viewport = view.graphics.viewport()
+
+    def on_screen(item, point):
+        return view.graphics.mapFromScene(item.mapToScene(point))
+
+    middle = on_screen(loss.vb, loss.vb.boundingRect().center())
+    qtbot.mouseMove(viewport, middle)
+    qtbot.waitUntil(lambda: loss.hovered)
+    assert not loss.auto_button.isVisible()  # the plot follows its data: nothing to offer
+    loss.vb.setXRange(10, 20, padding=0)  # the learner zooms in: following stops
+    view.refresh()
+    train(session, 600)
+    view.refresh()
+    assert loss.vb.viewRange()[0] == pytest.approx([10, 20])
+    qtbot.mouseMove(viewport, middle + QPoint(3, 3))
+    qtbot.waitUntil(lambda: loss.auto_button.isVisible())  # shown on hover
+    assert not view.plot_items["accuracy"].auto_button.isVisible()  # over this plot only
+    qtbot.mouseClick(viewport, Qt.LeftButton,
+                     pos=on_screen(loss.auto_button, loss.auto_button.boundingRect().center()))
+    view.refresh()
+    low, high = loss.vb.viewRange()[0]
+    assert low <= 0 and high >= session.run.last == 1000  # the whole history again
+    assert not loss.auto_button.isVisible()
 
 
 def test_cursors_follow_the_session_and_scrub_it(view, qtbot):
