@@ -108,8 +108,17 @@ def _item_svg(item):
     views = scene.views()
     if views:
         generator.setResolution(views[0].logicalDpiX())
+    # As pyqtgraph's exporters do: items drop what only the screen should show (the
+    # plots' "A" button) while they are drawn for a file.
+    exporting = [i for i in scene.items() if hasattr(i, "setExportMode")]
+    for each in exporting:
+        each.setExportMode(True, {"antialias": True})
     painter = QPainter(generator)
-    scene.render(painter, target, source)
-    painter.end()
+    try:
+        scene.render(painter, target, source)
+    finally:
+        painter.end()
+        for each in exporting:
+            each.setExportMode(False)
     buffer.close()
     return bytes(array.data())

@@ -74,7 +74,6 @@ class MainWindow(QMainWindow):
         self.create_status_bar()
         self.connect_session()
         self.read_settings()
-        self.arrange_docks()
         self.transport.timeline.setFocus()  # not a text field: Space and arrows work at once
 
     # ---- table of contents ---------------------------------------------------------------
@@ -156,7 +155,8 @@ class MainWindow(QMainWindow):
     def create_docks(self):
         """The plots on the right; the other docks tabbed on the left and bottom."""
         self.docks = {}
-        self._dock_groups = {}  # area -> docks in it, tabbed together by arrange_docks
+        self._dock_groups = {}  # area -> docks in it, tabbed together at the first show
+        self.docks_arranged = False
         # Side columns run the full height; the bottom tabs sit under the diagram only.
         self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
             # A LazyDock builds its widgets when first on screen (gui/lazy_dock.py).
             lazy = {"lazy": True} if issubclass(cls, LazyDock) else {}
             self._add_dock(cls.__name__, cls(self.session, self, **lazy), area)
-        self.snapshots_dock = self.docks.get("SnapshotsDock")
+        self.snapshots_dock = self.docks["SnapshotsDock"]
 
     def _add_dock(self, name, dock, area):
         dock.setStyle(title_bar_style())  # the same look, icons kept (gui/dock_style.py)
@@ -177,16 +177,16 @@ class MainWindow(QMainWindow):
         self._dock_groups.setdefault(area, []).append(dock)
         self.docks[name] = dock
 
-    def arrange_docks(self):
-        """Tab the docks that share an area and size the columns, at the window's
-        size; then restore the learner's saved layout, if any. Done before the first
-        show, so the first layout pass already sees one tab per area."""
+    def arrange_docks(self, size):
+        """Tab the docks that share an area, size the columns, then restore the
+        learner's saved layout. Runs at the first show: tabbing docks in a window
+        that has never been shown leaves a stale copy of the tab bar on screen
+        (seen with Qt 6.11)."""
         for group in self._dock_groups.values():
             for dock in group[1:]:
                 self.tabifyDockWidget(group[0], dock)
             group[0].raise_()  # the first tab of each area is the one shown
-        # Shares of the window: the diagram in the middle keeps the most.
-        size = self.size()
+        # Shares of the window (of ``size``): the diagram in the middle keeps the most.
         share = {Qt.LeftDockWidgetArea: 0.23, Qt.RightDockWidgetArea: 0.30}
         sides = [group[0] for area, group in self._dock_groups.items() if area in share]
         self.resizeDocks(sides, [int(size.width() * share[self.dockWidgetArea(d)])
@@ -197,6 +197,21 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state", QByteArray())
         if state and state.size():
             self.restoreState(state, SETTINGS_VERSION)
+        self.docks_arranged = True
+
+    def setVisible(self, visible):
+        if visible and not self.docks_arranged:
+            # Showing lays the docks out untabbed for a moment, which can grow the
+            # window to fit them all; showEvent puts this size back.
+            self._size_before_show = self.size()
+        super().setVisible(visible)
+
+    def showEvent(self, event):
+        if not self.docks_arranged:
+            self.arrange_docks(self._size_before_show)
+            self.layout().activate()  # the tabbed layout's smaller minimum, now
+            self.resize(self._size_before_show)
+        super().showEvent(event)
 
     def create_menus(self):
         bar = self.menuBar()
@@ -273,6 +288,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
+        # (The dock layout is restored at the first show; see arrange_docks.)
         if s.contains("transport/speed"):  # the learner's last play speed
             self.session.set_speed(s.value("transport/speed", 0.0, float))
             self.transport.sync()
@@ -282,7 +298,8 @@ class MainWindow(QMainWindow):
     def write_settings(self):
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState(SETTINGS_VERSION))
+        if self.docks_arranged:  # a never-shown window has no layout worth keeping
+            s.setValue("window/state", self.saveState(SETTINGS_VERSION))
         s.setValue("plots/log_x", self.action_log_x.isChecked())
         s.setValue("transport/speed", float(self.session.speed))
         s.sync()

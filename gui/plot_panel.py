@@ -14,9 +14,10 @@ from pyqtgraph import icons
 from pyqtgraph.graphicsItems.ButtonItem import ButtonItem
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
 
-# Where each part sits in the panel's grid, as in PlotItem (rows 1 and 2 of column
-# 1 are the hidden top axis and the view; column 2 the hidden right axis).
+# Where each part sits in the panel's grid, as in PlotItem; its top and right axes'
+# row and column stay empty here.
 TITLE, VIEW, LEFT, BOTTOM = (0, 1), (2, 1), (2, 0), (3, 1)
+TOP_AXIS_ROW, RIGHT_AXIS_COLUMN = 1, 2
 
 
 class QuietAxis(pg.AxisItem):
@@ -91,6 +92,12 @@ class PlotPanel(pg.GraphicsWidget):
             self.layout.setColumnStretchFactor(column, 1)
         self.layout.setRowStretchFactor(VIEW[0], 100)
         self.layout.setColumnStretchFactor(VIEW[1], 100)
+        # PlotItem's hidden top and right axes: here empty, and they must stay so, or
+        # each plot's frame would end at another x depending on its key's width.
+        self.layout.setRowStretchFactor(TOP_AXIS_ROW, 0)
+        self.layout.setRowMaximumHeight(TOP_AXIS_ROW, 0)
+        self.layout.setColumnStretchFactor(RIGHT_AXIS_COLUMN, 0)
+        self.layout.setColumnMaximumWidth(RIGHT_AXIS_COLUMN, 0)
         self.setTitle(None)
         self.items = []
         self.hovered = False
@@ -98,7 +105,7 @@ class PlotPanel(pg.GraphicsWidget):
         self.auto_button = ButtonItem(icons.getGraphPixmap("auto"), 14, self)
         self.auto_button.clicked.connect(self._follow_data)
         self.auto_button.hide()
-        self.vb.sigStateChanged.connect(self._show_button)
+        self.vb.sigStateChanged.connect(self.update_button)
 
     def getAxis(self, side):
         return self.axes[side]
@@ -132,13 +139,24 @@ class PlotPanel(pg.GraphicsWidget):
             self.hovered = True
         if event.exit:
             self.hovered = False
-        self._show_button()
+        self.update_button()
 
-    def _show_button(self, *_):
-        self.auto_button.setVisible(self.hovered and not self.follows())
+    def update_button(self, *_):
+        """Show the "A" button while hovered and not following (never in an export)."""
+        self.auto_button.setVisible(self._exportOpts is False and self.hovered
+                                    and not self.follows())
+
+    def setExportMode(self, export, opts=None):  # pyqtgraph's exporters call this
+        super().setExportMode(export, opts)
+        self.update_button()
 
     def _follow_data(self, *_):
-        self.vb.enableAutoRange()  # the plots then hold the ranges again themselves
+        # Auto-range only the axes a learner can move: the accuracy plot's y axis is
+        # fixed at 0..100%. The plots then hold the ranges again themselves.
+        for axis, movable in zip((pg.ViewBox.XAxis, pg.ViewBox.YAxis),
+                                 self.vb.mouseEnabled(), strict=True):
+            if movable:
+                self.vb.enableAutoRange(axis=axis)
         self.auto_button.hide()
 
     def resizeEvent(self, event):

@@ -103,6 +103,10 @@ class PlotsView(QWidget):
         # The background is one colour: filling the repainted strips of a seek costs
         # less than copying them from a cached pixmap of the whole view.
         self.graphics.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+        # No "Export..." in the right-click menu: pyqtgraph's export dialog knows whole
+        # plots only as PlotItems, which these are not. File > Export has the plots
+        # (PNG, SVG) and every recorded value (CSV).
+        self.graphics.scene().contextMenu = []
         # Shown only while earlier runs are drawn, to say what the faint curves are.
         self.ghost_bar = QWidget()
         self.ghost_note = QLabel("Faint curves: earlier runs.")
@@ -366,6 +370,8 @@ class PlotsView(QWidget):
         run = self.session.run
         if self.ranges.take_user_changes():
             self._drawn_key = None  # fit the axes asked to follow again
+        for plot in self.plot_items.values():  # a pan or zoom may have stopped following
+            plot.update_button()
         self._set_cursor_bounds()
         self._move_cursors(self.session.iteration)
         first, stop = self.visible_iterations()

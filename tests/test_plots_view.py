@@ -141,6 +141,19 @@ def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot):
     low, high = loss.vb.viewRange()[0]
     assert low <= 0 and high >= session.run.last == 1000  # the whole history again
     assert not loss.auto_button.isVisible()
+    # On the accuracy plot only the iteration axis moves: "A" leaves its 0..100% alone.
+    accuracy = view.plot_items["accuracy"]
+    fixed_y = accuracy.vb.viewRange()[1]
+    accuracy.vb.setXRange(100, 200, padding=0)
+    view.refresh()
+    qtbot.mouseMove(viewport, on_screen(accuracy.vb, accuracy.vb.boundingRect().center()))
+    qtbot.waitUntil(lambda: accuracy.auto_button.isVisible())
+    qtbot.mouseClick(viewport, Qt.LeftButton, pos=on_screen(
+        accuracy.auto_button, accuracy.auto_button.boundingRect().center()))
+    view.refresh()
+    assert accuracy.vb.viewRange()[1] == pytest.approx(fixed_y)
+    low, high = accuracy.vb.viewRange()[0]
+    assert low <= 0 and high >= session.run.last
 
 
 def test_cursors_follow_the_session_and_scrub_it(view, qtbot):
