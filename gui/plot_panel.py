@@ -46,6 +46,9 @@ class QuietAxis(pg.AxisItem):
             if html != self._html:
                 self._html = html
                 self.label.setHtml(html)
+                # pyqtgraph centres the label only on a resize; a longer text in an
+                # axis of the same size ("iteration + 1 (log scale)") was left off-centre.
+                self.resizeEvent()
         self._adjustSize()
         self.picture = None
         self.update()

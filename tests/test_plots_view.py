@@ -201,6 +201,18 @@ def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot):
     assert view.cursors["loss"].value() == 9
 
 
+def test_the_iteration_axis_label_stays_centred_in_log_x(view, qtbot):
+    axis = view.plot_items["weights"].getAxis("bottom")
+
+    def label_centre():
+        return axis.label.pos().x() + axis.label.boundingRect().width() / 2
+
+    assert label_centre() == pytest.approx(axis.size().width() / 2, abs=1)
+    view.set_log_x(True)
+    assert axis.labelText == "iteration + 1 (log scale)"
+    assert label_centre() == pytest.approx(axis.size().width() / 2, abs=1)
+
+
 def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot):
     session = view.session
     train(session, 300)
