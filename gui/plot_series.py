@@ -11,7 +11,6 @@ from gui.downsample import MinMaxPyramid
 
 OUTLINE_BUCKETS = 32  # buckets for the parts of the history outside the view
 LOG_PARTS = 16  # a log-x span is downsampled in this many geometric parts
-ROWS_PER_PARAMS_AT = 1000  # params_at costs about as much as this many rows of saved_weights
 
 
 class Series:
@@ -19,43 +18,13 @@ class Series:
 
     Column c of ``values(run)`` is the curve ``names[c]``: an (n,) array for one
     curve, (n, k) for k of them (the pyramid then shares its numpy calls between
-    them), or ``SavedRows``. Row i belongs to iteration ``i * stride`` (weights of
+    them), such as ``run.saved_rows()``. Row i belongs to iteration ``i * stride`` (weights of
     big networks are only kept every stride-th iteration).
     """
 
     def __init__(self, names, values, stride=1):
         self.names, self.values, self.stride = list(names), values, stride
         self.pyramid = MinMaxPyramid()
-
-
-class SavedRows:
-    """A run's saved weight rows (row i: W at iteration i * stride), as
-    ``run.saved_weights()[1]``, read on demand by slices.
-
-    ``saved_weights`` also builds the iteration of every row, an array as long as
-    the history: a millisecond at 10^6 iterations, more than the rest of a redraw
-    that needs only the newest row or two. Those are read with ``params_at``.
-    """
-
-    def __init__(self, run):
-        self.run = run
-        self._rows = None
-
-    def __len__(self):
-        return self.run.last // self.run.stride + 1
-
-    def __getitem__(self, index):
-        lo, hi, step = index.indices(len(self))
-        assert step == 1, "rows are read in runs"
-        hi = max(lo, hi)
-        if self._rows is None and (hi - lo) * ROWS_PER_PARAMS_AT <= len(self):
-            rows = np.empty((hi - lo, self.run.n_params))
-            for r, i in enumerate(range(lo, hi)):
-                rows[r] = self.run.params_at(i * self.run.stride)
-            return rows
-        if self._rows is None:
-            self._rows = self.run.saved_weights()[1]
-        return self._rows[lo:hi]
 
 
 class LayerNorms:
@@ -68,7 +37,7 @@ class LayerNorms:
         self.n = 0
 
     def update(self, run, rows, changed_from):
-        """Norms of ``rows`` (``SavedRows`` or ``run.saved_weights()[1]``); iterations
+        """Norms of ``rows`` (``run.saved_rows()``); iterations
         >= ``changed_from`` may have changed since the last call. Returns a (rows,
         layers) view."""
         n_layers = len(run.layer_sizes) - 1

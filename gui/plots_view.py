@@ -41,8 +41,9 @@ from gui.plot_curves import Cursor, CurveLayer, draw_simplified
 from gui.plot_ghosts import Ghosts
 from gui.plot_panel import PlotPanel
 from gui.plot_ranges import HeldRanges
-from gui.plot_series import LayerNorms, PlotKeys, SavedRows, Series, view_points
+from gui.plot_series import LayerNorms, PlotKeys, Series, view_points
 from gui.redraw import RedrawTimer
+from nncore import Run
 
 MAX_WEIGHT_LINES = 32  # above this, one line per layer: the norm of its weights
 MAX_OUTPUT_SAMPLES = 8  # above this, only the first samples' outputs are drawn
@@ -73,7 +74,6 @@ class PlotsView(QWidget):
         self._run = None
         self._config = None
         self._dirty_from = 0  # first iteration whose values may have changed
-        self._rows = None
         self._drawn_key = None
         # While playing, the plots redraw at most 10 times a second: a redraw of the
         # four plots costs about as much as a whole frame of everything else, and
@@ -288,7 +288,7 @@ class PlotsView(QWidget):
             edges = [(layer, i, j) for layer in range(len(sizes) - 1)
                      for i in range(sizes[layer]) for j in range(sizes[layer + 1])]
             labels = [edge_name(sizes, e) for e in edges]
-            values = self._saved_rows
+            values = Run.saved_rows
             self.plot_items["weights"].setLabel("left", "weights w")
             note = "" if len(labels) <= MAX_KEY_ENTRIES else f"all {len(labels)} weights"
         else:
@@ -296,7 +296,7 @@ class PlotsView(QWidget):
             norms = LayerNorms()
 
             def values(r):
-                return norms.update(r, self._saved_rows(r), self._dirty_from)
+                return norms.update(r, r.saved_rows(), self._dirty_from)
             self.plot_items["weights"].setLabel("left", "‖W‖ per layer")
             note = "root sum of squares of each layer's weights"
         key = []
@@ -305,13 +305,6 @@ class PlotsView(QWidget):
             key.append((palette.categorical(c), label))
         self.series.append(Series([f"w {label}" for label in labels], values, run.stride))
         self.set_key("weights", key if len(key) <= MAX_KEY_ENTRIES else [], note)
-
-    def _saved_rows(self, run):
-        """The run's saved weight rows, read on demand (see SavedRows), fresh for
-        each redraw."""
-        if self._rows is None:
-            self._rows = SavedRows(run)
-        return self._rows
 
     def _emphasise_sample(self, index):
         """The selected sample's output line is drawn thicker."""
@@ -380,7 +373,6 @@ class PlotsView(QWidget):
             return
         pixels = max(100, int(self.plot_items["accuracy"].vb.width()))
         changed = self._dirty_from
-        self._rows = None
         spans = {}  # plot name -> [low, high] of what it shows
         points = {}
         for series in self.series:

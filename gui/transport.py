@@ -106,6 +106,7 @@ class TransportBar(QWidget):
         self.rate.setObjectName("learning_rate")
         self.rate.setFixedWidth(self.fontMetrics().horizontalAdvance("0.000000") + 16)
         self.rate.setToolTip(RATE_TIP)
+        self._rate_mark = (True, None)  # valid: no red frame, the plain tip
         self.rate.returnPressed.connect(self.apply_rate)
         self.rate.textEdited.connect(self._rate_edited)
         # Leaving the field (not editingFinished: after a refused Enter Qt does not
@@ -204,6 +205,9 @@ class TransportBar(QWidget):
         return False
 
     def _mark_rate(self, valid, why=None):
+        if (valid, why) == self._rate_mark:
+            return  # sync runs on every frame of Play: restyle only on a change
+        self._rate_mark = (valid, why)
         self.rate.setStyleSheet("" if valid else
                                 "QLineEdit { border: 1px solid #d55e00; "
                                 "background: #fdece4; }")

@@ -178,8 +178,12 @@ class Run:
     def saved_weights(self):
         """(iterations, flat weights) of every stored row: each iteration when the
         network is small, every ``stride``-th one otherwise. Views; for plotting."""
-        n = self.last // self.stride + 1
-        return np.arange(n) * self.stride, self._saved[:n]
+        rows = self.saved_rows()
+        return np.arange(len(rows)) * self.stride, rows
+
+    def saved_rows(self):
+        """The flat weights of every stored row (row i: W at i * stride), a view."""
+        return self._saved[:self.last // self.stride + 1]
 
     @property
     def history_nbytes(self):
