@@ -100,7 +100,8 @@ def _play(quick, key, figure):
         f"frames painted per second: central diagram {out['play_fps_diagram']:.1f} (the "
         f"figure), plots {out['play_fps_plots']:.1f} (capped at 10 while playing)",
         f"{out['play_iterations_per_s']:.0f} iterations/s while playing, "
-        f"{out['headless_iterations_per_s']:.0f} iterations/s headless Run.train"]
+        f"{out['headless_iterations_per_s']:.0f} iterations/s headless Run.train (the mean "
+        "of runs just before and just after Play)"]
     return out[figure]
 
 
