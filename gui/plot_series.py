@@ -48,11 +48,10 @@ class LayerNorms:
             grown = np.empty((max(len(rows), 2 * len(self.norms)), n_layers))
             grown[:self.n] = self.norms[:self.n]
             self.norms = grown
-        tail = np.asarray(rows[first:len(rows)])
         offset = 0
         for layer, (a, b) in enumerate(zip(run.layer_sizes, run.layer_sizes[1:],
                                            strict=False)):
-            block = tail[:, offset:offset + a * b]
+            block = rows[first:, offset:offset + a * b]
             with np.errstate(all="ignore"):  # a non-finite row stays non-finite, unplotted
                 self.norms[first:len(rows), layer] = np.sqrt(np.sum(block * block, axis=1))
             offset += a * b

@@ -192,7 +192,7 @@ class Run:
         memory only once written (see ``_grown``)."""
         rows = self.last + 1
         trace = 0 if self._trace is None else self._trace.nbytes
-        return (self._saved[:self.last // self.stride + 1].nbytes + self._outputs[:rows].nbytes
+        return (self.saved_rows().nbytes + self._outputs[:rows].nbytes
                 + self._loss[:rows].nbytes + self._accuracy[:rows].nbytes
                 + self._span[2].nbytes + trace)
 
