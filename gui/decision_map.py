@@ -24,6 +24,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui import palette
+from gui.plot_panel import still_plot
 from gui.redraw import on_screen
 from nncore.network import forward
 
@@ -154,16 +155,9 @@ class DecisionMap(QWidget):
 
     def _make_views(self):
         """The output map and the hidden units' tiles, in the stand-ins' places."""
-        self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
-        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
+        self.plot, item = still_plot(PLOT_MIN_HEIGHT)
         item.setAspectLocked(True)
         item.setTitle("Output ŷ over the input plane", color=palette.INK.name(), size="10pt")
-        item.setMouseEnabled(False, False)
-        for axis in ("bottom", "left"):  # inputs within +-1 would read "500 (x0.001)"
-            item.getAxis(axis).enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setLookupTable(self.lut)
         item.addItem(self.image)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from gui import palette
 from gui.chain_rule import fmt, weight_label, weight_symbol
+from gui.plot_panel import still_plot
 from gui.redraw import RedrawTimer
 from nncore.surface import descent_path, flat_index, locate, loss_grid
 
@@ -137,16 +138,9 @@ class LossSurfaceDock(QDockWidget):
 
     def _make_map(self):
         """The plot: heat map, colour bar, contours, path and markers."""
-        self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
-        self.plot.setMinimumHeight(MAP_MIN_HEIGHT)
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        item.setMouseEnabled(False, False)
+        self.plot, item = still_plot(MAP_MIN_HEIGHT)
         for axis in ("bottom", "left"):
             item.getAxis(axis).setTextPen(palette.INK)
-            # Weights within +-1 would otherwise read "-500 ... 500 (x0.001)".
-            item.getAxis(axis).enableAutoSIPrefix(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.image)
         cmap = pg.colormap.get("viridis")

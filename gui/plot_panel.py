@@ -1,4 +1,5 @@
-"""One plot of the stack: a ViewBox, a left and a bottom axis, and a title line.
+"""One plot of the stack: a ViewBox, a left and a bottom axis, and a title line;
+and ``still_plot``, the set-up of the pyqtgraph plots that are pictures to read.
 
 This is the part of pyqtgraph's ``PlotItem`` the plots use. ``PlotItem`` also
 builds its "Plot options" form (about 60 widgets, their signals and a menu) in
@@ -14,10 +15,28 @@ from pyqtgraph import icons
 from pyqtgraph.graphicsItems.ButtonItem import ButtonItem
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
 
+from gui import palette
+
 # Where each part sits in the panel's grid, as in PlotItem; its top and right axes'
 # row and column stay empty here.
 TITLE, VIEW, LEFT, BOTTOM = (0, 1), (2, 1), (2, 0), (3, 1)
 TOP_AXIS_ROW, RIGHT_AXIS_COLUMN = 1, 2
+
+
+def still_plot(min_height):
+    """A pyqtgraph PlotWidget for a picture to read, not to navigate (the loss
+    surface, the decision map): no menus, no "A" button, no mouse panning, and axes
+    without SI prefixes, which would show values within +-1 as "-500 ... 500
+    (x0.001)". Returns the widget and its PlotItem."""
+    widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
+    widget.setMinimumHeight(min_height)
+    item = widget.getPlotItem()
+    item.setMenuEnabled(False)
+    item.hideButtons()
+    item.setMouseEnabled(False, False)
+    for side in ("bottom", "left"):
+        item.getAxis(side).enableAutoSIPrefix(False)
+    return widget, item
 
 
 class QuietAxis(pg.AxisItem):
