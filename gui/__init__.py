@@ -1,0 +1,26 @@
+"""Backprop Lab's window and command line, on top of the numpy engine in ``nncore``.
+
+Where things are (imports only point down this list; ``lint-imports`` checks it):
+
+- ``cli.py``: the ``backprop-lab`` command (train, inspect, predict, ...; no
+  arguments opens the window).
+- ``app.py``: the QApplication, the error dialog hook and the first window.
+- ``main_window.py``: ``MainWindow`` builds the actions, menus, docks and the
+  layout, and restores the saved settings.
+- The views, which never import each other:
+  - ``docks/``: one module per dock (architecture, dataset, inspector, loss
+    surface, prediction, snapshots); the dataset dock's table and decision map
+    live in ``docks/dataset/``.
+  - ``diagram/``: the network diagram, its nodes and edges, and the weight legend.
+  - ``plots/``: the accuracy, loss, output and weight plots over the iterations.
+  - ``transport.py``: the step / play bar and the iteration slider.
+  - ``file_actions.py``: File menu commands (open, save, export).
+- ``session.py``: ``TrainingSession``, the one object that owns the training
+  state and the play timer; views subscribe to its signals.
+- ``common/``: parts every view may use: palette, names and symbols, labels,
+  icons, coalesced redraws, lazily built docks, dock style, error dialogs, the
+  chain-rule text and still plots.
+
+A new dock goes in ``docks/`` (and in ``MainWindow``'s list of docks); a new plot
+goes in ``plots/``. Both take the session and subscribe to it.
+"""

@@ -67,8 +67,8 @@ def run_app(argv=None):
     argv = sys.argv if argv is None else argv
     app = _application(argv)
 
-    from gui.errors import ErrorDialogHook
-    from gui.icons import icon
+    from gui.common.errors import ErrorDialogHook
+    from gui.common.icons import icon
     from gui.main_window import MainWindow
 
     app.setWindowIcon(icon("backprop-lab"))

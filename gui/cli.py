@@ -111,20 +111,20 @@ def train(args):
         if args.lr is not None:
             rate = check_learning_rate(args.lr)
             if rate != run.learning_rate:
-                run.set_learning_rate(run.last, rate)
+                run.set_learning_rate(run.newest, rate)
     else:
         name, X, Y, sizes, activations = _network(args)
         rate = check_learning_rate(args.lr if args.lr is not None else 1.0)
         run = Run(X, Y, sizes, activations, args.loss or "sse", rate,
                   1 if args.seed is None else args.seed)
         run.dataset_name = name
-    if run.last + args.iterations > MAX_ITERATION:
-        raise UsageError(f"--iterations: {run.last} + {args.iterations} would pass the "
+    if run.newest + args.iterations > MAX_ITERATION:
+        raise UsageError(f"--iterations: {run.newest} + {args.iterations} would pass the "
                          f"{MAX_ITERATION} iterations a snapshot may hold")
     _train(run, args.iterations, show_progress=not args.json)
     if args.save:
-        save_snapshot(args.save, run, run.last, dataset_name=name)
-    k = run.last
+        save_snapshot(args.save, run, run.newest, dataset_name=name)
+    k = run.newest
     result = {
         "iteration": k,
         "dataset": name,

@@ -11,7 +11,7 @@ import os
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from gui.exports import export_plots, write_history_csv
+from gui.common.exports import export_plots, write_history_csv
 from nncore.errors import LoadError
 from nncore.export import export_weights
 from nncore.snapshot import load_snapshot, save_snapshot
@@ -125,7 +125,7 @@ class FileActions:
         path = path if isinstance(path, str) and path else self._ask_save(
             "Export history", ".csv", FILTERS[".csv"])
         return self._export(path, lambda p: write_history_csv(p, self.session.run),
-                            f"{self.session.run.last + 1} iterations")
+                            f"{self.session.run.newest + 1} iterations")
 
     def export_weights(self, path=None, suffix=".safetensors"):
         path = path or self._ask_save("Export weights", suffix, FILTERS[suffix])

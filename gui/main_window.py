@@ -21,20 +21,20 @@ from PySide6.QtWidgets import (
 )
 
 import nncore
-from gui.architecture_dock import ArchitectureDock
-from gui.dataset_dock import DatasetDock
-from gui.dock_style import title_bar_style
+from gui.common.dock_style import title_bar_style
+from gui.common.icons import icon, icon_path
+from gui.common.labels import steady_label
+from gui.common.lazy_dock import LazyDock
+from gui.diagram.network_view import NetworkView
+from gui.docks.architecture_dock import ArchitectureDock
+from gui.docks.dataset.dataset_dock import DatasetDock
+from gui.docks.inspector_dock import InspectorDock
+from gui.docks.loss_surface_dock import LossSurfaceDock
+from gui.docks.prediction_dock import PredictionDock
+from gui.docks.snapshots_dock import SnapshotsDock
 from gui.file_actions import FileActions
-from gui.icons import icon, icon_path
-from gui.inspector_dock import InspectorDock
-from gui.labels import steady_label
-from gui.lazy_dock import LazyDock
-from gui.loss_surface_dock import LossSurfaceDock
-from gui.network_view import NetworkView
-from gui.plots_view import PlotsView
-from gui.prediction_dock import PredictionDock
+from gui.plots.plots_view import PlotsView
 from gui.session import TrainingSession
-from gui.snapshots_dock import SnapshotsDock
 from gui.transport import TransportBar, TransportKeys
 
 SETTINGS_VERSION = 1  # bump when the dock set changes so old layouts are not restored
@@ -166,13 +166,13 @@ class MainWindow(QMainWindow):
         plots.setWidget(self.plots_view)
         self._add_dock("PlotsView", plots, Qt.RightDockWidgetArea)
         for cls, area in DOCKS:
-            # A LazyDock builds its widgets when first on screen (gui/lazy_dock.py).
+            # A LazyDock builds its widgets when first on screen (gui/common/lazy_dock.py).
             lazy = {"lazy": True} if issubclass(cls, LazyDock) else {}
             self._add_dock(cls.__name__, cls(self.session, self, **lazy), area)
         self.snapshots_dock = self.docks["SnapshotsDock"]
 
     def _add_dock(self, name, dock, area):
-        dock.setStyle(title_bar_style())  # the same look, icons kept (gui/dock_style.py)
+        dock.setStyle(title_bar_style())  # the same look, icons kept (gui/common/dock_style.py)
         self.addDockWidget(area, dock)
         self._dock_groups.setdefault(area, []).append(dock)
         self.docks[name] = dock

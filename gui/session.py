@@ -128,7 +128,7 @@ class TrainingSession(QObject):
 
     @property
     def at_end(self):
-        return self.iteration == self.run.last
+        return self.iteration == self.run.newest
 
     @property
     def can_step(self):
@@ -142,7 +142,7 @@ class TrainingSession(QObject):
 
     def seek(self, k):
         """Show iteration ``k`` (clamped to the history)."""
-        k = int(min(max(int(k), 0), self.run.last))
+        k = int(min(max(int(k), 0), self.run.newest))
         if k != self.iteration:
             self.iteration = k
             self.sigIterationChanged.emit(k)
@@ -177,7 +177,7 @@ class TrainingSession(QObject):
             self.pause()
             self.sigHistoryChanged.emit()
             self.sigMessage.emit(f"Diverged at iteration {run.diverged_at}; kept the last "
-                                 f"finite state (iteration {run.last}).")
+                                 f"finite state (iteration {run.newest}).")
         return done > 0
 
     # ---- play ------------------------------------------------------------------------------
@@ -211,20 +211,20 @@ class TrainingSession(QObject):
         """Move to iteration ``target``, training as needed, without blocking the UI."""
         target = max(0, int(target))
         self.pause()
-        if target <= self.run.last:
+        if target <= self.run.newest:
             self.seek(target)
             return
         self.run_to_target = target
-        self._run_to_start = self.run.last
+        self._run_to_start = self.run.newest
         self.timer.start()
 
     def cancel_run_to(self):
         if self.run_to_target is not None:
             self.run_to_target = None
             self.timer.stop()
-            self.seek(self.run.last)
+            self.seek(self.run.newest)
             self.sigRunToProgress.emit(0, 0)
-            self.sigMessage.emit(f"Run stopped at iteration {self.run.last}.")
+            self.sigMessage.emit(f"Run stopped at iteration {self.run.newest}.")
 
     def _tick(self):
         now = time.perf_counter()
@@ -242,9 +242,9 @@ class TrainingSession(QObject):
         if steps == 0:
             return
         target = self.iteration + steps
-        if target > self.run.last:
-            self._train(target - self.run.last, TRAIN_BUDGET_S)
-        self.seek(min(target, self.run.last))
+        if target > self.run.newest:
+            self._train(target - self.run.newest, TRAIN_BUDGET_S)
+        self.seek(min(target, self.run.newest))
 
     def _tick_max_speed(self):
         """A frame of max-speed Play. From the past, move through the recorded
@@ -256,12 +256,12 @@ class TrainingSession(QObject):
             if not (self.at_end and self.can_step):
                 return
             self.trainer.start()
-        if self.run.last == self.iteration:
+        if self.run.newest == self.iteration:
             self._train_slice()
-        gained = self.run.last - self.iteration
+        gained = self.run.newest - self.iteration
         if gained:
             self._steps_per_tick = gained
-            self.seek(self.run.last)
+            self.seek(self.run.newest)
 
     def _train_slice(self):
         if self.playing and self._train(10**9, TRAIN_SLICE_S) and self.playing:
@@ -269,19 +269,19 @@ class TrainingSession(QObject):
         else:
             self.trainer.stop()
         if self.run.diverged_at is not None:
-            self.seek(self.run.last)
+            self.seek(self.run.newest)
 
     def _tick_run_to(self):
         target, run = self.run_to_target, self.run
-        self._train(target - run.last, TRAIN_BUDGET_S * 3)
+        self._train(target - run.newest, TRAIN_BUDGET_S * 3)
         total = target - self._run_to_start
-        if run.last >= target or run.diverged_at is not None:
+        if run.newest >= target or run.diverged_at is not None:
             self.run_to_target = None
             self.timer.stop()
-            self.seek(run.last)
+            self.seek(run.newest)
             self.sigRunToProgress.emit(0, 0)
         else:
-            self.sigRunToProgress.emit(run.last - self._run_to_start, total)
+            self.sigRunToProgress.emit(run.newest - self._run_to_start, total)
 
     # ---- changes -------------------------------------------------------------------------
 
@@ -303,7 +303,7 @@ class TrainingSession(QObject):
         self.pause()
         self.cancel_run_to()
         self.run = run
-        self.iteration = min(iteration, run.last)
+        self.iteration = min(iteration, run.newest)
         self.sample = min(self.sample, run.X.shape[0] - 1)
         self.selected_edge = None
         self.compare = None
@@ -359,7 +359,7 @@ class TrainingSession(QObject):
         run while that history still holds it; after an edit of the past discarded it,
         a replay of the snapshot from the initial weights (which ``entry`` then keeps)."""
         run, k = entry.run, entry.iteration
-        if k <= run.last and np.array_equal(run.params_at(k), entry.params):
+        if k <= run.newest and np.array_equal(run.params_at(k), entry.params):
             return run
         replayed = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
                        run.initial_learning_rate, run.seed, run.unflatten(run.initial_params))

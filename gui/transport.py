@@ -1,7 +1,7 @@
 """The transport bar: play controls, speed, the timeline and the learning rate.
 
 Like a video player's controls, but the "video" is the training history: the
-timeline spans iterations 0..run.last and grows while training; dragging it moves
+timeline spans iterations 0..run.newest and grows while training; dragging it moves
 the cursor (``session.seek``) without training. The buttons share the window's
 QActions, so menu, toolbar, keyboard and bar always agree on what is enabled.
 """
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.labels import steady_label
+from gui.common.labels import steady_label
 from nncore import check_learning_rate
 
 # Speeds in iterations per second, in 1-2-5 steps; 0 is "as fast as the engine goes".
@@ -127,11 +127,11 @@ class TransportBar(QWidget):
         """Show the session's history length, cursor, speed and learning rate."""
         session, run = self.session, self.session.run
         with QSignalBlocker(self.timeline):
-            self.timeline.setMaximum(run.last)
+            self.timeline.setMaximum(run.newest)
             self.timeline.setValue(session.iteration)
-            self.timeline.setPageStep(max(1, run.last // 20))
+            self.timeline.setPageStep(max(1, run.newest // 20))
         self.timeline.setEnabled(not session.busy)
-        self.counter.setText(f"{session.iteration} / {run.last}")
+        self.counter.setText(f"{session.iteration} / {run.newest}")
         if session.speed != self._shown_speed:  # rarely changes; skip the search per frame
             self._shown_speed = session.speed
             with QSignalBlocker(self.speed):
@@ -173,7 +173,7 @@ class TransportBar(QWidget):
             return False
         session = self.session
         changed = rate != session.run.learning_rate_at(session.iteration)
-        discarded = session.run.last - session.iteration
+        discarded = session.run.newest - session.iteration
         self.rate.setModified(False)
         session.set_learning_rate(rate)
         if changed and discarded:

@@ -1,7 +1,7 @@
 """A training run that keeps every iteration.
 
 Iteration k holds weights W_k, outputs yhat_k = forward(X, W_k), loss_k and
-accuracy_k; then W_{k+1} = W_k - lr * dE/dW(W_k). ``run.last`` is the newest
+accuracy_k; then W_{k+1} = W_k - lr * dE/dW(W_k). ``run.newest`` is the newest
 recorded iteration, i.e. the number of updates applied so far.
 
 Storage (why it looks like this): outputs, loss and accuracy are small per
@@ -113,7 +113,7 @@ class Run:
         while self.n_params * 8 > DENSE_BYTES_PER_ITERATION * self.stride:
             self.stride *= 2
         self.changes: list[Change] = []
-        self.last = 0
+        self.newest = 0
         self.diverged_at = None
         self._saved = np.empty((16, self.n_params))  # W at every stride-th iteration
         self._outputs = np.empty((16,) + Y.shape)
@@ -124,7 +124,7 @@ class Run:
         # dense mode: [yhat_k | -W_{k+1}] of each step of a chunk, before they are filed
         self._trace = np.empty((CHUNK, self.stepper.record.size)) if self.stride == 1 else None
         self._saved[0] = self.initial_params
-        self._current = self.initial_params.copy()  # W at self.last
+        self._current = self.initial_params.copy()  # W at self.newest
         self._record_current()
 
     # ---- reading the history -------------------------------------------------------
@@ -132,7 +132,7 @@ class Run:
     @property
     def learning_rate(self):
         """The learning rate in force at the newest iteration."""
-        return self.learning_rate_at(self.last)
+        return self.learning_rate_at(self.newest)
 
     def learning_rate_at(self, k):
         rate = self.initial_learning_rate
@@ -143,22 +143,22 @@ class Run:
 
     @property
     def losses(self):
-        """loss_k for k = 0..last (a view; do not modify)."""
-        return self._loss[:self.last + 1]
+        """loss_k for k = 0..newest (a view; do not modify)."""
+        return self._loss[:self.newest + 1]
 
     @property
     def accuracies(self):
-        return self._accuracy[:self.last + 1]
+        return self._accuracy[:self.newest + 1]
 
     @property
     def outputs(self):
-        """yhat_k for k = 0..last, shape (last+1, n_samples, n_out) (a view)."""
-        return self._outputs[:self.last + 1]
+        """yhat_k for k = 0..newest, shape (newest+1, n_samples, n_out) (a view)."""
+        return self._outputs[:self.newest + 1]
 
     def params_at(self, k):
         """W_k as one flat vector (layer by layer, row-major); a fresh copy."""
         k = self._checked(k)
-        if k == self.last:
+        if k == self.newest:
             return self._current.copy()
         if k % self.stride == 0:
             return self._saved[k // self.stride].copy()
@@ -183,14 +183,14 @@ class Run:
 
     def saved_rows(self):
         """The flat weights of every stored row (row i: W at i * stride), a view."""
-        return self._saved[:self.last // self.stride + 1]
+        return self._saved[:self.newest // self.stride + 1]
 
     @property
     def history_nbytes(self):
         """Bytes of the recorded history and the buffers that make it. Rows reserved
         beyond the newest iteration are not counted: they take address space, and
         memory only once written (see ``_grown``)."""
-        rows = self.last + 1
+        rows = self.newest + 1
         trace = 0 if self._trace is None else self._trace.nbytes
         return (self.saved_rows().nbytes + self._outputs[:rows].nbytes
                 + self._loss[:rows].nbytes + self._accuracy[:rows].nbytes
@@ -216,15 +216,15 @@ class Run:
         if self.diverged_at is not None or n <= 0:
             return 0
         deadline = None if seconds is None else time.perf_counter() + seconds
-        start, stride, stepper = self.last, self.stride, self.stepper
+        start, stride, stepper = self.newest, self.stride, self.stepper
         stepper.set_params(self._current)
         ops = stepper.step_ops(self.learning_rate)
         n_out = self._outputs[0].size
         if seconds is None:  # all n will be made (unless it diverges): room for them at once
             self._reserve(start + n + 1)
         with np.errstate(all="ignore"):
-            while self.last < start + n:
-                first = self.last
+            while self.newest < start + n:
+                first = self.newest
                 count = min(CHUNK, start + n - first)
                 self._reserve(first + count + 1)
                 if stride == 1:
@@ -235,18 +235,18 @@ class Run:
                 else:
                     self._run_to_checkpoints(ops, first, count)
                 previous, self._current = self._current, stepper.params
-                self.last = first + count
-                self._outputs[self.last] = stepper.forward()  # the newest iteration's too
-                self._score(first, self.last + 1)
-                if not (np.isfinite(self._loss[first:self.last + 1]).all()
+                self.newest = first + count
+                self._outputs[self.newest] = stepper.forward()  # the newest iteration's too
+                self._score(first, self.newest + 1)
+                if not (np.isfinite(self._loss[first:self.newest + 1]).all()
                         and np.isfinite(self._current).all()):
                     # a non-finite weight stays non-finite, so the chunk's last
                     # weights and its losses (which see every output) cover it all
                     self._find_divergence(first, previous)
-                    return self.last - start
+                    return self.newest - start
                 if deadline is not None and time.perf_counter() > deadline:
                     break
-        return self.last - start
+        return self.newest - start
 
     def _run_to_checkpoints(self, ops, first, count):
         """Checkpoint mode: ``count`` steps from ``first`` recording the outputs, and
@@ -264,8 +264,8 @@ class Run:
     def _find_divergence(self, first, first_params):
         """Step again from ``first`` one update at a time to find the first bad
         iteration; keep everything before it."""
-        end, stepper, lr = self.last, self.stepper, self.learning_rate
-        self.last, self._current = first, first_params
+        end, stepper, lr = self.newest, self.stepper, self.learning_rate
+        self.newest, self._current = first, first_params
         stepper.set_params(first_params)
         with np.errstate(all="ignore"):
             for k in range(first, end + 1):
@@ -278,12 +278,12 @@ class Run:
                 if not np.isfinite(params).all():
                     bad = k + 1
                     break
-                self.last, self._current = k + 1, params
-                if self.last % self.stride == 0:
-                    self._saved[self.last // self.stride] = params
+                self.newest, self._current = k + 1, params
+                if self.newest % self.stride == 0:
+                    self._saved[self.newest // self.stride] = params
             else:
                 raise AssertionError("a divergence seen in a chunk did not recur step by step")
-        if bad == self.last and bad > 0:
+        if bad == self.newest and bad > 0:
             self.truncate(bad - 1)
         else:
             self._record_current()
@@ -326,25 +326,25 @@ class Run:
         """Train to ``iterations``, applying each recorded change at its iteration
         (how a saved run is rebuilt from its initial weights)."""
         for change in sorted(changes, key=lambda c: c.iteration):
-            self.train(change.iteration - self.last)
-            if self.last != change.iteration:
-                raise ValueError(f"changes: the run stops at iteration {self.last} "
+            self.train(change.iteration - self.newest)
+            if self.newest != change.iteration:
+                raise ValueError(f"changes: the run stops at iteration {self.newest} "
                                  f"before the change at iteration {change.iteration}")
             if change.kind == "learning_rate":
                 check_learning_rate(change.value)
             self._change(change)
-        self.train(iterations - self.last)
-        return self.last == iterations
+        self.train(iterations - self.newest)
+        return self.newest == iterations
 
     # ---- changes in the past --------------------------------------------------------------
 
     def truncate(self, k):
         """Discard every iteration after ``k`` (and the changes recorded after it)."""
         k = self._checked(k)
-        if k == self.last and self.diverged_at is None:
+        if k == self.newest and self.diverged_at is None:
             return
         self._current = self.params_at(k)
-        self.last = k
+        self.newest = k
         self.diverged_at = None
         self._forget_replay()
         self.changes = [c for c in self.changes if c.iteration <= k]
@@ -389,8 +389,8 @@ class Run:
 
     def _checked(self, k):
         k = int(k)
-        if not 0 <= k <= self.last:
-            raise IndexError(f"iteration {k} is outside the history 0..{self.last}")
+        if not 0 <= k <= self.newest:
+            raise IndexError(f"iteration {k} is outside the history 0..{self.newest}")
         return k
 
     def _forget_replay(self):
@@ -405,13 +405,13 @@ class Run:
 
     def _record_current(self):
         """Outputs, loss and accuracy of the newest iteration (no step has made them)."""
-        self._reserve(self.last + 1)
-        if self.last % self.stride == 0:
-            self._saved[self.last // self.stride] = self._current
+        self._reserve(self.newest + 1)
+        if self.newest % self.stride == 0:
+            self._saved[self.newest // self.stride] = self._current
         self.stepper.set_params(self._current)
         with np.errstate(all="ignore"):
-            self._outputs[self.last] = self.stepper.forward()
-        self._score(self.last, self.last + 1)
+            self._outputs[self.newest] = self.stepper.forward()
+        self._score(self.newest, self.newest + 1)
 
     def _score(self, first, end):
         """Loss and accuracy of iterations first..end-1, vectorised over the chunk."""

@@ -51,7 +51,7 @@ def snapshot_dict(run, k=None, dataset_name=None):
     """The snapshot of ``run`` at iteration ``k`` (default: the newest) as a dict."""
     from . import __version__
 
-    k = run.last if k is None else int(k)
+    k = run.newest if k is None else int(k)
     weights = run.weights_at(k)
     name = dataset_name or getattr(run, "dataset_name", None) or "custom"
     return {
@@ -93,7 +93,7 @@ def save_snapshot(path, run, k=None, dataset_name=None):
     if len(data) > SIZE_CAP:
         raise SaveError(path, f"the snapshot would be {size_text(len(data))}, over the "
                         f"{size_text(SIZE_CAP)} limit for loading; use a smaller dataset")
-    k = run.last if k is None else int(k)
+    k = run.newest if k is None else int(k)
     problem = _replay_problem(k, run.X.shape[0], run.layer_sizes)
     if problem:  # a file that could never be opened again is not saved
         raise SaveError(path, f"cannot save: {problem}")
@@ -101,7 +101,7 @@ def save_snapshot(path, run, k=None, dataset_name=None):
 
 
 def load_snapshot(path):
-    """``(run, k)`` rebuilt from the snapshot at ``path``; ``run.last == k``.
+    """``(run, k)`` rebuilt from the snapshot at ``path``; ``run.newest == k``.
 
     The run also gets a ``dataset_name`` attribute. Raises ``LoadError``.
     """

@@ -85,16 +85,16 @@ def main(argv=None):
     def sample():
         nonlocal next_milestone
         run = session.run
-        samples.append((run.last, *memory_mb(), time.perf_counter() - start))
-        if next_milestone is not None and run.last >= next_milestone:
+        samples.append((run.newest, *memory_mb(), time.perf_counter() - start))
+        if next_milestone is not None and run.newest >= next_milestone:
             print(row(samples[-1]), flush=True)
-            while next_milestone is not None and run.last >= next_milestone:
+            while next_milestone is not None and run.newest >= next_milestone:
                 next_milestone = next(milestones, None)
-        if run.last >= args.iterations or run.diverged_at is not None:
+        if run.newest >= args.iterations or run.diverged_at is not None:
             session.pause()
             app.quit()
         elif not session.playing:  # e.g. a redraw error paused it: say so and stop
-            print("play stopped at iteration", run.last, file=sys.stderr)
+            print("play stopped at iteration", run.newest, file=sys.stderr)
             app.quit()
 
     sampler = QTimer()
@@ -109,14 +109,14 @@ def main(argv=None):
     app.exec()
     sampler.stop()
     run = session.run
-    final = (run.last, *memory_mb(), time.perf_counter() - start)
+    final = (run.newest, *memory_mb(), time.perf_counter() - start)
     if final[0] != samples[-1][0]:
         print(row(final))
     peak = max(s[2] for s in samples + [final])
     limit = args.limit if args.limit is not None else TARGETS_MB.get(tuple(layers))
     print(f"peak RSS {peak:.1f} MiB (VmHWM); start {samples[0][1]:.1f} MiB; "
-          f"history arrays {history_mb(run):.1f} MiB for {run.last + 1} iterations; "
-          f"{run.last / final[3]:.0f} iterations/s overall"
+          f"history arrays {history_mb(run):.1f} MiB for {run.newest + 1} iterations; "
+          f"{run.newest / final[3]:.0f} iterations/s overall"
           + (f"; limit {limit} MiB" if limit else ""))
     window.close()
     return 1 if limit and peak > limit else 0

@@ -17,7 +17,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
 from gui.app import parse_size, screenshot
-from gui.errors import ErrorDialogHook
+from gui.common.errors import ErrorDialogHook
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QLabel
 
-from gui.architecture_dock import MAX_HIDDEN_LAYERS, NEW_LAYER_UNITS, ArchitectureDock
+from gui.docks.architecture_dock import MAX_HIDDEN_LAYERS, NEW_LAYER_UNITS, ArchitectureDock
 from gui.session import TrainingSession
 from nncore import Run, init_weights
 from nncore.datasets import builtin
@@ -43,7 +43,7 @@ def test_add_layer_button_starts_a_new_run_with_a_hidden_layer(dock, qtbot):
         qtbot.mouseClick(dock.add_button, Qt.MouseButton.LeftButton)
     assert session.run.layer_sizes == [3, NEW_LAYER_UNITS, 1]
     assert session.run.activations == ["sigmoid", "sigmoid"]
-    assert session.iteration == 0 and session.run.last == 0
+    assert session.iteration == 0 and session.run.newest == 0
     assert len(dock.hidden_rows) == 1
     assert dock.hidden_rows[0][1].value() == NEW_LAYER_UNITS
     assert "3 → 4 → 1: 16 weights" in dock.summary.text()

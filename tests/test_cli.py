@@ -318,7 +318,7 @@ def test_progress_bar_on_a_terminal_trains_the_same(monkeypatch):
     assert bar.file is sys.stderr
     cli._train(Run(X, Y, [3, 1]), 5000, show_progress=False)  # --json: no bar
     assert len(bars) == 1
-    assert with_bar.last == 5000 and np.array_equal(with_bar.params_at(5000),
+    assert with_bar.newest == 5000 and np.array_equal(with_bar.params_at(5000),
                                                     plain.params_at(5000))
     assert np.array_equal(with_bar.losses, plain.losses)
 

@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from gui.dataset_dock import DatasetDock
-from gui.dataset_table import BAD_CELL
-from gui.decision_map import GRID
+from gui.docks.dataset.dataset_dock import DatasetDock
+from gui.docks.dataset.dataset_table import BAD_CELL
+from gui.docks.dataset.decision_map import GRID
 from gui.session import TrainingSession
 from nncore.datasets import builtin, load_csv, three_bit, two_d
 from nncore.network import forward
@@ -66,7 +66,7 @@ def test_an_edited_cell_reaches_the_engine_on_apply(dock, qtbot):
     run = session.run
     np.testing.assert_array_equal(np.hstack([run.X, run.Y]), table_array(dock.table))
     assert run.X[1, 0] == 0.25 and run.Y[3, 0] == 1.0
-    assert session.iteration == 0 and run.last == 0
+    assert session.iteration == 0 and run.newest == 0
     assert run.layer_sizes == [3, 2, 1]  # the hidden layer stays
     assert session.config.dataset_name == "custom"
     assert dock.preset_combo.currentData() == "custom"

@@ -2,7 +2,7 @@
 
 from PySide6.QtWidgets import QApplication, QStyle
 
-from gui.dock_style import KEPT, title_bar_style
+from gui.common.dock_style import KEPT, title_bar_style
 
 
 def pixels(icon, size=16):

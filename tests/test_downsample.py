@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gui.downsample import MinMaxPyramid, minmax_downsample, simplify
+from gui.plots.downsample import MinMaxPyramid, minmax_downsample, simplify
 
 
 def envelope_by_hand(y, n_buckets):

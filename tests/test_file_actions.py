@@ -56,7 +56,7 @@ def test_save_then_open_restores_run_and_iteration(qtbot, window, tmp_path):
     assert window.session.iteration == 0
     assert window.files.open_snapshot(str(path))
     s = window.session
-    assert s.iteration == 700 and s.run.last == 700 and s.run.seed == 1
+    assert s.iteration == 700 and s.run.newest == 700 and s.run.seed == 1
     np.testing.assert_array_equal(s.run.params_at(700), saved)
     assert window.iteration_label.text() == "Iteration 700"
     assert window.transport.counter.text() == "700 / 700"
@@ -107,7 +107,7 @@ def test_bad_file_while_paused_changes_nothing(qtbot, window, tmp_path):
     assert not window.files.open_snapshot(str(tmp_path / "missing.json"))
     assert "missing.json" in window.shown_warnings[-1][1]
     s = window.session
-    assert s.iteration == 120 and s.run.last == 300
+    assert s.iteration == 120 and s.run.newest == 300
     np.testing.assert_array_equal(s.run.params_at(120), before)
     assert window.windowTitle() == "Backprop Lab" and window.files.recent() == []
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
-from gui.chain_rule import fmt
-from gui.inspector_dock import InspectorDock
+from gui.common.chain_rule import fmt
+from gui.docks.inspector_dock import InspectorDock
 from gui.session import TrainingSession
 from nncore.network import forward, loss_value
 

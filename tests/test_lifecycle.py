@@ -18,8 +18,8 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-import gui.errors
-from gui.errors import ErrorDialogHook
+import gui.common.errors
+from gui.common.errors import ErrorDialogHook
 from gui.main_window import MainWindow
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -100,9 +100,9 @@ def test_closing_during_run_to_stops_the_job_and_its_dialog(qtbot, tmp_path, sta
     progress = window.progress
     window.close()
     assert not s.busy and not s.timer.isActive() and not progress.isVisible()
-    last = s.run.last
+    last = s.run.newest
     destroy(window)
-    assert not running(started) and s.run.last == last
+    assert not running(started) and s.run.newest == last
 
 
 # ---- case 22: an exception inside a slot ---------------------------------------------------
@@ -129,7 +129,7 @@ def test_exception_in_a_slot_shows_a_dialog_and_the_app_keeps_running(
     window = new_window(tmp_path, qtbot)
     s = window.session
     FakeBox.shown = []
-    monkeypatch.setattr(gui.errors, "QMessageBox", FakeBox)
+    monkeypatch.setattr(gui.common.errors, "QMessageBox", FakeBox)
     real_train, calls = s.run.train, []
 
     def train_then_fail(n=1, seconds=None):
@@ -170,13 +170,13 @@ APP_SCRIPT = """
 import os, sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
-import gui.errors, gui.app
+import gui.common.errors, gui.app
 shown = []
-class Box(gui.errors.QMessageBox):
+class Box(gui.common.errors.QMessageBox):
     def exec(self):
         shown.append(self.text().splitlines()[0])
         return 0
-gui.errors.QMessageBox = Box
+gui.common.errors.QMessageBox = Box
 def fail():
     raise ValueError("raised in a slot")
 def check():
@@ -217,7 +217,7 @@ def use_and_close(tmp_path, qtbot):
         s._tick()
     window.action_play.trigger()
     window.action_snapshot.trigger()
-    window.run_to(s.run.last + 50)
+    window.run_to(s.run.newest + 50)
     while s.busy:
         s._tick()
     s.new_run(layer_sizes=[3, 4, 1], activations=["tanh", "sigmoid"])  # rebuilds views
@@ -266,7 +266,7 @@ def test_thousands_of_frames_of_mixed_use_keep_none_referenced(qtbot, tmp_path):
     for frame in range(3000):
         s._tick()
         if frame % 7 == 0:
-            timeline.setValue(frame % (s.run.last + 1))
+            timeline.setValue(frame % (s.run.newest + 1))
         if frame % 11 == 0:
             window.action_step_back.trigger()
         if frame % 13 == 0:
@@ -277,8 +277,8 @@ def test_thousands_of_frames_of_mixed_use_keep_none_referenced(qtbot, tmp_path):
             QApplication.processEvents()
     after = sys.getrefcount(None)
     window.action_play.trigger()
-    assert s.run.last > 3000 and 0 <= s.iteration <= s.run.last
-    assert timeline.value() == s.iteration and timeline.maximum() == s.run.last
+    assert s.run.newest > 3000 and 0 <= s.iteration <= s.run.newest
+    assert timeline.value() == s.iteration and timeline.maximum() == s.run.newest
     assert after > before - 500, (before, after)
     destroy(window)
 

@@ -51,7 +51,7 @@ def load_bytes(folder, data):
         message = str(exc)
         assert message.startswith(path + ": ") and "\n" not in message
         return None
-    assert run.last == k
+    assert run.newest == k
     return run
 
 
@@ -63,7 +63,7 @@ def check_doc(doc):
         assert str(exc).startswith("doc.json") and "\n" not in str(exc)
         return None
     # anything accepted is internally consistent and matches what the file said
-    assert run.last == k == doc["iteration"]
+    assert run.newest == k == doc["iteration"]
     assert np.isfinite(run.params_at(k)).all()
     saved = np.concatenate([np.ravel(W) for W in doc["weights"]])
     assert np.allclose(run.params_at(k), saved, rtol=1e-9, atol=1e-9)
@@ -151,7 +151,7 @@ def test_mutations_of_a_valid_snapshot(path, how, new):
 
 def test_the_unmutated_document_loads():
     run = check_doc(copy.deepcopy(VALID))
-    assert run is not None and run.last == 40
+    assert run is not None and run.newest == 40
 
 
 CSV_TEXT = st.text(alphabet="0123456789.,-+eE naif\"x\r\n\t\ufeff", max_size=300)

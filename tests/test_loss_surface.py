@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from gui.chain_rule import fmt
-from gui.loss_surface_dock import LossSurfaceDock
+from gui.common.chain_rule import fmt
+from gui.docks.loss_surface_dock import LossSurfaceDock
 from gui.session import TrainingSession
 from nncore import surface
 from nncore.network import forward, init_weights, loss_value

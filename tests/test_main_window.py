@@ -54,7 +54,7 @@ def run_to(qtbot, window, n):
 
 def test_opens_on_the_tutorial_run_with_standard_actions_and_docks(window):
     s = window.session
-    assert s.iteration == 0 and s.run.last == 0
+    assert s.iteration == 0 and s.run.newest == 0
     assert s.run.layer_sizes == [3, 1] and s.run.seed == 1
     assert s.run.learning_rate == 1.0 and s.config.dataset_name == "tutorial"
     np.testing.assert_allclose(s.weights()[0].ravel(), W_0, atol=1e-8)
@@ -100,13 +100,13 @@ def test_step_and_step_back_update_status_and_actions(window):
     for _ in range(3):
         window.action_step.trigger()
     run = window.session.run
-    assert window.session.iteration == 3 and run.last == 3
+    assert window.session.iteration == 3 and run.newest == 3
     assert status(window) == ("Iteration 3", f"Loss {run.losses[3]:.6g}",
                               f"Accuracy {run.accuracies[3]:.0%}")
     assert window.transport.counter.text() == "3 / 3"
     assert window.action_step_back.isEnabled() and window.action_reset.isEnabled()
     window.action_step_back.trigger()
-    assert window.session.iteration == 2 and run.last == 3  # stepping back keeps history
+    assert window.session.iteration == 2 and run.newest == 3  # stepping back keeps history
     assert window.iteration_label.text() == "Iteration 2"
     window.action_reset.trigger()
     assert window.session.iteration == 0
@@ -123,7 +123,7 @@ def test_play_pause_and_close_while_playing(qtbot, window):
     assert not window.session.playing and window.action_play.text() == "&Play"
     k = window.session.iteration
     assert window.iteration_label.text() == f"Iteration {k}"
-    assert window.transport.counter.text() == f"{k} / {window.session.run.last}"
+    assert window.transport.counter.text() == f"{k} / {window.session.run.newest}"
     window.action_play.trigger()
     qtbot.waitUntil(lambda: window.session.iteration > k)
     window.close()  # closing while playing stops the timer; nothing fires afterwards
@@ -165,7 +165,7 @@ def test_a_thousand_right_presses_reach_the_tutorial_weights(qtbot, window):
     for _ in range(1000):
         qtbot.keyClick(focus, Qt.Key_Right)
     s = window.session
-    assert s.iteration == 1000 and s.run.last == 1000
+    assert s.iteration == 1000 and s.run.newest == 1000
     item = window.network_view.item
     qtbot.waitUntil(lambda: np.allclose(item.edge_values, W_1000, atol=1e-8))
     assert window.iteration_label.text() == "Iteration 1000"
@@ -193,7 +193,7 @@ def test_run_to_1000_shows_tutorial_values_then_step_back_and_scrub(qtbot, windo
     qtbot.waitUntil(lambda: abs(item.node_values[-1][0] - YHAT_999[0]) < 1e-8)
     assert item.node_texts[-1][0] == "0.03"
     window.transport.timeline.setValue(37)  # scrubbing moves the cursor, trains nothing
-    assert s.iteration == 37 and s.run.last == 1000
+    assert s.iteration == 37 and s.run.newest == 1000
     assert window.iteration_label.text() == "Iteration 37"
     assert window.transport.counter.text() == "37 / 1000"
     assert window.transport.timeline.maximum() == 1000
@@ -203,11 +203,11 @@ def test_run_to_can_be_cancelled_and_the_window_stays_usable(qtbot, window):
     window.run_to(2_000_000)
     assert window.session.busy
     assert not window.action_step.isEnabled() and not window.action_run_to.isEnabled()
-    qtbot.waitUntil(lambda: window.progress is not None and window.session.run.last > 0,
+    qtbot.waitUntil(lambda: window.progress is not None and window.session.run.newest > 0,
                     timeout=5000)
     qtbot.mouseClick(window.progress.findChild(QPushButton), Qt.LeftButton)
     assert not window.session.busy and window.progress is None
-    last = window.session.run.last
+    last = window.session.run.newest
     assert 0 < last < 2_000_000 and window.session.iteration == last
     assert window.action_step.isEnabled() and window.action_run_to.isEnabled()
     assert "stopped" in window.statusBar().currentMessage()
@@ -240,7 +240,7 @@ def test_playing_thousands_of_frames_keeps_none_referenced(qtbot, window):
             app.processEvents()  # let the views paint now and then
     after = sys.getrefcount(None)
     s.pause()
-    assert s.run.last > 1000 and s.iteration == window.transport.timeline.value()
+    assert s.run.newest > 1000 and s.iteration == window.transport.timeline.value()
     assert after > before - 500
 
 

@@ -30,7 +30,7 @@ def tutorial_run():
 
 def test_tutorial_printed_numbers(tutorial_run):
     run = tutorial_run
-    assert run.last == 1000
+    assert run.newest == 1000
     np.testing.assert_allclose(run.params_at(0), [-0.16595599, 0.44064899, -0.99977125],
                                atol=1e-8)
     np.testing.assert_allclose(run.outputs[999].ravel(),
@@ -77,14 +77,14 @@ def test_hidden_layer_learns_xor_and_single_layer_cannot():
     assert hidden is not None and hidden < 60_000
     single = Run(XOR_X, XOR_Y, [3, 1], seed=1, learning_rate=1)
     assert first_perfect(single, 60_000) is None
-    assert single.last == 60_000 and single.accuracies.max() < 1.0
+    assert single.newest == 60_000 and single.accuracies.max() < 1.0
 
 
 def test_trask_loop_bitwise():
     run = Run(XOR_X, XOR_Y, [3, 4, 1], seed=1, learning_rate=1)
     syn0, syn1 = init_weights([3, 4, 1], 1)
     for k in range(0, 3000, 100):
-        run.train(k - run.last)
+        run.train(k - run.newest)
         assert np.array_equal(run.params_at(k), np.concatenate([syn0.ravel(), syn1.ravel()]))
         trask_xor(syn0, syn1, XOR_X, XOR_Y, 100)
 

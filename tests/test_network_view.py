@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog, QToolTip
 
-from gui import palette
-from gui.network_view import NetworkView
+from gui.common import palette
+from gui.diagram.network_view import NetworkView
 from gui.session import TrainingSession
 from nncore.network import forward
 
@@ -29,7 +29,7 @@ def drawn(view, qtbot):
 
 
 def train(session, n):
-    session.run_to(session.run.last + n)
+    session.run_to(session.run.newest + n)
     while session.busy:
         session._tick_run_to()
 
@@ -204,7 +204,7 @@ def test_editing_a_weight_reaches_the_engine_and_discards_the_future(view, qtbot
     session.seek(40)
     assert view.edit_weight((0, 1, 0), 5.5)
     run = session.run
-    assert run.last == 40 and session.iteration == 40
+    assert run.newest == 40 and session.iteration == 40
     assert run.weights_at(40)[0][1, 0] == 5.5
     drawn(view, qtbot)
     assert view.edge_styles()[1][3] == palette.weight_width(5.5) == 8.0
@@ -233,7 +233,7 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch):
     assert "x3 → ŷ" in label and f"at iteration {k}" in label
     assert not playing  # paused before asking
     assert value == current  # the dialog starts from the current value
-    assert not session.playing and session.run.last == k == session.iteration
+    assert not session.playing and session.run.newest == k == session.iteration
     assert session.run.weights_at(k)[0][2, 0] == -2.25
 
 
@@ -248,7 +248,7 @@ def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch)
     assert not view.edit_weight((0, 0, 0), float("inf"))
     monkeypatch.setattr(QInputDialog, "getDouble", lambda *args: (0.0, False))
     assert not view.edit_weight((0, 0, 0))  # cancelled
-    assert session.run.last == 30
+    assert session.run.newest == 30
     assert np.array_equal(session.run.params_at(10), before)
 
 

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from gui import palette
+from gui.common import palette
 from gui.transport import rate_text
 from nncore import Run, activate, backward, builtin, forward, loss_value, sigmoid
 
@@ -96,7 +96,7 @@ def test_bad_learning_rates_are_refused_at_the_field(qtbot, window):
     for text in BAD_RATES:
         window.statusBar().clearMessage()
         type_rate(qtbot, window, text)
-        assert s.run is run and run.last == 30 and s.iteration == 12, text
+        assert s.run is run and run.newest == 30 and s.iteration == 12, text
         assert run.changes == [] and run.learning_rate_at(12) == 1.0, text
         assert np.array_equal(run.params_at(30), weights), text
         message = status_message(window)
@@ -158,15 +158,15 @@ def test_linear_net_with_rate_1e6_diverges_and_the_window_survives(qtbot, window
     assert k is not None and not s.playing and window.action_play.text() == "&Play"
     assert re.search(rf"diverged at iteration {k}\b", status_message(window), re.I)
     # The last finite state is kept and shown.
-    assert s.iteration == run.last == k - 1
-    assert np.isfinite(run.params_at(run.last)).all()
+    assert s.iteration == run.newest == k - 1
+    assert np.isfinite(run.params_at(run.newest)).all()
     assert np.isfinite(run.losses).all() and np.isfinite(run.outputs).all()
-    assert window.iteration_label.text() == f"Iteration {run.last}"
-    assert window.transport.counter.text() == f"{run.last} / {run.last}"
+    assert window.iteration_label.text() == f"Iteration {run.newest}"
+    assert window.transport.counter.text() == f"{run.newest} / {run.newest}"
     # The diagram shows the last finite weights.
     view = window.network_view
     qtbot.waitUntil(lambda: not view.redraw.timer.isActive())
-    assert np.array_equal(view.item.edge_values, run.params_at(run.last))
+    assert np.array_equal(view.item.edge_values, run.params_at(run.newest))
     # The plots keep every curve drawn, with finite data up to the last iteration.
     plots = window.plots_view
     qtbot.waitUntil(lambda: not plots.redraw.timer.isActive())
@@ -174,12 +174,12 @@ def test_linear_net_with_rate_1e6_diverges_and_the_window_survives(qtbot, window
         x, y = curve.getData()
         assert x is not None and len(x) > 0, name
         assert np.isfinite(x).all() and np.isfinite(y).all(), name
-        assert x.max() == run.last, name
+        assert x.max() == run.newest, name
     assert curve_pixels(plots, "loss", palette.categorical(0)) > 10
     # Step and Play are refused at the end, and say why.
     assert not window.action_step.isEnabled() and not window.action_play.isEnabled()
     window.statusBar().clearMessage()
-    assert s.step() is False and s.iteration == run.last
+    assert s.step() is False and s.iteration == run.newest
     assert re.search(rf"diverged at iteration {k}\b", status_message(window), re.I)
     s.play()
     assert not s.playing and not s.timer.isActive()
@@ -200,9 +200,9 @@ def test_relu_net_that_diverges_is_handled_the_same_way(qtbot, window):
     s.new_run(layer_sizes=[3, 4, 1], activations=["linear", "relu"], learning_rate=2.0)
     play_until_stopped(window)
     k = s.run.diverged_at
-    assert k is not None and s.iteration == s.run.last < k
+    assert k is not None and s.iteration == s.run.newest < k
     assert re.search(rf"diverged at iteration {k}\b", status_message(window), re.I)
-    assert np.isfinite(s.run.params_at(s.run.last)).all()
+    assert np.isfinite(s.run.params_at(s.run.newest)).all()
 
 
 def test_relu_net_at_rate_1e6_dies_instead_of_diverging(window):

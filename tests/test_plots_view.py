@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from gui.downsample import minmax_downsample
-from gui.plots_view import DRAW_TOLERANCE, PlotsView
+from gui.plots.downsample import minmax_downsample
+from gui.plots.plots_view import DRAW_TOLERANCE, PlotsView
 from gui.session import TrainingSession
 
 
@@ -22,7 +22,7 @@ def view(qtbot):
 
 
 def train(session, n):
-    session.run_to(session.run.last + n)
+    session.run_to(session.run.newest + n)
     while session.busy:
         session._tick_run_to()
 
@@ -97,9 +97,9 @@ def test_a_long_history_is_drawn_with_its_peaks(view, qtbot):
     assert y.max() == run.losses.max()
     assert np.array_equal(run.losses[x.astype(int)], y)
     assert run.losses[10_000] in y  # the spike itself survives
-    assert x[0] == 0 and x[-1] == run.last  # and the curve reaches the cursor at the end
+    assert x[0] == 0 and x[-1] == run.newest  # and the curve reaches the cursor at the end
     x, _ = data(view, "accuracy")  # flat at 100% for the last thousands of iterations
-    assert x[-1] == run.last
+    assert x[-1] == run.newest
 
     # zooming in draws every point of the visible span: each lies on the line
     view.plot_items["loss"].vb.setXRange(10_000, 10_300, padding=0)
@@ -139,7 +139,7 @@ def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot):
                      pos=on_screen(loss.auto_button, loss.auto_button.boundingRect().center()))
     view.refresh()
     low, high = loss.vb.viewRange()[0]
-    assert low <= 0 and high >= session.run.last == 1000  # the whole history again
+    assert low <= 0 and high >= session.run.newest == 1000  # the whole history again
     assert not loss.auto_button.isVisible()
     # On the accuracy plot only the iteration axis moves: "A" leaves its 0..100% alone.
     accuracy = view.plot_items["accuracy"]
@@ -153,7 +153,7 @@ def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot):
     view.refresh()
     assert accuracy.vb.viewRange()[1] == pytest.approx(fixed_y)
     low, high = accuracy.vb.viewRange()[0]
-    assert low <= 0 and high >= session.run.last
+    assert low <= 0 and high >= session.run.newest
 
 
 def test_cursors_follow_the_session_and_scrub_it(view, qtbot):
@@ -269,7 +269,7 @@ def test_divergence_never_blanks_the_plots(view, qtbot):
     for name in view.curves:
         x, y = data(view, name)
         assert len(x) > 0 and np.isfinite(y).all(), name
-    assert_drawn(view, "loss", np.arange(run.last + 1), run.losses)
+    assert_drawn(view, "loss", np.arange(run.newest + 1), run.losses)
 
 
 def test_big_networks_plot_one_norm_per_layer(view, qtbot):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.chain_rule import fmt
-from gui.prediction_dock import PredictionDock, binary_inputs, parse_vector
+from gui.common.chain_rule import fmt
+from gui.docks.prediction_dock import PredictionDock, binary_inputs, parse_vector
 from gui.session import TrainingSession
 from nncore.network import forward
 

@@ -19,10 +19,10 @@ import test_csv
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-import gui.dataset_dock
+import gui.docks.dataset.dataset_dock
+import gui.docks.snapshots_dock
 import gui.file_actions
-import gui.snapshots_dock
-from gui.dataset_dock import DatasetDock
+from gui.docks.dataset.dataset_dock import DatasetDock
 from gui.main_window import MainWindow
 from nncore import save_snapshot
 
@@ -43,7 +43,7 @@ def dialogs(monkeypatch):
         return Dialogs.path, ""
 
     monkeypatch.setattr(QMessageBox, "warning", warning)
-    for module in (gui.file_actions, gui.dataset_dock, gui.snapshots_dock):
+    for module in (gui.file_actions, gui.docks.dataset.dataset_dock, gui.docks.snapshots_dock):
         monkeypatch.setattr(module.QFileDialog, "getOpenFileName", ask)
         monkeypatch.setattr(module.QFileDialog, "getSaveFileName", ask)
     assert QFileDialog.getOpenFileName is ask
@@ -63,7 +63,7 @@ def window(qtbot, tmp_path, dialogs):
 def state(window):
     """What must not change when a file is refused."""
     s = window.session
-    return (s.run, s.run.last, s.iteration, s.playing, s.run.params_at(s.iteration).tobytes(),
+    return (s.run, s.run.newest, s.iteration, s.playing, s.run.params_at(s.iteration).tobytes(),
             s.config.dataset_name, window.windowTitle(), window.files.path,
             tuple(window.files.recent()))
 
@@ -112,7 +112,7 @@ def test_a_good_snapshot_still_opens_after_the_bad_ones(window, dialogs, tmp_pat
     window.action_open.trigger()
     s = window.session
     assert len(dialogs.shown) == 1
-    assert s.iteration == 40 and s.run.last == 40 and not s.playing
+    assert s.iteration == 40 and s.run.newest == 40 and not s.playing
     assert np.array_equal(s.run.params_at(40), snapshot_cases.valid_run().params_at(40))
     assert window.iteration_label.text() == "Iteration 40"
     assert "good.json" in window.windowTitle()

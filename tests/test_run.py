@@ -41,11 +41,11 @@ def assert_iteration_consistent(run, k):
 
 
 def assert_same_history(a, b):
-    assert a.last == b.last
+    assert a.newest == b.newest
     assert np.array_equal(a.outputs, b.outputs)
     assert np.array_equal(a.losses, b.losses)
     assert np.array_equal(a.accuracies, b.accuracies)
-    for k in range(a.last + 1):
+    for k in range(a.newest + 1):
         assert np.array_equal(a.params_at(k), b.params_at(k)), k
 
 
@@ -55,7 +55,7 @@ def assert_same_history(a, b):
                          ids=["tutorial", "xor", "wide"])
 def test_random_access_matches_reference(spec, n):
     run = Run(**spec)
-    assert run.train(n) == n and run.last == n
+    assert run.train(n) == n and run.newest == n
     if spec is WIDE:
         assert run.stride > 1, "this case exists to test checkpoint mode"
     else:
@@ -81,7 +81,7 @@ def test_training_in_pieces_equals_one_go(spec):
     pieces = Run(**spec)
     for n in [1, 2, 255, 256, 257, 100, 128, 1]:
         pieces.train(n)
-    while pieces.train(1000 - pieces.last, seconds=0.001):
+    while pieces.train(1000 - pieces.newest, seconds=0.001):
         pass
     assert_same_history(whole, pieces)
 
@@ -120,7 +120,7 @@ def test_truncate_discards_later_iterations(spec):
     run.train(500)
     kept = run.params_at(200)
     run.truncate(200)
-    assert run.last == 200 and len(run.losses) == 201 and len(run.outputs) == 201
+    assert run.newest == 200 and len(run.losses) == 201 and len(run.outputs) == 201
     assert np.array_equal(run.params_at(200), kept)
     run.train(300)
     fresh = Run(**spec)
@@ -133,26 +133,26 @@ def test_changes_in_the_past_then_replay(spec):
     run = Run(**spec)
     run.train(400)
     run.set_weight(256, 0, 2, 0, -1.25)  # on a checkpoint of the wide net
-    assert run.last == 256 and run.weights_at(256)[0][2, 0] == -1.25
+    assert run.newest == 256 and run.weights_at(256)[0][2, 0] == -1.25
     run.train(200)
     run.set_learning_rate(300, 0.25)
-    assert run.last == 300 and run.learning_rate == 0.25
+    assert run.newest == 300 and run.learning_rate == 0.25
     assert run.learning_rate_at(299) == run.initial_learning_rate
     run.train(100)
     run.set_weight(390, 0, 1, 0, 2.5)  # between checkpoints of the wide net
-    assert run.last == 390 and run.weights_at(390)[0][1, 0] == 2.5
+    assert run.newest == 390 and run.weights_at(390)[0][1, 0] == 2.5
     run.train(150)
     assert run.changes == [Change(256, "weight", -1.25, 0, 2, 0),
                            Change(300, "learning_rate", 0.25),
                            Change(390, "weight", 2.5, 0, 1, 0)]
 
-    reference = reference_history(run, run.last, run.changes)
+    reference = reference_history(run, run.newest, run.changes)
     for k in [0, 255, 256, 257, 299, 300, 301, 389, 390, 391, 540]:
         assert np.array_equal(run.params_at(k), reference[k]), k
         assert_iteration_consistent(run, k)
 
     rebuilt = Run(**spec)
-    assert rebuilt.replay(run.changes, run.last)
+    assert rebuilt.replay(run.changes, run.newest)
     assert rebuilt.changes == run.changes
     assert_same_history(run, rebuilt)
 
@@ -178,20 +178,20 @@ def test_divergence_keeps_the_last_finite_iteration(sizes, activations):
     run = Run(XOR_X, XOR_Y, sizes, activations=activations, learning_rate=1e6)
     done = run.train(10_000)
     assert run.diverged_at is not None
-    assert done == run.last == run.diverged_at - 1
+    assert done == run.newest == run.diverged_at - 1
     assert np.isfinite(run.losses).all() and np.isfinite(run.outputs).all()
     assert np.isfinite(run.accuracies).all()
-    for k in range(run.last + 1):
+    for k in range(run.newest + 1):
         assert np.isfinite(run.params_at(k)).all()
         assert_iteration_consistent(run, k)
     # one more step from the last kept weights is what broke
-    grads, _, _ = backward(run.X, run.Y, run.weights_at(run.last), run.activations)
-    step = run.params_at(run.last) - 1e6 * np.concatenate([g.ravel() for g in grads])
+    grads, _, _ = backward(run.X, run.Y, run.weights_at(run.newest), run.activations)
+    step = run.params_at(run.newest) - 1e6 * np.concatenate([g.ravel() for g in grads])
     with np.errstate(all="ignore"):
         nxt = forward(run.X, run.unflatten(step), run.activations)[-1]
         loss = loss_value(nxt, run.Y)
     assert not (np.isfinite(step).all() and np.isfinite(nxt).all() and np.isfinite(loss))
-    assert run.train(5) == 0 and run.last == done
+    assert run.train(5) == 0 and run.newest == done
     # going back in time clears the divergence; a smaller rate trains on
     run.set_learning_rate(0, 1e-4)
     assert run.diverged_at is None and run.train(50) == 50
@@ -205,7 +205,7 @@ def test_a_loss_that_overflows_is_divergence_even_with_finite_outputs(steps):
               initial_weights=[[[2.0**500]]])
     for n in steps:
         run.train(n)
-    assert run.diverged_at == 12 and run.last == 11
+    assert run.diverged_at == 12 and run.newest == 11
     assert run.params_at(11)[0] == -(2.0**511)
     assert np.isfinite(run.losses).all() and run.losses[11] == 2.0**1021
 
@@ -257,7 +257,7 @@ def test_bad_learning_rates_are_refused(rate):
     run.train(10)
     with pytest.raises(ValueError, match="learning_rate"):
         run.set_learning_rate(5, rate)
-    assert run.last == 10 and run.changes == [] and run.learning_rate == 1.0
+    assert run.newest == 10 and run.changes == [] and run.learning_rate == 1.0
 
 
 @pytest.mark.parametrize("rate", [1e-9, 0.5, 1, 1e6, np.float64(0.1), "0.25"])

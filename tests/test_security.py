@@ -294,7 +294,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 app = QApplication(["backprop-lab"])
 QMessageBox.warning = staticmethod(lambda *a, **k: QMessageBox.Ok)
 from gui.main_window import MainWindow
-from gui.dataset_dock import DatasetDock
+from gui.docks.dataset.dataset_dock import DatasetDock
 from nncore import LoadError, load_weights
 
 class Sentinel:

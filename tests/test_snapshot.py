@@ -53,7 +53,7 @@ def test_snapshot_fields_round_trip(tmp_path):
     assert doc["loss_value"] == run.losses[40] and doc["accuracy"] == run.accuracies[40]
 
     loaded, k = load_snapshot(path)
-    assert k == 40 and loaded.last == 40 and loaded.dataset_name == "tutorial"
+    assert k == 40 and loaded.newest == 40 and loaded.dataset_name == "tutorial"
     assert loaded.changes == run.changes
     assert loaded.learning_rate == 0.5 and loaded.initial_learning_rate == 1.0
     assert np.array_equal(loaded.params_at(40), run.params_at(40))
@@ -102,7 +102,7 @@ def test_resume_is_bitwise_exact(tmp_path, name):
     assert k == n
     straight.train(m)
     resumed.train(m)
-    assert resumed.last == straight.last == n + m
+    assert resumed.newest == straight.newest == n + m
     for i in (0, 99, 100, 101, n, n + m - 1, n + m):
         assert np.array_equal(resumed.params_at(i), straight.params_at(i)), i
     assert np.array_equal(resumed.outputs, straight.outputs)
@@ -113,7 +113,7 @@ def test_snapshot_of_an_earlier_iteration(tmp_path):
     run = snapshot_cases.valid_run(iterations=60)
     save_snapshot(tmp_path / "s.json", run, 15)
     loaded, k = load_snapshot(tmp_path / "s.json")
-    assert k == loaded.last == 15
+    assert k == loaded.newest == 15
     assert [c.iteration for c in loaded.changes] == [10]
     assert np.array_equal(loaded.params_at(15), run.params_at(15))
 
@@ -416,7 +416,7 @@ def test_a_diverged_run_saves_its_last_finite_iteration(tmp_path):
     X, Y = builtin("tutorial")
     run = Run(X, Y, [3, 1], ["linear"], learning_rate=1e6)
     run.train(100)
-    assert run.diverged_at is not None and run.last < run.diverged_at
+    assert run.diverged_at is not None and run.newest < run.diverged_at
     save_snapshot(tmp_path / "d.json", run)
     loaded, k = load_snapshot(tmp_path / "d.json")
-    assert k == run.last and np.array_equal(loaded.params_at(k), run.params_at(k))
+    assert k == run.newest and np.array_equal(loaded.params_at(k), run.params_at(k))

@@ -58,7 +58,7 @@ def test_command_line_snapshot_opens_in_the_window(window, tmp_path):
 
     window.files.open_snapshot(str(path))
     s = window.session
-    assert s.iteration == 700 and s.run.last == 700
+    assert s.iteration == 700 and s.run.newest == 700
     assert s.run.learning_rate == 0.8
     np.testing.assert_array_equal(s.run.weights_at(700)[0], np.array(expected["weights"][0]))
     np.testing.assert_array_equal(s.run.outputs[700], np.array(expected["outputs"]))

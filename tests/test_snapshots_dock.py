@@ -5,8 +5,8 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QMessageBox
 
+from gui.docks.snapshots_dock import SnapshotsDock
 from gui.session import TrainingSession
-from gui.snapshots_dock import SnapshotsDock
 from nncore.snapshot import load_snapshot
 
 
@@ -23,8 +23,8 @@ def dock(qtbot):
 
 def take_at(qtbot, dock, k):
     session = dock.session
-    if k > session.run.last:
-        session.run.train(k - session.run.last)
+    if k > session.run.newest:
+        session.run.train(k - session.run.newest)
         session.sigHistoryChanged.emit()
     session.seek(k)
     qtbot.mouseClick(dock.take_button, Qt.LeftButton)
@@ -55,7 +55,7 @@ def test_double_click_jumps_back(qtbot, dock):
     session = dock.session
     assert session.iteration == 300
     dock.list.itemDoubleClicked.emit(dock.list.item(0))
-    assert session.iteration == 40 and session.run.last == 300
+    assert session.iteration == 40 and session.run.newest == 300
 
 
 def test_double_click_brings_back_a_replaced_run(qtbot, dock):
@@ -87,7 +87,7 @@ def test_save_writes_the_selected_entry(qtbot, dock, tmp_path):
     path = tmp_path / "sixty.json"
     assert dock.save_selected(str(path))
     run, k = load_snapshot(str(path))
-    assert k == 60 and run.last == 60
+    assert k == 60 and run.newest == 60
     np.testing.assert_array_equal(run.params_at(60), dock.session.run.params_at(60))
 
 

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import gui.session
 import nncore.run
-from gui import palette
-from gui.architecture_dock import ArchitectureDock
-from gui.dataset_dock import DatasetDock
+from gui.common import palette
+from gui.docks.architecture_dock import ArchitectureDock
+from gui.docks.dataset.dataset_dock import DatasetDock
 from gui.main_window import MainWindow
 from gui.transport import SPEEDS, rate_text
 from nncore import load_snapshot
@@ -99,7 +99,7 @@ class WindowMachine(RuleBasedStateMachine):
 
     def snapshot_of_state(self):
         s = self.session
-        return (s.run, s.run.last, s.iteration, s.playing, s.busy,
+        return (s.run, s.run.newest, s.iteration, s.playing, s.busy,
                 s.run.params_at(s.iteration).tobytes(), s.run.learning_rate_at(s.iteration))
 
     def expect_warning(self, *texts):
@@ -156,7 +156,7 @@ class WindowMachine(RuleBasedStateMachine):
         if not enabled:
             assert self.snapshot_of_state() == before
         elif s.iteration != k + 1:  # only divergence on this very step stops it
-            assert s.run.diverged_at is not None and s.iteration == s.run.last
+            assert s.run.diverged_at is not None and s.iteration == s.run.newest
 
     @rule()
     def step_back(self):
@@ -183,7 +183,7 @@ class WindowMachine(RuleBasedStateMachine):
         s, timeline = self.session, self.window.transport.timeline
         if timeline.isEnabled():  # dragging the handle
             timeline.setValue(value)
-            assert s.iteration == min(value, s.run.last)
+            assert s.iteration == min(value, s.run.newest)
         else:  # a disabled slider ignores the keyboard (and cannot be dragged)
             before = self.snapshot_of_state()
             QTest.keyClick(timeline, Qt.Key_Home)
@@ -194,20 +194,20 @@ class WindowMachine(RuleBasedStateMachine):
         s, w = self.session, self.window
         if not w.action_run_to.isEnabled():
             return
-        target = max(0, s.run.last + extra)
+        target = max(0, s.run.newest + extra)
         w.run_to(target)
         self.finish_run_to()
         assert not s.playing and w.progress is None
-        if s.run.diverged_at is None or target <= s.run.last:
+        if s.run.diverged_at is None or target <= s.run.newest:
             assert s.iteration == target
         else:
-            assert s.iteration == s.run.last < target
+            assert s.iteration == s.run.newest < target
 
     @rule()
     def start_long_run_to(self):
         """A long job left running: other rules act while it works."""
         if self.window.action_run_to.isEnabled():
-            self.window.run_to(self.session.run.last + 5_000_000)
+            self.window.run_to(self.session.run.newest + 5_000_000)
             self.session._tick()
 
     @rule()
@@ -215,7 +215,7 @@ class WindowMachine(RuleBasedStateMachine):
         s = self.session
         if s.busy:
             s.cancel_run_to()
-            assert not s.busy and s.iteration == s.run.last and self.window.progress is None
+            assert not s.busy and s.iteration == s.run.newest and self.window.progress is None
 
     @rule()
     def idle(self):
@@ -238,7 +238,7 @@ class WindowMachine(RuleBasedStateMachine):
         path, k, params, sizes = entry
         s = self.session
         assert self.window.files.open_snapshot(path)
-        assert s.iteration == k == s.run.last and s.run.layer_sizes == sizes
+        assert s.iteration == k == s.run.newest and s.run.layer_sizes == sizes
         assert np.array_equal(s.run.params_at(k), params)
         assert not s.playing and not s.busy
 
@@ -271,7 +271,7 @@ class WindowMachine(RuleBasedStateMachine):
         self.type_rate(text)
         assert s.iteration == k and s.run.learning_rate_at(k) == rate
         if rate != old:
-            assert s.run.last == k
+            assert s.run.newest == k
 
     @rule(text=st.sampled_from(BAD_RATES))
     def bad_rate(self, text):
@@ -284,7 +284,7 @@ class WindowMachine(RuleBasedStateMachine):
         sizes, activations = ARCHITECTURES[choice]
         s = self.session
         s.new_run(layer_sizes=sizes, activations=activations)
-        assert s.run.layer_sizes == sizes and s.iteration == 0 == s.run.last
+        assert s.run.layer_sizes == sizes and s.iteration == 0 == s.run.newest
         assert not s.playing and not s.busy
 
     @rule(add=st.booleans())
@@ -300,7 +300,7 @@ class WindowMachine(RuleBasedStateMachine):
             assert len(s.run.layer_sizes) == n - 1
         else:
             return
-        assert s.iteration == 0 == s.run.last
+        assert s.iteration == 0 == s.run.newest
 
     @rule(name=st.sampled_from(PRESETS))
     def dataset_preset(self, name):
@@ -315,7 +315,7 @@ class WindowMachine(RuleBasedStateMachine):
         layer, row, col = (int(v) for v in view.item.edges[index])
         k = s.iteration
         assert view.edit_weight((layer, row, col), value)
-        assert s.iteration == k == s.run.last
+        assert s.iteration == k == s.run.newest
         assert s.run.weights_at(k)[layer][row, col] == value
 
     # ---- snapshots ------------------------------------------------------------------------
@@ -368,7 +368,7 @@ class WindowMachine(RuleBasedStateMachine):
     @invariant()
     def iteration_within_history(self):
         s = self.session
-        assert 0 <= s.iteration <= s.run.last
+        assert 0 <= s.iteration <= s.run.newest
         assert s.timer.isActive() == (s.playing or s.busy)
         assert np.isfinite(s.run.losses).all() and np.isfinite(s.run.params_at(s.iteration)).all()
 
@@ -379,8 +379,8 @@ class WindowMachine(RuleBasedStateMachine):
         assert w.iteration_label.text() == f"Iteration {k}"
         assert w.loss_label.text() == f"Loss {run.losses[k]:.6g}"
         t = w.transport
-        assert t.counter.text() == f"{k} / {run.last}"
-        assert t.timeline.value() == k and t.timeline.maximum() == run.last
+        assert t.counter.text() == f"{k} / {run.newest}"
+        assert t.timeline.value() == k and t.timeline.maximum() == run.newest
         assert t.timeline.isEnabled() == (not s.busy)
         if not t.rate.isModified():
             assert t.rate.text() == rate_text(run.learning_rate_at(k))
@@ -389,7 +389,7 @@ class WindowMachine(RuleBasedStateMachine):
     def actions_enabled_when_they_make_sense(self):
         s, w = self.session, self.window
         k, busy = s.iteration, s.busy
-        stuck = k == s.run.last and s.run.diverged_at is not None  # diverged, at the end
+        stuck = k == s.run.newest and s.run.diverged_at is not None  # diverged, at the end
         assert w.action_step.isEnabled() == (not busy and not stuck)
         assert w.action_step_back.isEnabled() == (not busy and k > 0)
         assert w.action_play.isEnabled() == (not busy and (s.playing or not stuck))
@@ -430,12 +430,12 @@ class WindowMachine(RuleBasedStateMachine):
         # A downsampled curve ends at the min or max of its last bucket: within a
         # couple of pixels of the newest iteration, never past it.
         pixels = max(100, int(plots.plot_items["accuracy"].vb.width()))
-        slack = 4 * (run.last + 1) / pixels + 1
+        slack = 4 * (run.newest + 1) / pixels + 1
         for name, curve in plots.curves.items():
             x, y = curve.getData()
             assert x is not None and len(x) > 0, name
             assert np.isfinite(y).all(), name
-            end = last_saved if name.startswith("w ") else run.last
+            end = last_saved if name.startswith("w ") else run.newest
             assert end - slack <= x.max() <= end, (name, x.max(), end)
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from gui.common.redraw import on_screen
 from gui.main_window import MainWindow
-from gui.redraw import on_screen
 from nncore.network import forward, loss_value
 
 

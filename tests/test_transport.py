@@ -56,7 +56,7 @@ def test_dragging_the_timeline_seeks_and_pauses(qtbot, bar):
     bar.timeline.sliderPressed.emit()  # the learner grabs the handle
     assert not session.playing
     bar.timeline.setValue(64)
-    assert session.iteration == 64 and bar.counter.text() == f"64 / {session.run.last}"
+    assert session.iteration == 64 and bar.counter.text() == f"64 / {session.run.newest}"
 
 
 def test_the_buttons_are_the_actions(qtbot, bar):
@@ -86,7 +86,7 @@ def test_learning_rate_field_refuses_bad_rates(qtbot, bar, text):
     session.sigHistoryChanged.emit()
     session.seek(5)
     type_rate(qtbot, bar, text)
-    assert session.run.last == 10 and session.run.changes == []  # nothing discarded
+    assert session.run.newest == 10 and session.run.changes == []  # nothing discarded
     assert session.run.learning_rate_at(5) == 1.0
     assert len(bar.messages) == 1 and "refused" in bar.messages[0]
     assert "positive number" in bar.messages[0]
@@ -101,7 +101,7 @@ def test_a_valid_rate_applies_from_the_shown_iteration_and_discards_the_future(q
     session.sigHistoryChanged.emit()
     session.seek(500)
     type_rate(qtbot, bar, "0.5")
-    assert session.run.last == 500 and session.iteration == 500
+    assert session.run.newest == 500 and session.iteration == 500
     assert session.run.learning_rate_at(500) == 0.5
     assert session.run.learning_rate_at(499) == 1.0
     assert bar.rate.text() == "0.5" and not bar.rate.hasFocus()
@@ -130,14 +130,14 @@ def test_timeline_is_disabled_and_ignored_during_run_to(qtbot, bar):
     session.sigHistoryChanged.emit()
     session.seek(30)
     session.run_to(10**6)
-    qtbot.waitUntil(lambda: session.run.last > 50 and not bar.timeline.isEnabled())
+    qtbot.waitUntil(lambda: session.run.newest > 50 and not bar.timeline.isEnabled())
     assert not bar.rate.isEnabled()
     assert session.iteration == 30
     bar.timeline.setValue(0)  # even a programmatic move must not seek mid-job
     assert session.iteration == 30 and bar.timeline.value() == 30
     session.cancel_run_to()
     assert bar.timeline.isEnabled() and bar.rate.isEnabled()
-    assert bar.timeline.maximum() == session.run.last == session.iteration
+    assert bar.timeline.maximum() == session.run.newest == session.iteration
 
 
 def test_max_speed_play_trains_between_frames_and_each_frame_shows_the_newest(qtbot, bar):
@@ -148,17 +148,17 @@ def test_max_speed_play_trains_between_frames_and_each_frame_shows_the_newest(qt
     session.play()
     qtbot.waitUntil(lambda: session.iteration > 500, timeout=10000)
     assert session.trainer.isActive() and session.timer.isActive()
-    before = session.run.last
-    qtbot.waitUntil(lambda: session.run.last > before, timeout=5000)  # between frames
+    before = session.run.newest
+    qtbot.waitUntil(lambda: session.run.newest > before, timeout=5000)  # between frames
     session._tick()  # a frame
-    assert session.iteration == session.run.last > before
-    assert bar.counter.text() == f"{session.run.last} / {session.run.last}"
-    assert bar.timeline.value() == session.run.last
+    assert session.iteration == session.run.newest > before
+    assert bar.counter.text() == f"{session.run.newest} / {session.run.newest}"
+    assert bar.timeline.value() == session.run.newest
     session.pause()
     assert not session.trainer.isActive()
-    last = session.run.last
+    last = session.run.newest
     qtbot.wait(100)
-    assert session.run.last == last == session.iteration
+    assert session.run.newest == last == session.iteration
 
 
 def test_max_speed_play_from_the_past_replays_before_it_trains(qtbot, bar):
@@ -169,6 +169,6 @@ def test_max_speed_play_from_the_past_replays_before_it_trains(qtbot, bar):
     session.play()
     assert not session.trainer.isActive()  # the history ahead is recorded already
     session._tick()
-    assert 100 < session.iteration <= 3000 and session.run.last == 3000
-    qtbot.waitUntil(lambda: session.run.last > 3000, timeout=10000)  # then trains on
+    assert 100 < session.iteration <= 3000 and session.run.newest == 3000
+    qtbot.waitUntil(lambda: session.run.newest > 3000, timeout=10000)  # then trains on
     session.pause()

@@ -146,7 +146,7 @@ def engine_loop(X, Y, layer_sizes):
 
         def train():
             run.train(n)  # records every iteration: weights, outputs, loss, accuracy
-            return run.params_at(run.last)
+            return run.params_at(run.newest)
         return train
     return prepare
 
@@ -197,13 +197,13 @@ def history_figures(X, Y, layer_sizes, sizes, **kwargs):
     seconds = time.perf_counter() - t
     rng = np.random.default_rng(0)
     ms = []
-    for k in rng.integers(0, run.last + 1, size=sizes.lookups):
+    for k in rng.integers(0, run.newest + 1, size=sizes.lookups):
         t = time.perf_counter()
         run.params_at(k)
         ms.append((time.perf_counter() - t) * 1e3)
     mb = run.history_nbytes / 2**20
     return [f"{layer_sizes} ({run.n_params} weights, stride {run.stride}): "
-            f"{run.last} iterations in {seconds:.1f} s, history {mb:.1f} MB; "
+            f"{run.newest} iterations in {seconds:.1f} s, history {mb:.1f} MB; "
             f"params_at at random k: median {statistics.median(ms):.3f} ms, "
             f"p99 {np.percentile(ms, 99):.3f} ms, max {max(ms):.3f} ms"]
 

@@ -169,7 +169,7 @@ def record(app, window, session, iterations):
     run_loop(until=lambda: not session.busy)
     seconds = time.perf_counter() - start
     settle(app, window)
-    assert session.run.last == iterations, session.run.last
+    assert session.run.newest == iterations, session.run.newest
     return {"record_seconds": seconds, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -179,7 +179,7 @@ def scrub(app, window, session, n, seed=5):
     counter = PaintCounter(views)
     watch = FrameWatch(app, window)
     times, cpu = [], 0.0
-    for k in rng.integers(0, session.run.last + 1, size=n):
+    for k in rng.integers(0, session.run.newest + 1, size=n):
         k = int(k) if int(k) != session.iteration else max(0, int(k) - 1)
         watch.refresh_timers()
         before = counter.snapshot()
@@ -218,7 +218,7 @@ def growth(app, window, session, temp, reps):
     small_session.run_to(1000)
     run_loop(until=lambda: not small_session.busy)
     settle(app, small_window)
-    session.seek(session.run.last)
+    session.seek(session.run.newest)
     settle(app, window)
     big, small = [], []
     for _ in range(reps):
@@ -266,7 +266,7 @@ def headless_rate(session, seconds):
 
 
 def play(app, window, session, seconds):
-    session.seek(session.run.last)
+    session.seek(session.run.newest)
     session.set_speed(0)
     settle(app, window)
     # The engine alone, half just before Play and half just after: this machine's
@@ -276,7 +276,7 @@ def play(app, window, session, seconds):
     views = [window.network_view.graphics.viewport(), window.plots_view.graphics.viewport()]
     counter = PaintCounter(views)
     probe = LatenessProbe()
-    first = session.run.last
+    first = session.run.newest
     probe.start()
     start = time.perf_counter()
     session.play()
@@ -284,7 +284,7 @@ def play(app, window, session, seconds):
     session.pause()
     elapsed = time.perf_counter() - start
     probe.stop()
-    gained = session.run.last - first
+    gained = session.run.newest - first
     frames = counter.snapshot()
     rate = gained / elapsed
     headless = (headless_before + headless_rate(session, min(seconds, 3.0) / 2)) / 2

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.icons import icon
+from gui.common.icons import icon
 from nncore.errors import LoadError
 from nncore.snapshot import save_snapshot
 

@@ -9,7 +9,7 @@ when the data leaves them: the iteration axis grows in "nice" steps (1, 1.25, 1.
 padded range until the data leaves it or shrinks to well under half of it.
 
 Following stops when the learner (or code) pans or zooms, as with pyqtgraph's
-own auto-range; the plot's "A" button (gui/plot_panel.py; or anything enabling
+own auto-range; the plot's "A" button (gui/plots/plot_panel.py; or anything enabling
 pyqtgraph's auto-range) makes the plot follow the data again.
 """
 
@@ -38,7 +38,7 @@ def _differs(a, b):
 class HeldRanges:
     """The x range of the linked plots (set on ``x_plot``) and each plot's y range.
 
-    ``plots``: name -> PlotPanel (gui/plot_panel.py); ``fixed_y``: names whose y
+    ``plots``: name -> PlotPanel (gui/plots/plot_panel.py); ``fixed_y``: names whose y
     range is set once by the caller (accuracy is always 0..100%)."""
 
     def __init__(self, plots, x_plot, fixed_y=()):

@@ -23,9 +23,9 @@ from PySide6.QtCore import QRectF, QSignalBlocker, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui import palette
-from gui.plot_panel import still_plot
-from gui.redraw import on_screen
+from gui.common import palette
+from gui.common.redraw import on_screen
+from gui.common.still_plot import still_plot
 from nncore.network import forward
 
 GRID = 64  # points per side of the plane

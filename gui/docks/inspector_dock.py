@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.chain_rule import chain_rule, fmt, weight_label, weight_symbol
-from gui.redraw import RedrawTimer
+from gui.common.chain_rule import chain_rule, fmt, weight_label, weight_symbol
+from gui.common.redraw import RedrawTimer
 
 DEFAULT_EDGE = (0, 0, 0)
 TABLE_ROWS = 10  # more samples than this scroll
@@ -97,7 +97,7 @@ class ChainTableModel(QAbstractTableModel):
             self.headers, self.row_labels, self.values = headers, row_labels, values
             self.columns = values.T.tolist()
             self.texts = [[None] * n for _ in headers]
-            self.last = len(headers) - 1
+            self.newest = len(headers) - 1
             self.endResetModel()
             return
         # Bit for bit, so that a nan, or a zero changing sign (its tooltip says −0.0), counts.
@@ -127,7 +127,7 @@ class ChainTableModel(QAbstractTableModel):
         if role == ALIGNMENT:
             return RIGHT
         if role == FONT:
-            return self.bold if index.column() == self.last else None  # what the step sums
+            return self.bold if index.column() == self.newest else None  # what the step sums
         if role == TOOLTIP:
             return repr(self.columns[index.column()][index.row()])
         return None
@@ -284,11 +284,11 @@ class InspectorDock(QDockWidget):
         self.shown = rule
         sizes = run.layer_sizes
         # Sized again for a new run, another edge, or when the history gets a digit longer.
-        shown_for = (run, edge, len(str(run.last + 1)))
+        shown_for = (run, edge, len(str(run.newest + 1)))
         if self.shown_for is None or self.shown_for[0] is not run or \
                 self.shown_for[1:] != shown_for[1:]:
             self.shown_for = shown_for
-            self._size_summary(sizes, edge, run.last)
+            self._size_summary(sizes, edge, run.newest)
         w = weight_symbol(sizes, edge)
         label = weight_label(sizes, edge)
         if session.selected_edge is None or tuple(session.selected_edge) != edge:

@@ -32,8 +32,8 @@ def history_columns(run):
 
 
 def write_history_csv(path, run, chunk=65536):
-    """One row per recorded iteration 0..run.last; values round-trip exactly."""
-    n = run.last + 1
+    """One row per recorded iteration 0..run.newest; values round-trip exactly."""
+    n = run.newest + 1
     outputs = run.outputs.reshape(n, -1)
     _, saved = run.saved_weights()
 

@@ -22,8 +22,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
-from gui import palette
-from gui.names import unit_name
+from gui.common import palette
+from gui.common.names import unit_name
 
 MARGIN_SIDE = 58  # room for x1.. on the left and ŷ and its value on the right
 MARGIN_TOP = 40  # room for the layer captions (two lines)

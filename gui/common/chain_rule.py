@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gui.names import unit_name
+from gui.common.names import unit_name
 from nncore.network import backward, slope
 from nncore.surface import flat_index
 
@@ -133,6 +133,6 @@ def chain_rule(run, k, edge):
     gradient = float(grads[l][i, j])
     before = float(weights[l][i, j])
     delta_w = -(rate * gradient)
-    recorded = float(run.weights_at(k + 1)[l][i, j]) if k < run.last else None
+    recorded = float(run.weights_at(k + 1)[l][i, j]) if k < run.newest else None
     return ChainRule(edge, k, formula, notes, columns, gradient, rate, delta_w,
                      before, before + delta_w, recorded)

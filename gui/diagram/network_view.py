@@ -1,6 +1,6 @@
 """The network diagram at the centre of the window.
 
-Edges are weights: width proportional to |w| (fixed scale, see gui/palette.py),
+Edges are weights: width proportional to |w| (fixed scale, see gui/common/palette.py),
 orange negative, blue positive, grey near zero. Nodes show their activation for
 the selected training sample (or for an input the learner typed, the "probe").
 Hover an edge for its weight, last update and gradient; click it to inspect it;
@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import palette
-from gui.names import edge_name, sample_text, unit_name, vector_text
-from gui.network_item import NetworkItem
-from gui.redraw import RedrawTimer
-from gui.weight_legend import WeightLegend
+from gui.common import palette
+from gui.common.names import edge_name, sample_text, unit_name, vector_text
+from gui.common.redraw import RedrawTimer
+from gui.diagram.network_item import NetworkItem
+from gui.diagram.weight_legend import WeightLegend
 from nncore.network import forward
 
 __all__ = ["NetworkItem", "NetworkView", "WeightLegend"]
@@ -314,8 +314,8 @@ class NetworkView(QWidget):
         run, k = self.session.run, self.session.iteration
         if value is None:
             current = float(run.weights_at(k)[layer][row, col])
-            later = (f"\nIterations after {k} (up to {run.last}) will be discarded."
-                     if run.last > k else "")
+            later = (f"\nIterations after {k} (up to {run.newest}) will be discarded."
+                     if run.newest > k else "")
             value, ok = QInputDialog.getDouble(
                 self, "Edit weight",
                 f"New value of {edge_name(run.layer_sizes, edge)} at iteration {k}:{later}",

@@ -7,7 +7,7 @@ points per pixel of the visible span (plus a coarse outline of the rest, so
 auto-range still sees the whole history), then drops the points a straight line
 passes within DRAW_TOLERANCE px of. Redraws are coalesced into at most one per
 frame, so a redraw costs the same at 10^3 or 10^6 iterations. Each plot's lines
-are one item (gui/plot_curves.py); a seek moves only the cursors, and repaints
+are one item (gui/plots/plot_curves.py); a seek moves only the cursors, and repaints
 only the strips they leave and enter.
 
 Log x: iteration k is drawn at k + 1, so iteration 0 sits at 1 (the axis says
@@ -34,15 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import palette
-from gui.lazy_menu import LazyMenuViewBox
-from gui.names import edge_name, vector_text
-from gui.plot_curves import Cursor, CurveLayer, draw_simplified
-from gui.plot_ghosts import Ghosts
-from gui.plot_panel import PlotPanel
-from gui.plot_ranges import HeldRanges
-from gui.plot_series import LayerNorms, PlotKeys, Series, view_points
-from gui.redraw import RedrawTimer
+from gui.common import palette
+from gui.common.names import edge_name, vector_text
+from gui.common.redraw import RedrawTimer
+from gui.plots.lazy_menu import LazyMenuViewBox
+from gui.plots.plot_curves import Cursor, CurveLayer, draw_simplified
+from gui.plots.plot_ghosts import Ghosts
+from gui.plots.plot_panel import PlotPanel
+from gui.plots.plot_ranges import HeldRanges
+from gui.plots.plot_series import LayerNorms, PlotKeys, Series, view_points
 from nncore import Run
 
 MAX_WEIGHT_LINES = 32  # above this, one line per layer: the norm of its weights
@@ -66,7 +66,7 @@ class PlotsView(QWidget):
         self.session = session
         self.log_x = False
         self.series = []  # Series: curves "accuracy", "loss", "output i,j", "w ..."
-        self.curves = {}  # name -> Curve (gui/plot_curves.py), the same names
+        self.curves = {}  # name -> Curve (gui/plots/plot_curves.py), the same names
         self.cursors = {}
         self.plot_items = {}
         self.layers = {}  # plot name -> the CurveLayer drawing its lines
@@ -319,15 +319,15 @@ class PlotsView(QWidget):
     # ---- redrawing -----------------------------------------------------------------------
 
     def _on_history_changed(self):
-        # Slots run right after the change, so run.last is where a cut-short
+        # Slots run right after the change, so run.newest is where a cut-short
         # history now ends: everything from there on may differ.
-        self._dirty_from = min(self._dirty_from, self.session.run.last)
+        self._dirty_from = min(self._dirty_from, self.session.run.newest)
         if not self.session.playing:  # while playing, refresh() moves the cursors
             self._set_cursor_bounds()
         self._schedule()
 
     def _set_cursor_bounds(self):
-        last = self.session.run.last
+        last = self.session.run.newest
         for cursor in self.cursors.values():
             cursor.setBounds((float(self.to_view(0)), float(self.to_view(last))))
 
@@ -350,7 +350,7 @@ class PlotsView(QWidget):
         """(first, stop) iterations of the visible x span, clipped to the history.
         While x follows the data, the whole history is (or is about to be) visible."""
         vb = self.plot_items["accuracy"].vb
-        n = self.session.run.last + 1
+        n = self.session.run.newest + 1
         if self.ranges.follow_x:
             return 0, n
         x0, x1 = vb.viewRange()[0]
@@ -368,7 +368,7 @@ class PlotsView(QWidget):
         self._set_cursor_bounds()
         self._move_cursors(self.session.iteration)
         first, stop = self.visible_iterations()
-        key = (id(run), run.last, self._dirty_from, first, stop, self.log_x, self._view_state())
+        key = (id(run), run.newest, self._dirty_from, first, stop, self.log_x, self._view_state())
         if key == self._drawn_key:
             return
         pixels = max(100, int(self.plot_items["accuracy"].vb.width()))
@@ -381,7 +381,7 @@ class PlotsView(QWidget):
                                                               self.log_x), strict=True):
                 points[name] = (self.to_view(x * series.stride), y)
                 self._widen(spans, name, x * series.stride, y, first, stop)
-        self._dirty_from = run.last + 1
+        self._dirty_from = run.newest + 1
         self._fit_ranges(spans, first, stop)
         # At the scale now shown, most of those points lie on straight stretches.
         draw_simplified(self.curves, points, DRAW_TOLERANCE)
@@ -404,9 +404,9 @@ class PlotsView(QWidget):
             spans[plot] = [min(low, float(y.min())), max(high, float(y.max()))]
 
     def _fit_ranges(self, spans, first, stop):
-        """Move the axes, if the data left them (see gui/plot_ranges.py). The faint
+        """Move the axes, if the data left them (see gui/plots/plot_ranges.py). The faint
         curves of earlier runs and the dashed targets are kept in view too."""
-        extent = self.session.run.last
+        extent = self.session.run.newest
         for entry in self.ghosts.entries:
             x, y = entry["x"][1], entry["y"][1]
             extent = max(extent, int(x[-1]))
@@ -447,7 +447,7 @@ class PlotsView(QWidget):
         self.sigLogXChanged.emit(on)
         # Move the range into the new mapping first: a log axis asked to show a
         # linear range like [0, 10^6] would compute 10**(10^6).
-        last = self.session.run.last
+        last = self.session.run.newest
         self.plot_items["accuracy"].vb.setXRange(float(self.to_view(0)),
                                                  float(self.to_view(max(last, 1))))
         for plot in self.plot_items.values():

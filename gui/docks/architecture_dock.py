@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import palette
+from gui.common import palette
 from nncore import ACTIVATIONS, Run
 
 MAX_HIDDEN_LAYERS = 8

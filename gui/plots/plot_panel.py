@@ -1,11 +1,10 @@
-"""One plot of the stack: a ViewBox, a left and a bottom axis, and a title line;
-and ``still_plot``, the set-up of the pyqtgraph plots that are pictures to read.
+"""One plot of the stack: a ViewBox, a left and a bottom axis, and a title line.
 
 This is the part of pyqtgraph's ``PlotItem`` the plots use. ``PlotItem`` also
 builds its "Plot options" form (about 60 widgets, their signals and a menu) in
 its constructor, whether or not its menu is ever offered; here it is not, and
 four of those forms were a sixth of the window's start-up. The ViewBox keeps its
-own right-click menu (gui/lazy_menu.py), and the panel PlotItem's "A" button.
+own right-click menu (gui/plots/lazy_menu.py), and the panel PlotItem's "A" button.
 """
 
 from __future__ import annotations
@@ -15,28 +14,10 @@ from pyqtgraph import icons
 from pyqtgraph.graphicsItems.ButtonItem import ButtonItem
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
 
-from gui import palette
-
 # Where each part sits in the panel's grid, as in PlotItem; its top and right axes'
 # row and column stay empty here.
 TITLE, VIEW, LEFT, BOTTOM = (0, 1), (2, 1), (2, 0), (3, 1)
 TOP_AXIS_ROW, RIGHT_AXIS_COLUMN = 1, 2
-
-
-def still_plot(min_height):
-    """A pyqtgraph PlotWidget for a picture to read, not to navigate (the loss
-    surface, the decision map): no menus, no "A" button, no mouse panning, and axes
-    without SI prefixes, which would show values within +-1 as "-500 ... 500
-    (x0.001)". Returns the widget and its PlotItem."""
-    widget = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
-    widget.setMinimumHeight(min_height)
-    item = widget.getPlotItem()
-    item.setMenuEnabled(False)
-    item.hideButtons()
-    item.setMouseEnabled(False, False)
-    for side in ("bottom", "left"):
-        item.getAxis(side).enableAutoSIPrefix(False)
-    return widget, item
 
 
 class QuietAxis(pg.AxisItem):
@@ -80,7 +61,7 @@ class PlotPanel(pg.GraphicsWidget):
     ``titleLabel``, ``addItem`` and ``removeItem``, as in pyqtgraph's PlotItem;
     ``items`` lists what was added. ``auto_button`` is PlotItem's "A": shown in the
     bottom-left corner while the mouse is over a plot that does not follow its data
-    (after a pan or zoom), it makes the view follow again (gui/plot_ranges.py).
+    (after a pan or zoom), it makes the view follow again (gui/plots/plot_ranges.py).
     ``follows()`` says whether the plot follows its data; by default, whether
     pyqtgraph's auto-range is on."""
 

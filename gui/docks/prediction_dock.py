@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import palette
-from gui.chain_rule import fmt, unit_symbol
-from gui.lazy_dock import LazyDock
-from gui.names import vector_text
-from gui.redraw import RedrawTimer
+from gui.common import palette
+from gui.common.chain_rule import fmt, unit_symbol
+from gui.common.lazy_dock import LazyDock
+from gui.common.names import vector_text
+from gui.common.redraw import RedrawTimer
 from nncore.network import forward
 
 MAX_TRUTH_INPUTS = 5  # 32 rows: more would be a list to scroll, not a table to read
@@ -85,7 +85,7 @@ class PredictionDock(LazyDock):
     After a redraw, ``truth_inputs`` and ``truth_outputs`` hold the table's rows
     and the predictions shown (``None`` when the network has too many inputs).
     With ``lazy`` the widgets are built when the dock is first on screen (the main
-    window's, a tab behind the inspector; see gui/lazy_dock.py).
+    window's, a tab behind the inspector; see gui/common/lazy_dock.py).
     """
 
     def __init__(self, session, parent=None, lazy=False):

@@ -1,13 +1,13 @@
 """The data side of the plots: where each curve's values come from, and which of
-them to draw for the visible span (see gui/downsample.py for why)."""
+them to draw for the visible span (see gui/plots/downsample.py for why)."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtGui import QFont, QFontMetricsF
 
-from gui import palette
-from gui.downsample import MinMaxPyramid
+from gui.common import palette
+from gui.plots.downsample import MinMaxPyramid
 
 OUTLINE_BUCKETS = 32  # buckets for the parts of the history outside the view
 LOG_PARTS = 16  # a log-x span is downsampled in this many geometric parts

@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
-from gui import palette
-from gui.downsample import minmax_downsample
+from gui.common import palette
+from gui.plots.downsample import minmax_downsample
 
 MAX_GHOSTS = 5
 GHOST_BUCKETS = 1000  # min and max of each: about 2000 points per curve
@@ -62,7 +62,7 @@ class Ghosts:
 
     def add(self, run, config, new_config):
         """Keep ``run`` (set up by ``config``) as a ghost now that ``new_config`` runs."""
-        if run.last == 0:
+        if run.newest == 0:
             return  # nothing was trained: no curve worth keeping
         x, accuracy = minmax_downsample(run.accuracies, GHOST_BUCKETS)
         x_loss, loss = minmax_downsample(run.losses, GHOST_BUCKETS)

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import palette
-from gui.dataset_table import DatasetTable
-from gui.decision_map import DecisionMap
+from gui.common import palette
+from gui.docks.dataset.dataset_table import DatasetTable
+from gui.docks.dataset.decision_map import DecisionMap
 from nncore.datasets import (
     BUILTIN,
     THREE_BIT_RULES,

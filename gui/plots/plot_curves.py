@@ -20,7 +20,7 @@ from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QPainter
 
-from gui.downsample import simplify
+from gui.plots.downsample import simplify
 
 TIP_PIXELS = 4.0  # a curve's tooltip shows within this many pixels of it
 

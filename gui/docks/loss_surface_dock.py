@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import palette
-from gui.chain_rule import fmt, weight_label, weight_symbol
-from gui.plot_panel import still_plot
-from gui.redraw import RedrawTimer
+from gui.common import palette
+from gui.common.chain_rule import fmt, weight_label, weight_symbol
+from gui.common.redraw import RedrawTimer
+from gui.common.still_plot import still_plot
 from nncore.surface import descent_path, flat_index, locate, loss_grid
 
 MAX_SIDE = 100  # grid points per axis when there is time for them

@@ -20,7 +20,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from gui.redraw import on_screen
+from gui.common.redraw import on_screen
 
 
 class LazyDock(QDockWidget):

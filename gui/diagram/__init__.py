@@ -1,0 +1,1 @@
+"""The network diagram: nodes, weight-scaled edges and the weight legend."""

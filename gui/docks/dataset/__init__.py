@@ -1,0 +1,1 @@
+"""The Dataset dock: its table of rows and its decision map."""

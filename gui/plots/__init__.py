@@ -1,0 +1,1 @@
+"""The plots over the iterations: accuracy, loss, each sample's output, weights."""
