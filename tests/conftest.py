@@ -1,23 +1,172 @@
-"""Shared test setup: Qt renders offscreen, so the suite needs no display."""
+"""Shared test setup. Qt renders offscreen, so the suite needs no display.
 
+Fixtures, for a test to ask for by name:
+
+- ``settings``: a throw-away QSettings file, so the user's own layout is never read
+  or written by a test;
+- ``open_window`` and ``window``: the main window on those settings, shown and drawn;
+- ``make_view``: one dock, view or bar on its own session, shown;
+- ``warned``: QMessageBox.warning records ``(title, text)`` instead of blocking;
+- ``drawn``, ``train``, ``run_to``, ``type_text``: the steps most GUI tests take
+  (wait for a redraw, record iterations, Run to, type into a field).
+"""
+
+import operator
 import os
+import weakref
 
 import pytest
+import shiboken6
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from gui.common.redraw import on_screen  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.session import TrainingSession  # noqa: E402
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    """The main window, shown, with a throw-away settings file (a module may define
-    its own ``window`` to change that)."""
-    from PySide6.QtCore import QSettings
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
 
-    from gui.main_window import MainWindow
 
-    w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+@pytest.fixture
+def open_window(qtbot, settings):
+    """``open_window()`` makes a main window on ``settings``; each call makes another
+    on the same file, as a relaunch does. It is shown and has drawn its first frame
+    (``show=False`` leaves it hidden). It is closed after the test unless the test
+    destroyed it; closing stops the session's timers. Only weak references are kept,
+    so a test can check that nothing of a destroyed window stays alive."""
+    opened = []
+
+    def open_(show=True):
+        window = MainWindow(settings=settings)
+        opened.append(weakref.ref(window))
+        if show:
+            window.show()
+            qtbot.waitExposed(window)
+            # The shown docks' first redraws run from the event loop: once the
+            # inspector has drawn (or is behind a tab), every redraw asked for at the
+            # first show has had its turn.
+            inspector = window.docks["InspectorDock"]
+            qtbot.waitUntil(lambda: not inspector.redraw.stale or not on_screen(inspector))
+        return window
+
+    yield open_
+    for ref in opened:
+        window = ref()
+        if window is not None and shiboken6.isValid(window):
+            window.close()
+            window.deleteLater()
+
+
+@pytest.fixture
+def window(open_window):
+    return open_window()
+
+
+@pytest.fixture
+def make_view(qtbot):
+    """``make_view(cls, *args, size=(w, h), session=None)`` builds ``cls(session,
+    *args)`` on a new TrainingSession (or the one given), registered with qtbot,
+    resized, shown and exposed; the session's timers stop after the test."""
+    sessions = []
+
+    def make(cls, *args, size=None, session=None):
+        if session is None:
+            session = TrainingSession()
+        sessions.append(session)
+        view = cls(session, *args)
+        qtbot.addWidget(view)
+        if size is not None:
+            view.resize(*size)
+        view.show()
+        qtbot.waitExposed(view)
+        return view
+
+    yield make
+    for session in sessions:
+        session.shutdown()
+
+
+@pytest.fixture
+def warned(monkeypatch):
+    """The warnings shown, as ``(title, text)``: QMessageBox.warning records them
+    instead of blocking the test on a modal dialog."""
+    shown = []
+
+    def record(parent, title, text, *args, **kwargs):
+        shown.append((title, text))
+        return QMessageBox.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", record)
+    return shown
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "shows_iteration(attribute): where the views of a module keep the "
+        "iteration they drew (dotted for a nested attribute); drawn() checks it")
+
+
+@pytest.fixture
+def drawn(qtbot, request):
+    """``drawn(view)`` waits until ``view`` has drawn every change so far. In a module
+    marked ``shows_iteration(attribute)``, the view must then show the session's
+    iteration."""
+    marker = request.node.get_closest_marker("shows_iteration")
+    shown_iteration = operator.attrgetter(marker.args[0]) if marker else None
+
+    def wait(view):
+        qtbot.waitUntil(lambda: not view.redraw.stale)
+        if shown_iteration is not None:
+            assert shown_iteration(view) == view.session.iteration
+
+    return wait
+
+
+@pytest.fixture
+def train():
+    """``train(session, n)`` records ``n`` more iterations through Run to, as the
+    window does, and shows the newest; it drives the job's frames itself, so it
+    needs no event loop and takes no time from the clock."""
+
+    def run_more(session, n):
+        session.run_to(session.run.newest + n)
+        while session.busy:
+            session._tick_run_to()
+
+    return run_more
+
+
+@pytest.fixture
+def run_to(qtbot):
+    """``run_to(window, n)``: Run to iteration ``n`` through the window, on the real
+    event loop, until the job is done and the window shows ``n``."""
+
+    def run(window, n):
+        window.run_to(n)
+        qtbot.waitUntil(lambda: not window.session.busy, timeout=10000)
+        assert window.session.iteration == n
+        assert window.iteration_label.text() == f"Iteration {n}"
+
+    return run
+
+
+@pytest.fixture
+def type_text(qtbot):
+    """``type_text(field, text)``: click into a line edit, replace what it holds by
+    ``text`` with the keyboard, and press Return, as a learner does."""
+
+    def type_(field, text):
+        field.setFocus()
+        qtbot.waitUntil(field.hasFocus)
+        field.selectAll()
+        qtbot.keyClick(field, Qt.Key_Backspace)
+        qtbot.keyClicks(field, text)
+        qtbot.keyClick(field, Qt.Key_Return)
+
+    return type_

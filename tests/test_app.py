@@ -49,17 +49,24 @@ def test_screenshot_renders_the_window_offscreen_at_the_iteration(tmp_path):
     assert not (tmp_path / "config" / "Backprop Lab").exists()
 
 
-@pytest.mark.parametrize("size", ["big", "1400", "10x10", "1400x900x3", "-5x600"])
-def test_screenshot_refuses_a_bad_size(tmp_path, capsys, size):
+NOT_A_SIZE = "expected WIDTHxHEIGHT, e.g. 1400x900"
+OUT_OF_RANGE = "width 320..8000 and height 240..8000 pixels"
+
+
+@pytest.mark.parametrize("size, reason", [("big", NOT_A_SIZE), ("1400", NOT_A_SIZE),
+                                          ("10x10", OUT_OF_RANGE),
+                                          ("1400x900x3", NOT_A_SIZE), ("-5x600", NOT_A_SIZE)])
+def test_screenshot_refuses_a_bad_size(tmp_path, capsys, size, reason):
     assert screenshot(str(tmp_path / "x.png"), 0, size) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: size") and "WIDTHxHEIGHT" in err or "pixels" in err
+    assert capsys.readouterr().err == f"error: size {size!r}: {reason}\n"
     assert not (tmp_path / "x.png").exists()
 
 
 def test_screenshot_refuses_a_missing_folder(tmp_path, capsys):
-    assert screenshot(str(tmp_path / "nope" / "x.png"), 0, "800x500") == 2
-    assert capsys.readouterr().err.startswith("error: ")
+    out = tmp_path / "nope" / "x.png"
+    assert screenshot(str(out), 0, "800x500") == 2
+    folder = str(tmp_path / "nope")
+    assert capsys.readouterr().err == f"error: {out}: folder {folder!r} does not exist\n"
 
 
 def test_parse_size():

@@ -6,7 +6,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QLabel
 
 from gui.docks.architecture_dock import MAX_HIDDEN_LAYERS, NEW_LAYER_UNITS, ArchitectureDock
-from gui.session import TrainingSession
 from nncore import Run, init_weights
 from nncore.datasets import builtin
 
@@ -16,13 +15,10 @@ def flat(weights):
 
 
 @pytest.fixture
-def dock(qtbot):
-    session = TrainingSession()
-    dock = ArchitectureDock(session)
-    qtbot.addWidget(dock)
-    dock.show()
-    session.run.train(50)
-    session.seek(50)
+def dock(make_view):
+    dock = make_view(ArchitectureDock)
+    dock.session.run.train(50)
+    dock.session.seek(50)
     return dock
 
 
@@ -170,7 +166,7 @@ def test_architecture_change_keeps_the_rate_in_force(dock):
     assert dock.session.run.learning_rate == 0.5
 
 
-def test_follows_a_run_set_elsewhere_without_echo(dock, qtbot):
+def test_follows_a_run_set_elsewhere_without_echo(dock):
     session = dock.session
     X, Y = builtin("xor")
     run = Run(X, Y, [3, 2, 5, 1], ["tanh", "relu", "sigmoid"], "bce", 0.5, 42)

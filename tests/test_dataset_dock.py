@@ -4,12 +4,11 @@ map shows the network's own forward pass."""
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from gui.docks.dataset.dataset_dock import DatasetDock
 from gui.docks.dataset.dataset_table import BAD_CELL
 from gui.docks.dataset.decision_map import GRID
-from gui.session import TrainingSession
 from nncore.datasets import builtin, load_csv, three_bit, two_d
 from nncore.network import forward
 
@@ -20,21 +19,8 @@ def table_array(table):
 
 
 @pytest.fixture
-def dock(qtbot):
-    session = TrainingSession()
-    dock = DatasetDock(session)
-    qtbot.addWidget(dock)
-    dock.resize(420, 900)
-    dock.show()
-    return dock
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text, *a: shown.append((title, text)))
-    return shown
+def dock(make_view):
+    return make_view(DatasetDock, size=(420, 900))
 
 
 def choose(dock, name):
@@ -178,20 +164,20 @@ def test_two_d_preset_with_points_and_noise(dock):
 
 
 def test_importing_a_bad_csv_names_the_cell_and_changes_nothing(dock, tmp_path, monkeypatch,
-                                                                warnings):
+                                                                warned):
     path = tmp_path / "bad data.csv"
     path.write_text("x1,x2,x3,y\n0,0,1,0\n1,abc,1,1\n")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
     run = dock.session.run
     before = table_array(dock.table)
     assert dock.import_csv() is False
-    (title, text), = warnings
+    (title, text), = warned
     assert str(path) in text and "line 3, column 2" in text and "'abc'" in text
     assert dock.session.run is run
     np.testing.assert_array_equal(table_array(dock.table), before)
 
 
-def test_import_and_export_round_trip(dock, tmp_path, monkeypatch, warnings):
+def test_import_and_export_round_trip(dock, tmp_path, monkeypatch, warned):
     good = tmp_path / "mine.csv"
     good.write_text("a,b,y\n0.5,1,1\n-1,1,0\n2,1,1\n")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
@@ -206,7 +192,7 @@ def test_import_and_export_round_trip(dock, tmp_path, monkeypatch, warnings):
     X, Y = load_csv(out, 1)
     np.testing.assert_array_equal(X, run.X)
     np.testing.assert_array_equal(Y, run.Y)
-    assert warnings == []
+    assert warned == []
 
 
 def test_no_decision_map_without_a_plane(dock, qtbot):

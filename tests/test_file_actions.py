@@ -4,48 +4,19 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QMessageBox
 
-from gui.main_window import MainWindow
 from nncore.export import load_weights
 
 W_1000 = [7.26283009, -0.21614618, -3.41703015]
 
 
-@pytest.fixture
-def warnings(monkeypatch):
-    """QMessageBox.warning records instead of blocking."""
-    shown = []
-
-    def record(parent, title, text, *args, **kwargs):
-        shown.append((title, text))
-        return QMessageBox.Ok
-
-    monkeypatch.setattr(QMessageBox, "warning", record)
-    return shown
+# Every test here may meet a warning dialog: it is recorded instead of blocking.
+pytestmark = pytest.mark.usefixtures("warned")
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, warnings):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.shown_warnings = warnings
-    yield w
-    w.session.shutdown()
-
-
-def run_to(qtbot, window, n):
-    window.run_to(n)
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10000)
-
-
-def test_save_then_open_restores_run_and_iteration(qtbot, window, tmp_path):
-    run_to(qtbot, window, 1000)
+def test_save_then_open_restores_run_and_iteration(window, tmp_path, warned, run_to):
+    run_to(window, 1000)
     window.session.seek(700)
     path = tmp_path / "at 700 ü.json"  # spaces and non-ASCII survive
     assert window.files.save_snapshot_as(str(path))
@@ -61,13 +32,13 @@ def test_save_then_open_restores_run_and_iteration(qtbot, window, tmp_path):
     assert window.iteration_label.text() == "Iteration 700"
     assert window.transport.counter.text() == "700 / 700"
     assert window.files.recent() == [str(path)]
-    assert window.shown_warnings == []
+    assert warned == []
     # Training on from the opened file reaches the tutorial's W_1000.
-    run_to(qtbot, window, 1000)
+    run_to(window, 1000)
     np.testing.assert_allclose(s.weights()[0].ravel(), W_1000, atol=1e-8)
 
 
-def test_save_writes_to_the_current_file_after_save_as(qtbot, window, tmp_path):
+def test_save_writes_to_the_current_file_after_save_as(window, tmp_path):
     path = tmp_path / "run.json"
     assert window.files.save_snapshot_as(str(path))
     first = path.read_text()
@@ -76,7 +47,8 @@ def test_save_writes_to_the_current_file_after_save_as(qtbot, window, tmp_path):
     assert path.read_text() != first and '"iteration": 1' in path.read_text()
 
 
-def test_bad_file_while_playing_shows_the_problem_and_play_goes_on(qtbot, window, tmp_path):
+def test_bad_file_while_playing_shows_the_problem_and_play_goes_on(qtbot, window, tmp_path,
+                                                                   warned):
     bad = tmp_path / "broken.json"
     bad.write_text('{"format": "backprop-lab/snapshot", "schema_version": 1, "weights": [[')
     s = window.session
@@ -84,8 +56,8 @@ def test_bad_file_while_playing_shows_the_problem_and_play_goes_on(qtbot, window
     qtbot.waitUntil(lambda: s.iteration > 10)
     run_before = s.run
     assert not window.files.open_snapshot(str(bad))
-    assert len(window.shown_warnings) == 1
-    title, text = window.shown_warnings[0]
+    assert len(warned) == 1
+    title, text = warned[0]
     assert title == "Could not open snapshot"
     assert "broken.json" in text and "JSON" in text
     assert s.playing and s.run is run_before
@@ -95,27 +67,28 @@ def test_bad_file_while_playing_shows_the_problem_and_play_goes_on(qtbot, window
     assert not s.playing
 
 
-def test_bad_file_while_paused_changes_nothing(qtbot, window, tmp_path):
-    run_to(qtbot, window, 300)
+def test_bad_file_while_paused_changes_nothing(window, tmp_path, warned, run_to):
+    run_to(window, 300)
     window.session.seek(120)
     before = window.session.run.params_at(120)
     for name, content in (("empty.json", b""), ("picture.json", b"\x89PNG\r\n\x1a\n"),
                           ("shape.json", b'{"format": "backprop-lab/snapshot"}')):
         (tmp_path / name).write_bytes(content)
         assert not window.files.open_snapshot(str(tmp_path / name))
-        assert name in window.shown_warnings[-1][1]
+        assert name in warned[-1][1]
     assert not window.files.open_snapshot(str(tmp_path / "missing.json"))
-    assert "missing.json" in window.shown_warnings[-1][1]
+    assert "missing.json" in warned[-1][1]
     s = window.session
     assert s.iteration == 120 and s.run.newest == 300
     np.testing.assert_array_equal(s.run.params_at(120), before)
     assert window.windowTitle() == "Backprop Lab" and window.files.recent() == []
+    assert window.iteration_label.text() == "Iteration 120"
 
 
-def test_saving_into_a_missing_folder_reports_it(window, tmp_path):
+def test_saving_into_a_missing_folder_reports_it(window, tmp_path, warned):
     target = tmp_path / "no such folder" / "x.json"
     assert not window.files.save_snapshot_as(str(target))
-    title, text = window.shown_warnings[-1]
+    title, text = warned[-1]
     assert title == "Could not save snapshot" and "x.json" in text
     assert not target.parent.exists()
 
@@ -136,8 +109,8 @@ def test_recent_files_keep_the_newest_eight(window, tmp_path):
     assert window.files.path == paths[5]
 
 
-def test_export_history_csv(qtbot, window, tmp_path):
-    run_to(qtbot, window, 50)
+def test_export_history_csv(window, tmp_path, run_to):
+    run_to(window, 50)
     path = tmp_path / "history.csv"
     assert window.files.export_history(str(path))
     with path.open() as f:
@@ -153,16 +126,16 @@ def test_export_history_csv(qtbot, window, tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".npz"])
-def test_export_weights_of_the_shown_iteration(qtbot, window, tmp_path, suffix):
-    run_to(qtbot, window, 1000)
+def test_export_weights_of_the_shown_iteration(window, tmp_path, suffix, run_to):
+    run_to(window, 1000)
     path = tmp_path / f"w{suffix}"
     assert window.files.export_weights(str(path), suffix)
     weights = load_weights(str(path))
     np.testing.assert_allclose(weights[0].ravel(), W_1000, atol=1e-8)
 
 
-def test_export_plots_png_and_svg(qtbot, window, tmp_path):
-    run_to(qtbot, window, 100)
+def test_export_plots_png_and_svg(window, tmp_path, warned, run_to):
+    run_to(window, 100)
     png, svg = tmp_path / "plots.png", tmp_path / "plots.svg"
     assert window.files.export_plots(str(png), ".png")
     assert window.files.export_plots(str(svg), ".svg")
@@ -170,4 +143,4 @@ def test_export_plots_png_and_svg(qtbot, window, tmp_path):
     assert not image.isNull() and image.width() >= 400 and image.height() >= 300
     text = svg.read_text()
     assert text.lstrip().startswith(("<?xml", "<svg")) and "<path" in text
-    assert window.shown_warnings == []
+    assert warned == []

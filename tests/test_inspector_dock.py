@@ -6,25 +6,27 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject
 
 from gui.common.chain_rule import fmt
 from gui.docks.inspector_dock import InspectorDock
-from gui.session import TrainingSession
 from nncore.network import forward, loss_value
+
+pytestmark = pytest.mark.shows_iteration("shown.iteration")  # checked by drawn()
 
 
 @pytest.fixture
-def dock(qtbot):
-    session = TrainingSession()
-    dock = InspectorDock(session)
-    qtbot.addWidget(dock)
-    dock.resize(900, 500)
-    dock.show()
-    return dock
+def dock(make_view):
+    return make_view(InspectorDock, size=(900, 500))
 
 
-def shown(dock, qtbot, edge):
-    """Wait until the panel shows ``edge`` at the session's iteration; return it."""
-    qtbot.waitUntil(lambda: not dock.redraw.stale)  # every change so far is drawn
-    assert dock.shown.iteration == dock.session.iteration and dock.shown.edge == edge
-    return dock.displayed()
+@pytest.fixture
+def shown(drawn):
+    """``shown(dock, edge)`` waits until the panel shows ``edge`` at the session's
+    iteration, and returns what it shows."""
+
+    def read(dock, edge):
+        drawn(dock)
+        assert dock.shown.edge == edge
+        return dock.displayed()
+
+    return read
 
 
 def check_text(shown):
@@ -35,34 +37,40 @@ def check_text(shown):
         assert shown[key + "_text"] == fmt(shown[key])
 
 
-def step_and_check(dock, qtbot, edge):
-    """Δw read from the panel at k equals W_{k+1} - W_k after Step."""
-    session = dock.session
-    k = session.iteration
-    seen = shown(dock, qtbot, edge)
-    check_text(seen)
-    l, i, j = edge
-    before = session.run.weights_at(k)[l][i, j]
-    assert seen["before"] == before
-    assert session.step()
-    after = session.run.weights_at(k + 1)[l][i, j]
-    assert after - before == pytest.approx(seen["delta_w"], abs=1e-12)
-    assert after == pytest.approx(seen["after"], abs=1e-12)
-    return seen
+@pytest.fixture
+def step_and_check(shown):
+    """``step_and_check(dock, edge)``: Δw read from the panel at k equals
+    W_{k+1} - W_k after Step; returns what the panel showed at k."""
+
+    def check(dock, edge):
+        session = dock.session
+        k = session.iteration
+        seen = shown(dock, edge)
+        check_text(seen)
+        l, i, j = edge
+        before = session.run.weights_at(k)[l][i, j]
+        assert seen["before"] == before
+        assert session.step()
+        after = session.run.weights_at(k + 1)[l][i, j]
+        assert after - before == pytest.approx(seen["delta_w"], abs=1e-12)
+        assert after == pytest.approx(seen["after"], abs=1e-12)
+        return seen
+
+    return check
 
 
-def test_no_selection_shows_w1_and_says_to_click(dock, qtbot):
+def test_no_selection_shows_w1_and_says_to_click(dock, shown):
     assert dock.objectName() == "inspectorDock"
-    seen = shown(dock, qtbot, (0, 0, 0))
+    seen = shown(dock, (0, 0, 0))
     assert "Click an edge in the diagram" in dock.title.text()
     assert seen["formula"] == "∂E/∂w₁ = Σ (ŷ − y) · ŷ(1 − ŷ) · x₁"
     assert seen["headers"][0] == "x₁"
 
 
-def test_output_edge_matches_the_tutorial_formula_at_iteration_0(dock, qtbot):
+def test_output_edge_matches_the_tutorial_formula_at_iteration_0(dock, shown):
     session = dock.session
     session.select_edge((0, 0, 0))
-    seen = shown(dock, qtbot, (0, 0, 0))
+    seen = shown(dock, (0, 0, 0))
     assert "Click" not in dock.title.text() and "w₁ (x₁ → ŷ)" in dock.title.text()
     # The tutorial's own code, written out: grad = X.T @ ((yhat - y) * yhat * (1 - yhat)).
     X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], float)
@@ -85,16 +93,16 @@ def test_output_edge_matches_the_tutorial_formula_at_iteration_0(dock, qtbot):
 
 
 @pytest.mark.parametrize("edge", [(0, 0, 0), (0, 1, 0), (0, 2, 0)])
-def test_output_edge_delta_equals_the_step_for_several_iterations(dock, qtbot, edge):
+def test_output_edge_delta_equals_the_step_for_several_iterations(dock, edge, step_and_check):
     session = dock.session
     session.run.train(300)
     session.select_edge(edge)
     for k in (0, 1, 17, 299, 300):  # along the recorded history, then training anew
         session.seek(k)
-        step_and_check(dock, qtbot, edge)
+        step_and_check(dock, edge)
 
 
-def test_hidden_edges_delta_equals_the_step(dock, qtbot):
+def test_hidden_edges_delta_equals_the_step(dock, step_and_check):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 3, 1], activations=["tanh", "sigmoid", "sigmoid"])
     session.run.train(40)
@@ -102,17 +110,17 @@ def test_hidden_edges_delta_equals_the_step(dock, qtbot):
         session.select_edge(edge)
         for k in (0, 25, 40):
             session.seek(k)
-            step_and_check(dock, qtbot, edge)
+            step_and_check(dock, edge)
 
 
-def test_hidden_delta_is_formed_as_shown_and_matches_finite_differences(dock, qtbot):
+def test_hidden_delta_is_formed_as_shown_and_matches_finite_differences(dock, shown):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1])
     session.run.train(200)
     session.seek(200)
     edge = (0, 1, 2)
     session.select_edge(edge)
-    seen = shown(dock, qtbot, edge)
+    seen = shown(dock, edge)
     headers, values = seen["headers"], dict(zip(seen["headers"], seen["values"], strict=True))
     assert headers[:5] == ["x₂", "ŷ", "y", "h₃", "δ(ŷ) · w₁₅"]
     back, fprime, delta = (np.array(values[h]) for h in
@@ -135,62 +143,62 @@ def test_hidden_delta_is_formed_as_shown_and_matches_finite_differences(dock, qt
     assert seen["gradient"] == pytest.approx(sum(seen["values"][-1]), abs=1e-15)
 
 
-def test_learning_rate_other_than_one_and_after_a_change(dock, qtbot):
+def test_learning_rate_other_than_one_and_after_a_change(dock, step_and_check):
     session = dock.session
     session.new_run(learning_rate=0.37)
     session.run.train(20)
     session.select_edge((0, 2, 0))
     session.seek(10)
-    seen = step_and_check(dock, qtbot, (0, 2, 0))
+    seen = step_and_check(dock, (0, 2, 0))
     assert seen["learning_rate"] == 0.37 and seen["learning_rate_text"] == "0.37000000"
     session.set_learning_rate(2.5)  # from iteration 11 on; the later history goes
-    seen = step_and_check(dock, qtbot, (0, 2, 0))
+    seen = step_and_check(dock, (0, 2, 0))
     assert seen["learning_rate"] == 2.5
     assert seen["delta_w"] == -2.5 * seen["gradient"]
-    seen = step_and_check(dock, qtbot, (0, 2, 0))
+    seen = step_and_check(dock, (0, 2, 0))
     assert seen["learning_rate"] == 2.5
 
 
-def test_cross_entropy_shows_delta_as_yhat_minus_y(dock, qtbot):
+def test_cross_entropy_shows_delta_as_yhat_minus_y(dock, step_and_check):
     session = dock.session
     session.new_run(loss="bce")
     session.run.train(5)
     session.seek(5)
     session.select_edge((0, 0, 0))
-    seen = step_and_check(dock, qtbot, (0, 0, 0))
+    seen = step_and_check(dock, (0, 0, 0))
     assert seen["headers"][3] == "δ = ŷ − y"
     yhat, y, delta = (np.array(v) for v in seen["values"][1:4])
     np.testing.assert_array_equal(delta, yhat - y)
     assert "cancel" in dock.notes.text()
 
 
-def test_a_hand_edit_after_k_is_named(dock, qtbot):
+def test_a_hand_edit_after_k_is_named(dock, qtbot, shown):
     session = dock.session
     session.run.train(5)
     session.seek(3)
     session.set_weight(0, 0, 0, 2.0)  # at iteration 3: the history after it goes
     session.step()
     session.step_back()  # iteration 3, whose step the edit did not change
-    seen = shown(dock, qtbot, (0, 0, 0))
+    seen = shown(dock, (0, 0, 0))
     assert seen["before"] == 2.0
     session.run.set_weight(4, 0, 0, 0, -1.0)  # now W_4 is set by hand after the step
     session.sigHistoryChanged.emit()
     qtbot.waitUntil(lambda: "set by hand to −1" in dock.summary_names["after"].text())
 
 
-def test_a_new_run_falls_back_to_w1(dock, qtbot):
+def test_a_new_run_falls_back_to_w1(dock, shown):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1])
     session.select_edge((1, 3, 0))
-    seen = shown(dock, qtbot, (1, 3, 0))
+    seen = shown(dock, (1, 3, 0))
     assert seen["formula"].startswith("∂E/∂w₁₆ = Σ (ŷ − y) · ŷ(1 − ŷ) · h₄")
     session.new_run(layer_sizes=[3, 1])  # the selection goes with the old network
-    seen = shown(dock, qtbot, (0, 0, 0))
+    seen = shown(dock, (0, 0, 0))
     assert "Click an edge in the diagram" in dock.title.text()
     assert len(seen["headers"]) == 7
 
 
-def test_many_samples_scroll_and_stay_exact(dock, qtbot):
+def test_many_samples_scroll_and_stay_exact(dock, step_and_check):
     session = dock.session
     rng = np.random.RandomState(4)
     X = np.column_stack([rng.uniform(-1, 1, (200, 2)), np.ones(200)])
@@ -199,7 +207,7 @@ def test_many_samples_scroll_and_stay_exact(dock, qtbot):
     session.run.train(10)
     session.seek(10)
     session.select_edge((0, 1, 4))
-    seen = step_and_check(dock, qtbot, (0, 1, 4))
+    seen = step_and_check(dock, (0, 1, 4))
     assert len(seen["values"][0]) == 200
     assert dock.table.verticalScrollBar().maximum() > 0  # 200 rows scroll
 
@@ -208,7 +216,7 @@ def sigmoid(s):
     return 1 / (1 + np.exp(-s))
 
 
-def test_a_seek_announces_only_the_columns_that_change_and_shows_them_right(dock, qtbot):
+def test_a_seek_announces_only_the_columns_that_change_and_shows_them_right(dock, shown):
     """x, y and ∂s/∂w = x stay; ŷ, ∂E/∂ŷ, ∂ŷ/∂s and the products are announced (one
     range each, no model reset) and read right at every iteration, though the cells
     were painted, and so formatted, at the iteration before."""
@@ -222,7 +230,7 @@ def test_a_seek_announces_only_the_columns_that_change_and_shows_them_right(dock
         dock.table.viewport().repaint()  # formats every cell now on screen
         announced.clear()
         session.seek(k)
-        seen = shown(dock, qtbot, (0, 0, 0))
+        seen = shown(dock, (0, 0, 0))
         assert announced == [(1, 1), (3, 4), (6, 6)] and not resets
         yhat = sigmoid(X @ session.run.weights_at(k)[0][:, 0])
         x, shown_yhat, shown_y, dE, dyds, dsdw, product = seen["values"]
@@ -249,18 +257,18 @@ class LayoutRequests(QObject):
         return False
 
 
-def test_scrubbing_lays_nothing_out_and_every_summary_fits(dock, qtbot):
+def test_scrubbing_lays_nothing_out_and_every_summary_fits(dock, shown):
     """The summary labels change on every seek but keep their size (a layout request
     would climb to the main window), and each stays wide enough for its text."""
     session = dock.session
     session.run.train(2000)
     session.seek(1)
-    shown(dock, qtbot, (0, 0, 0))
+    shown(dock, (0, 0, 0))
     QCoreApplication.sendPostedEvents()  # the first layout
     requests = LayoutRequests([dock, dock.widget()])
     for k in (2000, 5, 1999, 37, 1000, 0, 8, 640):
         session.seek(k)
-        shown(dock, qtbot, (0, 0, 0))
+        shown(dock, (0, 0, 0))
         QCoreApplication.sendPostedEvents()  # delivers any layout request
         for label in [*dock.summary_names.values(), *dock.summary_values.values()]:
             assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
@@ -269,24 +277,24 @@ def test_scrubbing_lays_nothing_out_and_every_summary_fits(dock, qtbot):
     session.set_weight(0, 0, 0, 123456.5)  # a text wider than any before: it grows
     session.step()
     session.step_back()
-    seen = shown(dock, qtbot, (0, 0, 0))
+    seen = shown(dock, (0, 0, 0))
     assert seen["before_text"] == "1.2346e+05"  # wider than −0.00000000
     for label in dock.summary_values.values():
         assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
 
 
-def test_notes_that_need_more_lines_get_them(dock, qtbot):
+def test_notes_that_need_more_lines_get_them(dock, qtbot, shown):
     """The notes label sits outside the layout; a longer text still gets its height."""
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1])
     session.select_edge((0, 0, 0))
-    shown(dock, qtbot, (0, 0, 0))
+    shown(dock, (0, 0, 0))
     qtbot.waitUntil(lambda: dock.notes.label.geometry() == dock.notes.rect())
     one = dock.notes.height()
     assert one == dock.notes.label.heightForWidth(dock.notes.width())
     session.new_run(layer_sizes=[3, 4, 24, 1])  # h₁ feeds 24 units: several lines
     session.select_edge((0, 0, 0))
-    shown(dock, qtbot, (0, 0, 0))
+    shown(dock, (0, 0, 0))
     assert "h₁ (layer 1) feeds h₁ (layer 2) through" in dock.notes.text()
     notes = dock.notes
     qtbot.waitUntil(lambda: notes.height() == notes.label.heightForWidth(notes.width()))

@@ -15,12 +15,11 @@ import weakref
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QThread, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import gui.common.errors
 from gui.common.errors import ErrorDialogHook
-from gui.main_window import MainWindow
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,14 +49,6 @@ def running(started):
             + [t for t in threads if shiboken6.isValid(t) and t.isRunning()])
 
 
-def new_window(tmp_path, qtbot):
-    window = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"),
-                                           QSettings.IniFormat))
-    window.show()
-    qtbot.waitExposed(window)
-    return window
-
-
 def destroy(window):
     """What closing the last window and leaving the event loop does."""
     window.close()
@@ -69,8 +60,8 @@ def destroy(window):
 # ---- case 20: closing during play ----------------------------------------------------------
 
 
-def test_closing_during_play_stops_every_timer(qtbot, tmp_path, started):
-    window = new_window(tmp_path, qtbot)
+def test_closing_during_play_stops_every_timer(qtbot, open_window, started):
+    window = open_window()
     s = window.session
     window.action_play.trigger()
     # Real timer events, so the views have redraws in flight when the window goes.
@@ -92,8 +83,8 @@ def test_closing_during_play_stops_every_timer(qtbot, tmp_path, started):
     assert not running(started)
 
 
-def test_closing_during_run_to_stops_the_job_and_its_dialog(qtbot, tmp_path, started):
-    window = new_window(tmp_path, qtbot)
+def test_closing_during_run_to_stops_the_job_and_its_dialog(qtbot, open_window, started):
+    window = open_window()
     s = window.session
     window.run_to(5_000_000)
     qtbot.waitUntil(lambda: window.progress is not None, timeout=5000)
@@ -125,8 +116,8 @@ class FakeBox:
 
 
 def test_exception_in_a_slot_shows_a_dialog_and_the_app_keeps_running(
-        qtbot, tmp_path, monkeypatch, capsys):
-    window = new_window(tmp_path, qtbot)
+        qtbot, open_window, monkeypatch, capsys):
+    window = open_window()
     s = window.session
     FakeBox.shown = []
     monkeypatch.setattr(gui.common.errors, "QMessageBox", FakeBox)
@@ -206,9 +197,9 @@ def test_the_real_app_installs_the_error_dialog(tmp_path):
 # ---- case 24: open and close five times ----------------------------------------------------
 
 
-def use_and_close(tmp_path, qtbot):
+def use_and_close(open_window):
     """Open a window, use the main features, close it; weak references to all of it."""
-    window = new_window(tmp_path, qtbot)
+    window = open_window()
     s = window.session
     for _ in range(3):
         window.action_step.trigger()
@@ -233,11 +224,11 @@ def use_and_close(tmp_path, qtbot):
     return refs
 
 
-def test_open_and_close_five_times_leaves_nothing_behind(qtbot, tmp_path, started):
+def test_open_and_close_five_times_leaves_nothing_behind(open_window, started):
     before = {id(w) for w in QApplication.topLevelWidgets()}
     refs = []
     for _ in range(5):
-        refs += use_and_close(tmp_path, qtbot)
+        refs += use_and_close(open_window)
     QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     QApplication.processEvents()
     gc.collect()
@@ -251,12 +242,12 @@ def test_open_and_close_five_times_leaves_nothing_behind(qtbot, tmp_path, starte
 # ---- case 25: thousands of frames ----------------------------------------------------------
 
 
-def test_thousands_of_frames_of_mixed_use_keep_none_referenced(qtbot, tmp_path):
+def test_thousands_of_frames_of_mixed_use_keep_none_referenced(open_window):
     """Play, scrub, step and redraw for 3000 frames: tens of thousands of Qt calls
     that return nothing. A PySide build that drops a reference to None on each (as
     6.12.0 does on Python 3.11) makes the count fall by that much and then crashes;
     test_main_window.py checks plain play, this checks the other controls too."""
-    window = new_window(tmp_path, qtbot)
+    window = open_window()
     s = window.session
     s.set_speed(100_000)
     window.action_play.trigger()

@@ -6,7 +6,6 @@ from PySide6.QtCore import QPointF
 
 from gui.common.chain_rule import fmt
 from gui.docks.loss_surface_dock import LossSurfaceDock
-from gui.session import TrainingSession
 from nncore import surface
 from nncore.network import forward, init_weights, loss_value
 from nncore.surface import flat_index, locate, loss_grid
@@ -82,19 +81,12 @@ def test_locate_is_the_inverse_of_flat_index():
 # ---- the dock ------------------------------------------------------------------------
 
 
+pytestmark = pytest.mark.shows_iteration("drawn_iteration")  # checked by drawn()
+
+
 @pytest.fixture
-def dock(qtbot):
-    session = TrainingSession()
-    dock = LossSurfaceDock(session)
-    qtbot.addWidget(dock)
-    dock.resize(700, 560)
-    dock.show()
-    return dock
-
-
-def drawn(dock, qtbot):
-    qtbot.waitUntil(lambda: not dock.redraw.stale)
-    assert dock.drawn_iteration == dock.session.iteration
+def dock(make_view):
+    return make_view(LossSurfaceDock, size=(700, 560))
 
 
 def check_pixels(dock, pixels):
@@ -109,7 +101,7 @@ def check_pixels(dock, pixels):
         assert image[r, c] == pytest.approx(expected, rel=1e-9)
 
 
-def test_tutorial_heat_map_pixels_equal_direct_loss(dock, qtbot):
+def test_tutorial_heat_map_pixels_equal_direct_loss(dock, drawn):
     assert dock.objectName() == "lossSurfaceDock"
     session = dock.session
     assert dock.combo_a.count() == 3 and dock.combo_a.itemText(0) == "w₁ (x₁ → ŷ)"
@@ -117,7 +109,7 @@ def test_tutorial_heat_map_pixels_equal_direct_loss(dock, qtbot):
     session.run.train(1000)
     for k in (50, 1000):
         session.seek(k)
-        drawn(dock, qtbot)
+        drawn(dock)
         assert dock.image.image.shape == (100, 100)
         check_pixels(dock, [(0, 0), (99, 99), (13, 71), (60, 8)])
         assert "w₂ held at its iteration-" + str(k) in dock.caption.text()
@@ -134,10 +126,10 @@ def shown_ticks(axis):
     return labels
 
 
-def test_axes_read_weights_in_their_own_units(dock, qtbot):
+def test_axes_read_weights_in_their_own_units(dock, drawn):
     # The tutorial's w1 starts at -0.17: a span within +-1 that pyqtgraph would show
     # as "-500 ... 500 (x0.001)".
-    drawn(dock, qtbot)
+    drawn(dock)
     axis = dock.plot.getPlotItem().getAxis("bottom")
     lo, hi = sorted(axis.range)
     assert max(abs(lo), abs(hi)) < 1
@@ -146,7 +138,7 @@ def test_axes_read_weights_in_their_own_units(dock, qtbot):
     assert ticks and all(lo <= t <= hi for t in ticks)
 
 
-def test_hidden_layer_pair_from_the_combos(dock, qtbot):
+def test_hidden_layer_pair_from_the_combos(dock, drawn):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1], activations=["tanh", "sigmoid"], loss="bce")
     session.run.train(30)
@@ -155,19 +147,19 @@ def test_hidden_layer_pair_from_the_combos(dock, qtbot):
     dock.combo_a.setCurrentIndex(flat_index([3, 4, 1], 0, 1, 2))
     dock.combo_b.setCurrentIndex(flat_index([3, 4, 1], 1, 3, 0))
     assert dock.pair == ((0, 1, 2), (1, 3, 0))
-    drawn(dock, qtbot)
+    drawn(dock)
     assert dock.plot.getPlotItem().getAxis("bottom").labelText == "w₇ (x₂ → h₃)"
     check_pixels(dock, [(0, 0), (5, 77), (99, 42)])
     dock.combo_b.setCurrentIndex(dock.combo_a.currentIndex())
-    drawn(dock, qtbot)
+    drawn(dock)
     assert dock.caption.text() == "Pick two different weights."
 
 
-def test_path_is_the_run_history_and_grows(dock, qtbot):
+def test_path_is_the_run_history_and_grows(dock, drawn):
     session = dock.session
     session.run.train(40)
     session.seek(40)
-    drawn(dock, qtbot)
+    drawn(dock)
     its, a, b = dock.path
     np.testing.assert_array_equal(its, np.arange(41))
     history = np.array([session.run.params_at(k) for k in range(41)])
@@ -179,22 +171,22 @@ def test_path_is_the_run_history_and_grows(dock, qtbot):
     assert list(dock.now_marker.getData()[0]) == [history[40, 0]]
     assert list(dock.start_marker.getData()[1]) == [history[0, 2]]
     session.step()  # training a new iteration extends the path
-    drawn(dock, qtbot)
+    drawn(dock)
     assert len(dock.path_line.getData()[0]) == 42
     assert dock.path_line.getData()[0][-1] == session.run.params_at(41)[0]
     session.seek(10)  # and scrubbing back shortens it to the cursor
-    drawn(dock, qtbot)
+    drawn(dock)
     assert len(dock.path_line.getData()[0]) == 11
 
 
-def test_long_path_is_thinned_but_exact(dock, qtbot):
+def test_long_path_is_thinned_but_exact(dock, drawn):
     session = dock.session
     session.new_run(layer_sizes=[3, 8, 1])  # 32 weights: stored every stride-th iteration
     run = session.run
     assert run.stride > 1
     run.train(5000)
     session.seek(4321)
-    drawn(dock, qtbot)
+    drawn(dock)
     its, a, b = dock.path
     assert its[0] == 0 and its[-1] == 4321 and len(its) <= 2001
     for k in list(its[:3]) + list(its[-3:]) + [its[len(its) // 2]]:
@@ -202,10 +194,10 @@ def test_long_path_is_thinned_but_exact(dock, qtbot):
         assert a[list(its).index(k)] == params[0] and b[list(its).index(k)] == params[2 * 8]
 
 
-def test_recomputes_only_when_the_slice_changes_and_only_when_visible(dock, qtbot):
+def test_recomputes_only_when_the_slice_changes_and_only_when_visible(dock, drawn):
     session = dock.session
     session.run.train(20)
-    drawn(dock, qtbot)
+    drawn(dock)
     count = dock.computations
     dock.redraw.run_now()  # nothing changed: the path is redrawn, the grid is not
     assert dock.computations == count
@@ -213,26 +205,26 @@ def test_recomputes_only_when_the_slice_changes_and_only_when_visible(dock, qtbo
     session.seek(20)
     assert dock.drawn_iteration == 0 and dock.computations == count
     dock.show()
-    drawn(dock, qtbot)
+    drawn(dock)
     assert dock.computations == count + 1
     # An edit that leaves the other weight alone only moves the point on the same slice.
     session.set_weight(0, 0, 0, 1.5)
-    drawn(dock, qtbot)
+    drawn(dock)
     assert dock.computations == count + 1
     assert list(dock.now_marker.getData()[0]) == [1.5]
 
 
-def test_fixed_range_is_centred_on_the_current_point(dock, qtbot):
+def test_fixed_range_is_centred_on_the_current_point(dock, drawn):
     session = dock.session
     session.run.train(200)
     session.seek(200)
     dock.span.setValue(2.0)
-    drawn(dock, qtbot)
+    drawn(dock)
     w = session.run.params_at(200)
     assert dock.bounds == pytest.approx((w[0] - 2, w[0] + 2, w[2] - 2, w[2] + 2))
     bounds = dock.bounds
     session.seek(199)  # a small move keeps the grid where it is
-    drawn(dock, qtbot)
+    drawn(dock)
     assert dock.bounds == bounds
     check_pixels(dock, [(0, 0), (50, 50), (99, 1)])
 
@@ -252,10 +244,10 @@ def test_resolution_follows_the_cost(dock):
     dock.session.pause()
 
 
-def test_a_network_too_big_to_redraw_while_playing_keeps_its_map(dock, qtbot):
+def test_a_network_too_big_to_redraw_while_playing_keeps_its_map(dock, qtbot, drawn):
     session = dock.session
     session.run.train(5)
-    drawn(dock, qtbot)
+    drawn(dock)
     count = dock.computations
     dock._seconds_per_point = 1.0  # pretend one grid point costs a second
     session.set_speed(200)
@@ -264,13 +256,13 @@ def test_a_network_too_big_to_redraw_while_playing_keeps_its_map(dock, qtbot):
     assert dock.computations == count and dock.deferred
     assert "catches up when you pause" in dock.status.text()
     session.pause()
-    drawn(dock, qtbot)
+    drawn(dock)
     assert dock.computations == count + 1 and not dock.deferred
     assert dock.values.shape == (16, 16)
 
 
-def test_hovering_reads_off_the_loss(dock, qtbot):
-    drawn(dock, qtbot)
+def test_hovering_reads_off_the_loss(dock, drawn):
+    drawn(dock)
     r, c = 30, 70
     point = dock.image.mapToView(QPointF(c + 0.5, r + 0.5))
     scene = dock.plot.getPlotItem().vb.mapViewToScene(point)

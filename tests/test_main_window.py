@@ -1,14 +1,9 @@
-"""The main window, driven the way a learner drives it: actions, keys, the timeline.
-
-Every window gets a throw-away QSettings file, so the user's layout is never read
-or written by the tests.
-"""
+"""The main window, driven the way a learner drives it: actions, keys, the timeline."""
 
 import sys
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -19,7 +14,6 @@ from PySide6.QtWidgets import (
 )
 
 import nncore
-from gui.main_window import MainWindow
 from gui.transport import SPEEDS
 
 W_0 = [-0.16595599, 0.44064899, -0.99977125]
@@ -27,29 +21,9 @@ W_1000 = [7.26283009, -0.21614618, -3.41703015]
 YHAT_999 = [0.03178421, 0.97414645, 0.97906682, 0.02576499]
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
 def status(window):
     return (window.iteration_label.text(), window.loss_label.text(),
             window.accuracy_label.text())
-
-
-def run_to(qtbot, window, n):
-    window.run_to(n)
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=10000)
-    assert window.session.iteration == n
 
 
 def test_opens_on_the_tutorial_run_with_standard_actions_and_docks(window):
@@ -141,12 +115,13 @@ def test_keyboard_drives_play_and_steps_even_from_the_slider_and_a_spin_box(qtbo
     qtbot.keyClick(timeline, Qt.Key_Left)
     assert window.session.iteration == 4
     assert timeline.value() == 4  # the slider followed, it did not move on its own
-    spins = [w for w in window.findChildren(QAbstractSpinBox) if w.isVisible()]
-    if spins:  # the architecture dock's spin boxes, when that dock is present
-        spins[0].setFocus()
-        qtbot.waitUntil(spins[0].hasFocus)
-        qtbot.keyClick(spins[0], Qt.Key_Right)
-        assert window.session.iteration == 5
+    spin = window.docks["ArchitectureDock"].seed_spin  # its dock is in front at start
+    assert isinstance(spin, QAbstractSpinBox) and spin.isVisible()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    qtbot.keyClick(spin, Qt.Key_Right)
+    assert window.session.iteration == 5 and spin.hasFocus()  # the focus stayed there
+    assert timeline.value() == 5 and window.iteration_label.text() == "Iteration 5"
     qtbot.keyClick(timeline, Qt.Key_Space)
     assert window.session.playing
     qtbot.keyClick(timeline, Qt.Key_Space)
@@ -244,20 +219,14 @@ def test_playing_thousands_of_frames_keeps_none_referenced(qtbot, window):
     assert after > before - 500
 
 
-def test_layout_is_saved_on_close_and_restored(qtbot, settings):
-    first = MainWindow(settings=settings)
-    qtbot.addWidget(first)
-    first.show()
-    qtbot.waitExposed(first)
+def test_layout_is_saved_on_close_and_restored(open_window, settings):
+    first = open_window()
     first.snapshots_dock.close()  # the learner hides a dock
     first.action_log_x.trigger()
     first.transport.speed.setValue(SPEEDS.index(50))
     first.close()
     assert settings.value("window/state") is not None
-    second = MainWindow(settings=settings)
-    qtbot.addWidget(second)
-    second.show()
-    qtbot.waitExposed(second)
+    second = open_window()
     assert not second.snapshots_dock.isVisible()
     assert second.docks["PlotsView"].isVisible()
     assert second.action_log_x.isChecked()
@@ -266,10 +235,10 @@ def test_layout_is_saved_on_close_and_restored(qtbot, settings):
     assert settings.value("window/geometry") is not None
 
 
-def test_status_and_counter_hold_their_size_and_fit_long_runs(qtbot, window):
+def test_status_and_counter_hold_their_size_and_fit_long_runs(window, run_to):
     """The labels that change on every frame are fixed in size (so a new text never
     re-lays out the window), and that size still shows a 9-digit iteration whole."""
-    run_to(qtbot, window, 37)
+    run_to(window, 37)
     labels = (window.iteration_label, window.loss_label, window.accuracy_label,
               window.transport.counter)
     sizes = [label.size() for label in labels]

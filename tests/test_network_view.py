@@ -8,30 +8,12 @@ from PySide6.QtWidgets import QInputDialog, QToolTip
 
 from gui.common import palette
 from gui.diagram.network_view import NetworkView
-from gui.session import TrainingSession
 from nncore.network import forward
 
 
 @pytest.fixture
-def view(qtbot):
-    session = TrainingSession()
-    view = NetworkView(session)
-    qtbot.addWidget(view)
-    view.resize(760, 520)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
-
-
-def drawn(view, qtbot):
-    """Wait until every change so far is drawn."""
-    qtbot.waitUntil(lambda: not view.redraw.stale)
-
-
-def train(session, n):
-    session.run_to(session.run.newest + n)
-    while session.busy:
-        session._tick_run_to()
+def view(make_view):
+    return make_view(NetworkView, size=(760, 520))
 
 
 def expected_styles(session, values=None):
@@ -51,9 +33,9 @@ def assert_styles(view, expected):
     assert [s[4].name() for s in styles] == [e[4].name() for e in expected]
 
 
-def test_edges_follow_the_weights_of_the_current_iteration(view, qtbot):
+def test_edges_follow_the_weights_of_the_current_iteration(view, drawn, train):
     session = view.session
-    drawn(view, qtbot)
+    drawn(view)
     w0 = session.run.params_at(0)
     assert np.allclose(w0, [-0.16595599, 0.44064899, -0.99977125])
     assert_styles(view, expected_styles(session))
@@ -61,7 +43,7 @@ def test_edges_follow_the_weights_of_the_current_iteration(view, qtbot):
     assert view.edge_styles()[2][4].name() == palette.weight_color(-1.0).name()
 
     train(session, 1000)
-    drawn(view, qtbot)
+    drawn(view)
     assert session.iteration == 1000
     w = session.run.params_at(1000)
     assert np.allclose(w, [7.26283009, -0.21614618, -3.41703015])
@@ -72,16 +54,16 @@ def test_edges_follow_the_weights_of_the_current_iteration(view, qtbot):
     assert view.edge_styles()[0][4].name() == palette.POSITIVE.name()
 
     session.seek(10)  # back in time: the drawing goes back too
-    drawn(view, qtbot)
+    drawn(view)
     assert_styles(view, expected_styles(session))
     assert view.item.edge_values.tolist() == session.run.params_at(10).tolist()
 
 
-def test_paths_are_bucketed_by_pen(view, qtbot):
+def test_paths_are_bucketed_by_pen(view, drawn, train):
     session = view.session
     session.new_run(layer_sizes=[3, 16, 16, 1])
     train(session, 50)
-    drawn(view, qtbot)
+    drawn(view)
     n_edges = 3 * 16 + 16 * 16 + 16
     assert len(view.edge_styles()) == n_edges
     pens = {(s[3], s[4].name()) for s in view.edge_styles()}
@@ -90,10 +72,10 @@ def test_paths_are_bucketed_by_pen(view, qtbot):
     assert widths == sorted(widths)  # thick edges are drawn last, on top
 
 
-def test_nodes_show_the_selected_samples_activations(view, qtbot):
+def test_nodes_show_the_selected_samples_activations(view, drawn, train):
     session = view.session
     train(session, 999)
-    drawn(view, qtbot)
+    drawn(view)
     labels = view.node_labels()
     assert [label[2] for label in labels] == ["x1", "x2", "x3", "ŷ"]
     # sample 0 is x = [0 0 1]; the tutorial prints yhat_999[0] = 0.03178421
@@ -102,22 +84,22 @@ def test_nodes_show_the_selected_samples_activations(view, qtbot):
 
     view.samples.setCurrentIndex(1)  # the learner picks x = [1 1 1]
     assert session.sample == 1
-    drawn(view, qtbot)
+    drawn(view)
     assert [label[3] for label in view.node_labels()] == ["1", "1", "1", "0.97"]
     assert view.item.target_text == "y = 1"
 
     session.select_sample(2)  # set elsewhere (e.g. the dataset dock): the combo follows
-    drawn(view, qtbot)
+    drawn(view)
     assert view.samples.currentIndex() == 2
     assert view.node_labels()[3][3] == "0.98"  # yhat_999[2] = 0.97906682
 
 
-def test_hidden_units_show_their_activation(view, qtbot):
+def test_hidden_units_show_their_activation(view, drawn, train):
     session = view.session
     session.new_run(layer_sizes=[3, 4, 1])
     train(session, 200)
     session.select_sample(3)
-    drawn(view, qtbot)
+    drawn(view)
     layers = forward(session.run.X[3:4], session.weights(), session.run.activations)
     labels = view.node_labels()
     hidden = [label for label in labels if label[0] == 1]
@@ -127,11 +109,11 @@ def test_hidden_units_show_their_activation(view, qtbot):
     assert view.item.captions[1] == ("hidden 1\nsigmoid", "H1\nσ")
 
 
-def test_a_probe_input_is_shown_instead_of_the_sample(view, qtbot):
+def test_a_probe_input_is_shown_instead_of_the_sample(view, drawn, train):
     session = view.session
     train(session, 1000)
     session.set_probe([1, 0, 0])
-    drawn(view, qtbot)
+    drawn(view)
     # the tutorial: predict [1, 0, 0] -> 0.99929937
     assert [label[3] for label in view.node_labels()] == ["1", "0", "0", "1.00"]
     assert view.item.node_values[-1][0] == pytest.approx(0.99929937, abs=1e-8)
@@ -139,14 +121,14 @@ def test_a_probe_input_is_shown_instead_of_the_sample(view, qtbot):
     assert "your input x = [1 0 0]" in view.caption.text()
     assert view.item.highlight_nodes
     session.set_probe(None)
-    drawn(view, qtbot)
+    drawn(view)
     assert not view.caption.isVisible()
     assert view.node_labels()[3][3] == "0.03"
 
 
-def test_edge_tooltip_gives_weight_last_update_and_gradient(view, qtbot):
+def test_edge_tooltip_gives_weight_last_update_and_gradient(view, drawn, train):
     session = view.session
-    drawn(view, qtbot)
+    drawn(view)
     text = view.edge_tooltip((0, 0, 0))
     assert text.splitlines()[0].startswith("x1 → ŷ")
     assert "w = -0.165956 at iteration 0" in text
@@ -170,8 +152,8 @@ OFFSCREEN_TOOLTIP = pytest.mark.qt_log_ignore("This plugin does not support rais
 
 
 @OFFSCREEN_TOOLTIP
-def test_hovering_an_edge_marks_it_and_builds_its_tooltip(view, qtbot):
-    drawn(view, qtbot)
+def test_hovering_an_edge_marks_it_and_builds_its_tooltip(view, qtbot, drawn):
+    drawn(view)
     point = view.edge_position((0, 2, 0))
     # start from empty space, so the move to the edge is a real move whatever
     # an earlier test left the pointer at
@@ -187,9 +169,9 @@ def test_hovering_an_edge_marks_it_and_builds_its_tooltip(view, qtbot):
 
 
 @OFFSCREEN_TOOLTIP
-def test_clicking_an_edge_selects_it(view, qtbot):
+def test_clicking_an_edge_selects_it(view, qtbot, drawn):
     session = view.session
-    drawn(view, qtbot)
+    drawn(view)
     with qtbot.waitSignal(session.sigEdgeSelected) as blocker:
         qtbot.mouseClick(view.graphics.viewport(), Qt.LeftButton,
                          pos=view.edge_position((0, 1, 0)))
@@ -198,7 +180,7 @@ def test_clicking_an_edge_selects_it(view, qtbot):
     assert view.item.selected == 1
 
 
-def test_editing_a_weight_reaches_the_engine_and_discards_the_future(view, qtbot):
+def test_editing_a_weight_reaches_the_engine_and_discards_the_future(view, drawn, train):
     session = view.session
     train(session, 100)
     session.seek(40)
@@ -206,13 +188,13 @@ def test_editing_a_weight_reaches_the_engine_and_discards_the_future(view, qtbot
     run = session.run
     assert run.newest == 40 and session.iteration == 40
     assert run.weights_at(40)[0][1, 0] == 5.5
-    drawn(view, qtbot)
+    drawn(view)
     assert view.edge_styles()[1][3] == palette.weight_width(5.5) == 8.0
     assert session.selected_edge == (0, 1, 0)
 
 
 @OFFSCREEN_TOOLTIP
-def test_double_click_asks_for_the_value(view, qtbot, monkeypatch):
+def test_double_click_asks_for_the_value(view, qtbot, monkeypatch, drawn, train):
     session = view.session
     train(session, 20)
     asked = []
@@ -223,7 +205,7 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch):
         return -2.25, True
 
     monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
-    drawn(view, qtbot)
+    drawn(view)
     session.play()  # the edit pauses play, so "at iteration k" stays true
     assert session.playing
     qtbot.mouseDClick(view.graphics.viewport(), Qt.LeftButton,
@@ -237,7 +219,7 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch):
     assert session.run.weights_at(k)[0][2, 0] == -2.25
 
 
-def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch):
+def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch, train):
     session = view.session
     train(session, 30)
     session.seek(10)
@@ -252,13 +234,13 @@ def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch)
     assert np.array_equal(session.run.params_at(10), before)
 
 
-def test_comparing_snapshots_colours_edges_by_the_change(view, qtbot):
+def test_comparing_snapshots_colours_edges_by_the_change(view, drawn, train):
     session = view.session
     a = session.take_snapshot()
     train(session, 1000)
     b = session.take_snapshot()
     session.compare_snapshots(a, b)
-    drawn(view, qtbot)
+    drawn(view)
     delta = b.params - a.params
     assert_styles(view, expected_styles(session, delta))
     assert view.caption.isVisible()
@@ -266,25 +248,26 @@ def test_comparing_snapshots_colours_edges_by_the_change(view, qtbot):
     assert view.legend.compare
     assert "Δw between snapshots" in view.edge_tooltip((0, 0, 0))
     session.compare_snapshots(None, None)
-    drawn(view, qtbot)
+    drawn(view)
     assert_styles(view, expected_styles(session))
     assert not view.caption.isVisible()
 
 
-def test_a_deep_network_stays_legible(view, qtbot):
+def test_a_deep_network_stays_legible(view, drawn):
     session = view.session
     session.new_run(layer_sizes=[3] + [16] * 6 + [1])
-    drawn(view, qtbot)
+    drawn(view)
     item = view.item
     assert len(view.edge_styles()) == 3 * 16 + 5 * 16 * 16 + 16
-    # nodes do not touch: the radius leaves room between neighbours
-    for centres in item.positions:
-        if len(centres) > 1:
-            assert np.min(np.diff(centres[:, 1])) > 2 * item.radius + 2
+    # nodes do not touch: the radius leaves room between neighbours (in every layer
+    # but the output, which has one node)
+    assert [len(centres) for centres in item.positions] == [3] + [16] * 6 + [1]
+    for centres in item.positions[:-1]:
+        assert np.min(np.diff(centres[:, 1])) > 2 * item.radius + 2
     assert not item.show_values  # no room for numbers: the tooltip has them
     assert all(label[3] == "" for label in view.node_labels())
     assert item.edge_scale <= 1.0
     # a small network gets big, labelled nodes
     session.new_run(layer_sizes=[3, 1])
-    drawn(view, qtbot)
+    drawn(view)
     assert view.item.show_values and view.item.radius >= 18

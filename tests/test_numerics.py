@@ -11,7 +11,6 @@ import warnings
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from gui.common import palette
@@ -73,20 +72,11 @@ def test_training_from_saturated_weights_raises_nothing():
 # ---- case 16: learning rates refused at the input --------------------------------------------
 
 
-def type_rate(qtbot, window, text):
-    field = window.transport.rate
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClick(field, Qt.Key_Backspace)
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key_Return)
-
-
 BAD_RATES = ["0", "-1", "-0.5", "nan", "NaN", "inf", "-inf", "1e400", "abc", "1,5", "0x10",
              ""]
 
 
-def test_bad_learning_rates_are_refused_at_the_field(qtbot, window):
+def test_bad_learning_rates_are_refused_at_the_field(window, type_text):
     """One window for every text: building a window costs far more than typing."""
     s = window.session
     for _ in range(30):
@@ -95,7 +85,7 @@ def test_bad_learning_rates_are_refused_at_the_field(qtbot, window):
     run, weights = s.run, s.run.params_at(30)
     for text in BAD_RATES:
         window.statusBar().clearMessage()
-        type_rate(qtbot, window, text)
+        type_text(window.transport.rate, text)
         assert s.run is run and run.newest == 30 and s.iteration == 12, text
         assert run.changes == [] and run.learning_rate_at(12) == 1.0, text
         assert np.array_equal(run.params_at(30), weights), text
@@ -107,9 +97,9 @@ def test_bad_learning_rates_are_refused_at_the_field(qtbot, window):
     assert window.transport.rate.text() == rate_text(1.0)
 
 
-def test_a_good_rate_after_a_bad_one_applies(qtbot, window):
-    type_rate(qtbot, window, "abc")
-    type_rate(qtbot, window, "0.25")
+def test_a_good_rate_after_a_bad_one_applies(window, type_text):
+    type_text(window.transport.rate, "abc")
+    type_text(window.transport.rate, "0.25")
     s = window.session
     assert s.run.learning_rate == 0.25 and window.transport.rate.styleSheet() == ""
     window.action_step.trigger()
@@ -145,10 +135,10 @@ def curve_pixels(plots, name, color):
     return count
 
 
-def test_linear_net_with_rate_1e6_diverges_and_the_window_survives(qtbot, window):
+def test_linear_net_with_rate_1e6_diverges_and_the_window_survives(qtbot, window, type_text):
     s = window.session
     s.new_run(activations=["linear"])
-    type_rate(qtbot, window, "1e6")  # typed by the learner: accepted, then detected
+    type_text(window.transport.rate, "1e6")  # typed by the learner: accepted, then detected
     assert s.run.learning_rate == 1e6
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warning may reach the learner
@@ -187,13 +177,13 @@ def test_linear_net_with_rate_1e6_diverges_and_the_window_survives(qtbot, window
     window.action_step_back.trigger()
     assert s.iteration == k - 2 and window.action_step.isEnabled()
     window.action_step.trigger()
-    type_rate(qtbot, window, "0.001")
+    type_text(window.transport.rate, "0.001")
     assert run.diverged_at is None and window.action_step.isEnabled()
     window.action_step.trigger()
     assert s.iteration == k and np.isfinite(run.params_at(k)).all()
 
 
-def test_relu_net_that_diverges_is_handled_the_same_way(qtbot, window):
+def test_relu_net_that_diverges_is_handled_the_same_way(window):
     # A linear hidden layer feeding a ReLU output overflows within a few steps at
     # η = 2 with seed 1 (found by searching seeds and rates on the tutorial data).
     s = window.session

@@ -7,24 +7,11 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from gui.plots.downsample import minmax_downsample
 from gui.plots.plots_view import DRAW_TOLERANCE, PlotsView
-from gui.session import TrainingSession
 
 
 @pytest.fixture
-def view(qtbot):
-    session = TrainingSession()
-    view = PlotsView(session)
-    qtbot.addWidget(view)
-    view.resize(600, 800)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
-
-
-def train(session, n):
-    session.run_to(session.run.newest + n)
-    while session.busy:
-        session._tick_run_to()
+def view(make_view):
+    return make_view(PlotsView, size=(600, 800))
 
 
 def data(view, name):
@@ -49,7 +36,7 @@ def assert_drawn(view, name, iterations, values):
     return x, y
 
 
-def test_curves_are_the_recorded_history(view, qtbot):
+def test_curves_are_the_recorded_history(view, train):
     session = view.session
     train(session, 1000)
     view.refresh()
@@ -70,7 +57,7 @@ def test_curves_are_the_recorded_history(view, qtbot):
     assert view.keys["outputs"][-1] == "target y"
 
 
-def test_plots_redraw_by_themselves_when_history_grows(view, qtbot):
+def test_plots_redraw_by_themselves_when_history_grows(view, qtbot, train):
     session = view.session
     train(session, 50)
     qtbot.waitUntil(lambda: data(view, "loss")[0][-1] == 50)
@@ -82,7 +69,7 @@ def test_plots_redraw_by_themselves_when_history_grows(view, qtbot):
     assert_drawn(view, "loss", np.arange(51), session.run.losses)
 
 
-def test_a_long_history_is_drawn_with_its_peaks(view, qtbot):
+def test_a_long_history_is_drawn_with_its_peaks(view, train):
     session = view.session
     train(session, 15_000)
     session.seek(10_000)
@@ -113,7 +100,7 @@ def test_a_long_history_is_drawn_with_its_peaks(view, qtbot):
     assert np.array_equal(run.losses[x.astype(int)], y)
 
 
-def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot):
+def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot, train):
     session = view.session
     train(session, 400)
     view.refresh()
@@ -156,7 +143,7 @@ def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot):
     assert low <= 0 and high >= session.run.newest
 
 
-def test_cursors_follow_the_session_and_scrub_it(view, qtbot):
+def test_cursors_follow_the_session_and_scrub_it(view, qtbot, train):
     session = view.session
     train(session, 500)
     session.seek(123)
@@ -176,7 +163,7 @@ def test_cursors_follow_the_session_and_scrub_it(view, qtbot):
     assert session.iteration == 500
 
 
-def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot):
+def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot, train):
     session = view.session
     train(session, 200)
     session.seek(99)
@@ -201,7 +188,7 @@ def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot):
     assert view.cursors["loss"].value() == 9
 
 
-def test_the_iteration_axis_label_stays_centred_in_log_x(view, qtbot):
+def test_the_iteration_axis_label_stays_centred_in_log_x(view):
     axis = view.plot_items["weights"].getAxis("bottom")
 
     def label_centre():
@@ -213,7 +200,7 @@ def test_the_iteration_axis_label_stays_centred_in_log_x(view, qtbot):
     assert label_centre() == pytest.approx(axis.size().width() / 2, abs=1)
 
 
-def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot):
+def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot, train):
     session = view.session
     train(session, 300)
     old_losses = session.run.losses.copy()
@@ -246,7 +233,7 @@ def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot):
     assert all(len(item.items) > 0 for item in view.plot_items.values())
 
 
-def test_a_long_earlier_run_is_kept_downsampled(view, qtbot):
+def test_a_long_earlier_run_is_kept_downsampled(view, train):
     session = view.session
     train(session, 5_000)
     losses = session.run.losses.copy()
@@ -259,7 +246,7 @@ def test_a_long_earlier_run_is_kept_downsampled(view, qtbot):
     assert view.ghosts.labels() == ["seed 1"]
 
 
-def test_divergence_never_blanks_the_plots(view, qtbot):
+def test_divergence_never_blanks_the_plots(view, train):
     session = view.session
     session.new_run(activations=["linear"], learning_rate=50.0)
     train(session, 2000)
@@ -272,7 +259,7 @@ def test_divergence_never_blanks_the_plots(view, qtbot):
     assert_drawn(view, "loss", np.arange(run.newest + 1), run.losses)
 
 
-def test_big_networks_plot_one_norm_per_layer(view, qtbot):
+def test_big_networks_plot_one_norm_per_layer(view, train):
     session = view.session
     session.new_run(layer_sizes=[3, 8, 8, 1])  # 96 weights: too many lines
     train(session, 300)
@@ -286,7 +273,7 @@ def test_big_networks_plot_one_norm_per_layer(view, qtbot):
     assert y == pytest.approx(norms[np.searchsorted(iterations, x)])
 
 
-def test_a_moved_cursor_keeps_a_right_bounding_rect(view, qtbot):
+def test_a_moved_cursor_keeps_a_right_bounding_rect(view, train):
     session = view.session
     train(session, 500)
     cursor = view.cursors["loss"]
@@ -305,7 +292,7 @@ def test_a_moved_cursor_keeps_a_right_bounding_rect(view, qtbot):
     assert line.center().x() == pytest.approx(cursor.mapToScene(0, 0).x(), abs=1)
 
 
-def test_hovering_a_line_names_it(view, qtbot):
+def test_hovering_a_line_names_it(view, train):
     session = view.session
     train(session, 300)
     view.refresh()

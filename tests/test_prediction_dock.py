@@ -6,36 +6,27 @@ from PySide6.QtCore import Qt
 
 from gui.common.chain_rule import fmt
 from gui.docks.prediction_dock import PredictionDock, binary_inputs, parse_vector
-from gui.session import TrainingSession
 from nncore.network import forward
+
+pytestmark = pytest.mark.shows_iteration("shown_iteration")  # checked by drawn()
 
 
 @pytest.fixture
-def dock(qtbot):
-    session = TrainingSession()
-    dock = PredictionDock(session)
-    qtbot.addWidget(dock)
-    dock.resize(620, 520)
-    dock.show()
-    return dock
-
-
-def drawn(dock, qtbot):
-    qtbot.waitUntil(lambda: not dock.redraw.stale)
-    assert dock.shown_iteration == dock.session.iteration
+def dock(make_view):
+    return make_view(PredictionDock, size=(620, 520))
 
 
 def table_column(dock, c):
     return [dock.table.item(r, c).text() for r in range(dock.table.rowCount())]
 
 
-def test_truth_table_equals_the_forward_pass_at_every_iteration_shown(dock, qtbot):
+def test_truth_table_equals_the_forward_pass_at_every_iteration_shown(dock, drawn):
     assert dock.objectName() == "predictionDock"
     session = dock.session
     session.run.train(300)
     for k in (0, 7, 300):
         session.seek(k)
-        drawn(dock, qtbot)
+        drawn(dock)
         expected = forward(binary_inputs(3), session.run.weights_at(k),
                            session.run.activations)[-1]
         shown = [float(dock.table.item(r, 3).toolTip()) for r in range(8)]
@@ -45,11 +36,11 @@ def test_truth_table_equals_the_forward_pass_at_every_iteration_shown(dock, qtbo
         assert dock.table.horizontalHeaderItem(3).text() == f"ŷ (iteration {k})"
 
 
-def test_tutorial_unseen_input_at_iteration_1000(dock, qtbot):
+def test_tutorial_unseen_input_at_iteration_1000(dock, qtbot, drawn):
     session = dock.session
     session.run_to(1000)
     qtbot.waitUntil(lambda: session.iteration == 1000, timeout=10_000)
-    drawn(dock, qtbot)
+    drawn(dock)
     rows = [[int(float(t)) for t in (dock.table.item(r, c).text() for c in range(3))]
             for r in range(8)]
     assert rows == binary_inputs(3).astype(int).tolist()
@@ -60,17 +51,17 @@ def test_tutorial_unseen_input_at_iteration_1000(dock, qtbot):
     qtbot.keyClicks(dock.input_edit, "1, 0, 0")
     qtbot.keyClick(dock.input_edit, Qt.Key.Key_Return)
     np.testing.assert_array_equal(session.probe, [1.0, 0.0, 0.0])
-    drawn(dock, qtbot)
+    drawn(dock)
     assert "= 0.99929937" in dock.result.text() and "class 1" in dock.result.text()
     assert float(dock.result.toolTip()) == pytest.approx(0.99929937, abs=5e-9)
     assert dock.table.selectedItems()[0].row() == row
 
 
-def test_training_rows_are_marked_with_their_targets(dock, qtbot):
+def test_training_rows_are_marked_with_their_targets(dock, drawn):
     session = dock.session
     session.run.train(1000)
     session.seek(1000)
-    drawn(dock, qtbot)
+    drawn(dock)
     marks = dict(zip(map(tuple, binary_inputs(3).astype(int).tolist()),
                      zip(table_column(dock, 5), table_column(dock, 6), table_column(dock, 7),
                          strict=True), strict=True))
@@ -82,7 +73,7 @@ def test_training_rows_are_marked_with_their_targets(dock, qtbot):
     for unseen in [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 0)]:
         assert marks[unseen] == ("no (unseen)", "", "")
     session.seek(0)  # the initial weights get samples 2 and 3 wrong
-    drawn(dock, qtbot)
+    drawn(dock)
     assert table_column(dock, 7) == ["", "✓", "", "✓", "", "✗", "", "✗"]
 
 
@@ -101,13 +92,13 @@ def test_bad_input_is_refused_with_a_message(dock, qtbot):
     assert not dock.error.isVisible()
 
 
-def test_typed_vector_sets_the_probe_and_clear_removes_it(dock, qtbot):
+def test_typed_vector_sets_the_probe_and_clear_removes_it(dock, qtbot, drawn):
     session = dock.session
     with qtbot.waitSignal(session.sigProbeChanged):
         dock.input_edit.setText("[0.5; −2  3]")
         qtbot.mouseClick(dock.show_button, Qt.MouseButton.LeftButton)
     np.testing.assert_array_equal(session.probe, [0.5, -2.0, 3.0])
-    drawn(dock, qtbot)
+    drawn(dock)
     expected = forward(np.array([[0.5, -2, 3]]), session.weights(), ["sigmoid"])[-1][0, 0]
     assert float(dock.result.toolTip()) == expected
     with qtbot.waitSignal(session.sigProbeChanged):
@@ -118,27 +109,27 @@ def test_typed_vector_sets_the_probe_and_clear_removes_it(dock, qtbot):
     assert dock.input_edit.text() == "1, 1, 0"
 
 
-def test_clicking_a_row_shows_it_on_the_diagram(dock, qtbot):
+def test_clicking_a_row_shows_it_on_the_diagram(dock, qtbot, drawn):
     session = dock.session
-    drawn(dock, qtbot)
+    drawn(dock)
     rect = dock.table.visualItemRect(dock.table.item(4, 0))
     qtbot.mouseClick(dock.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     np.testing.assert_array_equal(session.probe, [1.0, 0.0, 0.0])
 
 
-def test_hidden_layer_and_two_outputs_and_too_many_inputs(dock, qtbot):
+def test_hidden_layer_and_two_outputs_and_too_many_inputs(dock, drawn):
     session = dock.session
     X = binary_inputs(2)
     Y = np.column_stack([X[:, 0] * X[:, 1], np.maximum(X[:, 0], X[:, 1])])
     session.new_run(X=X, Y=Y, layer_sizes=[2, 4, 2], dataset_name="and/or")
-    drawn(dock, qtbot)
+    drawn(dock)
     expected = forward(X, session.weights(), session.run.activations)[-1]
     assert dock.table.horizontalHeaderItem(2).text() == "ŷ₁, ŷ₂ (iteration 0)"
     assert table_column(dock, 2) == [f"{fmt(a)}, {fmt(b)}" for a, b in expected]
     assert table_column(dock, 5) == ["0, 0", "0, 1", "0, 1", "1, 1"]
     X6 = np.eye(6)
     session.new_run(X=X6, Y=X6[:, :1], layer_sizes=[6, 1], dataset_name="six")
-    drawn(dock, qtbot)
+    drawn(dock)
     assert dock.table.isHidden() and dock.truth_inputs is None
     assert "up to 5 inputs; this one has 6" in dock.table_title.text()
 

@@ -16,33 +16,27 @@ import numpy as np
 import pytest
 import snapshot_cases
 import test_csv
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
 
 import gui.docks.dataset.dataset_dock
 import gui.docks.snapshots_dock
 import gui.file_actions
 from gui.docks.dataset.dataset_dock import DatasetDock
-from gui.main_window import MainWindow
 from nncore import save_snapshot
 
 
 @pytest.fixture
-def dialogs(monkeypatch):
-    """Warnings are recorded instead of blocking; file dialogs answer ``dialogs.path``."""
+def dialogs(monkeypatch, warned):
+    """Warnings are recorded in ``dialogs.shown``; file dialogs answer ``dialogs.path``."""
 
     class Dialogs:
-        shown = []
+        shown = warned
         path = ""
-
-    def warning(parent, title, text, *args, **kwargs):
-        Dialogs.shown.append((title, text))
-        return QMessageBox.Ok
 
     def ask(*args, **kwargs):
         return Dialogs.path, ""
 
-    monkeypatch.setattr(QMessageBox, "warning", warning)
     for module in (gui.file_actions, gui.docks.dataset.dataset_dock, gui.docks.snapshots_dock):
         monkeypatch.setattr(module.QFileDialog, "getOpenFileName", ask)
         monkeypatch.setattr(module.QFileDialog, "getSaveFileName", ask)
@@ -50,22 +44,13 @@ def dialogs(monkeypatch):
     return Dialogs
 
 
-@pytest.fixture
-def window(qtbot, tmp_path, dialogs):
-    w = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.session.shutdown()
-
-
 def state(window):
     """What must not change when a file is refused."""
     s = window.session
     return (s.run, s.run.newest, s.iteration, s.playing, s.run.params_at(s.iteration).tobytes(),
             s.config.dataset_name, window.windowTitle(), window.files.path,
-            tuple(window.files.recent()))
+            tuple(window.files.recent()), window.iteration_label.text(),
+            window.transport.counter.text(), window.action_play.text())
 
 
 def start_playing(window):
@@ -194,10 +179,10 @@ def test_failed_save_from_the_window_keeps_the_old_file(window, dialogs, tmp_pat
     old = path.read_bytes()
     start_playing(window)  # the run moves on; the learner presses Ctrl+S
     inject, reason = FAULTS[fault]
-    inject(monkeypatch)
     before = state(window)
-    window.action_save.trigger()
-    monkeypatch.undo()
+    with monkeypatch.context() as faulty:  # only the fault goes afterwards, not the dialogs
+        inject(faulty)
+        window.action_save.trigger()
     assert state(window) == before
     assert path.read_bytes() == old
     assert os.listdir(folder) == ["my run.json"]  # no temp file left behind
@@ -221,10 +206,10 @@ def test_failed_snapshot_save_from_the_snapshots_dock(window, dialogs, tmp_path,
     dock = window.snapshots_dock
     dock.list.item(0).setSelected(True)
     dialogs.path = str(path)
-    fill_disk(monkeypatch)
     assert dock.save_button.isEnabled()
-    dock.save_button.click()
-    monkeypatch.undo()
+    with monkeypatch.context() as faulty:
+        fill_disk(faulty)
+        dock.save_button.click()
     assert path.read_bytes() == b"an earlier snapshot\n"
     assert os.listdir(folder) == ["kept.json"]
     assert "kept.json" in dialogs.shown[-1][1] and "No space left" in dialogs.shown[-1][1]
@@ -248,9 +233,9 @@ def test_keyboard_save_shortcut_reaches_the_failing_save(qtbot, window, dialogs,
     assert window.files.save_snapshot_as(str(path))
     old = path.read_bytes()
     window.action_step.trigger()
-    fail_replace(monkeypatch)
     window.activateWindow()
-    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
-    monkeypatch.undo()
+    with monkeypatch.context() as faulty:
+        fail_replace(faulty)
+        qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
     assert path.read_bytes() == old
-    assert dialogs.shown and "k.json" in dialogs.shown[-1][1]
+    assert len(dialogs.shown) == 1 and "k.json" in dialogs.shown[0][1]

@@ -7,9 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
-
-from gui.main_window import MainWindow
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -19,22 +16,11 @@ def cli(*args):
                           text=True, cwd=REPO, timeout=120)
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    yield w
-    w.session.shutdown()
-
-
-def test_window_snapshot_opens_with_inspect_and_predict(qtbot, window, tmp_path):
+def test_window_snapshot_opens_with_inspect_and_predict(window, run_to, tmp_path):
     s = window.session
-    window.run_to(500)
-    qtbot.waitUntil(lambda: not s.busy, timeout=10000)
+    run_to(window, 500)
     s.set_learning_rate(0.5)  # a recorded change must survive the trip too
-    window.run_to(600)
-    qtbot.waitUntil(lambda: not s.busy, timeout=10000)
+    run_to(window, 600)
     s.seek(550)
     path = tmp_path / "from the window.json"
     assert window.files.save_snapshot_as(str(path))
@@ -56,7 +42,7 @@ def test_command_line_snapshot_opens_in_the_window(window, tmp_path):
     assert trained.returncode == 0, trained.stderr
     expected = json.loads(trained.stdout)
 
-    window.files.open_snapshot(str(path))
+    assert window.files.open_snapshot(str(path))
     s = window.session
     assert s.iteration == 700 and s.run.newest == 700
     assert s.run.learning_rate == 0.8

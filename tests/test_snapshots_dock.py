@@ -3,22 +3,14 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QMessageBox
 
 from gui.docks.snapshots_dock import SnapshotsDock
-from gui.session import TrainingSession
 from nncore.snapshot import load_snapshot
 
 
 @pytest.fixture
-def dock(qtbot):
-    session = TrainingSession()
-    widget = SnapshotsDock(session)
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    session.shutdown()
+def dock(make_view):
+    return make_view(SnapshotsDock)
 
 
 def take_at(qtbot, dock, k):
@@ -91,11 +83,8 @@ def test_save_writes_the_selected_entry(qtbot, dock, tmp_path):
     np.testing.assert_array_equal(run.params_at(60), dock.session.run.params_at(60))
 
 
-def test_save_failure_is_reported(qtbot, dock, tmp_path, monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning",
-                        lambda parent, title, text, *a: shown.append(text) or QMessageBox.Ok)
+def test_save_failure_is_reported(qtbot, dock, tmp_path, warned):
     take_at(qtbot, dock, 5)
     select_rows(dock, [0])
     assert not dock.save_selected(str(tmp_path / "missing" / "s.json"))
-    assert len(shown) == 1 and "s.json" in shown[0]
+    assert len(warned) == 1 and "s.json" in warned[0][1]

@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 )
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 import gui.session
 import nncore.run
@@ -127,11 +127,11 @@ class WindowMachine(RuleBasedStateMachine):
         action.trigger()
         assert s.playing == enabled
 
+    @precondition(lambda self: self.session.playing)
     @rule()
     def pause(self):
-        if self.session.playing:
-            self.window.action_play.trigger()
-            assert not self.session.playing
+        self.window.action_play.trigger()
+        assert not self.session.playing
 
     @rule(ticks=st.integers(1, 3))
     def tick(self, ticks):
@@ -189,11 +189,10 @@ class WindowMachine(RuleBasedStateMachine):
             QTest.keyClick(timeline, Qt.Key_Home)
             assert self.snapshot_of_state() == before
 
+    @precondition(lambda self: self.window.action_run_to.isEnabled())
     @rule(extra=st.integers(-50, 300))
     def run_to(self, extra):
         s, w = self.session, self.window
-        if not w.action_run_to.isEnabled():
-            return
         target = max(0, s.run.newest + extra)
         w.run_to(target)
         self.finish_run_to()
@@ -210,12 +209,12 @@ class WindowMachine(RuleBasedStateMachine):
             self.window.run_to(self.session.run.newest + 5_000_000)
             self.session._tick()
 
+    @precondition(lambda self: self.session.busy)
     @rule()
     def cancel_run_to(self):
         s = self.session
-        if s.busy:
-            s.cancel_run_to()
-            assert not s.busy and s.iteration == s.run.newest and self.window.progress is None
+        s.cancel_run_to()
+        assert not s.busy and s.iteration == s.run.newest and self.window.progress is None
 
     @rule()
     def idle(self):
@@ -287,20 +286,19 @@ class WindowMachine(RuleBasedStateMachine):
         assert s.run.layer_sizes == sizes and s.iteration == 0 == s.run.newest
         assert not s.playing and not s.busy
 
-    @rule(add=st.booleans())
-    def architecture_dock(self, add):
-        dock = self.window.findChild(ArchitectureDock)
-        s = self.session
-        n = len(s.run.layer_sizes)
-        if add and dock.add_button.isEnabled():
-            dock.add_button.click()
-            assert len(s.run.layer_sizes) == n + 1
-        elif not add and dock.hidden_rows:
-            dock.hidden_rows[-1][3].click()
-            assert len(s.run.layer_sizes) == n - 1
-        else:
-            return
-        assert s.iteration == 0 == s.run.newest
+    @precondition(lambda self: self.window.findChild(ArchitectureDock).add_button.isEnabled())
+    @rule()
+    def add_hidden_layer(self):
+        s, n = self.session, len(self.session.run.layer_sizes)
+        self.window.findChild(ArchitectureDock).add_button.click()
+        assert len(s.run.layer_sizes) == n + 1 and s.iteration == 0 == s.run.newest
+
+    @precondition(lambda self: self.window.findChild(ArchitectureDock).hidden_rows)
+    @rule()
+    def remove_hidden_layer(self):
+        s, n = self.session, len(self.session.run.layer_sizes)
+        self.window.findChild(ArchitectureDock).hidden_rows[-1][3].click()
+        assert len(s.run.layer_sizes) == n - 1 and s.iteration == 0 == s.run.newest
 
     @rule(name=st.sampled_from(PRESETS))
     def dataset_preset(self, name):
@@ -323,10 +321,13 @@ class WindowMachine(RuleBasedStateMachine):
     @rule()
     def take_snapshot(self):
         s, w = self.session, self.window
-        n = len(s.snapshots)
-        if w.action_snapshot.isEnabled():
-            w.action_snapshot.trigger()
+        n, enabled = len(s.snapshots), w.action_snapshot.isEnabled()
+        w.action_snapshot.trigger()
+        if enabled:
             assert len(s.snapshots) == n + 1 and s.snapshots[-1].iteration == s.iteration
+            assert w.snapshots_dock.list.count() == n + 1
+        else:
+            assert len(s.snapshots) == n
 
     @precondition(lambda self: len(self.session.snapshots) >= 2)
     @rule(data=st.data())
@@ -401,8 +402,7 @@ class WindowMachine(RuleBasedStateMachine):
     @invariant()
     def diagram_shows_the_weights(self):
         s, view = self.session, self.window.network_view
-        if not view.isVisible():
-            return
+        assert view.isVisible()  # the central widget: nothing here can hide it
         if view.redraw.timer.isActive():  # a redraw is due: the event loop would run it
             view.redraw.run_now()
         compare = s.compare
@@ -419,8 +419,7 @@ class WindowMachine(RuleBasedStateMachine):
     @invariant()
     def plots_show_the_history_and_the_cursor(self):
         s, plots = self.session, self.window.plots_view
-        if not plots.isVisible():
-            return
+        assert plots.isVisible()  # alone in its dock area: no rule hides or tabs it
         if plots.redraw.timer.isActive():
             plots.redraw.run_now()
         run = s.run
@@ -440,16 +439,10 @@ class WindowMachine(RuleBasedStateMachine):
 
 
 @pytest.fixture
-def recorded(monkeypatch):
+def recorded(monkeypatch, warned):
     """Dialogs recorded instead of blocking; slot exceptions recorded (and still
     passed on to pytest-qt's capture, which fails the test too)."""
-    Recorder.warnings, Recorder.errors = [], []
-
-    def warning(parent, title, text, *args, **kwargs):
-        Recorder.warnings.append((title, text))
-        return QMessageBox.Ok
-
-    monkeypatch.setattr(QMessageBox, "warning", warning)
+    Recorder.warnings, Recorder.errors = warned, []
     previous = sys.excepthook
 
     def hook(exc_type, exc, tb):
@@ -470,12 +463,11 @@ def test_random_use_keeps_window_and_session_in_agreement(qapp, recorded, monkey
 # ---- what the machine found, pinned ---------------------------------------------------------
 
 
-def test_a_snapshot_survives_an_edit_of_the_past(qtbot, recorded, tmp_path):
+def test_a_snapshot_survives_an_edit_of_the_past(open_window, recorded, tmp_path):
     """Take a snapshot at 50, go back to 20 and edit a weight (51.. and 21.. are
     discarded), then jump to the snapshot or save it: it is still iteration 50 as it
     was taken, rebuilt by replay, not whatever the edited run now holds there."""
-    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    qtbot.addWidget(window)
+    window = open_window(show=False)
     s = window.session
     window.run_to(50)
     while s.busy:

@@ -4,28 +4,10 @@ show their real content."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from gui.common.redraw import on_screen
-from gui.main_window import MainWindow
 from nncore.network import forward, loss_value
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-def open_window(qtbot, settings):
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    # The shown docks' first redraws run from the event loop: once the inspector
-    # has drawn, every redraw asked for at the first show has had its turn.
-    inspector = window.docks["InspectorDock"]
-    qtbot.waitUntil(lambda: not inspector.redraw.stale or not on_screen(inspector))
-    return window
 
 
 def assert_map_shows_the_loss(dock):
@@ -43,8 +25,7 @@ def assert_map_shows_the_loss(dock):
         assert dock.image.image[r, c] == pytest.approx(expected, rel=1e-9)
 
 
-def test_tabbed_away_docks_wait_for_their_tab(qtbot, settings):
-    window = open_window(qtbot, settings)
+def test_tabbed_away_docks_wait_for_their_tab(qtbot, window):
     surface, prediction = window.docks["LossSurfaceDock"], window.docks["PredictionDock"]
     assert not on_screen(surface) and not on_screen(prediction)
     assert surface.plot is None and surface.computations == 0
@@ -67,8 +48,7 @@ def test_tabbed_away_docks_wait_for_their_tab(qtbot, settings):
         outputs[:, 0], abs=1e-8)
 
 
-def test_the_decision_map_is_made_when_the_dataset_tab_is_shown(qtbot, settings):
-    window = open_window(qtbot, settings)
+def test_the_decision_map_is_made_when_the_dataset_tab_is_shown(qtbot, window):
     session, dock = window.session, window.docks["DatasetDock"]
     m = dock.decision_map
     assert not on_screen(dock) and m.plot is None and m.draw_count == 0
@@ -88,8 +68,7 @@ def test_the_decision_map_is_made_when_the_dataset_tab_is_shown(qtbot, settings)
     np.testing.assert_array_equal(ys, session.run.X[:, 1])
 
 
-def test_a_dock_hidden_and_shown_from_the_view_menu_draws_when_in_front(qtbot, settings):
-    window = open_window(qtbot, settings)
+def test_a_dock_hidden_and_shown_from_the_view_menu_draws_when_in_front(qtbot, window):
     surface = window.docks["LossSurfaceDock"]
     surface.toggleViewAction().trigger()  # hide it...
     assert not surface.isVisible()
@@ -101,23 +80,23 @@ def test_a_dock_hidden_and_shown_from_the_view_menu_draws_when_in_front(qtbot, s
     assert_map_shows_the_loss(surface)
 
 
-def test_a_saved_layout_with_the_map_in_front_draws_it_first(qtbot, settings):
-    first = open_window(qtbot, settings)
+def test_a_saved_layout_with_the_map_in_front_draws_it_first(qtbot, open_window):
+    first = open_window()
     first.docks["LossSurfaceDock"].raise_()
     qtbot.waitUntil(lambda: first.docks["LossSurfaceDock"].drawn_iteration == 0)
     first.close()
-    second = open_window(qtbot, settings)
+    second = open_window()
     surface, inspector = second.docks["LossSurfaceDock"], second.docks["InspectorDock"]
     assert on_screen(surface) and not on_screen(inspector)
     qtbot.waitUntil(lambda: surface.drawn_iteration == 0)
     assert_map_shows_the_loss(surface)
 
 
-def test_a_saved_layout_with_the_prediction_dock_apart_builds_it_at_once(qtbot, settings):
-    first = open_window(qtbot, settings)
+def test_a_saved_layout_with_the_prediction_dock_apart_builds_it_at_once(qtbot, open_window):
+    first = open_window()
     first.addDockWidget(Qt.RightDockWidgetArea, first.docks["PredictionDock"])  # dragged
     first.close()
-    second = open_window(qtbot, settings)
+    second = open_window()
     prediction = second.docks["PredictionDock"]
     assert second.dockWidgetArea(prediction) == Qt.RightDockWidgetArea
     qtbot.waitUntil(lambda: prediction.shown_iteration == 0)

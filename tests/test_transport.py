@@ -10,30 +10,18 @@ from gui.transport import SPEEDS, TransportBar, speed_text
 
 
 @pytest.fixture
-def bar(qtbot):
+def bar(qtbot, make_view):
     session = TrainingSession()
     step = QAction("Step")
     step.triggered.connect(session.step)
-    widget = TransportBar(session, [step])
+    widget = make_view(TransportBar, [step], session=session)
     widget.step_action = step  # keep the action alive as long as the bar
-    qtbot.addWidget(widget)
-    widget.show()
-    qtbot.waitExposed(widget)
     widget.activateWindow()  # keyboard focus needs an active window
     qtbot.waitUntil(lambda: QApplication.activeWindow() is widget)
     messages = []
     session.sigMessage.connect(messages.append)
     widget.messages = messages
-    yield widget
-    session.shutdown()
-
-
-def type_rate(qtbot, bar, text):
-    bar.rate.setFocus()
-    qtbot.waitUntil(bar.rate.hasFocus)
-    bar.rate.clear()
-    qtbot.keyClicks(bar.rate, text)
-    qtbot.keyClick(bar.rate, Qt.Key_Return)
+    return widget
 
 
 def test_timeline_follows_the_session_without_echo(bar):
@@ -48,7 +36,7 @@ def test_timeline_follows_the_session_without_echo(bar):
     assert bar.timeline.value() == 20 and bar.counter.text() == "20 / 50"
 
 
-def test_dragging_the_timeline_seeks_and_pauses(qtbot, bar):
+def test_dragging_the_timeline_seeks_and_pauses(bar):
     session = bar.session
     session.run.train(100)
     session.sigHistoryChanged.emit()
@@ -80,12 +68,12 @@ def test_speed_slider_runs_from_one_per_second_to_max(bar):
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "-inf", "abc", "1e999", ""])
-def test_learning_rate_field_refuses_bad_rates(qtbot, bar, text):
+def test_learning_rate_field_refuses_bad_rates(bar, text, type_text):
     session = bar.session
     session.run.train(10)
     session.sigHistoryChanged.emit()
     session.seek(5)
-    type_rate(qtbot, bar, text)
+    type_text(bar.rate, text)
     assert session.run.newest == 10 and session.run.changes == []  # nothing discarded
     assert session.run.learning_rate_at(5) == 1.0
     assert len(bar.messages) == 1 and "refused" in bar.messages[0]
@@ -95,12 +83,12 @@ def test_learning_rate_field_refuses_bad_rates(qtbot, bar, text):
     assert bar.rate.text() == "1" and bar.rate.styleSheet() == ""
 
 
-def test_a_valid_rate_applies_from_the_shown_iteration_and_discards_the_future(qtbot, bar):
+def test_a_valid_rate_applies_from_the_shown_iteration_and_discards_the_future(bar, type_text):
     session = bar.session
     session.run.train(1000)
     session.sigHistoryChanged.emit()
     session.seek(500)
-    type_rate(qtbot, bar, "0.5")
+    type_text(bar.rate, "0.5")
     assert session.run.newest == 500 and session.iteration == 500
     assert session.run.learning_rate_at(500) == 0.5
     assert session.run.learning_rate_at(499) == 1.0
