@@ -28,6 +28,12 @@ from gui.main_window import MainWindow  # noqa: E402
 from gui.session import TrainingSession  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "shows_iteration(attribute): where the views of a module keep the "
+        "iteration they drew (dotted for a nested attribute); drawn() checks it")
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
@@ -106,12 +112,6 @@ def warned(monkeypatch):
     return shown
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "shows_iteration(attribute): where the views of a module keep the "
-        "iteration they drew (dotted for a nested attribute); drawn() checks it")
-
-
 @pytest.fixture
 def drawn(qtbot, request):
     """``drawn(view)`` waits until ``view`` has drawn every change so far. In a module
@@ -131,8 +131,8 @@ def drawn(qtbot, request):
 @pytest.fixture
 def train():
     """``train(session, n)`` records ``n`` more iterations through Run to, as the
-    window does, and shows the newest; it drives the job's frames itself, so it
-    needs no event loop and takes no time from the clock."""
+    window does, and shows the newest. It runs the job's frames itself, without the
+    event loop: how many frames that takes does not change the result."""
 
     def run_more(session, n):
         session.run_to(session.run.newest + n)
@@ -158,7 +158,7 @@ def run_to(qtbot):
 
 @pytest.fixture
 def type_text(qtbot):
-    """``type_text(field, text)``: click into a line edit, replace what it holds by
+    """``type_text(field, text)``: focus a line edit, replace what it holds by
     ``text`` with the keyboard, and press Return, as a learner does."""
 
     def type_(field, text):

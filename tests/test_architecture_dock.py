@@ -164,6 +164,7 @@ def test_architecture_change_keeps_the_rate_in_force(dock):
     dock.session.set_learning_rate(0.5)
     dock.add_layer()
     assert dock.session.run.learning_rate == 0.5
+    assert dock.rerun_rate.value() == 0.5 and "3 → 4 → 1" in dock.summary.text()
 
 
 def test_follows_a_run_set_elsewhere_without_echo(dock):

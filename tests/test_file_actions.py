@@ -60,7 +60,7 @@ def test_bad_file_while_playing_shows_the_problem_and_play_goes_on(qtbot, window
     title, text = warned[0]
     assert title == "Could not open snapshot"
     assert "broken.json" in text and "JSON" in text
-    assert s.playing and s.run is run_before
+    assert s.playing and s.run is run_before and window.windowTitle() == "Backprop Lab"
     k = s.iteration
     qtbot.waitUntil(lambda: s.iteration > k)  # still playing
     window.action_play.trigger()

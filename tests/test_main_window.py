@@ -184,6 +184,8 @@ def test_run_to_can_be_cancelled_and_the_window_stays_usable(qtbot, window):
     assert not window.session.busy and window.progress is None
     last = window.session.run.newest
     assert 0 < last < 2_000_000 and window.session.iteration == last
+    assert window.iteration_label.text() == f"Iteration {last}"
+    assert window.transport.counter.text() == f"{last} / {last}"
     assert window.action_step.isEnabled() and window.action_run_to.isEnabled()
     assert "stopped" in window.statusBar().currentMessage()
 

@@ -160,3 +160,5 @@ def test_max_speed_play_from_the_past_replays_before_it_trains(qtbot, bar):
     assert 100 < session.iteration <= 3000 and session.run.newest == 3000
     qtbot.waitUntil(lambda: session.run.newest > 3000, timeout=10000)  # then trains on
     session.pause()
+    assert bar.counter.text() == f"{session.iteration} / {session.run.newest}"
+    assert bar.timeline.value() == session.iteration
