@@ -102,14 +102,14 @@ def screenshot(out_path, iteration=0, size="1400x900"):
     Runs offscreen, with a throw-away settings file so the user's saved layout does
     not leak into the picture (and the picture does not overwrite it).
     """
+    from nncore.files import atomic_write, save_target
+
     try:
         width, height = parse_size(size)
         iteration = int(iteration)
         if not 0 <= iteration <= 10_000_000:
             raise ValueError(f"iteration {iteration}: expected 0..10000000")
-        folder = os.path.dirname(os.path.abspath(out_path))
-        if not os.path.isdir(folder):
-            raise ValueError(f"{out_path}: folder {folder!r} does not exist")
+        save_target(out_path)  # a bad target is refused before the window is built
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -118,6 +118,7 @@ def screenshot(out_path, iteration=0, size="1400x900"):
 
     from PySide6.QtCore import QSettings
 
+    from gui.common.exports import png_bytes
     from gui.main_window import MainWindow
     from gui.session import TrainingSession
 
@@ -133,12 +134,13 @@ def screenshot(out_path, iteration=0, size="1400x900"):
         for _ in range(3):  # layout, then the views' deferred redraws
             app.processEvents()
         image = window.grab()
-        ok = image.save(os.fspath(out_path), "PNG")
         window.close()
         window.deleteLater()
         app.processEvents()
         del settings
-    if not ok:
-        print(f"error: {out_path}: could not write the PNG", file=sys.stderr)
+    try:
+        atomic_write(out_path, png_bytes(image, out_path))
+    except ValueError as exc:  # SaveError is one
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -1,11 +1,15 @@
 """File menu: save and open snapshots, bad files while playing, recent files, exports."""
 
 import csv
+import os
 
 import numpy as np
 import pytest
+import save_targets
 from PySide6.QtGui import QImage
 
+import gui.docks.dataset.dataset_dock
+from gui.docks.dataset.dataset_dock import DatasetDock
 from nncore.export import load_weights
 
 W_1000 = [7.26283009, -0.21614618, -3.41703015]
@@ -144,3 +148,59 @@ def test_export_plots_png_and_svg(window, tmp_path, warned, run_to):
     text = svg.read_text()
     assert text.lstrip().startswith(("<?xml", "<svg")) and "<path" in text
     assert warned == []
+
+
+# ---- every window writer meets links and special files (RELIABILITY 27) -----------------------
+
+
+def save_from_snapshots_dock(window, path, monkeypatch):
+    dock = window.snapshots_dock
+    if not dock.selected():
+        window.action_snapshot.trigger()
+        dock.list.item(0).setSelected(True)
+    return dock.save_selected(path)
+
+
+def export_dataset_table(window, path, monkeypatch):
+    monkeypatch.setattr(gui.docks.dataset.dataset_dock.QFileDialog, "getSaveFileName",
+                        lambda *args, **kwargs: (path, ""))
+    return window.findChild(DatasetDock).export_csv()
+
+
+WINDOW_WRITERS = {  # name: (suffix, write(window, path, monkeypatch) -> True when saved)
+    "save-as": (".json", lambda w, p, _: w.files.save_snapshot_as(p)),
+    "plots-png": (".png", lambda w, p, _: w.files.export_plots(p, ".png")),
+    "plots-svg": (".svg", lambda w, p, _: w.files.export_plots(p, ".svg")),
+    "history-csv": (".csv", lambda w, p, _: w.files.export_history(p)),
+    "weights-safetensors": (".safetensors",
+                            lambda w, p, _: w.files.export_weights(p, ".safetensors")),
+    "weights-npz": (".npz", lambda w, p, _: w.files.export_weights(p, ".npz")),
+    "snapshots-dock": (".json", save_from_snapshots_dock),
+    "dataset-table": (".csv", export_dataset_table),
+}
+
+
+@pytest.mark.parametrize("writer", WINDOW_WRITERS)
+def test_window_writers_refuse_special_files_and_write_through_links(window, tmp_path, warned,
+                                                                      monkeypatch, writer):
+    """Each refusal is a dialog that names the file and says why; the FIFO, device,
+    socket or folder is left exactly as it was. A link is saved through."""
+    suffix, write = WINDOW_WRITERS[writer]
+    window.action_step.trigger()
+    kinds = [*save_targets.REFUSED, *save_targets.WRITTEN]
+    if os.geteuid() != 0:  # device nodes need root (CI runs as root)
+        kinds = [k for k in kinds if "device" not in k]
+    for kind in kinds:
+        folder = tmp_path / kind
+        folder.mkdir()
+        target = save_targets.make(kind, folder, suffix)
+        shown = len(warned)
+        saved = write(window, target.path, monkeypatch)
+        if kind in save_targets.REFUSED:
+            assert saved is False, kind
+            [(title, text)] = warned[shown:]
+            assert title.startswith("Could not")
+            target.refused(text)
+        else:
+            assert saved is True and warned[shown:] == [], kind
+            target.written()

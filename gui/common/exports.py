@@ -1,7 +1,8 @@
 """Export for other tools: the plots as PNG/SVG and the history as CSV.
 
-Every file is written atomically (``nncore.files.atomic_write``): an export either
-replaces the old file completely or leaves it untouched.
+Every file is written with ``nncore.files.atomic_write``: through a symbolic link to
+the file it names, never over a folder, FIFO, device or socket, and atomically, so an
+export either replaces the old file completely or leaves it untouched.
 """
 
 from __future__ import annotations
@@ -67,17 +68,23 @@ def export_plots(path, plot_items, scale=2):
     elif suffix == ".png":
         exporter = exporters.ImageExporter(item)
         exporter.parameters()["width"] = int(item.sceneBoundingRect().width() * scale)
-        image = exporter.export(toBytes=True)
-        array = QByteArray()
-        buffer = QBuffer(array)
-        buffer.open(QIODevice.WriteOnly)
-        image.save(buffer, "PNG")
-        buffer.close()
-        data = bytes(array.data())
+        data = png_bytes(exporter.export(toBytes=True), path)
     else:
         raise SaveError(path, f"unknown image format {suffix or '(no extension)'!r}; "
                         "use .png or .svg")
     atomic_write(path, bytes(data))
+
+
+def png_bytes(image, path):
+    """A ``QImage`` or ``QPixmap`` encoded as PNG in memory, to be saved to ``path``."""
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.WriteOnly)
+    ok = image.save(buffer, "PNG")
+    buffer.close()
+    if not ok:
+        raise SaveError(path, "could not encode the PNG image")
+    return bytes(array.data())
 
 
 def _item_svg(item):
