@@ -2,7 +2,11 @@
 
 ``train``, ``predict`` and ``inspect`` never import Qt, so they work on a server.
 Exit status: 0 on success, 2 on bad usage or bad input, with exactly one line
-``error: ...`` on stderr naming the file and the problem (never a traceback).
+``error: ...`` on stderr naming the file and the problem (never a traceback). Output
+into a pipe that closed early (``| head -1``) ends the command quietly with status
+141, as a Unix tool killed by SIGPIPE does. Long work (training, replaying a long
+snapshot) shows a progress bar on stderr when stderr is a terminal, and nothing
+otherwise.
 """
 
 from __future__ import annotations
@@ -10,12 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+
+from gui.cli_output import Progress, count, report, summary
 
 NO_DISPLAY = ("error: no display found; use 'backprop-lab train ...' for the command line, "
               "or set QT_QPA_PLATFORM=offscreen")
-PROGRESS_THRESHOLD = 100_000  # iterations; shorter runs finish before a bar helps
-SUMMARY_NUMBERS = 24  # the human summary lists weights and outputs up to this many
+CLOSED_PIPE_STATUS = 128 + 13  # as a shell reports a process that SIGPIPE ended
+# Python's int() also takes "1_0" and other scripts' digits: whole numbers on the
+# command line are ASCII only.
+_WHOLE = re.compile(r"[+-]?\d+", re.ASCII)
 
 
 class UsageError(Exception):
@@ -38,9 +47,10 @@ def build_parser():
     train.add_argument("--activation", help="one name for every layer, or one per layer "
                        "(sigmoid, tanh, relu, linear; default: sigmoid)")
     train.add_argument("--loss", choices=("sse", "bce"), help="default: sse")
-    train.add_argument("--seed", type=int, help="weight initialisation seed (default: 1)")
+    train.add_argument("--seed", type=whole_number,
+                       help="weight initialisation seed (default: 1)")
     train.add_argument("--lr", help="learning rate (default: 1)")
-    train.add_argument("--iterations", type=int, default=1000,
+    train.add_argument("--iterations", type=whole_number, default=1000,
                        help="updates to apply (with --resume: more updates; default: 1000)")
     train.add_argument("--save", metavar="SNAP.json", help="save a snapshot at the end")
     train.add_argument("--resume", metavar="SNAP.json",
@@ -58,13 +68,24 @@ def build_parser():
 
     shot = commands.add_parser("screenshot", help="save a picture of the window (offscreen)")
     shot.add_argument("out", metavar="OUT.png")
-    shot.add_argument("--iteration", type=int, default=0, help="default: 0")
+    shot.add_argument("--iteration", type=whole_number, default=0, help="default: 0")
     shot.add_argument("--size", default="1400x900", help="WIDTHxHEIGHT in pixels")
     return parser
 
 
 def main(argv=None):
     """Entry point of the ``backprop-lab`` console script; returns the exit status."""
+    try:
+        status = _command(argv)
+        if sys.stdout is not None:  # None when started with stdout closed (>&-)
+            sys.stdout.flush()  # a closed pipe shows here for output still buffered
+        return status
+    except BrokenPipeError:
+        _discard_stdout()
+        return CLOSED_PIPE_STATUS
+
+
+def _command(argv):
     if not (sys.argv[1:] if argv is None else argv):
         # Nothing to parse: the window, without building the parser (a few ms of start).
         args = argparse.Namespace(command=None)
@@ -78,52 +99,80 @@ def main(argv=None):
         if args.command == "screenshot":
             return screenshot(args)
         return {"train": train, "predict": predict, "inspect": inspect}[args.command](args)
+    except BrokenPipeError:
+        raise  # the reader has gone: nothing to tell it
     except (LoadError, UsageError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(exc)
         return 2
     except OSError as exc:  # e.g. the screenshot's folder is missing
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        _error(f"{where}{exc.strerror or exc}")
         return 2
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        _error("interrupted")
         return 130
+
+
+def _error(text):
+    try:
+        print(f"error: {text}", file=sys.stderr)
+    except (BrokenPipeError, AttributeError):  # stderr closed too: the status says it
+        pass
+
+
+def _discard_stdout():
+    """Point stdout at /dev/null, so that Python's own flush at exit does not print
+    "Exception ignored ... BrokenPipeError" for what is still buffered."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real stdout (tests capture it)
+        pass
 
 
 # ---- train ---------------------------------------------------------------------------
 
 
 def train(args):
-    from nncore import Run, check_learning_rate, load_snapshot, save_snapshot
+    from nncore import Run, check_learning_rate, save_snapshot
+    from nncore.files import save_target
     from nncore.snapshot import MAX_ITERATION
 
     if not 0 <= args.iterations <= MAX_ITERATION:
         raise UsageError(f"--iterations must be from 0 to {MAX_ITERATION}, "
                          f"got {args.iterations}")
+    if args.save:
+        save_target(args.save)  # a FIFO, device or missing folder: said before training
     if args.resume:
         given = [f"--{name}" for name in ("dataset", "layers", "activation", "loss", "seed")
                  if getattr(args, name) is not None]
         if given:
             raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
                              "snapshot fixes the dataset and the network")
-        run, _ = load_snapshot(args.resume)
+        run, _ = _load(args.resume, show_progress=not args.json)
         name = run.dataset_name
         if args.lr is not None:
-            rate = check_learning_rate(args.lr)
+            rate = check_learning_rate(_decimal(args.lr, "--lr"))
             if rate != run.learning_rate:
                 run.set_learning_rate(run.newest, rate)
     else:
         name, X, Y, sizes, activations = _network(args)
-        rate = check_learning_rate(args.lr if args.lr is not None else 1.0)
+        rate = check_learning_rate(1.0 if args.lr is None else _decimal(args.lr, "--lr"))
         run = Run(X, Y, sizes, activations, args.loss or "sse", rate,
                   1 if args.seed is None else args.seed)
         run.dataset_name = name
     if run.newest + args.iterations > MAX_ITERATION:
         raise UsageError(f"--iterations: {run.newest} + {args.iterations} would pass the "
                          f"{MAX_ITERATION} iterations a snapshot may hold")
-    _train(run, args.iterations, show_progress=not args.json)
+    with Progress("training", enabled=not args.json) as progress:
+        _train(run, args.iterations, progress)
+    saved = None
     if args.save:
         save_snapshot(args.save, run, run.newest, dataset_name=name)
+        saved = args.save
+        if os.path.islink(args.save):
+            saved += f" (written to {os.path.realpath(args.save)}, which it links to)"
     k = run.newest
     result = {
         "iteration": k,
@@ -141,7 +190,7 @@ def train(args):
     if args.json:
         print(json.dumps(result))
     else:
-        print(_summary(result, saved=args.save))
+        print(summary(result, saved))
     return 0
 
 
@@ -167,59 +216,31 @@ def _network(args):
                          f"({', '.join(BUILTIN)}) nor a .csv file")
     sizes = sizes or [X.shape[1], Y.shape[1]]
     if sizes[0] != X.shape[1] or sizes[-1] != Y.shape[1]:
-        raise UsageError(f"--layers {args.layers}: dataset {dataset!r} has {X.shape[1]} "
-                         f"inputs and {Y.shape[1]} output(s)")
+        raise UsageError(f"--layers {args.layers}: dataset {dataset!r} has "
+                         f"{count(X.shape[1], 'input')} and {count(Y.shape[1], 'output')}")
     if len(names) == 1:
         names = names * (len(sizes) - 1)
     return dataset, X, Y, sizes, names
 
 
-def _train(run, n, show_progress):
-    """Train ``n`` updates, with a progress bar on a terminal for long runs."""
-    if not (show_progress and n >= PROGRESS_THRESHOLD and sys.stderr.isatty()):
-        run.train(n)
-        return
-    from tqdm import tqdm
-
+def _train(run, n, progress):
+    """Train ``n`` updates, telling ``progress`` every 1/200 of the way."""
     chunk = max(1000, n // 200)
-    with tqdm(total=n, unit="it", file=sys.stderr, leave=False) as bar:
-        done = 0
-        while done < n and run.diverged_at is None:
-            step = run.train(min(chunk, n - done))
-            bar.update(step)
-            done += step
-            if step == 0:
-                break
+    done = 0
+    while done < n:
+        step = run.train(min(chunk, n - done))
+        if step == 0:  # diverged
+            break
+        done += step
+        progress(done, n)
 
 
-def printable(text):
-    """``text`` safe to print: a snapshot's dataset name could hide terminal escape
-    sequences or invalid Unicode; those characters are shown escaped, as repr does."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+def _load(path, show_progress=True):
+    """``load_snapshot(path)``, with a bar while a long history is replayed."""
+    from nncore import load_snapshot
 
-
-def _summary(result, saved=None):
-    lines = [f"iteration {result['iteration']}: {result['loss_function']} loss "
-             f"{result['loss']:.8g}, accuracy {result['accuracy']:.0%}"
-             f" (dataset {printable(result['dataset'])}, layers "
-             f"{','.join(map(str, result['layer_sizes']))}, learning rate "
-             f"{result['learning_rate']:g})"]
-    if result["diverged_at"] is not None:
-        lines.append(f"diverged at iteration {result['diverged_at']}: stopped at the last "
-                     "finite iteration")
-    for k, W in enumerate(result["weights"]):
-        if len(W) * len(W[0]) > SUMMARY_NUMBERS:  # a big matrix is no use as one line
-            lines.append(f"W[{k}]: {len(W)}x{len(W[0])} (use --json for the numbers)")
-            continue
-        rows = "; ".join(" ".join(f"{v:.8f}" for v in row) for row in W)
-        lines.append(f"W[{k}] = [{rows}]")
-    outputs = [v for row in result["outputs"] for v in row]
-    shown = " ".join(f"{v:.8f}" for v in outputs[:SUMMARY_NUMBERS])
-    more = len(outputs) - SUMMARY_NUMBERS
-    lines.append(f"outputs = {shown}" + (f" ... ({more} more; use --json)" if more > 0 else ""))
-    if saved:
-        lines.append(f"saved {saved}")
-    return "\n".join(lines)
+    with Progress("replaying", enabled=show_progress) as progress:
+        return load_snapshot(path, progress)
 
 
 # ---- predict and inspect --------------------------------------------------------------------
@@ -228,20 +249,20 @@ def _summary(result, saved=None):
 def predict(args):
     import numpy as np
 
-    from nncore import forward, load_snapshot
+    from nncore import forward
 
-    run, k = load_snapshot(args.snapshot)
+    run, k = _load(args.snapshot)
     text = ",".join(args.inputs)
     values = [v for v in text.replace(" ", ",").split(",") if v]
     try:
-        x = np.array([float(v) for v in values], dtype=float)
-    except ValueError:
-        raise UsageError(f"inputs: {text!r} is not a list of numbers") from None
+        x = np.array([float(_decimal(v, "inputs")) for v in values], dtype=float)
+    except (ValueError, UsageError):
+        raise UsageError(f"inputs: {text!r} is not a list of ASCII decimal numbers") from None
     if not np.isfinite(x).all():
         raise UsageError(f"inputs: {text!r} holds a non-finite number")
     if x.size != run.layer_sizes[0]:
         raise UsageError(f"inputs: the network in {args.snapshot} takes "
-                         f"{run.layer_sizes[0]} numbers, got {x.size}")
+                         f"{count(run.layer_sizes[0], 'number')}, got {x.size}")
     with np.errstate(all="ignore"):
         yhat = forward(x.reshape(1, -1), run.weights_at(k), run.activations)[-1][0]
     print(" ".join(repr(float(v)) for v in yhat))
@@ -249,21 +270,8 @@ def predict(args):
 
 
 def inspect(args):
-    from nncore import load_snapshot
-
-    run, k = load_snapshot(args.snapshot)
-    print(f"{args.snapshot}: valid snapshot")
-    print(f"iteration     {k}")
-    print(f"layers        {','.join(map(str, run.layer_sizes))}")
-    print(f"activations   {','.join(run.activations)}")
-    print(f"loss          {run.loss}")
-    print(f"learning rate {run.initial_learning_rate:g} at iteration 0, "
-          f"{run.learning_rate_at(k):g} at iteration {k}")
-    print(f"loss value    {run.losses[k]:.8g}")
-    print(f"accuracy      {run.accuracies[k]:.0%}")
-    print(f"dataset       {printable(run.dataset_name)}: {run.X.shape[0]} samples, "
-          f"{run.X.shape[1]} inputs, {run.Y.shape[1]} output(s)")
-    print(f"changes       {len(run.changes)}")
+    run, k = _load(args.snapshot)
+    print(report(args.snapshot, run, k))
     return 0
 
 
@@ -303,11 +311,26 @@ def _from_app(name):
 
 
 def _ints(text, option):
-    try:
-        return [int(v) for v in text.split(",")]
-    except ValueError:
+    values = text.split(",")
+    if not all(_WHOLE.fullmatch(v.strip()) for v in values):
         raise UsageError(f"{option}: expected whole numbers separated by commas, "
-                         f"got {text!r}") from None
+                         f"got {text!r}")
+    return [int(v) for v in values]
+
+
+def whole_number(text):
+    """An argparse type: an ASCII whole number (``int()`` alone also takes ``1_0``)."""
+    if not _WHOLE.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"invalid whole number: {text!r}")
+    return int(text)
+
+
+def _decimal(text, option):
+    """``text`` unless it is one of the numbers Python's ``float()`` takes but a person
+    would not write (``1_0``, digits of other scripts); the number check comes later."""
+    if "_" in text or not text.isascii():
+        raise UsageError(f"{option}: {text!r} is not an ASCII decimal number")
+    return text
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from .network import Stepper, check_architecture, init_weights
 # would double both the gap and the jump time.
 DENSE_BYTES_PER_ITERATION = 144
 CHUNK = 256  # steps between finiteness checks and time-budget checks
+PROGRESS_SLICE_WORK = 2**22  # weight updates (weights x samples) between progress reports
 LONG_HISTORY_BYTES = 2**23  # past this a history array reserves RESERVE_BYTES (see _grown)
 RESERVE_BYTES = 2**30
 
@@ -322,18 +323,29 @@ class Run:
                         stepper.negated[self._flat_index(change)] = -change.value
                         trace[filled - 1] = stepper.negated
 
-    def replay(self, changes, iterations):
+    def replay(self, changes, iterations, progress=None):
         """Train to ``iterations``, applying each recorded change at its iteration
-        (how a saved run is rebuilt from its initial weights)."""
+        (how a saved run is rebuilt from its initial weights).
+
+        ``progress(done, iterations)``, if given, is called after each slice of about
+        PROGRESS_SLICE_WORK weight updates (a progress bar's ticks)."""
+        work = max(self.n_params * self.X.shape[0], CHUNK)
+        slice_ = max(1, PROGRESS_SLICE_WORK // work) if progress else iterations + 1
+
+        def train_to(end):
+            while self.newest < end and self.train(min(slice_, end - self.newest)):
+                if progress:
+                    progress(self.newest, iterations)
+
         for change in sorted(changes, key=lambda c: c.iteration):
-            self.train(change.iteration - self.newest)
+            train_to(change.iteration)
             if self.newest != change.iteration:
                 raise ValueError(f"changes: the run stops at iteration {self.newest} "
                                  f"before the change at iteration {change.iteration}")
             if change.kind == "learning_rate":
                 check_learning_rate(change.value)
             self._change(change)
-        self.train(iterations - self.newest)
+        train_to(iterations)
         return self.newest == iterations
 
     # ---- changes in the past --------------------------------------------------------------

@@ -100,10 +100,11 @@ def save_snapshot(path, run, k=None, dataset_name=None):
     atomic_write(path, data)
 
 
-def load_snapshot(path):
+def load_snapshot(path, progress=None):
     """``(run, k)`` rebuilt from the snapshot at ``path``; ``run.newest == k``.
 
     The run also gets a ``dataset_name`` attribute. Raises ``LoadError``.
+    ``progress(done, k)`` is told how far the replay has come (see ``Run.replay``).
     """
     text = decode_utf8(path, read_capped(path, SIZE_CAP))
     if not text.strip():
@@ -119,10 +120,10 @@ def load_snapshot(path):
         raise LoadError(path, "invalid snapshot: JSON nested too deeply") from None
     except ValueError as exc:  # e.g. an integer with more than 4300 digits
         raise LoadError(path, f"invalid JSON: {exc}".split(";")[0]) from None
-    return snapshot_run(doc, path)
+    return snapshot_run(doc, path, progress)
 
 
-def snapshot_run(doc, path=None):
+def snapshot_run(doc, path=None, progress=None):
     """``(run, k)`` from an already parsed snapshot ``doc``; see :func:`load_snapshot`."""
     f = _Fields(path)
     if not isinstance(doc, dict):
@@ -182,7 +183,7 @@ def snapshot_run(doc, path=None):
     except ValueError as exc:
         f.fail(None, f"cannot build the run: {exc}")
     try:
-        reached = run.replay(changes, k)
+        reached = run.replay(changes, k, progress)
     except ValueError as exc:
         if run.diverged_at is None:
             f.fail("changes", f"cannot replay: {exc}")

@@ -4,11 +4,15 @@ Subprocesses are started a batch at a time from a thread pool: each one spends m
 its ~0.4 s importing numpy, and running them side by side keeps this file quick.
 """
 
+import fcntl
 import io
 import json
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 import types
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,8 +21,8 @@ import pytest
 import snapshot_cases
 import tqdm
 
-from gui import cli
-from nncore import Run, builtin, save_csv
+from gui import cli, cli_output
+from nncore import Run, builtin, save_csv, save_snapshot
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -64,7 +68,6 @@ def files(tmp_path_factory):
     (folder / "ragged.csv").write_text("x1,x2,x3,y\n0,0,1,0\n1,1,1\n")
     run = Run(X, Y, [3, 1])
     run.train(1000)
-    from nncore import save_snapshot
     save_snapshot(folder / "good.json", run, dataset_name="tutorial")
     return folder
 
@@ -131,12 +134,48 @@ def test_csv_dataset_trains_like_the_builtin(files):
 def test_inspect_summarises_a_good_snapshot(files):
     result = run_cli("inspect", files / "good.json")
     assert result.returncode == 0 and result.stderr == ""
-    text = result.stdout
-    for line in ("iteration     1000", "layers        3,1", "activations   sigmoid",
-                 "loss          sse", "learning rate 1 at iteration 0, 1 at iteration 1000",
-                 "loss value    0.0013888744", "accuracy      100%",
-                 "dataset       tutorial: 4 samples, 3 inputs, 1 output(s)", "changes       0"):
-        assert line in text
+    assert result.stdout.splitlines() == [
+        f"{files / 'good.json'}: valid snapshot",
+        "iteration     1000",
+        "layers        3,1",
+        "activations   sigmoid",
+        "loss          sse",
+        "learning rate 1",
+        "loss value    0.0013888744",
+        "accuracy      100% (4 of 4 samples)",
+        "dataset       tutorial: 4 samples, 3 inputs, 1 output",
+        "changes       none"]
+
+
+def test_inspect_lists_the_learning_rate_schedule_and_the_edits(tmp_path, capsys):
+    """The rate at iteration 0, then each change at its iteration; weight edits counted."""
+    run = snapshot_cases.valid_run()  # a weight edit at 10, the rate 0.5 from 20
+    for k, rate in ((41, 2.0), (42, 0.25)):
+        run.train(k - run.newest)
+        run.set_learning_rate(k, rate)
+    run.train(3)
+    save_snapshot(tmp_path / "changes.json", run, dataset_name="xor")
+    assert cli.main(["inspect", str(tmp_path / "changes.json")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[5] == ("learning rate 1, then 0.5 from iteration 20, then 2 from iteration 41, "
+                        "then 0.25 from iteration 42")
+    assert lines[9] == "changes       3 learning-rate changes, 1 weight edit"
+    for k in range(43, 53):  # a long schedule is cut short, saying how much is left out
+        run.set_learning_rate(k, 1 + k)
+        run.train(1)
+    save_snapshot(tmp_path / "many.json", run, dataset_name="xor")
+    assert cli.main(["inspect", str(tmp_path / "many.json")]) == 0
+    line = capsys.readouterr().out.splitlines()[5]
+    assert line.endswith("then 45 from iteration 44, then 46 from iteration 45, ... (7 more "
+                         "changes)")
+
+
+def test_counts_agree_with_their_nouns_and_accuracy_never_rounds_up_to_100():
+    assert cli_output.count(1, "output") == "1 output"
+    assert cli_output.count(2, "output") == "2 outputs"
+    assert cli_output.accuracy(199 / 200, 200) == "99% (199 of 200 samples)"
+    assert cli_output.accuracy(1.0, 1) == "100% (1 of 1 sample)"
+    assert cli_output.accuracy(0.0, 3) == "0% (0 of 3 samples)"
 
 
 def test_divergence_is_reported_and_the_last_finite_state_kept():
@@ -175,7 +214,7 @@ BAD_USAGE = [
      "line 3, column 4: target '2' is outside the output's range [0, 1]"),
     (["train", "--dataset", "{dir}/none.csv"], "none.csv: no such file"),
     (["predict", "{good}", "1,0"], "takes 3 numbers, got 2"),
-    (["predict", "{good}", "a,b,c"], "is not a list of numbers"),
+    (["predict", "{good}", "a,b,c"], "is not a list of ASCII decimal numbers"),
     (["predict", "{good}", "nan,0,0"], "holds a non-finite number"),
     (["inspect", "{dir}"], "is a folder, not a file"),
     (["screenshot", "out.png", "--size", "big"], "--size: size 'big': expected WIDTHxHEIGHT"),
@@ -198,7 +237,7 @@ def test_bad_usage_is_one_clear_line(files, capsys, args, message):
 
 def test_argparse_errors_also_exit_2():
     result = run_cli("train", "--iterations", "many")
-    assert result.returncode == 2 and "invalid int value: 'many'" in result.stderr
+    assert result.returncode == 2 and "invalid whole number: 'many'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -285,42 +324,222 @@ def test_window_and_screenshot_are_handed_to_the_app(monkeypatch):
                      ("screenshot", "default.png", 0, "1400x900", "offscreen")]
 
 
-def test_progress_bar_on_a_terminal_trains_the_same(monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
 
-    class Bar:
-        """Records what tqdm is told."""
-        def __init__(self, total, **kwargs):
-            bars.append(self)
-            self.total, self.file, self.steps = total, kwargs["file"], []
 
-        def update(self, n):
-            self.steps.append(n)
+class FakeBar:
+    """Records what tqdm is told."""
+    made = []
 
-        def __enter__(self):
-            return self
+    def __init__(self, total, **kwargs):
+        FakeBar.made.append(self)
+        self.total, self.desc, self.file, self.steps = total, kwargs["desc"], kwargs["file"], []
+        self.closed = False
 
-        def __exit__(self, *exc):
-            pass
+    def update(self, n):
+        self.steps.append(n)
 
-    bars = []
+    def close(self):
+        self.closed = True
+
+
+def terminal(monkeypatch):
+    """stderr is a terminal, bars start at 1000 iterations, and tqdm is recorded.
+    (Called in the test itself: pytest sets its own sys.stderr after the fixtures.)"""
+    FakeBar.made = []
     monkeypatch.setattr(sys, "stderr", Terminal())
-    monkeypatch.setattr(cli, "PROGRESS_THRESHOLD", 1000)
-    monkeypatch.setattr(tqdm, "tqdm", Bar)
+    monkeypatch.setattr(cli_output, "PROGRESS_THRESHOLD", 1000)
+    monkeypatch.setattr(tqdm, "tqdm", FakeBar)
+    return FakeBar.made
+
+
+def test_progress_bar_on_a_terminal_trains_the_same(monkeypatch):
+    bars = terminal(monkeypatch)
     X, Y = builtin("tutorial")
     with_bar, plain = Run(X, Y, [3, 1]), Run(X, Y, [3, 1])
-    cli._train(with_bar, 5000, show_progress=True)
+    with cli_output.Progress("training") as progress:
+        cli._train(with_bar, 5000, progress)
     plain.train(5000)
     [bar] = bars
     assert bar.total == 5000 and sum(bar.steps) == 5000 and len(bar.steps) == 5
-    assert bar.file is sys.stderr
-    cli._train(Run(X, Y, [3, 1]), 5000, show_progress=False)  # --json: no bar
+    assert bar.file is sys.stderr and bar.desc == "training" and bar.closed
+    with cli_output.Progress("training", enabled=False) as progress:  # --json: no bar
+        cli._train(Run(X, Y, [3, 1]), 5000, progress)
+    with cli_output.Progress("training") as progress:  # short work: no bar
+        cli._train(Run(X, Y, [3, 1]), 999, progress)
     assert len(bars) == 1
     assert with_bar.newest == 5000 and np.array_equal(with_bar.params_at(5000),
                                                     plain.params_at(5000))
     assert np.array_equal(with_bar.losses, plain.losses)
+
+
+@pytest.fixture(scope="module")
+def long_snapshot(tmp_path_factory):
+    """A snapshot whose replay passes the (patched) bar threshold, with changes."""
+    run = snapshot_cases.valid_run()
+    run.train(4000)
+    path = tmp_path_factory.mktemp("long") / "long.json"
+    save_snapshot(path, run, dataset_name="tutorial")
+    return path
+
+
+@pytest.mark.parametrize("args", [["inspect", "{snap}"], ["predict", "{snap}", "1,0,0"],
+                                  ["train", "--resume", "{snap}", "--iterations", "10"]])
+def test_replaying_a_long_snapshot_shows_a_bar_on_a_terminal(monkeypatch, long_snapshot,
+                                                              args):
+    bars = terminal(monkeypatch)
+    assert cli.main([a.format(snap=long_snapshot) for a in args]) == 0
+    [bar] = bars  # train --resume: 10 more iterations are too few for a bar of their own
+    assert bar.desc == "replaying" and bar.total == 4040 and bar.closed
+    assert sum(bar.steps) == 4040 and len(bar.steps) > 1 and min(bar.steps) > 0
+    assert sys.stderr.getvalue() == ""  # the fake bar drew nothing; nothing else was said
+
+
+def test_no_bar_when_stderr_is_not_a_terminal(monkeypatch, capsys, long_snapshot):
+    monkeypatch.setattr(cli_output, "PROGRESS_THRESHOLD", 1000)
+    made = []
+    monkeypatch.setattr(tqdm, "tqdm", lambda *args, **kwargs: made.append(args))
+    for args in (["inspect", str(long_snapshot)], ["train", "--iterations", "5000"]):
+        assert cli.main(args) == 0
+    assert made == [] and capsys.readouterr().err == ""
+
+
+def read_all(fd):
+    """Everything written to a pseudo-terminal's master until the child closes it."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the last slave fd is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_real_terminal_gets_a_bar_and_a_pipe_gets_none(tmp_path):
+    """A child process replays 100,000 iterations (the real threshold) with stderr
+    on a pseudo-terminal, and again with stderr on a pipe."""
+    run = Run(*builtin("tutorial"), [3, 1])
+    run.train(cli_output.PROGRESS_THRESHOLD)
+    path = tmp_path / "long.json"
+    save_snapshot(path, run, dataset_name="tutorial")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "gui.cli", "inspect", str(path)],
+                                 stdout=subprocess.PIPE, stderr=slave, env=_env())
+        os.close(slave)
+        shown = read_all(master)
+        out = child.communicate(timeout=120)[0].decode()
+    finally:
+        os.close(master)
+    piped = run_cli("inspect", path)
+    assert child.returncode == 0 and piped.returncode == 0
+    assert shown.startswith("\rreplaying:   0%|") and "| 0/100000 [" in shown
+    assert shown.endswith("\r" + " " * 99 + "\r")  # cleared for what follows
+    assert out == piped.stdout and "iteration     100000" in out
+    assert piped.stderr == ""
+
+
+# ---- output into a pipe that closed early ---------------------------------------------------
+
+
+CLOSED_PIPE_COMMANDS = [
+    ["train", "--json", "--iterations", "5"],
+    ["train", "--iterations", "5"],
+    ["train", "--iterations", "5", "--dataset", "xor", "--layers", "3,40,40,1", "--json"],
+    ["inspect", "{good}"],
+    ["predict", "{good}", "1,0,0"],
+]
+# argparse prints these itself and drops write errors: quiet too, with its status 0
+ARGPARSE_OUTPUT = [["--help"], ["train", "--help"], ["--version"]]
+
+
+def test_output_into_a_closed_pipe_ends_quietly(files):
+    """As ``backprop-lab ... | head -0``: the reader has gone before the first line is
+    written. Each command exits with 141 (as SIGPIPE would end it) and says nothing."""
+    def closed_pipe(args):
+        read, write = os.pipe()
+        os.close(read)  # no reader: every write to the pipe fails with EPIPE
+        try:
+            return subprocess.run([sys.executable, "-m", "gui.cli", *args], stdout=write,
+                                  stderr=subprocess.PIPE, text=True, env=_env(), timeout=120)
+        finally:
+            os.close(write)
+
+    commands = [[a.format(good=files / "good.json") for a in c] for c in CLOSED_PIPE_COMMANDS]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(closed_pipe, commands + ARGPARSE_OUTPUT))
+    for args, result in zip(commands + ARGPARSE_OUTPUT, results, strict=True):
+        status = 0 if args in ARGPARSE_OUTPUT else cli.CLOSED_PIPE_STATUS
+        assert (result.returncode, result.stderr) == (status, ""), args
+
+
+def test_head_reads_one_line_of_a_long_output(files):
+    """The real thing: a reader takes the start of 300 KB (more than a pipe holds)
+    and closes the pipe while the command is still writing."""
+    big = ["train", "--iterations", "1", "--dataset", "xor", "--layers", "3,120,120,1",
+           "--json"]
+    child = subprocess.Popen([sys.executable, "-m", "gui.cli", *big], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=_env())
+    first = child.stdout.read(100)
+    child.stdout.close()
+    with child.stderr:
+        err = child.stderr.read()
+    child.wait(timeout=120)
+    assert first.startswith(b'{"iteration": 1')
+    assert (child.returncode, err) == (cli.CLOSED_PIPE_STATUS, b"")
+
+
+def test_closed_stdout_and_stderr(files):
+    """Started with stdout closed (``>&-``), or both: no output, no traceback."""
+    snap = str(files / "good.json")
+    quiet = subprocess.run(["sh", "-c", '"$0" -m gui.cli inspect "$1" >&-', sys.executable,
+                            snap], capture_output=True, text=True, env=_env(), timeout=120)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    bad = subprocess.run(["sh", "-c", '"$0" -m gui.cli inspect "$1" >&- 2>&-', sys.executable,
+                          snap + ".missing"], capture_output=True, text=True, env=_env(),
+                         timeout=120)
+    assert (bad.returncode, bad.stderr) == (2, "")
+
+
+def test_broken_pipe_in_process_returns_the_status(monkeypatch, files):
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert cli.main(["inspect", str(files / "good.json")]) == cli.CLOSED_PIPE_STATUS
+
+
+# ---- numbers on the command line are ASCII decimals -----------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--lr", "1_0"], "--lr: '1_0' is not an ASCII decimal number"),
+    (["train", "--lr", "\u0663"], "--lr: '\u0663' is not an ASCII decimal number"),
+    (["train", "--layers", "3,1_0,1"], "--layers: expected whole numbers"),
+    (["train", "--layers", "3,\u0664,1"], "--layers: expected whole numbers"),
+    (["predict", "{good}", "1_0,0,0"], "is not a list of ASCII decimal numbers"),
+    (["predict", "{good}", "\u0661,0,0"], "is not a list of ASCII decimal numbers"),
+])
+def test_numbers_python_would_take_but_a_person_would_not_write(files, capsys, args,
+                                                                 message):
+    args = [a.format(good=files / "good.json") for a in args]
+    assert_one_line_error(run_main(args, capsys), message)
+
+
+@pytest.mark.parametrize("option", ["--iterations", "--seed"])
+@pytest.mark.parametrize("value", ["1_0", "\u0663", "ten"])
+def test_whole_number_options_are_ascii(capsys, option, value):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", option, value])
+    assert info.value.code == 2
+    assert f"{option}: invalid whole number: {value!r}" in capsys.readouterr().err
 
 
 def test_resume_with_a_new_learning_rate_records_the_change(files, tmp_path, capsys):
@@ -331,8 +550,8 @@ def test_resume_with_a_new_learning_rate_records_the_change(files, tmp_path, cap
     assert result["iteration"] == 1010 and result["learning_rate"] == 0.5
     assert cli.main(["inspect", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "learning rate 1 at iteration 0, 0.5 at iteration 1010" in text
-    assert "changes       1" in text
+    assert "learning rate 1, then 0.5 from iteration 1000\n" in text
+    assert "changes       1 learning-rate change\n" in text
 
 
 def test_summary_of_a_big_network_stays_short(tmp_path, capsys):

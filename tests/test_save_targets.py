@@ -7,7 +7,9 @@ where permission bits protect nothing.
 The window's own commands meet the same targets in test_file_actions.py.
 """
 
+import contextlib
 import errno
+import io
 import os
 import stat
 import subprocess
@@ -45,16 +47,14 @@ def plot_items(qapp):
 
 def run_cli_save(path):
     """``backprop-lab train --save PATH`` in this process; its one-line error raised."""
-    import contextlib
-    import io
-
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(["train", "--iterations", "3", "--save", str(path)])
     if code:
         assert code == 2 and err.getvalue().count("\n") == 1 and out.getvalue() == ""
         raise SaveError(None, err.getvalue().removeprefix("error: ").strip())
-    assert out.getvalue().endswith(f"saved {path}\n")
+    through = f" (written to {os.path.realpath(path)}, which it links to)"
+    assert out.getvalue().endswith(f"saved {path}{through if os.path.islink(path) else ''}\n")
 
 
 WRITERS = {  # name: (suffix, write(path, plot_items))

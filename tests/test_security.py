@@ -393,6 +393,6 @@ def test_inspect_never_prints_a_files_text_raw(tmp_path, capsys, name, shown):
     path.write_bytes(snapshot_bytes(doc))
     assert cli.main(["inspect", str(path)]) == 0
     out = capsys.readouterr().out
-    assert f"dataset       {shown}: 4 samples, 3 inputs, 1 output(s)" in out
+    assert f"dataset       {shown}: 4 samples, 3 inputs, 1 output" in out
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out
     assert out.count("\n") == 10  # every line of the summary, each line one line

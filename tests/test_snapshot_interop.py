@@ -28,7 +28,8 @@ def test_window_snapshot_opens_with_inspect_and_predict(window, run_to, tmp_path
     shown = cli("inspect", str(path))
     assert shown.returncode == 0, shown.stderr
     assert "valid snapshot" in shown.stdout and "iteration     550" in shown.stdout
-    assert "learning rate 1 at iteration 0, 0.5 at iteration 550" in shown.stdout
+    assert "learning rate 1, then 0.5 from iteration 500\n" in shown.stdout
+    assert "changes       1 learning-rate change\n" in shown.stdout
 
     predicted = cli("predict", str(path), "1,0,0")
     assert predicted.returncode == 0, predicted.stderr
