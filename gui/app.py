@@ -87,7 +87,8 @@ def run_app(argv=None):
 
 def parse_size(size):
     """``"1400x900"`` -> (1400, 900); ValueError with a readable message otherwise."""
-    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX\u00d7]\s*(\d{1,5})\s*", str(size))
+    # ASCII digits only: a str pattern's \d also matches "١٤٠٠" (re.ASCII stops that).
+    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX\u00d7]\s*(\d{1,5})\s*", str(size), re.ASCII)
     if not match:
         raise ValueError(f"size {size!r}: expected WIDTHxHEIGHT, e.g. 1400x900")
     width, height = int(match.group(1)), int(match.group(2))

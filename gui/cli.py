@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 
 from gui.cli_output import Progress, count, report, summary
@@ -22,9 +21,6 @@ from gui.cli_output import Progress, count, report, summary
 NO_DISPLAY = ("error: no display found; use 'backprop-lab train ...' for the command line, "
               "or set QT_QPA_PLATFORM=offscreen")
 CLOSED_PIPE_STATUS = 128 + 13  # as a shell reports a process that SIGPIPE ended
-# Python's int() also takes "1_0" and other scripts' digits: whole numbers on the
-# command line are ASCII only.
-_WHOLE = re.compile(r"[+-]?\d+", re.ASCII)
 
 
 class UsageError(Exception):
@@ -48,7 +44,7 @@ def build_parser():
                        "(sigmoid, tanh, relu, linear; default: sigmoid)")
     train.add_argument("--loss", choices=("sse", "bce"), help="default: sse")
     train.add_argument("--seed", type=whole_number,
-                       help="weight initialisation seed (default: 1)")
+                       help="weight initialisation seed, 0 to 4294967295 (default: 1)")
     train.add_argument("--lr", help="learning rate (default: 1)")
     train.add_argument("--iterations", type=whole_number, default=1000,
                        help="updates to apply (with --resume: more updates; default: 1000)")
@@ -137,11 +133,14 @@ def _discard_stdout():
 def train(args):
     from nncore import Run, check_learning_rate, save_snapshot
     from nncore.files import save_target
+    from nncore.network import MAX_SEED
     from nncore.snapshot import MAX_ITERATION
 
     if not 0 <= args.iterations <= MAX_ITERATION:
         raise UsageError(f"--iterations must be from 0 to {MAX_ITERATION}, "
                          f"got {args.iterations}")
+    if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
+        raise UsageError(f"--seed must be from 0 to {MAX_SEED}, got {args.seed}")
     if args.save:
         save_target(args.save)  # a FIFO, device or missing folder: said before training
     if args.resume:
@@ -153,12 +152,12 @@ def train(args):
         run, _ = _load(args.resume, show_progress=not args.json)
         name = run.dataset_name
         if args.lr is not None:
-            rate = check_learning_rate(_decimal(args.lr, "--lr"))
+            rate = check_learning_rate(args.lr)  # text: read as an ASCII decimal
             if rate != run.learning_rate:
                 run.set_learning_rate(run.newest, rate)
     else:
         name, X, Y, sizes, activations = _network(args)
-        rate = check_learning_rate(1.0 if args.lr is None else _decimal(args.lr, "--lr"))
+        rate = check_learning_rate(1.0 if args.lr is None else args.lr)
         run = Run(X, Y, sizes, activations, args.loss or "sse", rate,
                   1 if args.seed is None else args.seed)
         run.dataset_name = name
@@ -250,16 +249,15 @@ def predict(args):
     import numpy as np
 
     from nncore import forward
+    from nncore.number_text import parse_number
 
     run, k = _load(args.snapshot)
     text = ",".join(args.inputs)
     values = [v for v in text.replace(" ", ",").split(",") if v]
     try:
-        x = np.array([float(_decimal(v, "inputs")) for v in values], dtype=float)
-    except (ValueError, UsageError):
-        raise UsageError(f"inputs: {text!r} is not a list of ASCII decimal numbers") from None
-    if not np.isfinite(x).all():
-        raise UsageError(f"inputs: {text!r} holds a non-finite number")
+        x = np.array([parse_number(v, "inputs") for v in values], dtype=float)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if x.size != run.layer_sizes[0]:
         raise UsageError(f"inputs: the network in {args.snapshot} takes "
                          f"{count(run.layer_sizes[0], 'number')}, got {x.size}")
@@ -310,27 +308,28 @@ def _from_app(name):
     return getattr(app, name)
 
 
+# Numbers on the command line are read by nncore.number_text, as everywhere else:
+# Python's int() and float() also take "1_0" and other scripts' digits.
+
+
 def _ints(text, option):
-    values = text.split(",")
-    if not all(_WHOLE.fullmatch(v.strip()) for v in values):
+    from nncore.number_text import read_whole
+
+    values = [read_whole(v) for v in text.split(",")]
+    if any(why is not None for _, why in values):
         raise UsageError(f"{option}: expected whole numbers separated by commas, "
                          f"got {text!r}")
-    return [int(v) for v in values]
+    return [value for value, _ in values]
 
 
 def whole_number(text):
     """An argparse type: an ASCII whole number (``int()`` alone also takes ``1_0``)."""
-    if not _WHOLE.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"invalid whole number: {text!r}")
-    return int(text)
+    from nncore.number_text import read_whole
 
-
-def _decimal(text, option):
-    """``text`` unless it is one of the numbers Python's ``float()`` takes but a person
-    would not write (``1_0``, digits of other scripts); the number check comes later."""
-    if "_" in text or not text.isascii():
-        raise UsageError(f"{option}: {text!r} is not an ASCII decimal number")
-    return text
+    value, why = read_whole(text)
+    if why is not None:
+        raise argparse.ArgumentTypeError(f"invalid whole number: {text!r} {why}")
+    return value
 
 
 if __name__ == "__main__":

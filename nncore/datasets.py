@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from . import number_text
 from .errors import LoadError, quoted
 from .files import MIB, atomic_write, decode_utf8, read_capped
 
@@ -121,24 +122,22 @@ def target_range(activation):
     return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, np.inf)}.get(activation)
 
 
-# A plain decimal number; float() alone would also take "nan", "inf", "1_0" and "١".
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# read_number's reasons, as a CSV message words them ("line 3, column 2: blank cell").
+_CELL_WHY = {number_text.BLANK: "blank cell", number_text.NOT_A_NUMBER: "not a number",
+             number_text.NOT_FINITE: "not a finite number",
+             number_text.TOO_LARGE: "number too large",
+             number_text.TOO_SMALL: "number too small (it would round to 0)"}
 
 
 def _number(cell):
-    """``cell`` as a finite float, or None with ``_number.why`` saying why not."""
-    text = cell.strip()
+    """``cell`` as a finite float, or None and why not (a plain ASCII decimal only:
+    float() alone would also take "nan", "inf", "1_0" and "١")."""
+    text = cell.strip(" \t")
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        text = text[1:-1].strip()
-    if not _NUMBER.fullmatch(text):
-        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            return None, "not a finite number"
-        return None, "blank cell" if not text else "not a number"
-    value = float(text)
-    if not np.isfinite(value):
-        return None, "number too large"
-    return value, None
+        text = text[1:-1]
+    value, why = number_text.read_number(text)
+    return value, None if why is None else _CELL_WHY[why]
 
 
 def load_csv(path, n_out=1, output_range=None):

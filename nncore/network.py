@@ -59,6 +59,9 @@ def slope(name, a):
     return np.ones_like(a)
 
 
+MAX_SEED = 2**32 - 1  # seeds are 0..MAX_SEED, as numpy.random.RandomState takes them
+
+
 def init_weights(layer_sizes, seed):
     """The tutorial's initialisation: one RandomState, each layer ``2*random - 1``."""
     draw = random_sample(seed)

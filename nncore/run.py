@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .network import Stepper, check_architecture, init_weights
+from .number_text import parse_number
 
 # Weights stored per iteration are capped near this many bytes before the run
 # switches to checkpoints; see the module docstring. 144 bytes = 18 weights: the
@@ -440,7 +441,11 @@ class Run:
 
 
 def check_learning_rate(rate):
-    """Raise ValueError unless ``rate`` is a positive finite number."""
+    """``rate`` as a float; ValueError unless it is a positive finite number. Text is
+    read as a plain ASCII decimal (see nncore.number_text), never by ``float()``."""
+    given = rate
+    if isinstance(rate, str):
+        rate = parse_number(rate, "learning_rate")
     try:
         value = float(rate)
     except OverflowError:  # an integer beyond 1e308 (whose repr may not even print)
@@ -449,5 +454,5 @@ def check_learning_rate(rate):
     except (TypeError, ValueError):
         raise ValueError(f"learning_rate: {rate!r} is not a number") from None
     if isinstance(rate, bool) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"learning_rate: must be a positive finite number, got {rate!r}")
+        raise ValueError(f"learning_rate: must be a positive finite number, got {given!r}")
     return value

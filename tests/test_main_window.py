@@ -105,6 +105,8 @@ def test_play_pause_and_close_while_playing(qtbot, window):
 
 
 def test_keyboard_drives_play_and_steps_even_from_the_slider_and_a_spin_box(qtbot, window):
+    architecture = window.docks["ArchitectureDock"]  # its dock is in front at start
+    architecture.add_layer()  # a hidden layer: its units box is a spin box
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     timeline = window.transport.timeline
@@ -115,7 +117,7 @@ def test_keyboard_drives_play_and_steps_even_from_the_slider_and_a_spin_box(qtbo
     qtbot.keyClick(timeline, Qt.Key_Left)
     assert window.session.iteration == 4
     assert timeline.value() == 4  # the slider followed, it did not move on its own
-    spin = window.docks["ArchitectureDock"].seed_spin  # its dock is in front at start
+    spin = architecture.hidden_rows[0][1]
     assert isinstance(spin, QAbstractSpinBox) and spin.isVisible()
     spin.setFocus()
     qtbot.waitUntil(spin.hasFocus)

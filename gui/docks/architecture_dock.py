@@ -3,11 +3,14 @@
 Every control applies at once and starts a new run at iteration 0 through
 ``session.new_run``; the network diagram and plots follow from ``sigRunReplaced``.
 Applying at once (rather than behind an Apply button) lets a learner see the effect
-of one more hidden unit immediately; spin boxes only commit on Enter, on focus loss
-or on their arrows, so typing "12" does not first build a 1-unit layer.
+of one more hidden unit immediately; number fields only commit on Enter, on focus
+loss or on their arrows, so typing "12" does not first build a 1-unit layer.
 
-A change the engine refuses (a ``ValueError``) is shown in red under the controls
-and the controls snap back to the run that is still in force.
+Every field shows the value in force, exactly: a loaded layer wider than the editor
+offers shows its real width, a seed too big for a spin box shows in full, and η
+shows every digit. A typed value is used exactly or refused: a change the engine or
+a field refuses (a ``ValueError``) is shown in red at the top and the controls snap
+back to the run that is still in force.
 """
 
 from __future__ import annotations
@@ -18,29 +21,30 @@ from PySide6.QtCore import QSignalBlocker
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.common import palette
-from nncore import ACTIVATIONS, Run
+from gui.common.number_fields import WholeNumberBox, exact_text
+from nncore import ACTIVATIONS, Run, check_learning_rate
+from nncore.network import MAX_SEED
+from nncore.number_text import parse_whole
 
 MAX_HIDDEN_LAYERS = 8
-MAX_UNITS = 64
+MAX_UNITS = 64  # what the editor offers; a loaded wider layer is shown as it is
 NEW_LAYER_UNITS = 4  # Trask's 3-4-1 network: the first hidden layer a learner tries
 REROLL_MAX = 99_999  # re-rolled seeds stay short: easy to read out loud and type back
-SPIN_MAX = 2**31 - 1  # the largest value a QSpinBox holds
-NO_SEED = -1  # the spin box's "none" entry: the weights came from a file, not a seed
+NO_SEED = "none (weights from a file)"
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU",
                      "linear": "linear"}
@@ -56,13 +60,6 @@ def _activation_combo(name):
     combo.setCurrentIndex(ACTIVATIONS.index(name))
     combo.setToolTip("The function each unit of this layer applies to its weighted sum s.")
     return combo
-
-
-class RateSpinBox(QDoubleSpinBox):
-    """A learning-rate box that shows 0.5 rather than 0.5000."""
-
-    def textFromValue(self, value):
-        return f"{value:g}"
 
 
 class ArchitectureDock(QDockWidget):
@@ -96,7 +93,7 @@ class ArchitectureDock(QDockWidget):
         scroll.setWidget(body)
         self.setWidget(scroll)
 
-        session.sigRunReplaced.connect(self.sync)
+        session.sigRunReplaced.connect(self._run_replaced)
         self.sync()
 
     # ---- building -------------------------------------------------------------------
@@ -118,6 +115,7 @@ class ArchitectureDock(QDockWidget):
                                      "(change it in the Dataset editor).")
         self.output_activation = _activation_combo("sigmoid")
         self.output_activation.currentIndexChanged.connect(self._apply)
+        self._rebuild_rows(0)  # input and output rows from the start, hidden layers or not
         layout.addLayout(self.grid)
 
         buttons = QHBoxLayout()
@@ -148,14 +146,14 @@ class ArchitectureDock(QDockWidget):
         form.addRow(self.loss_hint)
 
         row = QHBoxLayout()
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(NO_SEED, SPIN_MAX)
-        self.seed_spin.setSpecialValueText("none (weights from a file)")
-        self.seed_spin.setKeyboardTracking(False)
-        self.seed_spin.setToolTip("The random seed that draws the initial weights W₀: "
-                                  "the same seed and layers give the same W₀.")
-        self.seed_spin.valueChanged.connect(self._apply)
-        row.addWidget(self.seed_spin, 1)
+        # A line edit, not a spin box: seeds go up to 2³²−1, past what a QSpinBox holds.
+        self.seed_field = QLineEdit()
+        self.seed_field.setPlaceholderText(NO_SEED)
+        self.seed_field.setToolTip(f"The random seed that draws the initial weights W₀, "
+                                   f"0 to {MAX_SEED}: the same seed and layers give the "
+                                   "same W₀. Press Enter to apply.")
+        self.seed_field.editingFinished.connect(self._seed_typed)
+        row.addWidget(self.seed_field, 1)
         self.reroll_button = QPushButton("Re-roll")
         self.reroll_button.setToolTip("Pick a new random seed: new initial weights.")
         self.reroll_button.clicked.connect(self.reroll)
@@ -171,12 +169,10 @@ class ArchitectureDock(QDockWidget):
         layout.addWidget(text)
         row = QHBoxLayout()
         row.addWidget(QLabel("η ="))
-        self.rerun_rate = RateSpinBox()
-        self.rerun_rate.setDecimals(4)
-        self.rerun_rate.setRange(0.0001, 1000.0)
-        self.rerun_rate.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.rerun_rate.setValue(0.5)
-        self.rerun_rate.setToolTip("The learning rate η of the re-run, from iteration 0.")
+        self.rerun_rate = QLineEdit()
+        self.rerun_rate.setToolTip("The learning rate η of the re-run, from iteration 0: "
+                                   "a positive number such as 0.5 or 1e-3.")
+        self.rerun_rate.returnPressed.connect(self.rerun_with_rate)
         row.addWidget(self.rerun_rate, 1)
         self.rerun_button = QPushButton("Re-run")
         self.rerun_button.setToolTip("New run at iteration 0: same seed, same layers, "
@@ -200,11 +196,10 @@ class ArchitectureDock(QDockWidget):
         self.grid.addWidget(self.input_units, 1, 1)
         for i in range(n_hidden):
             name = QLabel(f"Hidden {i + 1}")
-            units = QSpinBox()
-            units.setRange(1, MAX_UNITS)
-            units.setKeyboardTracking(False)
+            units = WholeNumberBox(f"Hidden {i + 1} units", 1, MAX_UNITS)
             units.setToolTip(f"Number of units in hidden layer {i + 1} (1 to {MAX_UNITS}).")
             units.valueChanged.connect(self._apply)
+            units.sigRefused.connect(self._refuse)
             combo = _activation_combo("sigmoid")
             combo.currentIndexChanged.connect(self._apply)
             remove = QToolButton()
@@ -217,12 +212,19 @@ class ArchitectureDock(QDockWidget):
             self.grid.addWidget(combo, row, 2)
             self.grid.addWidget(remove, row, 3)
             self.hidden_rows.append((name, units, combo, remove))
+            for w in (name, units, combo, remove):
+                w.show()  # now, not at the layout's queued show: sync reads them at once
         row = 2 + n_hidden
         self.grid.addWidget(self.output_name, row, 0)
         self.grid.addWidget(self.output_units, row, 1)
         self.grid.addWidget(self.output_activation, row, 2)
 
     # ---- model -> widgets ---------------------------------------------------------------
+
+    def _run_replaced(self):
+        """A run arrived (from here or elsewhere): a refusal shown before is stale."""
+        self.error_label.hide()
+        self.sync()
 
     def sync(self):
         """Show ``session.run``'s architecture (inside signal blockers: no echo)."""
@@ -234,8 +236,8 @@ class ArchitectureDock(QDockWidget):
         self.output_units.setText(f"{run.layer_sizes[-1]}  (y columns)")
         for (_, units, combo, _), n, name in zip(self.hidden_rows, hidden,
                                                        run.activations, strict=False):
-            with QSignalBlocker(units), QSignalBlocker(combo):
-                units.setValue(n)
+            with QSignalBlocker(combo):
+                units.show_value(n)
                 combo.setCurrentIndex(ACTIVATIONS.index(name))
         with QSignalBlocker(self.output_activation):
             self.output_activation.setCurrentIndex(ACTIVATIONS.index(run.activations[-1]))
@@ -245,8 +247,7 @@ class ArchitectureDock(QDockWidget):
         # A disabled item says "not now"; the hint under it says why.
         self.loss_combo.model().item(1).setEnabled(sigmoid_out)
         self.loss_hint.setVisible(not sigmoid_out)
-        with QSignalBlocker(self.seed_spin):
-            self.seed_spin.setValue(self._seed_shown(run.seed))
+        self.seed_field.setText(self._seed_text(run.seed))
         self.add_button.setEnabled(len(hidden) < MAX_HIDDEN_LAYERS)
         n_weights = run.n_params
         arrows = " → ".join(str(n) for n in run.layer_sizes)
@@ -256,15 +257,14 @@ class ArchitectureDock(QDockWidget):
         self._sync_rate()
 
     @staticmethod
-    def _seed_shown(seed):
-        return NO_SEED if seed is None else min(int(seed), SPIN_MAX)
+    def _seed_text(seed):
+        return "" if seed is None else str(int(seed))
 
     def _sync_rate(self):
         """Offer the run's η as the starting point for a re-run. Only when the run is
         replaced: while playing, a value being typed must not be overwritten."""
         rate = self.session.run.learning_rate_at(self.session.iteration)
-        with QSignalBlocker(self.rerun_rate):
-            self.rerun_rate.setValue(rate)
+        self.rerun_rate.setText(exact_text(rate))
 
     # ---- widgets -> model ---------------------------------------------------------------
 
@@ -287,29 +287,55 @@ class ArchitectureDock(QDockWidget):
             # New weights need a seed; a run loaded without one gets a fresh one, shown
             # in the seed box, so the new run can be repeated.
             changes["seed"] = random.randint(0, REROLL_MAX)
+            picked = changes["seed"]
+        else:
+            picked = None
         try:
             self.session.new_run(**changes)
         except ValueError as exc:
-            self.error_label.setText(f"Not changed: {exc}")
-            self.error_label.show()
-            self.sync()
+            self._refuse(exc)
             return False
         self.error_label.hide()
+        if picked is not None:
+            self.session.sigMessage.emit(f"New weights need a seed: picked {picked} at "
+                                         "random (see the Seed field).")
         return True
+
+    def _refuse(self, why):
+        """Say why a change was not made; show the run still in force."""
+        self.error_label.setText(f"Not changed: {why}")
+        self.error_label.show()
+        self.sync()
 
     def _apply(self, *_):
         sizes, activations = self._architecture()
+        try:
+            seed = self._chosen_seed()
+        except ValueError as exc:
+            self._refuse(exc)
+            return False
         return self._new_run(layer_sizes=sizes, activations=activations,
-                             loss=self.loss_combo.currentData(),
-                             seed=self._chosen_seed())
+                             loss=self.loss_combo.currentData(), seed=seed)
 
     def _chosen_seed(self):
-        """The seed box's value; the run's own seed while the box shows it unchanged
-        (a seed too big for the box, or none, is kept rather than clamped)."""
-        seed, run_seed = self.seed_spin.value(), self.session.run.seed
-        if seed == self._seed_shown(run_seed):
+        """The seed field's value (the run's own seed while it shows that, none
+        included); ValueError for a text that is not a seed."""
+        text, run_seed = self.seed_field.text().strip(), self.session.run.seed
+        if text == self._seed_text(run_seed):
             return run_seed
-        return None if seed == NO_SEED else seed
+        return parse_whole(self.seed_field.text(), "seed", 0, MAX_SEED)
+
+    def _seed_typed(self):
+        """Enter or focus loss in the seed field: apply a new seed, or say why not."""
+        run_seed = self.session.run.seed
+        try:
+            same = self._chosen_seed() == run_seed
+        except ValueError:
+            same = False  # _apply says why
+        if same:
+            self.seed_field.setText(self._seed_text(run_seed))  # "007" is seed 7: no change
+        else:
+            self._apply()
 
     def add_layer(self):
         """Insert a hidden layer of NEW_LAYER_UNITS sigmoid units before the output."""
@@ -338,13 +364,13 @@ class ArchitectureDock(QDockWidget):
         for a loaded run without a seed), with the learning rate from the field."""
         run = self.session.run
         try:
+            rate = check_learning_rate(self.rerun_rate.text())
             rerun = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
-                        self.rerun_rate.value(), run.seed,
+                        rate, run.seed,
                         initial_weights=run.unflatten(run.initial_params.copy()))
         except ValueError as exc:
             self.error_label.setText(f"Not changed: {exc}")
-            self.error_label.show()
+            self.error_label.show()  # the typed η stays, to be corrected
             return False
         self.session.set_run(rerun, 0, self.session.config.dataset_name)
-        self.error_label.hide()
         return True
