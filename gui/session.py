@@ -302,14 +302,23 @@ class TrainingSession(QObject):
     def _replace(self, run, iteration):
         self.pause()
         self.cancel_run_to()
+        had_compare, had_edge = self.compare is not None, self.selected_edge is not None
+        drop_probe = self.probe is not None and self.probe.shape != (run.layer_sizes[0],)
         self.run = run
         self.iteration = min(iteration, run.newest)
         self.sample = min(self.sample, run.X.shape[0] - 1)
         self.selected_edge = None
         self.compare = None
-        if self.probe is not None and self.probe.shape != (run.layer_sizes[0],):
+        if drop_probe:
             self.probe = None  # a typed input that no longer fits the input layer
         self.sigRunReplaced.emit()
+        # Announce what the new run dropped, so that no view keeps showing it.
+        if had_compare:
+            self.sigCompareChanged.emit()
+        if had_edge:
+            self.sigEdgeSelected.emit(None)
+        if drop_probe:
+            self.sigProbeChanged.emit(None)
         self.sigHistoryChanged.emit()
         self.sigIterationChanged.emit(self.iteration)
 

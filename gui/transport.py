@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.common.labels import steady_label
+from gui.common.number_fields import exact_text
 from nncore import check_learning_rate
 
 # Speeds in iterations per second, in 1-2-5 steps; 0 is "as fast as the engine goes".
@@ -38,8 +39,18 @@ def speed_text(speed):
 
 
 def rate_text(rate):
-    """A learning rate as the learner would type it (1, 0.5, 1e-05)."""
-    return f"{rate:.6g}"
+    """A learning rate as the learner would type it (1, 0.5, 1e-05), every digit of it:
+    Enter on the text shown must apply the very rate in force, not a rounded one."""
+    return exact_text(rate)
+
+
+def rate_problem(text):
+    """Why ``text`` is not a learning rate (ASCII decimals only), or None."""
+    try:
+        check_learning_rate(text)
+    except ValueError as exc:
+        return f"{str(exc).removeprefix('learning_rate: ')}; {RATE_INVALID}"
+    return None
 
 
 class TransportBar(QWidget):
@@ -139,7 +150,10 @@ class TransportBar(QWidget):
             self.speed_label.setText(speed_text(SPEEDS[self.speed.value()]))
         self.rate.setEnabled(not session.busy)
         if not self.rate.isModified():  # do not overwrite what the learner is typing
-            self.rate.setText(rate_text(run.learning_rate_at(session.iteration)))
+            text = rate_text(run.learning_rate_at(session.iteration))
+            if text != self.rate.text():
+                self.rate.setText(text)
+                self.rate.setCursorPosition(0)  # a long rate shows its first digits
             self._mark_rate(valid=True)
 
     @staticmethod
@@ -165,12 +179,12 @@ class TransportBar(QWidget):
 
     def apply_rate(self):
         """Use the typed learning rate from the shown iteration on, or say why not."""
-        text = self.rate.text().strip()
-        try:
-            rate = check_learning_rate(text)
-        except ValueError:
-            self._refuse(text)
+        text = self.rate.text()
+        why = rate_problem(text)
+        if why is not None:
+            self._refuse(text, why)
             return False
+        rate = check_learning_rate(text)
         session = self.session
         changed = rate != session.run.learning_rate_at(session.iteration)
         discarded = session.run.newest - session.iteration
@@ -184,18 +198,14 @@ class TransportBar(QWidget):
         self.rate.clearFocus()  # hand the keyboard back to play/step shortcuts
         return True
 
-    def _refuse(self, text):
-        message = f"Learning rate {text!r} refused: {RATE_INVALID}"
+    def _refuse(self, text, why):
+        message = f"Learning rate {text.strip()!r} refused: {why}"
         self._mark_rate(valid=False, why=message)
         self.session.sigMessage.emit(message)  # the status bar says it at once
 
     def _rate_edited(self, text):
-        try:
-            check_learning_rate(text.strip())
-        except ValueError:
-            self._mark_rate(valid=False, why=RATE_INVALID)
-        else:
-            self._mark_rate(valid=True)
+        why = rate_problem(text)
+        self._mark_rate(valid=why is None, why=why)
 
     def eventFilter(self, watched, event):
         """Leaving the field without Enter forgets the edit (applying discards history)."""

@@ -309,3 +309,97 @@ def test_new_data_keeps_the_seed_and_a_seedless_run_gets_one(dock):
     session.set_run(Run(X, Y, [3, 1], seed=None, initial_weights=[np.ones((3, 1))]), 0, "f")
     choose(dock, "xor")
     assert session.run.seed is not None
+
+
+# ---- the preset and its options show the data in force (issue 12, items 7 and 8) ---------
+
+
+def type_into(qtbot, box, text):
+    box.setFocus()
+    box.lineEdit().selectAll()
+    box.lineEdit().insert(text)  # typed or pasted: any script
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def test_a_two_d_preset_name_carries_its_options(dock):
+    choose(dock, "2-D gaussian")
+    dock.points_spin.setValue(50)
+    dock.noise_spin.setValue(0.25)
+    assert dock.session.config.dataset_name == "2-D gaussian: 50 points, noise 0.25"
+
+
+def test_a_run_from_a_file_shows_the_options_that_made_it(dock):
+    from nncore import Run
+    session = dock.session
+    for points, noise in [(300, 0.1), (5000, 0.0), (7, 1.0)]:  # 5000 and 7: beyond the box
+        X, Y = two_d("circle", points, noise, 0)
+        session.set_run(Run(X, Y, [3, 1]), 0, f"2-D circle: {points} points, noise {noise:g}")
+        assert dock.preset_combo.currentData() == "2-D circle"
+        assert (dock.points_spin.value(), dock.noise_spin.value()) == (points, noise)
+        assert dock.points_spin.text() == str(points)  # not the box's 1000 or 10
+    X, Y = two_d("spiral", 200, 0.0, 0)  # a name saved before the options were in it
+    session.set_run(Run(X, Y, [3, 1]), 0, "2-D spiral")
+    assert dock.preset_combo.currentData() == "2-D spiral"
+    assert (dock.points_spin.value(), dock.noise_spin.value()) == (200, 0.0)
+
+
+@pytest.mark.parametrize("name, data", [
+    ("xor", builtin("and")),  # a name that does not make the data in the file
+    ("2-D circle", two_d("circle", 300, 0.0, 0)),  # old name, other options: unknown
+    ("2-D circle: 300 points, noise 0.5", two_d("circle", 300, 0.1, 0)),
+    ("2-D circle: 1_0 points, noise 0", two_d("circle", 10, 0.0, 0)),
+    ("three-bit: parity", three_bit("majority")),
+])
+def test_a_preset_is_shown_only_when_it_makes_the_data(dock, name, data):
+    from nncore import Run
+    dock.session.set_run(Run(*data, [3, 1]), 0, name)
+    assert dock.preset_combo.currentData() == "custom"
+    assert dock.description.text() == f"Data: {name}"
+
+
+@pytest.mark.parametrize("box, text, why", [
+    ("points", "5000", "points: must be from 10 to 1000, got '5000'"),
+    ("points", "-1", "points: must be from 10 to 1000, got '-1'"),
+    ("points", "1_0", "points: '1_0' is not a number"),
+    ("points", "\u0663\u0660", "points: '\u0663\u0660' is not a number"),
+    ("points", " 1e400", "points: ' 1e400' is too large"),
+    ("points", "nan", "points: 'nan' is not a finite number"),
+    ("noise", "0.123", "noise: '0.123' has more than 2 decimal(s)"),
+    ("noise", "2", "noise: must be from 0 to 1, got '2'"),
+    ("noise", "-1", "noise: must be from 0 to 1, got '-1'"),
+    ("noise", "1_0", "noise: '1_0' is not a number"),
+    ("noise", "\u0663", "noise: '\u0663' is not a number"),
+    ("noise", " 1e400", "noise: ' 1e400' is too large"),
+    ("noise", "nan", "noise: 'nan' is not a finite number"),
+])
+def test_typed_options_are_used_exactly_or_refused_visibly(dock, qtbot, box, text, why):
+    choose(dock, "2-D xor")
+    run = dock.session.run
+    field = dock.points_spin if box == "points" else dock.noise_spin
+    type_into(qtbot, field, text)
+    assert dock.session.run is run
+    assert (dock.points_spin.value(), dock.noise_spin.value()) == (200, 0.0)
+    assert dock.refusal.isVisibleTo(dock)
+    assert dock.refusal.text().startswith(f"Not changed: {why}")
+    type_into(qtbot, dock.points_spin, "120")  # a good value: used, the refusal goes
+    assert dock.session.config.dataset_name == "2-D xor: 120 points, noise 0"
+    assert not dock.refusal.isVisibleTo(dock)
+
+
+@pytest.mark.parametrize("text, why", [("1_0", "'1_0' is not a number"),
+                                       ("\u0663", "'\u0663' is not a number"),
+                                       (" 1e400", "'1e400' is too large"),
+                                       ("1e-400", "'1e-400' is too small")])
+def test_a_cell_takes_ascii_decimals_only(dock, text, why):
+    item = dock.table.item(2, 1)
+    item.setText(text)
+    assert item.background().color() == BAD_CELL
+    assert item.toolTip().startswith(f"Row 3, column x2: {why}")
+    assert not dock.apply_button.isEnabled()
+
+
+def test_a_cell_rounded_for_display_has_every_digit_in_its_tooltip(dock):
+    choose(dock, "2-D circle")
+    item = dock.table.item(0, 0)
+    value = dock.session.run.X[0, 0]
+    assert item.text() == f"{value:.6g}" and float(item.toolTip()) == value

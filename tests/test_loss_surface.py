@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 
 from gui.common.chain_rule import fmt
 from gui.docks.loss_surface_dock import LossSurfaceDock
@@ -270,3 +270,68 @@ def test_hovering_reads_off_the_loss(dock, drawn):
     wa, wb = dock.grid_a[c], dock.grid_b[r]
     assert dock.status.text() == (f"Under the mouse: w₁ = {fmt(wa)}, w₃ = {fmt(wb)}, "
                                   f"E = {fmt(dock.values[r, c])}")
+
+
+# ---- nothing shown is stale, no typed range changes silently (issue 12, items 7 and 8) ----
+
+
+def axis_titles(dock):
+    item = dock.plot.getPlotItem()
+    return item.getAxis("bottom").labelText, item.getAxis("left").labelText
+
+
+def test_the_axes_follow_every_choice_even_one_weight_twice(dock, drawn):
+    session = dock.session
+    session.run.train(50)
+    session.seek(50)
+    drawn(dock)
+    assert axis_titles(dock) == ("w₁ (x₁ → ŷ)", "w₃ (x₃ → ŷ)")
+    dock.combo_a.setCurrentIndex(1)
+    dock.combo_b.setCurrentIndex(1)  # both axes on w₂: there is no plane
+    drawn(dock)
+    assert axis_titles(dock) == ("w₂ (x₂ → ŷ)", "w₂ (x₂ → ŷ)")  # not w₁ and w₃ still
+    assert dock.caption.text() == "Pick two different weights."
+    assert dock.status.text() == ""  # no "Now (●): w₁ = …" from the pair before
+    assert dock.path_line.getData()[0] is None or len(dock.path_line.getData()[0]) == 0
+    assert dock.now_marker.data.size == 0 and dock.image.image is None
+    dock.combo_b.setCurrentIndex(0)
+    drawn(dock)
+    assert axis_titles(dock) == ("w₂ (x₂ → ŷ)", "w₁ (x₁ → ŷ)")
+    assert dock.status.text().startswith("Now (●): w₂ = ")
+    assert len(dock.path_line.getData()[0]) == 51
+
+
+def test_the_axes_follow_a_new_network(dock, drawn):
+    drawn(dock)
+    dock.session.new_run(layer_sizes=[3, 2, 1], activations=None)
+    drawn(dock)
+    assert axis_titles(dock) == ("w₁ (x₁ → h₁)", "w₅ (x₃ → h₁)")
+
+
+def type_range(qtbot, dock, text):
+    dock.span.setFocus()
+    dock.span.lineEdit().selectAll()
+    dock.span.lineEdit().insert(text)
+    qtbot.keyClick(dock.span, Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize("text, why", [
+    ("150", "range: must be from 0 to 100, got '150'"),  # a plain spin box would give 15
+    ("-1", "range: must be from 0 to 100, got '-1'"),
+    ("0.25", "range: '0.25' has more than 1 decimal(s)"),
+    ("1_0", "range: '1_0' is not a number"),
+    ("\u0663", "range: '\u0663' is not a number"),
+    (" 1e400", "range: ' 1e400' is too large"),
+    ("nan", "range: 'nan' is not a finite number"),
+])
+def test_a_typed_range_is_used_exactly_or_refused_visibly(dock, qtbot, drawn, text, why):
+    drawn(dock)
+    type_range(qtbot, dock, text)
+    assert dock.span.value() == 0.0 and dock.span.text() == "auto"
+    assert dock.refusal.isVisibleTo(dock)
+    assert dock.refusal.text().startswith(f"Not changed: {why}")
+    type_range(qtbot, dock, "2.5")
+    assert dock.span.value() == 2.5 and not dock.refusal.isVisibleTo(dock)
+    drawn(dock)
+    w = dock.session.run.params_at(0)
+    assert dock.bounds == pytest.approx((w[0] - 2.5, w[0] + 2.5, w[2] - 2.5, w[2] + 2.5))

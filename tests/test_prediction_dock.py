@@ -139,3 +139,36 @@ def test_parse_vector_accepts_common_separators():
     np.testing.assert_array_equal(parse_vector("(1e-3 2.5)", 2), [1e-3, 2.5])
     with pytest.raises(ValueError, match="not a finite number"):
         parse_vector("nan 1", 2)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1_0, 0, 1", "“1_0” is not a number. Use the digits 0-9."),  # float() reads 10
+    ("\u0663 0 1", "“\u0663” is not a number. Use the digits 0-9."),  # float() reads 3
+    (" 1e400 0 1", "“1e400” is too large."),
+    ("1e-400 0 1", "“1e-400” is too small: it would round to 0."),
+    ("nan 0 1", "“nan” is not a finite number."),
+])
+def test_the_probe_takes_ascii_decimals_only(dock, qtbot, text, message):
+    dock.input_edit.setText(text)
+    qtbot.keyClick(dock.input_edit, Qt.Key.Key_Return)
+    assert dock.error.isVisibleTo(dock) and dock.error.text() == f"Not shown: {message}"
+    assert dock.session.probe is None
+
+
+def test_a_probe_is_used_and_shown_exactly(dock, qtbot):
+    session = dock.session
+    dock.input_edit.setText("-1, 0.1234567891, −2")  # the window's own minus sign too
+    qtbot.keyClick(dock.input_edit, Qt.Key.Key_Return)
+    np.testing.assert_array_equal(session.probe, [-1.0, 0.1234567891, -2.0])
+    session.set_probe(np.array([1 / 3, 1e-7, 0.0]))  # set elsewhere: shown in full
+    assert dock.input_edit.text() == "0.3333333333333333, 1e-07, 0"
+    assert dock.apply_text()  # Enter on what is shown keeps the very same probe
+    np.testing.assert_array_equal(session.probe, [1 / 3, 1e-7, 0.0])
+
+
+def test_a_refusal_goes_when_the_network_changes(dock, qtbot):
+    dock.input_edit.setText("1 0")
+    assert not dock.apply_text() and dock.error.isVisibleTo(dock)
+    X = binary_inputs(2)
+    dock.session.new_run(X=X, Y=X[:, :1], layer_sizes=[2, 1], dataset_name="two")
+    assert not dock.error.isVisibleTo(dock)

@@ -88,3 +88,63 @@ def test_save_failure_is_reported(qtbot, dock, tmp_path, warned):
     select_rows(dock, [0])
     assert not dock.save_selected(str(tmp_path / "missing" / "s.json"))
     assert len(warned) == 1 and "s.json" in warned[0][1]
+
+
+# ---- the footer and the selection say what the diagram shows (issue 12, item 7) ----------
+
+
+def test_a_new_run_drops_the_comparison_its_selection_and_its_footer(qtbot, dock, tmp_path):
+    from nncore.snapshot import save_snapshot
+
+    take_at(qtbot, dock, 1000)
+    take_at(qtbot, dock, 1020)
+    select_rows(dock, [0, 1])
+    assert dock.hint.text() == "Diagram: weight change from iteration 1000 to 1020."
+    session = dock.session
+    path = tmp_path / "other.json"
+    save_snapshot(path, session.run, 10, "tutorial")
+    run, k = load_snapshot(str(path))
+    session.set_run(run, k, "other.json")  # what File ▸ Open does
+    assert session.compare is None
+    assert dock.list.selectedItems() == []  # no pair left that claims a comparison
+    assert dock.hint.text() == "Double-click to go back; select two to compare."
+    assert dock.list.count() == 2  # the snapshots themselves stay
+
+
+@pytest.mark.parametrize("arrival", ["new_run", "jump_to_snapshot"])
+def test_every_way_a_run_arrives_drops_the_comparison(qtbot, dock, arrival):
+    session = dock.session
+    a, b = take_at(qtbot, dock, 30), take_at(qtbot, dock, 60)
+    session.new_run(seed=3)
+    c = take_at(qtbot, dock, 5)
+    session.new_run(seed=9)
+    select_rows(dock, [0, 1])
+    assert session.compare == (a, b)
+    if arrival == "new_run":
+        session.new_run(seed=4)  # an architecture, seed or dataset change
+    else:
+        session.jump_to_snapshot(c)  # its run is not the one shown
+        assert session.run is c.run
+    assert dock.list.selectedItems() == [] and session.compare is None
+    assert "weight change" not in dock.hint.text()
+
+
+def test_one_selected_entry_survives_a_new_run(qtbot, dock):
+    take_at(qtbot, dock, 10)
+    select_rows(dock, [0])
+    dock.session.new_run(seed=5)
+    assert [i.text() for i in dock.list.selectedItems()] == [dock.list.item(0).text()]
+    assert dock.save_button.isEnabled()  # still one to save
+
+
+def test_an_edit_of_the_past_keeps_a_comparison_that_still_holds(qtbot, dock):
+    session = dock.session
+    a, b = take_at(qtbot, dock, 100), take_at(qtbot, dock, 200)
+    select_rows(dock, [0, 1])
+    session.seek(50)
+    session.set_weight(0, 0, 0, 0.5)  # discards both snapshots' iterations from the run
+    assert session.compare == (a, b)  # each entry keeps its own weights
+    assert dock.hint.text() == "Diagram: weight change from iteration 100 to 200."
+    np.testing.assert_array_equal(b.params - a.params,
+                                  session.snapshot_run(b).params_at(200)
+                                  - session.snapshot_run(a).params_at(100))

@@ -162,3 +162,39 @@ def test_max_speed_play_from_the_past_replays_before_it_trains(qtbot, bar):
     session.pause()
     assert bar.counter.text() == f"{session.iteration} / {session.run.newest}"
     assert bar.timeline.value() == session.iteration
+
+
+@pytest.mark.parametrize("text, why", [
+    ("1_0", "'1_0' is not a number"),  # float() reads 10
+    ("\u0663", "'\u0663' is not a number"),  # float() reads 3
+    (" 1e400", "' 1e400' is too large"),
+    ("1e-400", "'1e-400' is too small"),
+    ("nan", "'nan' is not a finite number"),
+    ("-1", "must be a positive finite number, got '-1'"),
+])
+def test_the_rate_field_takes_ascii_decimals_only_and_says_why_not(qtbot, bar, text, why):
+    session = bar.session
+    session.run.train(10)
+    session.sigHistoryChanged.emit()
+    bar.rate.setFocus()
+    bar.rate.selectAll()
+    bar.rate.insert(text)  # typed or pasted: any script
+    assert why in bar.rate.toolTip()  # marked while typing, with the reason
+    qtbot.keyClick(bar.rate, Qt.Key_Return)
+    assert session.run.newest == 10 and session.run.changes == []
+    assert len(bar.messages) == 1
+    assert bar.messages[0].startswith(f"Learning rate {text.strip()!r} refused: {why}")
+    assert bar.messages[0].endswith("; type a positive number such as 1 or 0.5.")
+
+
+def test_the_rate_field_shows_every_digit_of_the_rate_in_force(qtbot, bar):
+    session = bar.session
+    session.set_learning_rate(0.123456789)
+    session.run.train(100)
+    session.sigHistoryChanged.emit()
+    session.seek(50)
+    assert bar.rate.text() == "0.123456789"  # not 0.123457
+    bar.rate.setFocus()
+    qtbot.keyClick(bar.rate, Qt.Key_Return)  # Enter on the text shown changes nothing
+    assert session.run.newest == 100 and len(session.run.changes) == 1
+    assert session.run.learning_rate_at(50) == 0.123456789

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDockWidget,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QVBoxLayout,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from gui.common import palette
 from gui.common.chain_rule import fmt, weight_label, weight_symbol
+from gui.common.number_fields import DecimalBox
 from gui.common.redraw import RedrawTimer
 from gui.common.still_plot import still_plot
 from nncore.surface import descent_path, flat_index, locate, loss_grid
@@ -98,14 +98,13 @@ class LossSurfaceDock(QDockWidget):
             combo.currentIndexChanged.connect(self._pair_chosen)
             row.addWidget(combo, 1)
         row.addWidget(QLabel("Range ±"))
-        self.span = QDoubleSpinBox()
-        self.span.setRange(0.0, 100.0)
-        self.span.setDecimals(1)
+        self.span = DecimalBox("range", 0.0, 100.0, 1)
         self.span.setSingleStep(0.5)
         self.span.setSpecialValueText("auto")
         self.span.setToolTip("How far each axis reaches either side of the current weights. "
                              "“auto” fits the whole descent path instead.")
         self.span.valueChanged.connect(self._span_changed)
+        self.span.sigRefused.connect(self._refuse)
         row.addWidget(self.span)
         self.contours = QCheckBox("Contours")
         self.contours.setChecked(True)
@@ -113,6 +112,11 @@ class LossSurfaceDock(QDockWidget):
         self.contours.toggled.connect(self._contours_toggled)
         row.addWidget(self.contours)
         layout.addLayout(row)
+        self.refusal = QLabel()  # a typed range that was not used, and why
+        self.refusal.setWordWrap(True)
+        self.refusal.setStyleSheet(f"color: {palette.NEGATIVE.darker(130).name()};")
+        self.refusal.hide()
+        layout.addWidget(self.refusal)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
@@ -204,11 +208,9 @@ class LossSurfaceDock(QDockWidget):
         run, k = session.run, session.iteration
         edge_a, edge_b = self.pair
         sizes = run.layer_sizes
+        self._label_axes(sizes)  # first: the axes name the picked weights, whatever follows
         if edge_a == edge_b:
-            self.caption.setText("Pick two different weights." if run.n_params > 1 else
-                                 "This network has a single weight: there is no plane.")
-            self.image.clear()
-            self.values = None
+            self._show_no_plane(run, k)
             return
         ia, ib = flat_index(sizes, *edge_a), flat_index(sizes, *edge_b)
         params = run.params_at(k)
@@ -322,9 +324,25 @@ class LossSurfaceDock(QDockWidget):
             f"E = {fmt(run.losses[k])}"
             + ("   (the map catches up when you pause: this network is too big to redraw "
                "it while playing)" if self.deferred else ""))
+
+    def _label_axes(self, sizes):
         plot = self.plot.getPlotItem()
         plot.setLabel("bottom", weight_label(sizes, self.pair[0]), color=palette.INK.name())
         plot.setLabel("left", weight_label(sizes, self.pair[1]), color=palette.INK.name())
+
+    def _show_no_plane(self, run, k):
+        """Both axes on one weight: no map and no path, and nothing left from before."""
+        self.caption.setText("Pick two different weights." if run.n_params > 1 else
+                             "This network has a single weight: there is no plane.")
+        self.image.clear()
+        for part in (self.path_shadow, self.path_line, self.start_marker, self.now_marker):
+            part.setData([], [])
+        for curve in self.isocurves:
+            curve.hide()
+        self.status.setText("")
+        self.values = self.path = None
+        self._computed = self._contours_for = None
+        self.drawn_iteration = k
 
     # ---- view -> view --------------------------------------------------------------
 
@@ -335,7 +353,12 @@ class LossSurfaceDock(QDockWidget):
         self.bounds = None
         self.redraw.schedule()
 
+    def _refuse(self, why):
+        self.refusal.setText(f"Not changed: {why}")
+        self.refusal.show()
+
     def _span_changed(self, _value):
+        self.refusal.hide()
         self.bounds = None
         self.redraw.schedule()
 

@@ -14,7 +14,6 @@ kept because the tutorial's own test input [1, 0, 0] is one of them.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 
 import numpy as np
@@ -37,31 +36,33 @@ from gui.common import palette
 from gui.common.chain_rule import fmt, unit_symbol
 from gui.common.lazy_dock import LazyDock
 from gui.common.names import vector_text
+from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from nncore.network import forward
+from nncore.number_text import NOT_A_NUMBER, read_number
 
 MAX_TRUTH_INPUTS = 5  # 32 rows: more would be a list to scroll, not a table to read
 TRAINED_TINT = "#E8F1F8"  # a pale blue: "this row was in the training set"
 
 
 def parse_vector(text, n_inputs):
-    """The numbers typed in ``text`` (commas, spaces or semicolons between them).
+    """The numbers typed in ``text`` (commas, spaces or semicolons between them), each
+    a plain ASCII decimal (nncore.number_text: "1_0" and "٣" are not numbers here).
 
     Raises ValueError with a message for the learner when the count is not
     ``n_inputs`` or a number is not a finite decimal.
     """
-    parts = [p for p in re.split(r"[\s,;]+", text.strip().strip("[]()")) if p]
+    parts = [p for p in re.split(r"[ \t,;]+", text.strip(" \t").strip("[]()")) if p]
     if not parts:
         example = ", ".join(["1"] + ["0"] * (n_inputs - 1))
         raise ValueError(f"Type {n_inputs} numbers, e.g. {example}.")
     values = []
     for part in parts:
-        try:
-            value = float(part.replace("\u2212", "-"))
-        except ValueError:
-            raise ValueError(f"“{part}” is not a number.") from None
-        if not math.isfinite(value):
-            raise ValueError(f"“{part}” is not a finite number.")
+        value, why = read_number(part)
+        if why is not None:
+            hint = (" Use the digits 0-9." if why == NOT_A_NUMBER and
+                    any(c == "_" or not c.isascii() for c in part) else "")
+            raise ValueError(f"“{part}” {why}.{hint}")
         values.append(value)
     if len(values) != n_inputs:
         raise ValueError(f"This network has {n_inputs} inputs: type {n_inputs} numbers, "
@@ -172,6 +173,7 @@ class PredictionDock(LazyDock):
         self.input_label.setText(f"Input ({', '.join(names)}):")
         example = ", ".join(["1"] + ["0"] * (n - 1))
         self.input_edit.setPlaceholderText(f"{n} numbers, e.g. {example}")
+        self.error.hide()  # about a typed input for the network before this one
         self._probe_changed(self.session.probe)
         if n > MAX_TRUTH_INPUTS:
             self.truth_inputs = self.truth_outputs = None
@@ -298,7 +300,7 @@ class PredictionDock(LazyDock):
                 except ValueError:
                     pass
                 if current is None or not np.array_equal(current, probe):
-                    self.input_edit.setText(", ".join(f"{v:g}" for v in probe))
+                    self.input_edit.setText(", ".join(exact_text(v) for v in probe))
         self.redraw.schedule()
 
     # ---- view -> model --------------------------------------------------------------

@@ -66,7 +66,7 @@ class SnapshotsDock(QDockWidget):
         self.setWidget(body)
 
         session.sigSnapshotsChanged.connect(self.sync)
-        session.sigCompareChanged.connect(self._sync_hint)
+        session.sigCompareChanged.connect(self._compare_changed)
         self.sync()
 
     # ---- session -> widgets --------------------------------------------------------------
@@ -80,6 +80,14 @@ class SnapshotsDock(QDockWidget):
                 item.setData(Qt.UserRole, entry)
                 item.setToolTip(f"{entry.dataset_name}, layers {entry.run.layer_sizes}")
                 self.list.addItem(item)
+        self._sync_hint()
+
+    def _compare_changed(self):
+        """The comparison changed elsewhere (e.g. a new run dropped it): a pair still
+        selected would claim a comparison the diagram no longer shows."""
+        if self.session.compare is None and len(self.list.selectedItems()) == 2:
+            with QSignalBlocker(self.list):
+                self.list.clearSelection()
         self._sync_hint()
 
     def _sync_hint(self):

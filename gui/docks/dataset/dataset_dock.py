@@ -6,25 +6,30 @@ not a dataset, and restarting the run on every cell would throw away the trainin
 learner is watching. A preset or an imported file applies at once. Cells that are
 not finite numbers (or targets the output layer cannot reach) turn red with a
 tooltip naming the row and column, and Apply stays off until they are fixed.
+
+The preset and its options show what the network trains on, whatever brought the
+run (a preset, a file, a snapshot): a preset is shown only when it makes exactly the
+run's data, else the data is "custom". A 2-D preset's name carries its point count
+and noise ("2-D circle: 300 points, noise 0.1"), so a run opened from a file shows
+the options that made it.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
-    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -32,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.common import palette
+from gui.common.number_fields import DecimalBox, WholeNumberBox
 from gui.docks.dataset.dataset_table import DatasetTable
 from gui.docks.dataset.decision_map import DecisionMap
 from nncore.datasets import (
@@ -46,11 +52,43 @@ from nncore.datasets import (
     two_d,
 )
 from nncore.errors import LoadError
+from nncore.number_text import read_number, read_whole
 
 THREE_BIT = "three-bit"
 TWO_D_PREFIX = "2-D "
 CUSTOM = "custom"
 TWO_D_SEED = 0  # the same points every time a 2-D preset is picked
+TWO_D_DEFAULTS = (200, 0.0)  # points and noise; also what a bare "2-D circle" name means
+TWO_D_NAME = re.compile(r"2-D (\w+)(?:: (\S+) points, noise (\S+))?")
+
+
+def two_d_name(kind, points, noise):
+    """The dataset name of a 2-D preset, with the options that make its points."""
+    return f"{TWO_D_PREFIX}{kind}: {points} points, noise {noise:g}"
+
+
+def preset_data(name):
+    """``(preset, options, X, Y)`` for a dataset name that a preset makes, where
+    ``options`` is the three-bit rule or the 2-D (points, noise); None otherwise."""
+    if name in BUILTIN:
+        return (name, None, *builtin(name))
+    if name.startswith(THREE_BIT + ": ") and name[len(THREE_BIT) + 2:] in THREE_BIT_RULES:
+        rule = name[len(THREE_BIT) + 2:]
+        return (THREE_BIT, rule, *three_bit(rule))
+    match = TWO_D_NAME.fullmatch(name)
+    if not match or match.group(1) not in TWO_D_KINDS:
+        return None
+    points, noise = TWO_D_DEFAULTS
+    if match.group(2) is not None:
+        (points, bad_points), (noise, bad_noise) = (read_whole(match.group(2)),
+                                                    read_number(match.group(3)))
+        if bad_points or bad_noise:
+            return None
+    try:
+        X, Y = two_d(match.group(1), points, noise, TWO_D_SEED)
+    except ValueError:  # options out of two_d's range: a hand-made name
+        return None
+    return (TWO_D_PREFIX + match.group(1), (points, noise), X, Y)
 
 
 def _presets():
@@ -81,6 +119,11 @@ class DatasetDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._make_preset_row())
         layout.addLayout(self._make_options_row())
+        self.refusal = QLabel()  # a typed option that was not used, and why
+        self.refusal.setWordWrap(True)
+        self.refusal.setStyleSheet("color: #B00020;")
+        self.refusal.hide()
+        layout.addWidget(self.refusal)
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet(f"color: {palette.FAINT_INK.name()};")
@@ -133,19 +176,20 @@ class DatasetDock(QDockWidget):
         self.rule_combo.setCurrentText("parity")
         self.rule_combo.currentIndexChanged.connect(self._load_preset)
         self.points_label = QLabel("Points:")
-        self.points_spin = QSpinBox()
-        self.points_spin.setRange(10, 1000)
+        self.points_spin = WholeNumberBox("points", 10, 1000)
         self.points_spin.setSingleStep(10)
-        self.points_spin.setValue(200)
-        self.points_spin.setKeyboardTracking(False)
+        self.points_spin.setValue(TWO_D_DEFAULTS[0])
+        self.points_spin.setToolTip("How many points, 10 to 1000")
         self.points_spin.valueChanged.connect(self._load_preset)
         self.noise_label = QLabel("Noise:")
-        self.noise_spin = QDoubleSpinBox()
-        self.noise_spin.setRange(0.0, 1.0)
+        self.noise_spin = DecimalBox("noise", 0.0, 1.0, 2)
         self.noise_spin.setSingleStep(0.05)
-        self.noise_spin.setKeyboardTracking(False)
-        self.noise_spin.setToolTip("How far points are jittered, as a fraction of the field")
+        self.noise_spin.setValue(TWO_D_DEFAULTS[1])
+        self.noise_spin.setToolTip("How far points are jittered, as a fraction of the "
+                                   "field: 0 to 1, two decimals at most")
         self.noise_spin.valueChanged.connect(self._load_preset)
+        for box in (self.points_spin, self.noise_spin):
+            box.sigRefused.connect(self._refuse)
         self.three_bit_widgets = [self.rule_label, self.rule_combo]
         self.two_d_widgets = [self.points_label, self.points_spin, self.noise_label,
                               self.noise_spin]
@@ -199,22 +243,29 @@ class DatasetDock(QDockWidget):
     def sync(self):
         """Show the run's dataset, unless the table already shows it (keeping edits)."""
         run, name = self.session.run, self.session.config.dataset_name
+        self.refusal.hide()  # about the options of the run before this one
         shown = self._shown
         if not (shown and np.array_equal(shown[0], run.X) and np.array_equal(shown[1], run.Y)):
             self._fill(run.X, run.Y)
         with QSignalBlocker(self.preset_combo):
-            self.preset_combo.setCurrentIndex(self._preset_index(name))
+            self.preset_combo.setCurrentIndex(self._preset_index(name, run.X, run.Y))
         self._show_options()
         self._validate()
 
-    def _preset_index(self, name):
-        """Combo index for dataset ``name`` (e.g. "xor", "three-bit: parity")."""
-        if name.startswith(THREE_BIT + ": ") and name[len(THREE_BIT) + 2:] in THREE_BIT_RULES:
+    def _preset_index(self, name, X, Y):
+        """Combo index of the preset that makes exactly ``(X, Y)`` under dataset
+        ``name`` (e.g. "xor", "three-bit: parity"), its options shown; else custom."""
+        made = preset_data(name)
+        if made is None or not (np.array_equal(made[2], X) and np.array_equal(made[3], Y)):
+            return self.preset_combo.findData(CUSTOM)
+        preset, options = made[:2]
+        if preset == THREE_BIT:
             with QSignalBlocker(self.rule_combo):
-                self.rule_combo.setCurrentText(name[len(THREE_BIT) + 2:])
-            name = THREE_BIT
-        index = self.preset_combo.findData(name)
-        return index if index >= 0 else self.preset_combo.findData(CUSTOM)
+                self.rule_combo.setCurrentText(options)
+        elif options is not None:
+            self.points_spin.show_value(options[0])
+            self.noise_spin.show_value(options[1])
+        return self.preset_combo.findData(preset)
 
     def _show_options(self):
         name = self.preset_combo.currentData()
@@ -287,6 +338,10 @@ class DatasetDock(QDockWidget):
             return False
         return True
 
+    def _refuse(self, why):
+        self.refusal.setText(f"Not changed: {why}")
+        self.refusal.show()
+
     def _preset_chosen(self, _index):
         self._show_options()
         self._load_preset()
@@ -300,8 +355,10 @@ class DatasetDock(QDockWidget):
             X, Y = three_bit(self.rule_combo.currentText())
             name = f"{THREE_BIT}: {self.rule_combo.currentText()}"
         elif name.startswith(TWO_D_PREFIX):
-            X, Y = two_d(name[len(TWO_D_PREFIX):], self.points_spin.value(),
-                         self.noise_spin.value(), TWO_D_SEED)
+            kind, points, noise = (name[len(TWO_D_PREFIX):], self.points_spin.value(),
+                                   self.noise_spin.value())
+            X, Y = two_d(kind, points, noise, TWO_D_SEED)
+            name = two_d_name(kind, points, noise)
         else:
             return False
         self._shown = None  # a preset replaces any edits

@@ -13,6 +13,9 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
+from gui.common.number_fields import exact_text
+from nncore.number_text import BLANK, read_number
+
 BAD_CELL = QColor("#F6C6C6")
 TARGET_CELL = QColor("#EEF4FA")  # a light tint says "this column is a target"
 EXACT = Qt.ItemDataRole.UserRole  # the exact value behind a rounded cell text
@@ -20,17 +23,12 @@ STRETCH_UP_TO = 6  # columns; more than this and each column takes what it needs
 
 
 def parse_cell(text):
-    """``text`` as a finite float, or None and why not."""
-    text = text.strip()
-    if not text:
-        return None, "is blank"
-    try:
-        value = float(text)
-    except ValueError:
-        return None, f"{text!r} is not a number"
-    if not np.isfinite(value):
-        return None, f"{text!r} is not a finite number"
-    return value, None
+    """``text`` as a finite float, or None and why not: a plain ASCII decimal, read as
+    the CSV loader reads a cell (``float()`` would also take "1_0" and "٣")."""
+    value, why = read_number(text)
+    if why == BLANK:
+        return None, why
+    return value, None if why is None else f"{text.strip()!r} {why}"
 
 
 def _shown(value):
@@ -121,7 +119,9 @@ class DatasetTable(QTableWidget):
                         self.setItem(r, c, item)
                     if why is None:
                         data[r, c] = value
-                        item.setToolTip("")
+                        # A cell shows six digits; the tooltip has every digit in use.
+                        exact = exact_text(value)
+                        item.setToolTip("" if item.text().strip() == exact else exact)
                         item.setData(Qt.ItemDataRole.BackgroundRole,
                                      TARGET_CELL if c >= self.n_in else None)
                     else:
