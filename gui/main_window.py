@@ -36,6 +36,8 @@ from gui.file_actions import FileActions
 from gui.plots.plots_view import PlotsView
 from gui.session import TrainingSession
 from gui.transport import TransportBar, TransportKeys
+from nncore.number_text import parse_whole
+from nncore.snapshot import MAX_ITERATION
 
 SETTINGS_VERSION = 1  # bump when the dock set changes so old layouts are not restored
 # Docks sharing an area are tabbed: the left holds what sets a run up, the bottom
@@ -334,10 +336,17 @@ class MainWindow(QMainWindow):
         dialog with Cancel follows the job.
         """
         if target is None or isinstance(target, bool):  # a QAction passes `checked`
-            target, ok = QInputDialog.getInt(
-                self, "Run to", "Train until iteration:", self.run_to_default, 0,
-                10_000_000, 100)
+            # Text, not getInt: its spin box drops a keystroke past the maximum, so
+            # 20000000 would quietly become 2000000.
+            text, ok = QInputDialog.getText(
+                self, "Run to", f"Train until iteration (0 to {MAX_ITERATION}):",
+                text=str(self.run_to_default))
             if not ok:
+                return
+            try:
+                target = parse_whole(text, "iteration", 0, MAX_ITERATION)
+            except ValueError as exc:
+                self.statusBar().showMessage(f"Not run: {exc}", 10000)
                 return
         self.run_to_default = target
         self.session.run_to(target)

@@ -3,6 +3,7 @@
 import sys
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -254,3 +255,28 @@ def test_status_and_counter_hold_their_size_and_fit_long_runs(window, run_to):
                         (window.accuracy_label, "Accuracy 100%"),
                         (window.transport.counter, "123456789 / 123456789")):
         assert label.fontMetrics().horizontalAdvance(text) <= label.contentsRect().width()
+
+
+@pytest.mark.parametrize("text, why", [
+    ("20000000", "iteration: must be from 0 to 10000000, got '20000000'"),  # getInt: 2000000
+    ("-1", "iteration: must be from 0 to 10000000, got '-1'"),
+    ("1_0", "iteration: '1_0' is not a number"),
+    ("\u0663", "iteration: '\u0663' is not a number"),
+    (" 1e400", "iteration: ' 1e400' is too large"),
+    ("nan", "iteration: 'nan' is not a finite number"),
+])
+def test_run_to_uses_the_typed_iteration_exactly_or_says_why_not(window, monkeypatch, text,
+                                                                  why):
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *a, **k: asked.append(k["text"]) or (text, True))
+    window.action_run_to.trigger()
+    assert asked == ["1000"]  # the dialog starts from the last target
+    assert not window.session.busy and window.session.run.newest == 0
+    assert window.statusBar().currentMessage().startswith(f"Not run: {why}")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (" 30 ", True))
+    window.action_run_to.trigger()
+    assert window.session.run_to_target == 30  # " 30 " is 30
+    window.session.cancel_run_to()

@@ -199,12 +199,12 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch, drawn, train)
     train(session, 20)
     asked = []
 
-    def fake_get_double(parent, title, label, value, *args):
+    def fake_get_text(parent, title, label, echo, text):
         k = session.iteration
-        asked.append((label, value, k, session.playing, session.run.weights_at(k)[0][2, 0]))
-        return -2.25, True
+        asked.append((label, text, k, session.playing, session.run.weights_at(k)[0][2, 0]))
+        return "-2.25", True
 
-    monkeypatch.setattr(QInputDialog, "getDouble", fake_get_double)
+    monkeypatch.setattr(QInputDialog, "getText", fake_get_text)
     drawn(view)
     session.play()  # the edit pauses play, so "at iteration k" stays true
     assert session.playing
@@ -214,7 +214,7 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch, drawn, train)
     label, value, k, playing, current = asked[0]
     assert "x3 → ŷ" in label and f"at iteration {k}" in label
     assert not playing  # paused before asking
-    assert value == current  # the dialog starts from the current value
+    assert float(value) == current  # the dialog starts from the current value, exactly
     assert not session.playing and session.run.newest == k == session.iteration
     assert session.run.weights_at(k)[0][2, 0] == -2.25
 
@@ -228,7 +228,7 @@ def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch,
         assert not view.edit_weight((0, 0, 0), float("nan"))
     assert "not a finite number" in message.args[0]
     assert not view.edit_weight((0, 0, 0), float("inf"))
-    monkeypatch.setattr(QInputDialog, "getDouble", lambda *args: (0.0, False))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: ("0", False))
     assert not view.edit_weight((0, 0, 0))  # cancelled
     assert session.run.newest == 30
     assert np.array_equal(session.run.params_at(10), before)
@@ -271,3 +271,39 @@ def test_a_deep_network_stays_legible(view, drawn):
     session.new_run(layer_sizes=[3, 1])
     drawn(view)
     assert view.item.show_values and view.item.radius >= 18
+
+
+@pytest.mark.parametrize("text, why", [
+    ("1_0", "weight: '1_0' is not a number"),  # float() reads 10
+    ("\u0663", "weight: '\u0663' is not a number"),  # float() reads 3
+    (" 1e400", "weight: ' 1e400' is too large"),
+    ("1e-400", "weight: '1e-400' is too small"),
+    ("nan", "weight: 'nan' is not a finite number"),
+])
+def test_a_typed_weight_takes_ascii_decimals_only(view, qtbot, monkeypatch, train, text, why):
+    session = view.session
+    train(session, 30)
+    session.seek(10)
+    before = session.run.params_at(10)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: (text, True))
+    with qtbot.waitSignal(session.sigMessage) as message:
+        assert not view.edit_weight((0, 0, 0))
+    assert message.args[0].startswith(f"Weight not changed: {why}")
+    assert session.run.newest == 30 and np.array_equal(session.run.params_at(10), before)
+
+
+def test_the_weight_dialog_shows_every_digit_and_ok_on_it_changes_nothing(view, monkeypatch,
+                                                                          train):
+    session = view.session
+    shown = []
+    monkeypatch.setattr(QInputDialog, "getText",
+                        lambda *args: shown.append(args[4]) or (args[4], True))
+    for value in (1e-7, -2.5e6, 0.1234567891234):  # getDouble showed 0, -1e6 and 0.123457
+        assert view.edit_weight((0, 1, 0), value)
+        train(session, 5)
+        session.seek(session.run.newest - 5)
+        shown.clear()
+        newest = session.run.newest
+        assert view.edit_weight((0, 1, 0))
+        assert float(shown[0]) == value and session.run.newest == newest  # kept: no edit
+    assert shown == ["0.1234567891234"]

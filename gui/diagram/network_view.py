@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -28,10 +29,12 @@ from PySide6.QtWidgets import (
 
 from gui.common import palette
 from gui.common.names import edge_name, sample_text, unit_name, vector_text
+from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
 from gui.diagram.weight_legend import WeightLegend
 from nncore.network import forward
+from nncore.number_text import parse_number
 
 __all__ = ["NetworkItem", "NetworkView", "WeightLegend"]
 
@@ -312,21 +315,24 @@ class NetworkView(QWidget):
             # iteration on under the question "new value at iteration k".
             self.session.pause()
         run, k = self.session.run, self.session.iteration
+        current = float(run.weights_at(k)[layer][row, col])
         if value is None:
-            current = float(run.weights_at(k)[layer][row, col])
             later = (f"\nIterations after {k} (up to {run.newest}) will be discarded."
                      if run.newest > k else "")
-            value, ok = QInputDialog.getDouble(
+            # Text, not getDouble: its spin box shows 6 decimals and clamps to ±1e6, so
+            # OK on 1e-07 would set 0. The text starts as every digit of the weight.
+            value, ok = QInputDialog.getText(
                 self, "Edit weight",
                 f"New value of {edge_name(run.layer_sizes, edge)} at iteration {k}:{later}",
-                current, -1e6, 1e6, 6)
+                QLineEdit.EchoMode.Normal, exact_text(current))
             if not ok:
                 return False
         try:
-            value = float(value)
+            value = parse_number(value, "weight") if isinstance(value, str) else float(value)
             if not np.isfinite(value):
                 raise ValueError(f"weight: {value} is not a finite number")
-            self.session.set_weight(layer, row, col, value)
+            if value != current:  # the same value keeps the iterations after k
+                self.session.set_weight(layer, row, col, value)
         except (TypeError, ValueError) as error:
             self.session.sigMessage.emit(f"Weight not changed: {error}")
             return False
