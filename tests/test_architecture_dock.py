@@ -433,3 +433,14 @@ def test_a_refusal_goes_when_a_run_arrives_from_elsewhere(dock, qtbot):
     dock.session.new_run(seed=9)  # e.g. the dataset dock, or File ▸ Open
     assert not dock.error_label.isVisibleTo(dock)
     assert dock.seed_field.text() == "9"
+
+
+def test_the_rerun_rate_follows_an_edit_of_the_past_unless_being_typed(dock, qtbot):
+    session = dock.session
+    session.set_learning_rate(0.25)  # the transport's η field, at iteration 50
+    assert dock.rerun_rate.text() == "0.25"
+    dock.rerun_rate.setFocus()
+    dock.rerun_rate.selectAll()
+    qtbot.keyClicks(dock.rerun_rate, "0.7")
+    session.set_learning_rate(0.125)
+    assert dock.rerun_rate.text() == "0.7"  # what the learner types stays

@@ -148,3 +148,23 @@ def test_an_edit_of_the_past_keeps_a_comparison_that_still_holds(qtbot, dock):
     np.testing.assert_array_equal(b.params - a.params,
                                   session.snapshot_run(b).params_at(200)
                                   - session.snapshot_run(a).params_at(100))
+
+
+def test_file_open_in_the_window_leaves_no_comparison_anywhere(qtbot, window, tmp_path):
+    from nncore.snapshot import save_snapshot
+
+    session, dock = window.session, window.snapshots_dock
+    session.run.train(1020)
+    for k in (1000, 1020):
+        session.seek(k)
+        session.take_snapshot()
+    select_rows(dock, [0, 1])
+    view = window.network_view
+    qtbot.waitUntil(lambda: view.legend.compare)  # the diagram shows |Δw|
+    path = tmp_path / "saved.json"
+    save_snapshot(path, session.run, 500, "tutorial")
+    assert window.files.open_snapshot(str(path))
+    assert dock.hint.text() == "Double-click to go back; select two to compare."
+    assert dock.list.selectedItems() == []
+    qtbot.waitUntil(lambda: not view.legend.compare)  # and the diagram shows |w| again
+    np.testing.assert_array_equal(view.item.edge_values, session.run.params_at(500))

@@ -94,6 +94,7 @@ class ArchitectureDock(QDockWidget):
         self.setWidget(scroll)
 
         session.sigRunReplaced.connect(self._run_replaced)
+        session.sigHistoryChanged.connect(self._history_changed)
         self.sync()
 
     # ---- building -------------------------------------------------------------------
@@ -260,11 +261,19 @@ class ArchitectureDock(QDockWidget):
     def _seed_text(seed):
         return "" if seed is None else str(int(seed))
 
-    def _sync_rate(self):
-        """Offer the run's η as the starting point for a re-run. Only when the run is
-        replaced: while playing, a value being typed must not be overwritten."""
-        rate = self.session.run.learning_rate_at(self.session.iteration)
-        self.rerun_rate.setText(exact_text(rate))
+    def _history_changed(self):
+        self._sync_rate(keep_typed=True)
+
+    def _sync_rate(self, keep_typed=False):
+        """Offer the η in force as the starting point for a re-run; with
+        ``keep_typed`` (an edit of the past, or a frame of play) a value being typed
+        is not overwritten."""
+        if keep_typed and self.rerun_rate.isModified():
+            return
+        text = exact_text(self.session.run.learning_rate_at(self.session.iteration))
+        if text != self.rerun_rate.text():
+            self.rerun_rate.setText(text)
+        self.rerun_rate.setModified(False)
 
     # ---- widgets -> model ---------------------------------------------------------------
 

@@ -181,6 +181,7 @@ class LossSurfaceDock(QDockWidget):
 
     def sync(self):
         """A new run: list its weights; keep the picked pair if the network is the same."""
+        self.refusal.hide()  # about a range typed for the run before
         sizes = list(self.session.run.layer_sizes)
         n = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
         if sizes != self._sizes or self.pair is None:
