@@ -311,9 +311,11 @@ class WindowMachine(RuleBasedStateMachine):
         s, view = self.session, self.window.network_view
         index = edge % s.run.n_params
         layer, row, col = (int(v) for v in view.item.edges[index])
-        k = s.iteration
+        k, newest = s.iteration, s.run.newest
+        same = s.run.weights_at(k)[layer][row, col] == value
         assert view.edit_weight((layer, row, col), value)
-        assert s.iteration == k == s.run.newest
+        # A new value discards the later iterations; the value in force keeps them.
+        assert s.iteration == k and s.run.newest == (newest if same else k)
         assert s.run.weights_at(k)[layer][row, col] == value
 
     # ---- snapshots ------------------------------------------------------------------------
