@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-from gui.plots.downsample import minmax_downsample
+from gui.plots.plot_ghosts import GHOST_BUCKETS
+from gui.plots.plot_series import ACCURACY, LOSS, CurveKey
 from gui.plots.plots_view import DRAW_TOLERANCE, PlotsView
 
 
@@ -42,14 +43,14 @@ def test_curves_are_the_recorded_history(view, train):
     view.refresh()
     run = session.run
     every = np.arange(1001)
-    for name, values in (("loss", run.losses), ("accuracy", run.accuracies)):
+    for name, values in ((LOSS, run.losses), (ACCURACY, run.accuracies)):
         assert_drawn(view, name, every, values)
-    x, y = assert_drawn(view, "output 0,0", every, run.outputs[:, 0, 0])
+    x, y = assert_drawn(view, CurveKey.output_line(0, 0), every, run.outputs[:, 0, 0])
     assert run.outputs[999, 0, 0] == pytest.approx(0.03178421, abs=1e-8)  # the tutorial's
     # A smooth curve needs few points: here fewer than one per 20 iterations.
     assert len(x) < 50
     iterations, rows = run.saved_weights()
-    x, y = assert_drawn(view, "w x1 → ŷ", iterations, rows[:, 0])
+    x, y = assert_drawn(view, CurveKey.weight_line("x1 → ŷ"), iterations, rows[:, 0])
     assert x[-1] == 1000 and y[-1] == pytest.approx(7.26283009, abs=1e-8)
     assert view.keys["weights"] == ["x1 → ŷ", "x2 → ŷ", "x3 → ŷ"]
     assert view.keys["outputs"][:4] == ["x = [0 0 1]", "x = [1 1 1]", "x = [1 0 1]",
@@ -60,13 +61,13 @@ def test_curves_are_the_recorded_history(view, train):
 def test_plots_redraw_by_themselves_when_history_grows(view, qtbot, train):
     session = view.session
     train(session, 50)
-    qtbot.waitUntil(lambda: data(view, "loss")[0][-1] == 50)
+    qtbot.waitUntil(lambda: data(view, LOSS)[0][-1] == 50)
     session.seek(20)
     session.set_learning_rate(0.25)  # the future is discarded
-    qtbot.waitUntil(lambda: data(view, "loss")[0][-1] == 20)
+    qtbot.waitUntil(lambda: data(view, LOSS)[0][-1] == 20)
     train(session, 30)  # ...and retrained differently
-    qtbot.waitUntil(lambda: data(view, "loss")[0][-1] == 50)
-    assert_drawn(view, "loss", np.arange(51), session.run.losses)
+    qtbot.waitUntil(lambda: data(view, LOSS)[0][-1] == 50)
+    assert_drawn(view, LOSS, np.arange(51), session.run.losses)
 
 
 def test_a_long_history_is_drawn_with_its_peaks(view, train):
@@ -77,7 +78,7 @@ def test_a_long_history_is_drawn_with_its_peaks(view, train):
     train(session, 20_000)
     view.refresh()
     run = session.run
-    x, y = data(view, "loss")
+    x, y = data(view, LOSS)
     pixels = int(view.plot_items["loss"].vb.width())
     # about two points per pixel at most, not 30001
     assert len(x) <= 2 * max(pixels, 100) + 200
@@ -85,13 +86,13 @@ def test_a_long_history_is_drawn_with_its_peaks(view, train):
     assert np.array_equal(run.losses[x.astype(int)], y)
     assert run.losses[10_000] in y  # the spike itself survives
     assert x[0] == 0 and x[-1] == run.newest  # and the curve reaches the cursor at the end
-    x, _ = data(view, "accuracy")  # flat at 100% for the last thousands of iterations
+    x, _ = data(view, ACCURACY)  # flat at 100% for the last thousands of iterations
     assert x[-1] == run.newest
 
     # zooming in draws every point of the visible span: each lies on the line
     view.plot_items["loss"].vb.setXRange(10_000, 10_300, padding=0)
     view.refresh()
-    x, y = data(view, "loss")
+    x, y = data(view, LOSS)
     vb = view.plot_items["loss"].vb
     (_, _), (y0, y1) = vb.viewRange()
     span = np.arange(10_000, 10_301)
@@ -170,8 +171,8 @@ def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot, train):
     with qtbot.waitSignal(view.sigLogXChanged) as changed:
         view.set_log_x(True)
     assert changed.args == [True]
-    assert_drawn(view, "loss", np.arange(201), session.run.losses)
-    assert data(view, "loss")[0][-1] == pytest.approx(np.log10(201))
+    assert_drawn(view, LOSS, np.arange(201), session.run.losses)
+    assert data(view, LOSS)[0][-1] == pytest.approx(np.log10(201))
     assert view.cursors["loss"].value() == pytest.approx(2.0)  # log10(99 + 1)
     assert view.plot_items["loss"].getAxis("bottom").logMode
     cursor = view.cursors["accuracy"]
@@ -183,7 +184,7 @@ def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot, train):
     with qtbot.waitSignal(view.sigLogXChanged) as changed:
         action.setChecked(False)  # from a plot's right-click menu
     assert changed.args == [False] and not view.log_x
-    x, _ = assert_drawn(view, "loss", np.arange(201), session.run.losses)
+    x, _ = assert_drawn(view, LOSS, np.arange(201), session.run.losses)
     assert x[-1] == 200
     assert view.cursors["loss"].value() == 9
 
@@ -209,12 +210,17 @@ def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot, train):
     assert view.keys["accuracy"] == ["this run: η = 0.5", "η = 1"]
     assert view.keys["loss"] == ["this run: η = 0.5", "η = 1"]
     assert view.ghost_bar.isVisibleTo(view)
-    ghost_loss = view.ghosts.entries[0]["curves"][1]
+    ghost_loss = view.ghosts.entries[0].curves[1]
     x, y = ghost_loss.getData()
-    assert np.array_equal(y, old_losses) and len(x) == 301
-    assert len(data(view, "loss")[0]) == 1  # the new run starts over
+    # Drawn over the new run's axis (iterations 0..10), and one point beyond its edge.
+    assert view.plot_items["loss"].vb.viewRange()[0] == [-0.5, 10]
+    assert np.array_equal(x, np.arange(13)) and np.array_equal(y, old_losses[:13])
+    assert len(data(view, LOSS)[0]) == 1  # the new run starts over
+    train(session, 300)
+    view.refresh()
+    x, y = ghost_loss.getData()
+    assert np.array_equal(x, np.arange(301)) and np.array_equal(y, old_losses)
 
-    train(session, 10)
     session.new_run(layer_sizes=[3, 4, 1], seed=2)
     # every label reads against the run shown now (η = 0.5, layers 3-4-1, seed 2)
     assert view.ghosts.labels() == ["layers 3-1, η = 1, seed 1", "layers 3-1, seed 1"]
@@ -233,15 +239,17 @@ def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot, train):
     assert all(len(item.items) > 0 for item in view.plot_items.values())
 
 
-def test_a_long_earlier_run_is_kept_downsampled(view, train):
+def test_a_long_earlier_run_is_drawn_downsampled_with_its_peaks(view, train):
     session = view.session
     train(session, 5_000)
     losses = session.run.losses.copy()
     session.new_run(seed=3)
-    x, y = view.ghosts.entries[0]["curves"][1].getData()
-    assert len(x) <= 2000
-    expected_x, expected_y = minmax_downsample(losses, 1000)
-    assert np.array_equal(x, expected_x) and np.array_equal(y, expected_y)
+    train(session, 6_000)  # the whole earlier run is in view again
+    view.refresh()
+    x, y = view.ghosts.entries[0].curves[1].getData()
+    assert len(x) <= 2 * GHOST_BUCKETS + 2
+    assert x[0] == 0 and x[-1] == 5_000
+    assert np.array_equal(y, losses[x.astype(int)])
     assert y.max() == losses.max() and y.min() == losses.min()
     assert view.ghosts.labels() == ["seed 1"]
 
@@ -256,7 +264,7 @@ def test_divergence_never_blanks_the_plots(view, train):
     for name in view.curves:
         x, y = data(view, name)
         assert len(x) > 0 and np.isfinite(y).all(), name
-    assert_drawn(view, "loss", np.arange(run.newest + 1), run.losses)
+    assert_drawn(view, LOSS, np.arange(run.newest + 1), run.losses)
 
 
 def test_big_networks_plot_one_norm_per_layer(view, train):
@@ -269,7 +277,8 @@ def test_big_networks_plot_one_norm_per_layer(view, train):
     iterations, rows = session.run.saved_weights()
     W2 = rows[:, 24:88]
     norms = np.linalg.norm(W2, axis=1)
-    x, y = assert_drawn(view, "w ‖W2‖", iterations, np.sqrt(np.sum(W2 * W2, axis=1)))
+    x, y = assert_drawn(view, CurveKey.weight_line("‖W2‖"), iterations,
+                        np.sqrt(np.sum(W2 * W2, axis=1)))
     assert y == pytest.approx(norms[np.searchsorted(iterations, x)])
 
 
@@ -297,11 +306,11 @@ def test_hovering_a_line_names_it(view, train):
     train(session, 300)
     view.refresh()
     layer = view.layers["weights"]
-    x, y = data(view, "w x2 → ŷ")
+    x, y = data(view, CurveKey.weight_line("x2 → ŷ"))
     at = len(x) // 2
     assert layer.tip_at(QPointF(x[at], y[at])) == "x2 → ŷ"
     _, (y0, y1) = layer.getViewBox().viewRange()
     far = y[at] + (y1 - y0) / 2 if y[at] < (y0 + y1) / 2 else y[at] - (y1 - y0) / 2
     assert layer.tip_at(QPointF(x[at], far)) == ""
-    assert view.layers["loss"].tip_at(QPointF(*data(view, "loss")[0][:1],
-                                              data(view, "loss")[1][0])) == ""  # no tip
+    assert view.layers["loss"].tip_at(QPointF(*data(view, LOSS)[0][:1],
+                                              data(view, LOSS)[1][0])) == ""  # no tip

@@ -436,7 +436,7 @@ class WindowMachine(RuleBasedStateMachine):
             x, y = curve.getData()
             assert x is not None and len(x) > 0, name
             assert np.isfinite(y).all(), name
-            end = last_saved if name.startswith("w ") else run.newest
+            end = last_saved if name.plot == "weights" else run.newest
             assert end - slack <= x.max() <= end, (name, x.max(), end)
 
 

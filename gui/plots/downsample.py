@@ -130,6 +130,24 @@ def minmax_downsample(y, n_buckets, start=0, stop=None):
     return _downsample_rows(_columns(y[start:stop]), start, n_buckets)[0]
 
 
+def ladder_downsample(y, n_buckets):
+    """``minmax_downsample`` at a resolution that halves as the iteration doubles:
+    the first 2 * n_buckets samples whole, then each following span of twice the
+    length before it in ``n_buckets`` buckets. Any prefix ``y[:stop]`` is then held
+    in at least about ``n_buckets`` buckets however long ``y`` is, in
+    O(n_buckets * log(len(y))) points. Returns ``(x, values)``, finite values only."""
+    y = np.asarray(y, dtype=float)
+    edges, end = [0], 2 * max(1, int(n_buckets))
+    while end < len(y):
+        edges.append(end)
+        end *= 2
+    edges.append(len(y))
+    parts = [minmax_downsample(y, n_buckets, a, b) for a, b in zip(edges, edges[1:],
+                                                                    strict=False)]
+    return (np.concatenate([x for x, _ in parts]).astype(np.int64, copy=False),
+            np.concatenate([v for _, v in parts]))
+
+
 class MinMaxPyramid:
     """Block minima and maxima of a growing series, for O(pixels) downsampling.
 

@@ -1,40 +1,44 @@
 """The live lines of one plot, drawn by one graphics item.
 
 pyqtgraph gives every curve an item of its own, and each pays per redraw for its
-own ``setData`` bookkeeping, bounding rect, paint call and cached pixmap: about
-half a millisecond per curve, nine curves on the tutorial's network. Here all the
-lines of a plot (its curves and the dashed target lines) are one ``CurveLayer``
-that strokes them in one paint call, from few points (``draw_simplified``). It
-keeps no pixmap: a redraw changes all of it, and a seek repaints two strips of it
-about as fast by stroking its few segments again as by copying them from one.
+own ``setData`` bookkeeping, bounding rect, paint call and cached pixmap, which
+adds up over the nine curves of the tutorial's network (docs/performance.md).
+Here all the lines of a plot (its curves and the dashed target lines) are one
+``CurveLayer`` that strokes them in one paint call, from few points
+(``draw_simplified``). It keeps no pixmap: a redraw changes all of it, and a seek
+repaints two strips of it about as fast by stroking its few segments again as by
+copying them from one.
 
-``Cursor`` is the movable iteration line: pyqtgraph's ``InfiniteLine``, minus the
-bounding-rect work it redoes on every move.
+Values far outside the view are drawn at a finite distance beyond its edge
+(``BAND`` view heights): Qt's rasterizer drops or smears lines whose ends lie
+beyond about 1e20 px, and a value like 1e308 on a zoomed-in plot would be there.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.Qt.internals import PrimitiveArray
-from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QPainter
 
 from gui.plots.downsample import simplify
+from gui.plots.pg_compat import LineSegments
+from gui.plots.plot_ranges import shown_bounds
 
 TIP_PIXELS = 4.0  # a curve's tooltip shows within this many pixels of it
+BAND = 1e4  # view heights beyond the view where far values are drawn (see above)
 
 
 class Curve:
     """One line of a plot: its pen, its tooltip and the points drawn.
 
-    ``x`` are view coordinates (see PlotsView.to_view). Setting data does not
+    ``x`` are view coordinates (see IterationAxis.to_view). Setting data does not
     repaint: the plots view sets every curve, then asks each layer once."""
 
     def __init__(self, layer, pen, tip=""):
         self.layer, self.pen, self.tip = layer, pen, tip
         self.x = self.y = np.empty(0)
-        self._segments = PrimitiveArray(QLineF, 4)
+        self._segments = LineSegments()
         self._lines = None  # drawLines arguments, made at the first paint after setData
 
     def setData(self, x, y):
@@ -45,11 +49,7 @@ class Curve:
         """The segments between consecutive points, as QPainter.drawLines takes them:
         kept, since a seek repaints the strips under the cursors many times."""
         if self._lines is None:
-            self._segments.resize(max(len(self.x) - 1, 0))
-            ends = self._segments.ndarray()
-            ends[:, 0], ends[:, 1] = self.x[:-1], self.y[:-1]
-            ends[:, 2], ends[:, 3] = self.x[1:], self.y[1:]
-            self._lines = self._segments.drawargs()
+            self._lines = self._segments.draw_args(self.x, self.y)
         return self._lines
 
     def getData(self):
@@ -108,6 +108,11 @@ class CurveLayer(pg.GraphicsObject):
         (x0, x1), (y0, y1) = vb.viewRange()
         return vb.width() / max(x1 - x0, 1e-300), vb.height() / max(y1 - y0, 1e-300)
 
+    def band(self):
+        """(low, high): the y values drawn as they are; others are drawn at these."""
+        _, (y0, y1) = self.getViewBox().viewRange()
+        return y0 - BAND * (y1 - y0), y1 + BAND * (y1 - y0)
+
     def dataBounds(self, ax, frac=1.0, orthoRange=None):
         """Extent of the lines along axis ``ax`` (0: x, 1: y), for the ViewBox's
         "View All"; ``frac`` and ``orthoRange`` are not supported (whole extent)."""
@@ -117,7 +122,8 @@ class CurveLayer(pg.GraphicsObject):
         arrays = [a for a in arrays if len(a)]
         if not arrays:
             return None
-        return (min(float(a.min()) for a in arrays), max(float(a.max()) for a in arrays))
+        return shown_bounds(min(float(a.min()) for a in arrays),
+                            max(float(a.max()) for a in arrays))
 
     # ---- drawing ----
 
@@ -125,8 +131,9 @@ class CurveLayer(pg.GraphicsObject):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         rect = self.boundingRect()
         for y, pen in self.hlines:
-            painter.setPen(pen)
-            painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
+            if rect.top() <= y <= rect.bottom():  # the rest are off the plot
+                painter.setPen(pen)
+                painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
         for curve in self.curves:
             if len(curve.x) > 1:
                 painter.setPen(curve.pen)
@@ -162,23 +169,26 @@ def draw_simplified(curves, points, tolerance):
     Downsampled to about two points per pixel, a smooth curve is mostly straight
     stretches in pixels, and stroking costs per segment: this is what keeps a
     redraw's painting short. All curves are simplified in one call (its numpy calls
-    cost more than the points do), each curve's ends pinned.
+    cost more than the points do), each curve's ends pinned. Values beyond the
+    layer's ``band()`` are drawn at its edge.
     """
     names = list(points)
     sizes = np.array([len(points[name][0]) for name in names], dtype=np.int64)
     ends = np.cumsum(sizes)
-    scales = {curve.layer: curve.layer.pixel_scale() for curve in curves.values()}
-    sx = np.repeat([scales[curves[name].layer][0] for name in names], sizes)
-    sy = np.repeat([scales[curves[name].layer][1] for name in names], sizes)
+    layers = {curve.layer: (curve.layer.pixel_scale(), curve.layer.band())
+              for curve in curves.values()}
+    per_point = np.array([(*layers[curves[name].layer][0], *layers[curves[name].layer][1])
+                          for name in names]).reshape(len(names), 4)
+    sx, sy, low, high = np.repeat(per_point, sizes, axis=0).T
     x = np.concatenate([points[name][0] for name in names])
-    y = np.concatenate([points[name][1] for name in names])
+    y = np.clip(np.concatenate([points[name][1] for name in names]), low, high)
     drawn = sizes > 0
     keep = simplify(x * sx, y * sy, tolerance,
                     np.concatenate([(ends - sizes)[drawn], ends[drawn] - 1]))
     for name, part in zip(names, np.split(keep, np.searchsorted(keep, ends)[:-1]),
                           strict=True):
         curves[name].setData(x[part], y[part])
-    for layer in scales:
+    for layer in layers:
         layer.update()
 
 
@@ -197,32 +207,3 @@ def _distance(curve, mx, my, width, height):
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.clip(np.where(length2 > 0, -(ax * dx + ay * dy) / length2, 0.0), 0.0, 1.0)
     return float(np.min(np.hypot(ax + t * dx, ay + t * dy)))
-
-
-class Cursor(pg.InfiniteLine):
-    """A vertical, movable iteration line.
-
-    InfiniteLine recomputes its bounding rect (in Python, from the view's
-    rectangle) after every move. A vertical line's rect, in its own rotated
-    coordinates, spans the view's height and a few pixels across, whatever its x:
-    a move along x leaves it as it is, so only view changes recompute it here.
-    """
-
-    def __init__(self, **kwargs):
-        super().__init__(0, angle=90, **kwargs)
-        # Moves need no itemChange round trip into Python: the ViewBox it would tell
-        # ignores this line's bounds (it is added with ignoreBounds).
-        self.setFlag(self.GraphicsItemFlag.ItemSendsGeometryChanges, False)
-
-    def setPos(self, pos):
-        if self._boundingRect is None or isinstance(pos, (list, tuple, np.ndarray, QPointF)):
-            super().setPos(pos)
-            return
-        x = float(pos)
-        low, high = self.maxRange
-        x = x if low is None else max(x, low)
-        x = x if high is None else min(x, high)
-        if self.p != [x, 0]:
-            self.p = [x, 0]
-            pg.GraphicsObject.setPos(self, QPointF(x, 0))
-            self.sigPositionChanged.emit(self)

@@ -2,56 +2,25 @@
 
 This is the part of pyqtgraph's ``PlotItem`` the plots use. ``PlotItem`` also
 builds its "Plot options" form (about 60 widgets, their signals and a menu) in
-its constructor, whether or not its menu is ever offered; here it is not, and
-four of those forms were a sixth of the window's start-up. The ViewBox keeps its
-own right-click menu (gui/plots/lazy_menu.py), and the panel PlotItem's "A" button.
+its constructor, whether or not its menu is ever offered; here it is not, which
+shortens the window's start-up (docs/performance.md). The ViewBox keeps its
+own right-click menu (``LazyMenuViewBox``), and the panel PlotItem's "A" button.
 """
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
-from pyqtgraph import icons
-from pyqtgraph.graphicsItems.ButtonItem import ButtonItem
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
+
+from gui.plots.pg_compat import QuietAxis, auto_button, exporting, text_item
 
 # Where each part sits in the panel's grid, as in PlotItem; its top and right axes'
 # row and column stay empty here.
 TITLE, VIEW, LEFT, BOTTOM = (0, 1), (2, 1), (2, 0), (3, 1)
 TOP_AXIS_ROW, RIGHT_AXIS_COLUMN = 1, 2
-
-
-class QuietAxis(pg.AxisItem):
-    """An AxisItem that lays out its label's HTML only when the label is shown and
-    its text has changed.
-
-    pyqtgraph sets the label again on every range, pen and text-pen change, shown
-    or not; QGraphicsTextItem.setHtml parses and lays out the text each time, and
-    the first time builds the item's text document.
-    """
-
-    def __init__(self, orientation, pen, text_pen):
-        self._label_shown = False  # pyqtgraph shows the label when it gets a text
-        self._html = None  # what the label holds
-        super().__init__(orientation, pen=pen, textPen=text_pen)
-        self.enableAutoSIPrefix(False)  # "loss (x0.001)" would confuse
-
-    def showLabel(self, show=True):
-        self._label_shown = show
-        super().showLabel(show)
-        self._updateLabel()
-
-    def _updateLabel(self):
-        if self._label_shown:
-            html = self.labelString()
-            if html != self._html:
-                self._html = html
-                self.label.setHtml(html)
-                # pyqtgraph centres the label only on a resize; a longer text in an
-                # axis of the same size ("iteration + 1 (log scale)") was left off-centre.
-                self.resizeEvent()
-        self._adjustSize()
-        self.picture = None
-        self.update()
+TITLE_HEIGHT = 30  # px: a title, or a key of one or two lines
 
 
 class PlotPanel(pg.GraphicsWidget):
@@ -105,7 +74,7 @@ class PlotPanel(pg.GraphicsWidget):
         self.items = []
         self.hovered = False
         self.follows = lambda: all(self.vb.autoRangeEnabled())
-        self.auto_button = ButtonItem(icons.getGraphPixmap("auto"), 14, self)
+        self.auto_button = auto_button(self)
         self.auto_button.clicked.connect(self._follow_data)
         self.auto_button.hide()
         self.vb.sigStateChanged.connect(self.update_button)
@@ -117,17 +86,22 @@ class PlotPanel(pg.GraphicsWidget):
         self.axes[side].setLabel(text)
 
     def setTitle(self, title=None, **style):
-        """Show ``title`` (HTML allowed; ``style`` as LabelItem.setText) in a 30 px
-        line above the plot, or no line at all for None."""
+        """Show ``title`` (HTML allowed; ``style`` as LabelItem.setText) in a line
+        above the plot, TITLE_HEIGHT px high or as high as its text if that is more
+        (a key of several lines); or no line at all for None."""
         if title is None:
             self.titleLabel.setVisible(False)
             self.layout.setRowFixedHeight(TITLE[0], 0)
             self.titleLabel.setMaximumHeight(0)
         else:
-            self.titleLabel.setMaximumHeight(30)
-            self.layout.setRowFixedHeight(TITLE[0], 30)
+            self.titleLabel.setMaximumHeight(TITLE_HEIGHT)
+            self.layout.setRowFixedHeight(TITLE[0], TITLE_HEIGHT)
             self.titleLabel.setVisible(True)
             self.titleLabel.setText(title, **style)
+            height = math.ceil(text_item(self.titleLabel).boundingRect().height())
+            if height > TITLE_HEIGHT:
+                self.titleLabel.setMaximumHeight(height)
+                self.layout.setRowFixedHeight(TITLE[0], height)
 
     def addItem(self, item, ignoreBounds=False):
         self.vb.addItem(item, ignoreBounds=ignoreBounds)
@@ -138,15 +112,15 @@ class PlotPanel(pg.GraphicsWidget):
         self.items.remove(item)
 
     def hoverEvent(self, event):  # pyqtgraph's scene calls this on hover
-        if event.enter:
+        if event.isEnter():
             self.hovered = True
-        if event.exit:
+        if event.isExit():
             self.hovered = False
         self.update_button()
 
     def update_button(self, *_):
         """Show the "A" button while hovered and not following (never in an export)."""
-        self.auto_button.setVisible(self._exportOpts is False and self.hovered
+        self.auto_button.setVisible(not exporting(self) and self.hovered
                                     and not self.follows())
 
     def setExportMode(self, export, opts=None):  # pyqtgraph's exporters call this

@@ -8,20 +8,49 @@ when the data leaves them: the iteration axis grows in "nice" steps (1, 1.25, 1.
 2, ... x 10^k) with room beyond the newest iteration, and each y axis keeps a
 padded range until the data leaves it or shrinks to well under half of it.
 
+The iteration axis follows the run shown, never the faint curves of earlier
+runs: they are drawn over the shown run's span, whatever their length.
+
 Following stops when the learner (or code) pans or zooms, as with pyqtgraph's
 own auto-range; the plot's "A" button (gui/plots/plot_panel.py; or anything enabling
 pyqtgraph's auto-range) makes the plot follow the data again.
+
+Any finite data gets a finite range: values beyond +-MAX_SHOWN (pyqtgraph keeps a
+view within +-1e307, and a span of +-1e308 overflows to inf) are shown at the edge.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from gui.plots.iteration_axis import MIN_ITERATIONS
+
 NICE = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 X_ROOM = 1.05  # the newest iteration never sits on the right edge
 Y_PAD = 0.08  # of the data's span, above and below
 Y_SHRINK = 0.5  # refit when the data spans less than this share of the range
 X_SHRINK = 0.5  # likewise for the history, e.g. after it was cut short
+MAX_SHOWN = 1e306  # the largest magnitude a y range reaches (see above)
+
+
+def shown_bounds(low, high):
+    """[low, high] clipped to +-MAX_SHOWN, so a range padded around it stays finite."""
+    return (min(max(low, -MAX_SHOWN), MAX_SHOWN), min(max(high, -MAX_SHOWN), MAX_SHOWN))
+
+
+class Spans:
+    """The [low, high] of the values each plot shows, widened by the points of each
+    line (finite values only, as the plots get them)."""
+
+    def __init__(self):
+        self.of = {}  # plot name -> (low, high)
+
+    def widen(self, plot, y):
+        if len(y):
+            low, high = self.of.get(plot, (math.inf, -math.inf))
+            self.of[plot] = (min(low, float(np.min(y))), max(high, float(np.max(y))))
 
 
 def nice_ceil(value):
@@ -84,24 +113,28 @@ class HeldRanges:
                 self.follow_y[name] = False
         return asked
 
-    def fit_x(self, extent, to_view, minimum, left):
-        """While following, show iterations 0..``extent`` (the newest drawn) with room
-        to grow; ``minimum``: the fewest iterations shown; ``left``: the x of the
-        left edge (the axis limit)."""
+    def fit_x(self, extent, axis):
+        """While following, show iterations 0..``extent`` (the shown run's newest) with
+        room to grow, on ``axis`` (an IterationAxis)."""
         if not self.follow_x:
             return
-        target = nice_ceil(max(extent * X_ROOM, minimum, 1.0))
+        target = nice_ceil(max(extent * X_ROOM, MIN_ITERATIONS, 1.0))
         if self._x_end is not None and extent <= self._x_end and target > X_SHRINK * self._x_end:
             return
         self._x_end = target
         vb = self.plots[self.x_plot].vb
-        vb.setXRange(left, float(to_view(target)), padding=0)
+        vb.setXRange(axis.left, float(axis.to_view(target)), padding=0)
         self._set_x = tuple(vb.viewRange()[0])
 
-    def fit_y(self, name, low, high):
-        """Keep the data's [low, high] in view on plot ``name`` while it follows."""
+    def fit_y(self, spans):
+        """Keep each plot's [low, high] (``spans``: a Spans) in view while it follows."""
+        for name, (low, high) in spans.of.items():
+            self._fit_y(name, low, high)
+
+    def _fit_y(self, name, low, high):
         if not self.follow_y.get(name) or not (math.isfinite(low) and math.isfinite(high)):
             return
+        low, high = shown_bounds(low, high)
         span = max(high - low, 1e-3 * max(abs(low), abs(high)), 1e-9)
         held = self._set_y.get(name)
         if held is not None and held[0] <= low and high <= held[1] and (

@@ -4,7 +4,7 @@ import html
 
 from PySide6.QtGui import QColor
 
-from gui.plots.plot_series import escape, key_html
+from gui.plots.plot_keys import escape, key_html
 
 
 def test_escape_is_html_escape():
