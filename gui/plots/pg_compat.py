@@ -9,6 +9,7 @@ plots. pyproject.toml bounds pyqtgraph to the releases those tests passed on.
 
 - ``QuietAxis``: overrides ``AxisItem._updateLabel``, calls ``_adjustSize``,
   clears ``picture`` and reads ``label`` (the label's QGraphicsTextItem).
+- ``KeyLabel``: overrides ``LabelItem.updateMin``.
 - ``LazyMenuViewBox``: replaces ``ViewBox.menu`` by a property, sets
   ``state["enableMenu"]`` and imports ``ViewBoxMenu`` from its module.
 - ``Cursor``: overrides ``InfiniteLine.setPos`` using ``_boundingRect``,
@@ -64,6 +65,20 @@ class QuietAxis(pg.AxisItem):
         self._adjustSize()
         self.picture = None
         self.update()
+
+
+class KeyLabel(pg.LabelItem):
+    """A LabelItem that asks its layout for its text's height but for no width.
+
+    A plot's key is fitted to the plots' width (gui/plots/plot_keys.py), but on a
+    resize pyqtgraph lays out the plots before the keys are fitted again, and never
+    again until the next resize: a key still as wide as before would keep the plots
+    wider than a narrowed view, their right edge cut off.
+    """
+
+    def updateMin(self):
+        super().updateMin()
+        self.setMinimumWidth(0)
 
 
 class LazyMenuViewBox(pg.ViewBox):

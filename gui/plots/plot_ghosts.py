@@ -33,6 +33,15 @@ GHOST_ALPHA = 120
 BAND = 1e4  # view heights beyond the view where far values are drawn (as plot_curves)
 
 SETTINGS = ("dataset", "layers", "activations", "loss", "learning_rate", "seed")
+NAME_CHARS = 24  # a longer dataset name is shortened in the middle, to leave room
+
+
+def short_name(name):
+    """``name``, or its start and end around "…" if it is over NAME_CHARS long."""
+    if len(name) <= NAME_CHARS:
+        return name
+    half = (NAME_CHARS - 1) // 2
+    return name[:half] + "…" + name[-(NAME_CHARS - 1 - half):]
 
 
 def number_text(value):
@@ -54,7 +63,7 @@ def differences(config, other):
     e.g. [("learning_rate", "η = 1"), ("seed", "seed 2")], in the order of SETTINGS."""
     parts = []
     if not (np.array_equal(config.X, other.X) and np.array_equal(config.Y, other.Y)):
-        parts.append(("dataset", f"dataset {config.dataset_name}"))
+        parts.append(("dataset", f"dataset {short_name(config.dataset_name)}"))
     if list(config.layer_sizes) != list(other.layer_sizes):
         parts.append(("layers", "layers " + "-".join(str(n) for n in config.layer_sizes)))
     if activations_of(config) != activations_of(other):
@@ -177,14 +186,14 @@ class Ghosts:
         self.live_label = "this run"
 
     def clip(self, first, stop):
-        """Keep of each ghost the points of iterations [first, stop] (the span the
+        """Keep of each ghost the points of iterations [first, stop) (the span the
         axis shows), and one beyond each end so its line runs to the plot's edge.
         Returns [(plot index, values in the span)], for the plots' y ranges."""
         in_span = []
         for entry in self.entries:
             for i, (x, y) in enumerate(zip(entry.x, entry.y, strict=True)):
                 lo = int(np.searchsorted(x, first, "left"))
-                hi = int(np.searchsorted(x, stop, "right"))
+                hi = int(np.searchsorted(x, stop, "left"))
                 in_span.append((i, y[lo:hi]))
                 if entry.shown.get(i, (None,))[0] == (first, stop):
                     continue

@@ -14,7 +14,7 @@ import math
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
 
-from gui.plots.pg_compat import QuietAxis, auto_button, exporting, text_item
+from gui.plots.pg_compat import KeyLabel, QuietAxis, auto_button, exporting, text_item
 
 # Where each part sits in the panel's grid, as in PlotItem; its top and right axes'
 # row and column stay empty here.
@@ -51,7 +51,7 @@ class PlotPanel(pg.GraphicsWidget):
             axis.setFlag(QGraphicsItem.ItemNegativeZStacksBehindParent)
             self.layout.addItem(axis, *cell)
             self.axes[side] = axis
-        self.titleLabel = pg.LabelItem("", size="11pt")
+        self.titleLabel = KeyLabel("", size="11pt")
         self.layout.addItem(self.titleLabel, *TITLE)
         # PlotItem's grid: empty rows and columns take no room, the view the rest.
         for row in range(4):
@@ -98,7 +98,9 @@ class PlotPanel(pg.GraphicsWidget):
             self.layout.setRowFixedHeight(TITLE[0], TITLE_HEIGHT)
             self.titleLabel.setVisible(True)
             self.titleLabel.setText(title, **style)
-            height = math.ceil(text_item(self.titleLabel).boundingRect().height())
+            # The text's own margin below its last line may overlap the plot: it is empty.
+            text = text_item(self.titleLabel)
+            height = math.ceil(text.boundingRect().height() - text.document().documentMargin())
             if height > TITLE_HEIGHT:
                 self.titleLabel.setMaximumHeight(height)
                 self.layout.setRowFixedHeight(TITLE[0], height)
