@@ -171,3 +171,15 @@ def test_ghosts_are_drawn_with_their_peaks_when_wholly_in_view(view):
     assert len(x) <= 2 * GHOST_BUCKETS + 2
     assert x[0] == 0 and x[-1] == 1_000_000 and 500_000 in x
     assert np.array_equal(y, old.losses[x.astype(int)])
+
+
+def test_clearing_the_ghosts_gives_their_room_back(view, qtbot):
+    session = view.session
+    high_losses = FinishedRun(200)
+    high_losses.losses[:] = 100.0
+    view.ghosts.replaced(high_losses, session.config, session.run, session.config)
+    train(session, 100)
+    view.refresh()
+    assert view.plot_items["loss"].vb.viewRange()[1][1] > 100
+    view.clear_ghosts()
+    qtbot.waitUntil(lambda: view.plot_items["loss"].vb.viewRange()[1][1] < 1)

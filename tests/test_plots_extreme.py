@@ -76,10 +76,14 @@ def test_extreme_data_reaches_the_plots(view, case):
     low, high = view.plot_items["outputs"].vb.viewRange()[1]
     for target in run.Y[:, 0]:
         assert low <= np.clip(target, -MAX_SHOWN, MAX_SHOWN) <= high
-    # The "A" button hands the ranges to pyqtgraph's auto-range, then back.
+    # "View All" in a plot's menu, and the "A" button, use pyqtgraph's auto-range.
     for plot in view.plot_items.values():
+        plot.vb.autoRange()
+        assert np.isfinite(plot.vb.viewRange()).all()
         plot.vb.enableAutoRange()
-    view.graphics.grab()
+    view.graphics.grab()  # pyqtgraph fits the ranges to the lines' bounds before painting
+    for name, plot in view.plot_items.items():
+        assert np.isfinite(plot.vb.viewRange()).all(), name
     assert_finite_and_drawn(view)
     # Zoomed in by hand: values far off the view are drawn a finite way off it.
     view.plot_items["outputs"].vb.setYRange(0, 1, padding=0)

@@ -131,9 +131,8 @@ class CurveLayer(pg.GraphicsObject):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         rect = self.boundingRect()
         for y, pen in self.hlines:
-            if rect.top() <= y <= rect.bottom():  # the rest are off the plot
-                painter.setPen(pen)
-                painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
+            painter.setPen(pen)
+            painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
         for curve in self.curves:
             if len(curve.x) > 1:
                 painter.setPen(curve.pen)

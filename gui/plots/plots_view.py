@@ -322,6 +322,8 @@ class PlotsView(QWidget):
         self.refresh()
 
     def clear_ghosts(self):
-        """Remove the curves kept from earlier runs."""
+        """Remove the curves kept from earlier runs (and the room they took)."""
         self.ghosts.clear()
         self._show_ghost_keys()
+        self._drawn_key = None
+        self._schedule()
