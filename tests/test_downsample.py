@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gui.plots.downsample import MinMaxPyramid, minmax_downsample, simplify
+from gui.plots.downsample import MinMaxPyramid, ladder_downsample, minmax_downsample, simplify
 
 
 def envelope_by_hand(y, n_buckets):
@@ -206,3 +206,24 @@ def test_simplify_drops_the_points_a_straight_stretch_does_not_need():
     y = np.where(x < 500, x * 0.3, 150.0)  # a ramp, then flat
     keep = simplify(x, y, 0.05)
     assert keep.tolist() == [0, 500, 999]
+
+
+def test_a_ladder_keeps_every_prefix_in_detail_and_every_peak():
+    rng = np.random.default_rng(3)
+    n, buckets = 1_000_001, 100
+    y = np.cumsum(rng.normal(size=n))
+    y[654_321] = 1e6  # a spike far along
+    y[7] = np.nan  # skipped, as everywhere
+    x, v = ladder_downsample(y, buckets)
+    assert np.all(np.diff(x) > 0) and np.array_equal(v, y[x])
+    assert x[0] == 0 and x[-1] == n - 1 and 654_321 in x and 7 not in x
+    assert np.array_equal(x[:2 * buckets - 1], np.delete(np.arange(2 * buckets), 7))
+    assert len(x) <= 2 * buckets * (np.log2(n / (2 * buckets)) + 3)
+    for stop in (2 * buckets, 5_000, 123_456, n):  # any prefix, in about buckets buckets
+        assert np.count_nonzero(x < stop) >= buckets
+    for stop in (2 * buckets, 32 * buckets, 1024 * buckets, n):  # at the rungs: exact
+        assert v[x < stop].max() == np.nanmax(y[:stop])
+        assert v[x < stop].min() == np.nanmin(y[:stop])
+    short = np.arange(150.0)
+    assert np.array_equal(ladder_downsample(short, buckets)[0], np.arange(150))
+    assert len(ladder_downsample(np.empty(0), buckets)[0]) == 0
