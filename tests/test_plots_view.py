@@ -214,7 +214,7 @@ def test_an_earlier_run_stays_as_a_labelled_ghost(view, qtbot, train):
     x, y = ghost_loss.getData()
     # Drawn over the new run's axis (iterations 0..10), and one point beyond its edge.
     assert view.plot_items["loss"].vb.viewRange()[0] == [-0.5, 10]
-    assert np.array_equal(x, np.arange(13)) and np.array_equal(y, old_losses[:13])
+    assert np.array_equal(x, np.arange(12)) and np.array_equal(y, old_losses[:12])
     assert len(data(view, LOSS)[0]) == 1  # the new run starts over
     train(session, 300)
     view.refresh()
