@@ -26,7 +26,7 @@ def assert_drawn(view, name, iterations, values):
     every value lies on the line drawn, to within the tolerance (a fraction of a
     pixel) of the points the plots leave out because the line passes through them."""
     x, y = data(view, name)
-    k = view.to_view(iterations)
+    k = view.axis.to_view(iterations)
     at = np.searchsorted(k, x)
     assert np.array_equal(k[at], x) and np.array_equal(values[at], y)
     assert at[0] == 0 and at[-1] == len(k) - 1
@@ -183,7 +183,7 @@ def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot, train):
     action = next(a for a in menu.actions() if a.text() == "Log iteration axis")
     with qtbot.waitSignal(view.sigLogXChanged) as changed:
         action.setChecked(False)  # from a plot's right-click menu
-    assert changed.args == [False] and not view.log_x
+    assert changed.args == [False] and not view.axis.log
     x, _ = assert_drawn(view, LOSS, np.arange(201), session.run.losses)
     assert x[-1] == 200
     assert view.cursors["loss"].value() == 9

@@ -426,7 +426,7 @@ class WindowMachine(RuleBasedStateMachine):
             plots.redraw.run_now()
         run = s.run
         for cursor in plots.cursors.values():
-            assert cursor.value() == float(plots.to_view(s.iteration))
+            assert cursor.value() == float(plots.axis.to_view(s.iteration))
         last_saved = run.saved_weights()[0][-1]
         # A downsampled curve ends at the min or max of its last bucket: within a
         # couple of pixels of the newest iteration, never past it.

@@ -80,9 +80,9 @@ class PlotsView(QWidget):
         self.cursors = self.cursor_lines.lines
         self._create_widgets()
         self._create_plots()
-        self.key = PlotKeys(self.plot_items, self.graphics.width, KEY_POINTS)
-        self.keys = self.key.labels  # plot name -> labels in its key, in full
-        self.lines = RunCurves(self.plot_items, self.layers, self.key)
+        self.plot_keys = PlotKeys(self.plot_items, self.graphics.width, KEY_POINTS)
+        self.keys = self.plot_keys.labels  # plot name -> labels in its key, in full
+        self.lines = RunCurves(self.plot_items, self.layers, self.plot_keys)
         self.curves = self.lines.curves
         self.ghosts = Ghosts(self.plot_items["accuracy"], self.plot_items["loss"], self.axis)
         session.sigRunReplaced.connect(self._on_run_replaced)
@@ -97,7 +97,7 @@ class PlotsView(QWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        self.key.render_all()  # fitted to the new width
+        self.plot_keys.render_all()  # fitted to the new width
 
     # ---- building ------------------------------------------------------------------------
 
@@ -150,8 +150,8 @@ class PlotsView(QWidget):
             plot.vb.setLimits(xMin=-1e9)
             if self.plot_items:
                 plot.vb.setXLink(self.plot_items["accuracy"].vb)
-            plot.vb.sigXRangeChanged.connect(self._schedule)
-            plot.vb.sigStateChanged.connect(self._schedule)  # e.g. auto-range asked for
+            plot.vb.sigXRangeChanged.connect(self.redraw.schedule)
+            plot.vb.sigStateChanged.connect(self.redraw.schedule)  # e.g. auto-range asked for
             layer = CurveLayer()
             layer.setZValue(10)  # above the faint curves of earlier runs
             plot.addItem(layer)
@@ -204,10 +204,10 @@ class PlotsView(QWidget):
         self.ghost_bar.setVisible(bool(entries))
         for name in ("accuracy", "loss"):
             if entries:
-                self.key.set(name, [(palette.categorical(0), self.ghosts.live_label)]
+                self.plot_keys.set(name, [(palette.categorical(0), self.ghosts.live_label)]
                              + entries)
             else:
-                self.key.set(name, [])
+                self.plot_keys.set(name, [])
 
     # ---- redrawing -----------------------------------------------------------------------
 
@@ -217,22 +217,15 @@ class PlotsView(QWidget):
         self._dirty_from = min(self._dirty_from, self.session.run.newest)
         if not self.session.playing:  # while playing, refresh() moves the cursors
             self.cursor_lines.set_bounds(self.session.run.newest)
-        self._schedule()
+        self.redraw.schedule()
 
     def _on_iteration_changed(self, k):
         # While playing, the cursors move with the curves, at most max_fps times a
         # second: moving them on every tick repainted all four plots on every tick.
         if self.session.playing:
-            self._schedule()
+            self.redraw.schedule()
         else:
             self.cursor_lines.move(k)
-
-    def _schedule(self, *args):
-        self.redraw.schedule()
-
-    def to_view(self, k):
-        """x position of iteration ``k`` (array or number) on the plots."""
-        return self.axis.to_view(k)
 
     def visible_iterations(self):
         """(first, stop) iterations of the visible x span, clipped to the history.
@@ -265,7 +258,7 @@ class PlotsView(QWidget):
             for curve, (x, y) in zip(series.keys, view_points(series, first, stop, pixels,
                                                               self.axis.log), strict=True):
                 x = x * series.stride
-                points[curve] = (self.to_view(x), y)
+                points[curve] = (self.axis.to_view(x), y)
                 spans.widen(curve.plot, y if self.ranges.follow_x else
                             y[(x >= first) & (x < stop)])
         self._dirty_from = run.newest + 1
@@ -294,10 +287,6 @@ class PlotsView(QWidget):
 
     # ---- options -------------------------------------------------------------------------
 
-    @property
-    def log_x(self):
-        return self.axis.log
-
     def set_log_x(self, on):
         """Plot iterations on a log scale (iteration k at k + 1)."""
         on = bool(on)
@@ -308,8 +297,8 @@ class PlotsView(QWidget):
         # Move the range into the new mapping first: a log axis asked to show a
         # linear range like [0, 10^6] would compute 10**(10^6).
         last = self.session.run.newest
-        self.plot_items["accuracy"].vb.setXRange(float(self.to_view(0)),
-                                                 float(self.to_view(max(last, 1))))
+        self.plot_items["accuracy"].vb.setXRange(float(self.axis.to_view(0)),
+                                                 float(self.axis.to_view(max(last, 1))))
         for plot in self.plot_items.values():
             plot.getAxis("bottom").setLogMode(on)
         for plot in self.plot_items.values():
@@ -326,4 +315,4 @@ class PlotsView(QWidget):
         self.ghosts.clear()
         self._show_ghost_keys()
         self._drawn_key = None
-        self._schedule()
+        self.redraw.schedule()
