@@ -8,27 +8,13 @@ import pytest
 from gui.plots.pg_compat import text_item
 from gui.plots.plot_ghosts import GHOST_BUCKETS
 from gui.plots.plots_view import PlotsView
-from gui.session import TrainingSession
 from nncore.datasets import builtin
 from nncore.snapshot import load_snapshot, save_snapshot
 
 
 @pytest.fixture
-def view(qtbot):
-    session = TrainingSession()
-    view = PlotsView(session)
-    qtbot.addWidget(view)
-    view.resize(600, 800)
-    view.show()
-    qtbot.waitExposed(view)
-    yield view
-    session.shutdown()
-
-
-def train(session, n):
-    session.run_to(session.run.newest + n)
-    while session.busy:
-        session._tick_run_to()
+def view(make_view):
+    return make_view(PlotsView, size=(600, 800))
 
 
 def x_range(view):
@@ -52,7 +38,7 @@ class FinishedRun:
             self.losses[spike_at] = 1e6
 
 
-def test_a_million_iteration_ghost_leaves_the_axis_to_the_new_run(view):
+def test_a_million_iteration_ghost_leaves_the_axis_to_the_new_run(view, train):
     session = view.session
     old = FinishedRun(1_000_000, spike_at=500_000)
     # As if the run shown before this one had run for 10^6 iterations.
@@ -72,7 +58,7 @@ def test_a_million_iteration_ghost_leaves_the_axis_to_the_new_run(view):
     assert x.max() <= np.log10(603) + 1e-9  # a point past the edge, as on a linear axis
 
 
-def test_a_run_that_diverged_at_33_fills_the_axis_beside_long_ghosts(view):
+def test_a_run_that_diverged_at_33_fills_the_axis_beside_long_ghosts(view, train):
     session = view.session
     train(session, 20_000)  # a real long run, through the session
     session.new_run(seed=2)
@@ -95,7 +81,7 @@ def test_a_run_that_diverged_at_33_fills_the_axis_beside_long_ghosts(view):
     assert x_range(view)[1] <= 40
 
 
-def test_a_reopened_file_is_told_apart_from_the_run_it_was_saved_from(view, tmp_path):
+def test_a_reopened_file_is_told_apart_from_the_run_it_was_saved_from(view, tmp_path, train):
     session = view.session
     train(session, 300)
     save_snapshot(tmp_path / "run.json", session.run, 300, "tutorial")
@@ -106,7 +92,7 @@ def test_a_reopened_file_is_told_apart_from_the_run_it_was_saved_from(view, tmp_
         assert view.keys["loss"] == expected  # the file spells out sigmoid: same settings
 
 
-def test_datasets_of_one_name_and_close_rates_get_different_labels(view):
+def test_datasets_of_one_name_and_close_rates_get_different_labels(view, train):
     session = view.session
     X, Y = builtin("tutorial")
     train(session, 20)
@@ -124,7 +110,7 @@ def test_datasets_of_one_name_and_close_rates_get_different_labels(view):
                                  "earlier run, same settings"]
 
 
-def test_long_key_entries_fit_above_their_plot(view, qtbot):
+def test_long_key_entries_fit_above_their_plot(view, qtbot, train):
     session = view.session
     view.resize(420, 800)
     X, Y = builtin("tutorial")
@@ -173,7 +159,7 @@ def test_ghosts_are_drawn_with_their_peaks_when_wholly_in_view(view):
     assert np.array_equal(y, old.losses[x.astype(int)])
 
 
-def test_clearing_the_ghosts_gives_their_room_back(view, qtbot):
+def test_clearing_the_ghosts_gives_their_room_back(view, qtbot, train):
     session = view.session
     high_losses = FinishedRun(200)
     high_losses.losses[:] = 100.0

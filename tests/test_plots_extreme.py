@@ -9,7 +9,6 @@ import pytest
 from gui.plots.plot_ranges import MAX_SHOWN
 from gui.plots.plot_series import LOSS, CurveKey
 from gui.plots.plots_view import PlotsView
-from gui.session import TrainingSession
 
 BIT = [[0.0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]]
 DATA = {
@@ -27,21 +26,8 @@ DATA = {
 
 
 @pytest.fixture
-def view(qtbot):
-    session = TrainingSession()
-    view = PlotsView(session)
-    qtbot.addWidget(view)
-    view.resize(600, 800)
-    view.show()
-    qtbot.waitExposed(view)
-    yield view
-    session.shutdown()
-
-
-def train(session, n):
-    session.run_to(session.run.newest + n)
-    while session.busy:
-        session._tick_run_to()
+def view(make_view):
+    return make_view(PlotsView, size=(600, 800))
 
 
 def assert_finite_and_drawn(view):
@@ -57,7 +43,7 @@ def assert_finite_and_drawn(view):
 
 
 @pytest.mark.parametrize("case", DATA)
-def test_extreme_data_reaches_the_plots(view, case):
+def test_extreme_data_reaches_the_plots(view, case, train):
     session = view.session
     arrays = {k: np.array(v, dtype=float) if k in "XY" else v for k, v in DATA[case].items()}
     session.new_run(dataset_name=case, **arrays)
@@ -111,7 +97,7 @@ class FinishedRun:
         self.newest = len(losses) - 1
 
 
-def test_a_ghost_with_huge_losses_keeps_the_ranges_finite(view):
+def test_a_ghost_with_huge_losses_keeps_the_ranges_finite(view, train):
     session = view.session
     old = FinishedRun([1e308, 1e300, 1e-308, 0.0, 1.7e308] * 5)
     view.ghosts.replaced(old, session.config, session.run, session.config)
