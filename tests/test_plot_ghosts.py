@@ -46,6 +46,8 @@ def test_a_million_iteration_ghost_leaves_the_axis_to_the_new_run(view, train):
     train(session, 495)
     view.refresh()
     assert x_range(view) == [-0.5, 600]  # 495 iterations and room to grow: the run fills it
+    for plot in view.plot_items.values():  # the outputs and weights too (linked)
+        assert plot.vb.viewRange()[0] == [-0.5, 600]
     x, y = ghost_data(view)
     # Clipped to the axis (iterations 0..600, one point past its edge), every point kept.
     assert np.array_equal(x, np.arange(602)) and np.array_equal(y, old.losses[:602])

@@ -314,3 +314,39 @@ def test_hovering_a_line_names_it(view, train):
     assert layer.tip_at(QPointF(x[at], far)) == ""
     assert view.layers["loss"].tip_at(QPointF(*data(view, LOSS)[0][:1],
                                               data(view, LOSS)[1][0])) == ""  # no tip
+
+
+def test_the_plots_fit_a_narrowed_view(view, qtbot, train):
+    session = view.session
+    train(session, 20)
+    X, Y = session.run.X, session.run.Y
+    session.new_run(dataset_name="a_file_name_much_longer_than_a_narrow_dock.csv",
+                    X=X[:3], Y=Y[:3])  # keys as wide as a line can be
+
+    def right_edges():
+        return [p.sceneBoundingRect().right() for p in view.plot_items.values()]
+
+    for width in (420, 300, 600):
+        view.resize(width, 800)
+        qtbot.waitUntil(lambda w=width: max(right_edges()) <= w)
+        assert len({round(p.vb.width()) for p in view.plot_items.values()}) == 1
+
+
+def test_nothing_of_the_plots_is_cut_off_in_a_1280_by_800_window(open_window, qtbot):
+    window = open_window(show=False)
+    window.resize(1600, 1000)  # sized before it is shown, as a remembered layout is
+    window.show()
+    qtbot.waitExposed(window)
+    plots = window.plots_view
+    graphics = plots.graphics
+
+    def plots_right():
+        return max(p.sceneBoundingRect().right() for p in plots.plot_items.values())
+
+    for width, height in ((1600, 1000), (1280, 800)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda w=width: window.width() == w
+                        and graphics.width() == plots.width())
+        qtbot.waitUntil(lambda: plots_right() <= graphics.width())
+        axis = plots.plot_items["weights"].getAxis("bottom")
+        assert axis.sceneBoundingRect().right() <= graphics.width()
