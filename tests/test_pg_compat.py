@@ -85,6 +85,17 @@ def test_quiet_axis_lays_out_its_label_once_where_pyqtgraph_would_each_time(grap
     assert quiet.picture is None  # cleared, so the axis is drawn again
 
 
+def test_quiet_axis_writes_exponents_short(graphics):
+    quiet = QuietAxis("left", pg.mkPen("k"), pg.mkPen("k"))
+    plain = pg.AxisItem("left")
+    for values, spacing, pyqtgraphs, ours in (
+            ([0.0, 2e305, 4e305], 2e305, ["0", "2e+305", "4e+305"], ["0", "2e305", "4e305"]),
+            ([0.0, 5e-5, 1e-4], 5e-5, ["0", "5e-05", "0.0001"], ["0", "5e-5", "0.0001"]),
+            ([0.0, 0.5, 1.0], 0.5, ["0", "0.5", "1.0"], ["0", "0.5", "1.0"])):
+        assert plain.tickStrings(values, 1.0, spacing) == pyqtgraphs
+        assert quiet.tickStrings(values, 1.0, spacing) == ours
+
+
 def test_a_lazy_menu_is_built_on_the_first_right_click_and_offers_our_entries(
         graphics, monkeypatch):
     built = []

@@ -53,6 +53,12 @@ class QuietAxis(pg.AxisItem):
         super().showLabel(show)
         self._updateLabel()
 
+    def tickStrings(self, values, scale, spacing):
+        """pyqtgraph's tick texts, with exponents as short as they read: "1e306",
+        not "1e+306", so that huge and tiny values fit beside the axis title."""
+        return [text.replace("e+", "e").replace("e-0", "e-") if "e" in text else text
+                for text in super().tickStrings(values, scale, spacing)]
+
     def _updateLabel(self):
         if self._label_shown:
             html = self.labelString()
