@@ -57,6 +57,7 @@ def test_extreme_data_reaches_the_plots(view, case, train):
         assert x[-1] == finite[-1] and y[-1] == run.losses[finite[-1]]
     else:
         assert len(x) == 0  # diverged at once: nothing to draw, and nothing raised
+        assert view.plot_items["loss"].vb.viewRange()[1] == pytest.approx([-0.08, 1.08])
     x, y = view.curves[CurveKey.output_line(0, 0)].getData()
     assert x[-1] == run.newest and y[-1] == run.outputs[run.newest, 0, 0]
     low, high = view.plot_items["outputs"].vb.viewRange()[1]

@@ -8,7 +8,8 @@ installed pyqtgraph: an upgrade that changes one fails a test instead of the
 plots. pyproject.toml bounds pyqtgraph to the releases those tests passed on.
 
 - ``QuietAxis``: overrides ``AxisItem._updateLabel``, calls ``_adjustSize``,
-  clears ``picture`` and reads ``label`` (the label's QGraphicsTextItem).
+  clears ``picture`` and reads ``label`` (the label's QGraphicsTextItem); and
+  rewrites what ``tickStrings`` returns.
 - ``KeyLabel``: overrides ``LabelItem.updateMin``.
 - ``LazyMenuViewBox``: replaces ``ViewBox.menu`` by a property, sets
   ``state["enableMenu"]`` and imports ``ViewBoxMenu`` from its module.

@@ -127,9 +127,14 @@ class HeldRanges:
         self._set_x = tuple(vb.viewRange()[0])
 
     def fit_y(self, spans):
-        """Keep each plot's [low, high] (``spans``: a Spans) in view while it follows."""
-        for name, (low, high) in spans.of.items():
-            self._fit_y(name, low, high)
+        """Keep each plot's [low, high] (``spans``: a Spans) in view while it follows;
+        a plot with no finite value in the whole history shows 0..1, not the range of
+        an earlier run."""
+        for name in self.plots:
+            if name in spans.of:
+                self._fit_y(name, *spans.of[name])
+            elif self.follow_x:
+                self._fit_y(name, 0.0, 1.0)
 
     def _fit_y(self, name, low, high):
         if not self.follow_y.get(name) or not (math.isfinite(low) and math.isfinite(high)):
