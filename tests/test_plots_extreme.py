@@ -76,6 +76,8 @@ def test_extreme_data_reaches_the_plots(view, case, train):
     view.plot_items["outputs"].vb.setYRange(0, 1, padding=0)
     view.plot_items["loss"].vb.setYRange(0, 1e-300, padding=0)
     assert_finite_and_drawn(view)
+    view.set_log_x(True)
+    assert_finite_and_drawn(view)
 
 
 def test_weight_norms_do_not_overflow(view):
