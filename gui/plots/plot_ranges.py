@@ -1,8 +1,8 @@
 """Axis ranges of the plots, held with headroom instead of pyqtgraph's auto-range.
 
 pyqtgraph's auto-range scans every curve's data on each paint, and any change of
-a range makes the axes regenerate their ticks: together about half the cost of a
-plot redraw while the history grows. Here the plots view hands over the extent
+a range makes the axes regenerate their ticks: together a large share of a plot
+redraw while the history grows (docs/performance.md). Here the plots view hands over the extent
 of what it draws (it knows it from the min/max pyramids) and the ranges move only
 when the data leaves them: the iteration axis grows in "nice" steps (1, 1.25, 1.5,
 2, ... x 10^k) with room beyond the newest iteration, and each y axis keeps a
