@@ -87,7 +87,7 @@ def _command(argv):
         args = argparse.Namespace(command=None)
     else:
         args = build_parser().parse_args(argv)
-    from nncore import LoadError
+    from nncore import FileError
 
     try:
         if args.command is None:
@@ -97,7 +97,7 @@ def _command(argv):
         return {"train": train, "predict": predict, "inspect": inspect}[args.command](args)
     except BrokenPipeError:
         raise  # the reader has gone: nothing to tell it
-    except (LoadError, UsageError, ValueError) as exc:
+    except (FileError, UsageError, ValueError) as exc:
         _error(exc)
         return 2
     except OSError as exc:  # e.g. the screenshot's folder is missing
@@ -159,8 +159,7 @@ def train(args):
         name, X, Y, sizes, activations = _network(args)
         rate = check_learning_rate(1.0 if args.lr is None else args.lr)
         run = Run(X, Y, sizes, activations, args.loss or "sse", rate,
-                  1 if args.seed is None else args.seed)
-        run.dataset_name = name
+                  1 if args.seed is None else args.seed, dataset_name=name)
     if run.newest + args.iterations > MAX_ITERATION:
         raise UsageError(f"--iterations: {run.newest} + {args.iterations} would pass the "
                          f"{MAX_ITERATION} iterations a snapshot may hold")

@@ -12,7 +12,7 @@ import os
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.common.exports import export_plots, write_history_csv
-from nncore.errors import LoadError
+from nncore.errors import FileError, LoadError
 from nncore.export import export_weights
 from nncore.snapshot import load_snapshot, save_snapshot
 
@@ -50,7 +50,7 @@ class FileActions:
         except (LoadError, OSError) as exc:
             self._problem("Could not open snapshot", path, exc)
             return False
-        self.session.set_run(run, k, getattr(run, "dataset_name", None) or "file")
+        self.session.set_run(run, k, run.dataset_name or "file")
         self._set_path(path)
         self.window.statusBar().showMessage(
             f"Opened {os.path.basename(path)} at iteration {k}.", 8000)
@@ -71,7 +71,7 @@ class FileActions:
         session = self.session
         try:
             save_snapshot(path, session.run, session.iteration, session.config.dataset_name)
-        except (LoadError, OSError) as exc:
+        except (FileError, OSError) as exc:
             self._problem("Could not save snapshot", path, exc)
             return False
         self._set_path(path)
@@ -138,7 +138,7 @@ class FileActions:
             return False
         try:
             write(path)
-        except (LoadError, OSError) as exc:
+        except (FileError, OSError) as exc:
             self._problem("Could not export", path, exc)
             return False
         self.window.statusBar().showMessage(

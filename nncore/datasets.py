@@ -17,6 +17,7 @@ import numpy as np
 from . import number_text
 from .errors import LoadError, quoted
 from .files import MIB, atomic_write, decode_utf8, read_capped
+from .network import output_range
 
 CSV_SIZE_CAP = 10 * MIB
 CSV_ROW_CAP = 100_000
@@ -118,8 +119,9 @@ def two_d(kind, n_points=200, noise=0.0, seed=0):
 
 
 def target_range(activation):
-    """The (low, high) range an output ``activation`` can produce, or None if any."""
-    return {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, np.inf)}.get(activation)
+    """The (low, high) range a target must lie in for an output layer with
+    ``activation``: what that activation can produce (bounds may be infinite)."""
+    return output_range(activation)
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

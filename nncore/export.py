@@ -17,8 +17,8 @@ import zipfile
 
 import numpy as np
 
-from .errors import LoadError, SaveError
-from .files import MIB, atomic_write, read_capped
+from .errors import BudgetError, LoadError, SaveError
+from .files import MIB, atomic_write, read_capped, size_text
 
 WEIGHTS_SIZE_CAP = 256 * MIB
 _NAME = re.compile(r"layers\.(\d+)\.weight")
@@ -95,7 +95,16 @@ def _read_member(path, name, member, stored_size):
 
 
 def _ordered(path, arrays):
-    """``layers.0.weight``, ``layers.1.weight``, ... as finite float 2-D arrays."""
+    """``layers.0.weight``, ``layers.1.weight``, ... as finite float 2-D arrays.
+
+    As 64-bit floats they may take WEIGHTS_SIZE_CAP, what such a file of 64-bit
+    floats takes: numbers stored narrower (uint8, float16) would otherwise grow up
+    to eight times on conversion."""
+    count = sum(int(np.size(a)) for a in arrays.values())
+    if 8 * count > WEIGHTS_SIZE_CAP:
+        raise BudgetError(path, f"{count} numbers would take {size_text(8 * count)} as "
+                          f"64-bit floats, over the {size_text(WEIGHTS_SIZE_CAP)} limit",
+                          "weights")
     weights = []
     for k in range(len(arrays)):
         name = f"layers.{k}.weight"

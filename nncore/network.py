@@ -6,6 +6,8 @@ Conventions
   row i, column j is the weight from unit i of layer k to unit j of layer k+1.
   There are no biases: a constant input column plays that role, as in the tutorial.
 * ``activations[k]`` is the activation of layer k+1 (one name per weight matrix).
+* The flat weight vector holds ``weights[0]``, ``weights[1]``, ... in turn, each
+  row-major (see :func:`flat_index`); ``Run.params_at`` returns it.
 * Samples are rows: ``X`` is ``(n_samples, n_0)``, targets ``Y`` are ``(n_samples, n_L)``.
 * Loss ``sse`` is E = 1/2 * sum over the batch of (y - yhat)^2; ``bce`` is binary
   cross-entropy summed over the batch. Gradients are batch sums, as in the tutorial,
@@ -14,15 +16,26 @@ Conventions
 
 from __future__ import annotations
 
-import functools
-import itertools
+import math
 import operator
 import random
 
 import numpy as np
 
+from .number_text import parse_number
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 LOSSES = ("sse", "bce")
+# What each activation can produce, (low, high): a target outside it cannot be learned.
+OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, math.inf),
+                 "linear": (-math.inf, math.inf)}
+FORWARD_CHUNK_BYTES = 32 * 2**20  # forward(keep=...): the activations of one chunk of rows
+
+
+def output_range(activation):
+    """``(low, high)``: the values activation ``activation`` can produce (bounds may
+    be infinite)."""
+    return OUTPUT_RANGES[activation]
 
 
 def sigmoid(s):
@@ -62,11 +75,52 @@ def slope(name, a):
 MAX_SEED = 2**32 - 1  # seeds are 0..MAX_SEED, as numpy.random.RandomState takes them
 
 
+# ---- the flat weight vector: every weight matrix in turn, each row-major ----------------
+
+
+def weight_shapes(layer_sizes):
+    """``[(n_0, n_1), (n_1, n_2), ...]``: the shape of each weight matrix."""
+    return list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
+
+
+def n_weights(layer_sizes):
+    """The number of weights (the length of the flat vector)."""
+    return sum(a * b for a, b in weight_shapes(layer_sizes))
+
+
+def flat_index(layer_sizes, layer, row, col):
+    """Position of ``weights[layer][row, col]`` in the flat weight vector."""
+    offset = sum(a * b for a, b in zip(layer_sizes[:layer], layer_sizes[1:layer + 1],
+                                       strict=True))
+    return offset + row * layer_sizes[layer + 1] + col
+
+
+def locate(layer_sizes, index):
+    """``(layer, row, col)`` of a weight given as a flat index or as that triple."""
+    if not np.isscalar(index):
+        layer, row, col = (int(v) for v in index)
+        if not (0 <= layer < len(layer_sizes) - 1 and 0 <= row < layer_sizes[layer]
+                and 0 <= col < layer_sizes[layer + 1]):
+            raise ValueError(f"weight: {index} is outside layer sizes {layer_sizes}")
+        return layer, row, col
+    index = int(index)
+    for layer, (n_in, n_out) in enumerate(weight_shapes(layer_sizes)):
+        if 0 <= index < n_in * n_out:
+            return layer, index // n_out, index % n_out
+        index -= n_in * n_out
+    raise ValueError(f"weight: flat index out of range for layer sizes {layer_sizes}")
+
+
+def unflatten(flat, layer_sizes):
+    """The weight matrices of the flat vector ``flat``, as views of it."""
+    return matrix_views(flat, weight_shapes(layer_sizes))
+
+
 def init_weights(layer_sizes, seed):
     """The tutorial's initialisation: one RandomState, each layer ``2*random - 1``."""
     draw = random_sample(seed)
     return [2 * draw(n_in * n_out).reshape(n_in, n_out) - 1
-            for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True)]
+            for n_in, n_out in weight_shapes(layer_sizes)]
 
 
 def random_sample(seed):
@@ -95,27 +149,58 @@ def random_sample(seed):
     return lambda n: np.array([mt.random() for _ in range(n)], dtype=float)
 
 
-def forward(X, weights, activations):
-    """All layer activations ``[X, a_1, ..., a_L]``; ``a_L`` is the output yhat."""
-    layers = [np.asarray(X, dtype=float)]
-    for W, name in zip(weights, activations, strict=True):
-        # np.dot, not @: the same BLAS call as the Stepper, so the bits agree
-        layers.append(activate(name, np.dot(layers[-1], W)))
-    return layers
+def forward(X, weights, activations, keep=None):
+    """All layer activations ``[X, a_1, ..., a_L]``; ``a_L`` is the output yhat.
+
+    ``keep``: indices into that list of the layers wanted (the others come back as
+    None). Then X's rows go through in chunks of about FORWARD_CHUNK_BYTES of
+    activations, so that many rows (a grid of points) through a wide network never
+    hold every layer at once; a single chunk is the plain call, with the same bits.
+    """
+    X = np.asarray(X, dtype=float)
+    if keep is None:
+        layers = [X]
+        for W, name in zip(weights, activations, strict=True):
+            # np.dot, not @: the same BLAS call as the Stepper, so the bits agree
+            layers.append(activate(name, np.dot(layers[-1], W)))
+        return layers
+    widths = [X.shape[1]] + [np.shape(W)[1] for W in weights]
+    keep = {k % len(widths) for k in keep}
+    rows = max(1, FORWARD_CHUNK_BYTES // (8 * sum(widths)))
+    out = [np.empty((len(X), n)) if k in keep else None for k, n in enumerate(widths)]
+    for start in range(0, len(X), rows):
+        part = forward(X[start:start + rows], weights, activations)
+        for k in keep:
+            out[k][start:start + rows] = part[k]
+    return out
 
 
-def loss_value(yhat, Y, loss="sse"):
-    """Batch loss: 1/2 * sum (y - yhat)^2, or binary cross-entropy summed."""
+def batch_loss(yhat, Y, loss="sse", axis=(-2, -1)):
+    """The loss E summed over ``axis`` (by default the samples and outputs of one
+    batch; leading axes, such as iterations or grid points, are kept): 1/2 * sum
+    (y - yhat)^2, or binary cross-entropy summed. Call it inside
+    ``np.errstate(all="ignore")`` when the outputs may not be finite."""
     if loss == "bce":
         # log(0) is -inf; clamping yhat keeps a saturated sigmoid's loss finite.
         p = np.clip(yhat, 1e-15, 1 - 1e-15)
-        return float(-np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p)))
-    return float(0.5 * np.sum((Y - yhat) ** 2))
+        return -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=axis)
+    return 0.5 * np.sum((Y - yhat) ** 2, axis=axis)
+
+
+def loss_value(yhat, Y, loss="sse"):
+    """Batch loss as a float: 1/2 * sum (y - yhat)^2, or binary cross-entropy summed."""
+    return float(batch_loss(yhat, Y, loss, axis=None))
+
+
+def batch_accuracy(yhat, Y):
+    """Fraction of samples whose every output, thresholded at 0.5, matches its
+    target; samples and outputs are the last two axes, leading axes are kept."""
+    return np.mean(np.all((yhat > 0.5) == (Y > 0.5), axis=-1), axis=-1)
 
 
 def accuracy(yhat, Y):
-    """Fraction of samples whose every output, thresholded at 0.5, matches its target."""
-    return float(np.mean(np.all((yhat > 0.5) == (Y > 0.5), axis=-1)))
+    """``batch_accuracy`` of one batch, as a float."""
+    return float(batch_accuracy(yhat, Y))
 
 
 def output_delta(yhat, Y, activation, loss):
@@ -158,158 +243,25 @@ def check_architecture(layer_sizes, activations, loss):
         raise ValueError("loss: binary cross-entropy needs a sigmoid output layer")
 
 
-class Stepper:
-    """One gradient step as a fixed list of numpy calls on preallocated buffers.
-
-    For the small nets Backprop Lab shows, a step costs what its numpy calls cost
-    (about half a microsecond each), not arithmetic. So the step is built once per
-    architecture as ``(function, args)`` pairs that write through ``out``, and:
-
-    * the weights are kept negated, ``V = -W``: ``a @ V`` is already the ``-s`` a
-      sigmoid exponentiates, and ``V + g`` is exactly ``-(W - g)``;
-    * slopes are kept negated too (``a * (a - 1)`` is exactly ``-a * (1 - a)``),
-      which cancels the sign that V puts on each back-propagated delta;
-    * constants are arrays of the operand's shape: a Python float costs a
-      conversion on every call;
-    * one flat ``state`` holds ``[a_1 | ... | a_L | V]``: consecutive layers with
-      the same activation get their slopes in one call, and ``record``
-      (``[yhat | V]``) is copied out with a single row assignment per step.
-
-    IEEE negation is exact, so every result is the same number as in
-    :func:`backward` and the tutorial's loop (``np.array_equal``); only a value that
-    lands exactly on zero may carry the other sign of zero.
-    """
-
-    def __init__(self, X, Y, layer_sizes, activations, loss="sse"):
-        self.X = np.ascontiguousarray(X, dtype=float)
-        self.Y = np.ascontiguousarray(Y, dtype=float)
-        self.activations = list(activations)
-        self.loss = loss
-        self.layer_sizes = list(layer_sizes)
-        n = self.X.shape[0]
-        weight_shapes = list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
-        layer_shapes = [(n, m) for m in layer_sizes[1:]]
-        self.n_params = sum(a * b for a, b in weight_shapes)
-        n_act = n * sum(layer_sizes[1:])
-        self.state = np.zeros(n_act + self.n_params)
-        self.negated = self.state[n_act:]
-        self.record = self.state[n_act - n * layer_sizes[-1]:]
-        self.layers = [self.X] + _views(self.state, layer_shapes)
-        self.output = self.layers[-1]
-        self.negated_weights = _views(self.negated, weight_shapes)
-        self.grad = np.zeros(self.n_params)
-        self.grads = _views(self.grad, weight_shapes)
-        self._ones = np.ones(n_act)
-        self._zeros = np.zeros(n_act)
-        self._slopes = np.full(n_act, -1.0)  # a linear layer's (negated) slope, never rewritten
-        self._deltas = [np.zeros(shape) for shape in layer_shapes]
-        self._rate = np.ones(self.n_params)
-        self._forward_ops = self._build_forward()
-        self._backward_ops = self._build_backward()
-
-    # ---- building the step ------------------------------------------------------------
-
-    def _build_forward(self):
-        ops = []
-        for a_in, V, a_out, one, zero, name in zip(
-                self.layers, self.negated_weights, self.layers[1:], self._like(self._ones),
-                self._like(self._zeros), self.activations, strict=False):
-            ops.append((a_in.dot, (V, a_out)))  # a_out = -s
-            if name == "sigmoid":  # the tutorial's 1 / (1 + exp(-s))
-                ops += [(np.exp, (a_out, a_out)), (np.add, (a_out, one, a_out)),
-                        (np.divide, (one, a_out, a_out))]
-            else:
-                ops.append((np.negative, (a_out, a_out)))  # s
-                if name == "tanh":
-                    ops.append((np.tanh, (a_out, a_out)))
-                elif name == "relu":  # numpy 2.4 deprecates a positional out here
-                    ops.append((functools.partial(np.maximum, out=a_out), (a_out, zero)))
-        return ops
-
-    def _build_backward(self):
-        ops, offsets = [], np.cumsum([0] + [a.size for a in self.layers[1:]])
-        for name, run in itertools.groupby(range(len(self.activations)),
-                                           self.activations.__getitem__):
-            run = list(run)
-            span = slice(offsets[run[0]], offsets[run[-1] + 1])
-            a, s, one, zero = (self.state[span], self._slopes[span], self._ones[span],
-                               self._zeros[span])
-            if name == "sigmoid":  # a (a - 1)
-                ops += [(np.subtract, (a, one, s)), (np.multiply, (a, s, s))]
-            elif name == "tanh":  # a a - 1
-                ops += [(np.multiply, (a, a, s)), (np.subtract, (s, one, s))]
-            elif name == "relu":  # -(a > 0)
-                ops += [(np.greater, (a, zero, s)), (np.negative, (s, s))]
-        slopes, deltas = self._like(self._slopes), self._deltas
-        yhat, last = self.output, len(deltas) - 1
-        if self.loss == "bce":  # with a sigmoid output, dE/ds = yhat - y
-            ops.append((np.subtract, (yhat, self.Y, deltas[last])))
-        else:  # (y - yhat) * -slope = (yhat - y) * slope
-            ops += [(np.subtract, (self.Y, yhat, deltas[last])),
-                    (np.multiply, (deltas[last], slopes[last], deltas[last]))]
-        for k in range(last, 0, -1):  # (delta V^T) * -slope = (delta W^T) * slope
-            ops += [(deltas[k].dot, (self.negated_weights[k].T, deltas[k - 1])),
-                    (np.multiply, (deltas[k - 1], slopes[k - 1], deltas[k - 1]))]
-        for a, delta, g in zip(self.layers, deltas, self.grads, strict=False):
-            ops.append((a.T.dot, (delta, g)))
-        return ops
-
-    def _like(self, flat):
-        """``flat`` (laid out like the activations) cut into per-layer matrices."""
-        return _views(flat, [a.shape for a in self.layers[1:]])
-
-    def step_ops(self, lr):
-        """The calls of one step ``W <- W - lr * dE/dW``; valid until the next call."""
-        update = [(np.add, (self.negated, self.grad, self.negated))]  # V + g = -(W - g)
-        if lr != 1.0:  # lr * g is exactly g when lr is 1; skip the multiply
-            self._rate.fill(lr)
-            update.insert(0, (np.multiply, (self.grad, self._rate, self.grad)))
-        return self._forward_ops + self._backward_ops + update
-
-    # ---- using it -----------------------------------------------------------------------
-
-    @property
-    def params(self):
-        """The current weights W as one flat vector (a fresh array)."""
-        return -self.negated
-
-    def set_params(self, flat):
-        np.negative(flat, out=self.negated)
-
-    def forward(self):
-        """Fill ``self.layers`` from the current weights; returns the output yhat."""
-        _execute(self._forward_ops)
-        return self.output
-
-    def gradient(self):
-        """Forward, then fill ``self.grad`` with dE/dW; returns the output yhat.
-
-        Call it inside ``np.errstate(all="ignore")`` when the run may diverge.
-        """
-        _execute(self._forward_ops)
-        _execute(self._backward_ops)
-        return self.output
-
-    def step(self, lr):
-        """One update in place; returns yhat at the weights before it."""
-        _execute(self.step_ops(lr))
-        return self.output
-
-    def run(self, ops, count, trace, record):
-        """Execute ``ops`` ``count`` times, copying ``record`` into ``trace[i]`` after
-        step i. This loop is where training spends its time."""
-        for i in range(count):
-            for function, args in ops:
-                function(*args)
-            trace[i] = record
+def check_learning_rate(rate):
+    """``rate`` as a float; ValueError unless it is a positive finite number. Text is
+    read as a plain ASCII decimal (see nncore.number_text), never by ``float()``."""
+    given = rate
+    if isinstance(rate, str):
+        rate = parse_number(rate, "learning_rate")
+    try:
+        value = float(rate)
+    except OverflowError:  # an integer beyond 1e308 (whose repr may not even print)
+        raise ValueError("learning_rate: must be a positive finite number, "
+                         "got an integer too large for a float") from None
+    except (TypeError, ValueError):
+        raise ValueError(f"learning_rate: {rate!r} is not a number") from None
+    if isinstance(rate, bool) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"learning_rate: must be a positive finite number, got {given!r}")
+    return value
 
 
-def _execute(ops):
-    for function, args in ops:
-        function(*args)
-
-
-def _views(flat, shapes):
+def matrix_views(flat, shapes):
     """Consecutive pieces of ``flat`` reshaped to ``shapes`` (views, not copies)."""
     out, offset = [], 0
     for shape in shapes:

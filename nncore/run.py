@@ -9,11 +9,12 @@ iteration, so they are kept densely for every iteration. Weights are kept densel
 while a network has few of them; for bigger networks only every ``stride``-th
 iteration is kept (a checkpoint) and the iterations between are rebuilt by
 replaying the same deterministic steps from the checkpoint before them. Replay
-runs the very same code as training, so it reproduces the weights bitwise.
-The arrays grow by doubling, so a plot can take a view of them without a copy.
+runs the very same code as training, so it reproduces the weights bitwise. The
+arrays (:class:`~nncore.history.History`) and every buffer are counted against a
+memory budget before they are made (:mod:`nncore.memory`).
 
 Speed (why training is done in chunks): the step itself is a prepared list of
-numpy calls (see :class:`~nncore.network.Stepper`); per step, training copies
+numpy calls (see :class:`~nncore.stepper.Stepper`); per step, training copies
 one row out of the stepper and nothing else. Negating the weights back, loss,
 accuracy and the finiteness check run vectorised once per chunk of steps.
 
@@ -25,68 +26,29 @@ with its iteration so that a replay from the initial weights repeats it exactly.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Stepper, check_architecture, init_weights
-from .number_text import parse_number
+from .errors import BudgetError
+from .history import Change, History
+from .memory import CHUNK, Footprint
+from .network import check_architecture, check_learning_rate, flat_index, init_weights, unflatten
+from .stepper import Stepper
 
-# Weights stored per iteration are capped near this many bytes before the run
-# switches to checkpoints; see the module docstring. 144 bytes = 18 weights: the
-# tutorial's net (3) and Trask's (16) are kept densely, and a 3-32-32-1 net (1152
-# weights) is checkpointed every 64 iterations, which keeps a jump to any
-# iteration (a replay of 32 steps on average) under a millisecond; 128 bytes
-# would double both the gap and the jump time.
-DENSE_BYTES_PER_ITERATION = 144
-CHUNK = 256  # steps between finiteness checks and time-budget checks
 PROGRESS_SLICE_WORK = 2**22  # weight updates (weights x samples) between progress reports
-LONG_HISTORY_BYTES = 2**23  # past this a history array reserves RESERVE_BYTES (see _grown)
-RESERVE_BYTES = 2**30
-
-
-@dataclass(frozen=True)
-class Change:
-    """Something set by hand at ``iteration``, applied before that iteration's step.
-
-    ``kind`` is ``"learning_rate"`` (``value`` is the new rate from then on) or
-    ``"weight"`` (``weights[layer][row, col] = value``).
-    """
-    iteration: int
-    kind: str
-    value: float
-    layer: int = 0
-    row: int = 0
-    col: int = 0
-
-
-def _grown(array, needed):
-    """``array`` with room for at least ``needed`` rows.
-
-    Capacity doubles, so appending costs little on average; but each doubling
-    copies the whole history at once, and at 10^6 iterations that copy stalls Play
-    for a tenth of a second. So an array that grows past LONG_HISTORY_BYTES
-    reserves RESERVE_BYTES at once: ``np.empty`` takes address space only,
-    and the operating system commits a page when a row is first written, so memory
-    in use still follows the iterations recorded.
-    """
-    if needed <= len(array):
-        return array
-    rows, row_shape, row_bytes = max(needed, 2 * len(array)), array.shape[1:], array[:1].nbytes
-    try:
-        bigger = np.empty((max(rows, RESERVE_BYTES // max(1, row_bytes))
-                           if rows * row_bytes > LONG_HISTORY_BYTES else rows,) + row_shape)
-    except MemoryError:  # a system that commits address space up front
-        bigger = np.empty((rows,) + row_shape)
-    bigger[:len(array)] = array
-    return bigger
 
 
 class Run:
-    """Dataset, architecture and the full training history of one network."""
+    """Dataset, architecture and the full training history of one network.
+
+    Its memory is budgeted (see :mod:`nncore.memory`): a network and dataset whose
+    buffers alone would pass the budget are refused with ``BudgetError`` before
+    anything is allocated, and ``capacity`` is the last iteration the history may
+    reach.
+    """
 
     def __init__(self, X, Y, layer_sizes, activations=None, loss="sse",
-                 learning_rate=1.0, seed=1, initial_weights=None):
+                 learning_rate=1.0, seed=1, initial_weights=None, dataset_name="custom"):
         X = np.array(X, dtype=float, ndmin=2)
         Y = np.array(Y, dtype=float, ndmin=2)
         if Y.shape[0] == 1 and X.shape[0] != 1:
@@ -100,8 +62,14 @@ class Run:
             raise ValueError(f"dataset: inputs {X.shape} and targets {Y.shape} do not fit "
                              f"layer sizes {self.layer_sizes}")
         check_learning_rate(learning_rate)
+        self.footprint = Footprint(self.layer_sizes, X.shape[0])
+        problem = self.footprint.fixed_problem()
+        if problem:  # before init_weights and the Stepper allocate anything
+            field, why = problem
+            raise BudgetError(None, why, field)
         self.X, self.Y = X, Y
         self.seed = seed
+        self.dataset_name = str(dataset_name)
         self.initial_learning_rate = float(learning_rate)
         if initial_weights is None:
             initial_weights = init_weights(self.layer_sizes, seed)
@@ -111,21 +79,19 @@ class Run:
                                               for W in initial_weights])
         if self.initial_params.size != self.n_params:
             raise ValueError("initial_weights: shapes do not match layer sizes")
-        self.stride = 1
-        while self.n_params * 8 > DENSE_BYTES_PER_ITERATION * self.stride:
-            self.stride *= 2
+        self.stride = self.footprint.stride
+        self.capacity = self.footprint.capacity  # the last iteration the budget allows
+        self._chunk = self.footprint.chunk
         self.changes: list[Change] = []
         self.newest = 0
         self.diverged_at = None
-        self._saved = np.empty((16, self.n_params))  # W at every stride-th iteration
-        self._outputs = np.empty((16,) + Y.shape)
-        self._loss = np.empty(16)
-        self._accuracy = np.empty(16)
+        self.history = History(self.footprint, Y, loss)
         # the span between two checkpoints replayed last: (first iteration, rows filled, rows)
         self._span = (None, 0, np.empty((self.stride, self.n_params)))
         # dense mode: [yhat_k | -W_{k+1}] of each step of a chunk, before they are filed
-        self._trace = np.empty((CHUNK, self.stepper.record.size)) if self.stride == 1 else None
-        self._saved[0] = self.initial_params
+        self._trace = (np.empty((self._chunk, self.stepper.record.size))
+                       if self.stride == 1 else None)
+        self.history.checkpoints[0] = self.initial_params
         self._current = self.initial_params.copy()  # W at self.newest
         self._record_current()
 
@@ -146,16 +112,16 @@ class Run:
     @property
     def losses(self):
         """loss_k for k = 0..newest (a view; do not modify)."""
-        return self._loss[:self.newest + 1]
+        return self.history.losses[:self.newest + 1]
 
     @property
     def accuracies(self):
-        return self._accuracy[:self.newest + 1]
+        return self.history.accuracies[:self.newest + 1]
 
     @property
     def outputs(self):
         """yhat_k for k = 0..newest, shape (newest+1, n_samples, n_out) (a view)."""
-        return self._outputs[:self.newest + 1]
+        return self.history.outputs[:self.newest + 1]
 
     def params_at(self, k):
         """W_k as one flat vector (layer by layer, row-major); a fresh copy."""
@@ -163,7 +129,7 @@ class Run:
         if k == self.newest:
             return self._current.copy()
         if k % self.stride == 0:
-            return self._saved[k // self.stride].copy()
+            return self.history.checkpoints[k // self.stride].copy()
         return self._replayed(k)
 
     def weights_at(self, k):
@@ -171,11 +137,8 @@ class Run:
         return self.unflatten(self.params_at(k))
 
     def unflatten(self, flat):
-        out, offset = [], 0
-        for n_in, n_out in zip(self.layer_sizes, self.layer_sizes[1:], strict=False):
-            out.append(flat[offset:offset + n_in * n_out].reshape(n_in, n_out))
-            offset += n_in * n_out
-        return out
+        """The weight matrices of the flat vector ``flat`` (views of it)."""
+        return unflatten(flat, self.layer_sizes)
 
     def saved_weights(self):
         """(iterations, flat weights) of every stored row: each iteration when the
@@ -185,18 +148,15 @@ class Run:
 
     def saved_rows(self):
         """The flat weights of every stored row (row i: W at i * stride), a view."""
-        return self._saved[:self.newest // self.stride + 1]
+        return self.history.checkpoints[:self.newest // self.stride + 1]
 
     @property
     def history_nbytes(self):
         """Bytes of the recorded history and the buffers that make it. Rows reserved
         beyond the newest iteration are not counted: they take address space, and
-        memory only once written (see ``_grown``)."""
-        rows = self.newest + 1
+        memory only once written (see :func:`nncore.memory.grown`)."""
         trace = 0 if self._trace is None else self._trace.nbytes
-        return (self.saved_rows().nbytes + self._outputs[:rows].nbytes
-                + self._loss[:rows].nbytes + self._accuracy[:rows].nbytes
-                + self._span[2].nbytes + trace)
+        return self.history.nbytes(self.newest) + self._span[2].nbytes + trace
 
     def gradient_at(self, k):
         """dE/dW at W_k as a list of matrices (what the step from k subtracts, / lr)."""
@@ -211,36 +171,46 @@ class Run:
     def train(self, n=1, seconds=None):
         """Apply up to ``n`` updates from the newest iteration; returns how many.
 
-        Stops early after ``seconds`` of work, or at divergence: then
+        Stops early after ``seconds`` of work, at ``capacity`` when ``seconds`` is
+        given (without it, ``n`` updates that would pass ``capacity`` are refused
+        with ``BudgetError`` before any step), or at divergence: then
         ``diverged_at`` is the first iteration whose weights, outputs or loss are
         not finite, and the history ends at the last finite iteration before it.
         """
         if self.diverged_at is not None or n <= 0:
             return 0
+        if self.newest + n > self.capacity:
+            if seconds is None:
+                target = self.newest + n
+                raise BudgetError(None, self.footprint.iteration_problem(
+                    target, f"training to iteration {target}"), "iterations")
+            n = self.capacity - self.newest
+            if n <= 0:
+                return 0
         deadline = None if seconds is None else time.perf_counter() + seconds
-        start, stride, stepper = self.newest, self.stride, self.stepper
+        start, stride, stepper, h = self.newest, self.stride, self.stepper, self.history
         stepper.set_params(self._current)
         ops = stepper.step_ops(self.learning_rate)
-        n_out = self._outputs[0].size
+        n_out = h.outputs[0].size
         if seconds is None:  # all n will be made (unless it diverges): room for them at once
-            self._reserve(start + n + 1)
+            h.reserve(start + n + 1)
         with np.errstate(all="ignore"):
             while self.newest < start + n:
                 first = self.newest
-                count = min(CHUNK, start + n - first)
-                self._reserve(first + count + 1)
+                count = min(self._chunk, start + n - first)
+                h.reserve(first + count + 1)
                 if stride == 1:
                     trace = self._trace[:count]
                     stepper.run(ops, count, trace, stepper.record)
-                    self._outputs[first:first + count].reshape(count, n_out)[:] = trace[:, :n_out]
-                    np.negative(trace[:, n_out:], out=self._saved[first + 1:first + count + 1])
+                    h.outputs[first:first + count].reshape(count, n_out)[:] = trace[:, :n_out]
+                    np.negative(trace[:, n_out:], out=h.checkpoints[first + 1:first + count + 1])
                 else:
                     self._run_to_checkpoints(ops, first, count)
                 previous, self._current = self._current, stepper.params
                 self.newest = first + count
-                self._outputs[self.newest] = stepper.forward()  # the newest iteration's too
-                self._score(first, self.newest + 1)
-                if not (np.isfinite(self._loss[first:self.newest + 1]).all()
+                h.outputs[self.newest] = stepper.forward()  # the newest iteration's too
+                h.score(first, self.newest + 1)
+                if not (np.isfinite(h.losses[first:self.newest + 1]).all()
                         and np.isfinite(self._current).all()):
                     # a non-finite weight stays non-finite, so the chunk's last
                     # weights and its losses (which see every output) cover it all
@@ -253,27 +223,27 @@ class Run:
     def _run_to_checkpoints(self, ops, first, count):
         """Checkpoint mode: ``count`` steps from ``first`` recording the outputs, and
         the weights at each checkpoint passed."""
-        stepper, stride, n_out = self.stepper, self.stride, self._outputs[0].size
-        k, end = first, first + count
+        stepper, stride, h = self.stepper, self.stride, self.history
+        k, end, n_out = first, first + count, h.outputs[0].size
         while k < end:
             steps = min(end - k, stride - k % stride)
-            stepper.run(ops, steps, self._outputs[k:k + steps].reshape(steps, n_out),
+            stepper.run(ops, steps, h.outputs[k:k + steps].reshape(steps, n_out),
                         stepper.record[:n_out])
             k += steps
             if k % stride == 0:
-                np.negative(stepper.negated, out=self._saved[k // stride])
+                np.negative(stepper.negated, out=h.checkpoints[k // stride])
 
     def _find_divergence(self, first, first_params):
         """Step again from ``first`` one update at a time to find the first bad
         iteration; keep everything before it."""
-        end, stepper, lr = self.newest, self.stepper, self.learning_rate
+        end, stepper, lr, h = self.newest, self.stepper, self.learning_rate, self.history
         self.newest, self._current = first, first_params
         stepper.set_params(first_params)
         with np.errstate(all="ignore"):
             for k in range(first, end + 1):
-                self._outputs[k] = stepper.step(lr)
-                self._score(k, k + 1)
-                if not np.isfinite(self._loss[k]):
+                h.outputs[k] = stepper.step(lr)
+                h.score(k, k + 1)
+                if not np.isfinite(h.losses[k]):
                     bad = k  # W_k is finite but its outputs or loss are not
                     break
                 params = stepper.params
@@ -282,7 +252,7 @@ class Run:
                     break
                 self.newest, self._current = k + 1, params
                 if self.newest % self.stride == 0:
-                    self._saved[self.newest // self.stride] = params
+                    h.checkpoints[self.newest // self.stride] = params
             else:
                 raise AssertionError("a divergence seen in a chunk did not recur step by step")
         if bad == self.newest and bad > 0:
@@ -301,7 +271,7 @@ class Run:
         first, filled, rows = self._span
         if first != start:
             first, filled = start, 1
-            np.negative(self._saved[start // self.stride], out=rows[0])
+            np.negative(self.history.checkpoints[start // self.stride], out=rows[0])
         if filled <= k - start:
             self.stepper.negated[:] = rows[filled - 1]
             self._advance(start + filled - 1, k - start + 1 - filled, rows[filled:])
@@ -324,12 +294,21 @@ class Run:
                         stepper.negated[self._flat_index(change)] = -change.value
                         trace[filled - 1] = stepper.negated
 
+    @property
+    def full(self):
+        """True when the history has reached ``capacity``: training adds nothing."""
+        return self.newest >= self.capacity
+
     def replay(self, changes, iterations, progress=None):
         """Train to ``iterations``, applying each recorded change at its iteration
-        (how a saved run is rebuilt from its initial weights).
+        (how a saved run is rebuilt from its initial weights). ``BudgetError``
+        before any step if ``iterations`` is past ``capacity``.
 
         ``progress(done, iterations)``, if given, is called after each slice of about
         PROGRESS_SLICE_WORK weight updates (a progress bar's ticks)."""
+        if iterations > self.capacity:
+            raise BudgetError(None, self.footprint.iteration_problem(
+                iterations, f"replaying {iterations} iterations"), "iteration")
         work = max(self.n_params * self.X.shape[0], CHUNK)
         slice_ = max(1, PROGRESS_SLICE_WORK // work) if progress else iterations + 1
 
@@ -390,13 +369,10 @@ class Run:
         if change.kind == "weight":
             self._current[self._flat_index(change)] = change.value
             if change.iteration % self.stride == 0:
-                self._saved[change.iteration // self.stride] = self._current
+                self.history.checkpoints[change.iteration // self.stride] = self._current
 
     def _flat_index(self, change):
-        sizes = self.layer_sizes
-        offset = sum(a * b for a, b in zip(sizes[:change.layer], sizes[1:change.layer + 1],
-                                           strict=False))
-        return offset + change.row * sizes[change.layer + 1] + change.col
+        return flat_index(self.layer_sizes, change.layer, change.row, change.col)
 
     # ---- bookkeeping -----------------------------------------------------------------------
 
@@ -410,49 +386,13 @@ class Run:
         """Drop replayed rows: after a change or truncation they may be stale."""
         self._span = (None, 0, self._span[2])
 
-    def _reserve(self, n_iterations):
-        self._outputs = _grown(self._outputs, n_iterations)
-        self._loss = _grown(self._loss, n_iterations)
-        self._accuracy = _grown(self._accuracy, n_iterations)
-        self._saved = _grown(self._saved, n_iterations // self.stride + 1)
-
     def _record_current(self):
         """Outputs, loss and accuracy of the newest iteration (no step has made them)."""
-        self._reserve(self.newest + 1)
+        h = self.history
+        h.reserve(self.newest + 1)
         if self.newest % self.stride == 0:
-            self._saved[self.newest // self.stride] = self._current
+            h.checkpoints[self.newest // self.stride] = self._current
         self.stepper.set_params(self._current)
         with np.errstate(all="ignore"):
-            self._outputs[self.newest] = self.stepper.forward()
-        self._score(self.newest, self.newest + 1)
-
-    def _score(self, first, end):
-        """Loss and accuracy of iterations first..end-1, vectorised over the chunk."""
-        yhat = self._outputs[first:end]
-        Y = self.Y
-        with np.errstate(all="ignore"):
-            if self.loss == "bce":
-                p = np.clip(yhat, 1e-15, 1 - 1e-15)
-                self._loss[first:end] = -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p),
-                                                axis=(1, 2))
-            else:
-                self._loss[first:end] = 0.5 * np.sum((Y - yhat) ** 2, axis=(1, 2))
-        self._accuracy[first:end] = np.mean(np.all((yhat > 0.5) == (Y > 0.5), axis=2), axis=1)
-
-
-def check_learning_rate(rate):
-    """``rate`` as a float; ValueError unless it is a positive finite number. Text is
-    read as a plain ASCII decimal (see nncore.number_text), never by ``float()``."""
-    given = rate
-    if isinstance(rate, str):
-        rate = parse_number(rate, "learning_rate")
-    try:
-        value = float(rate)
-    except OverflowError:  # an integer beyond 1e308 (whose repr may not even print)
-        raise ValueError("learning_rate: must be a positive finite number, "
-                         "got an integer too large for a float") from None
-    except (TypeError, ValueError):
-        raise ValueError(f"learning_rate: {rate!r} is not a number") from None
-    if isinstance(rate, bool) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"learning_rate: must be a positive finite number, got {given!r}")
-    return value
+            h.outputs[self.newest] = self.stepper.forward()
+        h.score(self.newest, self.newest + 1)

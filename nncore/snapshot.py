@@ -20,10 +20,12 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from .errors import LoadError, SaveError, quoted
+from .errors import BudgetError, LoadError, SaveError, quoted
 from .files import MIB, atomic_write, decode_utf8, read_capped, size_text
-from .network import ACTIVATIONS, LOSSES
-from .run import DENSE_BYTES_PER_ITERATION, Change, Run, check_learning_rate
+from .history import Change
+from .memory import MEMORY_CAP, Footprint
+from .network import ACTIVATIONS, LOSSES, check_learning_rate, n_weights
+from .run import Run
 
 FORMAT = "backprop-lab/snapshot"
 SCHEMA_VERSION = 1
@@ -33,7 +35,7 @@ MAX_UNITS = 10_000          # per layer
 MAX_SAMPLES = 100_000
 MAX_CHANGES = 100_000
 MAX_NESTING = 16            # a valid snapshot nests 4 deep
-HISTORY_BYTES_CAP = 2 * 1024 * MIB  # what replaying may allocate for the history
+HISTORY_BYTES_CAP = MEMORY_CAP  # what replaying may allocate (see nncore.memory)
 # What replaying may cost, in sample-weight updates (one multiply-add per sample and
 # weight per iteration; numpy's per-call overhead makes every step cost at least
 # MIN_STEP_WORK of them). At about 20 ns each the cap is a few minutes, so a 100 KB
@@ -53,7 +55,7 @@ def snapshot_dict(run, k=None, dataset_name=None):
 
     k = run.newest if k is None else int(k)
     weights = run.weights_at(k)
-    name = dataset_name or getattr(run, "dataset_name", None) or "custom"
+    name = dataset_name or run.dataset_name
     return {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
@@ -86,6 +88,12 @@ def snapshot_bytes(doc):
 
 def save_snapshot(path, run, k=None, dataset_name=None):
     """Write the snapshot of ``run`` at ``k`` to ``path`` atomically."""
+    # Every number takes at least two bytes ("0,"): a run whose numbers alone are
+    # over the cap is refused before its text is built.
+    least = 2 * (2 * run.n_params + run.X.size + run.Y.size)
+    if least > SIZE_CAP:
+        raise SaveError(path, f"the snapshot would be at least {size_text(least)}, over "
+                        f"the {size_text(SIZE_CAP)} limit for loading")
     try:
         data = snapshot_bytes(snapshot_dict(run, k, dataset_name))
     except (ValueError, IndexError) as exc:
@@ -94,8 +102,13 @@ def save_snapshot(path, run, k=None, dataset_name=None):
         raise SaveError(path, f"the snapshot would be {size_text(len(data))}, over the "
                         f"{size_text(SIZE_CAP)} limit for loading; use a smaller dataset")
     k = run.newest if k is None else int(k)
-    problem = _replay_problem(k, run.X.shape[0], run.layer_sizes)
-    if problem:  # a file that could never be opened again is not saved
+    # A file that could never be opened again is not saved.
+    if k > MAX_ITERATION:
+        raise SaveError(path, f"cannot save: {k} iterations, over the {MAX_ITERATION} "
+                        "a snapshot may hold")
+    memory = _memory_problem(k, run.X.shape[0], run.layer_sizes)
+    problem = memory[1] if memory else _work_problem(k, run.X.shape[0], run.layer_sizes)
+    if problem:
         raise SaveError(path, f"cannot save: {problem}")
     atomic_write(path, data)
 
@@ -103,8 +116,9 @@ def save_snapshot(path, run, k=None, dataset_name=None):
 def load_snapshot(path, progress=None):
     """``(run, k)`` rebuilt from the snapshot at ``path``; ``run.newest == k``.
 
-    The run also gets a ``dataset_name`` attribute. Raises ``LoadError``.
-    ``progress(done, k)`` is told how far the replay has come (see ``Run.replay``).
+    Raises ``LoadError`` (a ``BudgetError`` when replaying would need more memory
+    than a run may take), naming the file and the field. ``progress(done, k)`` is
+    told how far the replay has come (see ``Run.replay``).
     """
     text = decode_utf8(path, read_capped(path, SIZE_CAP))
     if not text.strip():
@@ -174,12 +188,15 @@ def snapshot_run(doc, path=None, progress=None):
     initial = _weights(doc, "initial_weights", sizes, f)
     weights = _weights(doc, "weights", sizes, f)
     changes = _changes(doc, k, sizes, f)
-    problem = _replay_problem(k, X.shape[0], sizes)
+    problem = _memory_problem(k, X.shape[0], sizes)
+    if problem:
+        f.fail(*problem, error=BudgetError)
+    problem = _work_problem(k, X.shape[0], sizes)
     if problem:
         f.fail("iteration", problem)
 
     try:
-        run = Run(X, Y, sizes, activations, loss, rate, seed, initial)
+        run = Run(X, Y, sizes, activations, loss, rate, seed, initial, dataset_name=name)
     except ValueError as exc:
         f.fail(None, f"cannot build the run: {exc}")
     try:
@@ -197,7 +214,6 @@ def snapshot_run(doc, path=None, progress=None):
                                                                atol=REPLAY_RTOL):
             f.fail(f"weights[{layer}]",
                    "weights do not match replay (file tampered or corrupted)")
-    run.dataset_name = name
     return run, k
 
 
@@ -210,8 +226,8 @@ class _Fields:
     def __init__(self, path):
         self.path = path
 
-    def fail(self, field, problem):
-        raise LoadError(self.path, problem, None if field is None else f"field '{field}'")
+    def fail(self, field, problem, error=LoadError):
+        raise error(self.path, problem, None if field is None else f"field '{field}'")
 
     def get(self, obj, key, kind, where=None):
         name = _name(where, key)
@@ -262,6 +278,8 @@ class _Fields:
             if len(row) != n_cols:
                 self.fail(f"{name}[{i}]", f"expected {n_cols} numbers, got {len(row)} "
                           f"(expected shape ({len(rows)}, {n_cols}))")
+            if _NUMBER_TYPES.issuperset(map(type, row)):
+                continue  # the common case, checked at C speed; else find the culprit
             for j, value in enumerate(row):
                 if type(value) is not float and type(value) is not int:
                     self.fail(f"{name}[{i}][{j}]", f"expected a number, got {_kind(value)}")
@@ -275,6 +293,7 @@ class _Fields:
         return array
 
 
+_NUMBER_TYPES = frozenset((int, float))
 _KINDS = {int: "a whole number", list: "a list", dict: "an object", str: "text",
           (int, float): "a number"}
 
@@ -299,12 +318,23 @@ def _scan(doc, f):
         obj, where, depth = stack.pop()
         if depth > MAX_NESTING:
             f.fail(where, f"nested more than {MAX_NESTING} levels deep")
+        if isinstance(obj, list) and _finite_numbers(obj):
+            continue
         items = obj.items() if isinstance(obj, dict) else enumerate(obj)
         for key, value in items:
             if isinstance(value, dict | list):
                 stack.append((value, _name(where, key), depth + 1))
             elif type(value) is float and not math.isfinite(value):
                 f.fail(_name(where, key), f"{value} is not a finite number")
+
+
+def _finite_numbers(items):
+    """True when ``items`` holds finite numbers only: a weight row, checked at C
+    speed (False for text, null, nested lists or an integer too big for a float)."""
+    try:
+        return all(map(math.isfinite, items))
+    except (TypeError, OverflowError):
+        return False
 
 
 def _activations(doc, f, n_layers):
@@ -358,19 +388,20 @@ def _changes(doc, k, sizes, f):
     return changes
 
 
-def _replay_problem(k, n_samples, sizes):
-    """Why replaying ``k`` iterations would be refused, or None: checked before any
-    memory is allocated or any step is taken."""
-    n_params = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-    stride = 1
-    while n_params * 8 > DENSE_BYTES_PER_ITERATION * stride:
-        stride *= 2
-    per_iteration = n_samples * sizes[-1] + 2  # outputs, loss, accuracy
-    needed = 8 * ((k + 1) * per_iteration + (k // stride + 1) * n_params
-                  + 3 * n_samples * sum(sizes[1:]))
-    if needed > HISTORY_BYTES_CAP:
-        return (f"replaying {k} iterations would need {needed / 2**30:.1f} GiB; "
-                f"the limit is {HISTORY_BYTES_CAP / 2**30:.0f} GiB")
+def _memory_problem(k, n_samples, sizes):
+    """``(field, why)`` when the run replayed to ``k`` would need more memory than a
+    run may take (see :mod:`nncore.memory`), or None: checked before any memory is
+    allocated."""
+    footprint = Footprint(sizes, n_samples)
+    problem = footprint.fixed_problem()
+    if problem is None and k > footprint.capacity:
+        problem = "iteration", footprint.iteration_problem(k, f"replaying {k} iterations")
+    return problem
+
+
+def _work_problem(k, n_samples, sizes):
+    """Why replaying ``k`` iterations would take too long, or None."""
+    n_params = n_weights(sizes)
     work = k * max(n_samples * n_params, MIN_STEP_WORK)
     if work > REPLAY_WORK_CAP:
         return (f"replaying {k} iterations of {n_params} weights on {n_samples} samples "

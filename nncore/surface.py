@@ -22,45 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import activate
+from .network import activate, batch_loss, flat_index, locate
 
 # Grid points are evaluated in chunks of about this many bytes of activations: small
 # enough to stay in cache (measured 1.7x faster than 32 MB chunks on a 200-sample net).
 CHUNK_BYTES = 1 << 20
-
-
-def flat_index(layer_sizes, layer, row, col):
-    """Position of ``weights[layer][row, col]`` in the flat parameter vector."""
-    offset = sum(a * b for a, b in zip(layer_sizes[:layer], layer_sizes[1:layer + 1],
-                                       strict=False))
-    return offset + row * layer_sizes[layer + 1] + col
-
-
-def locate(layer_sizes, index):
-    """``(layer, row, col)`` of a weight given as a flat index or as that triple."""
-    if not np.isscalar(index):
-        layer, row, col = (int(v) for v in index)
-        if not (0 <= layer < len(layer_sizes) - 1 and 0 <= row < layer_sizes[layer]
-                and 0 <= col < layer_sizes[layer + 1]):
-            raise ValueError(f"weight: {index} is outside layer sizes {layer_sizes}")
-        return layer, row, col
-    index = int(index)
-    for layer, (n_in, n_out) in enumerate(zip(layer_sizes, layer_sizes[1:], strict=False)):
-        if 0 <= index < n_in * n_out:
-            return layer, index // n_out, index % n_out
-        index -= n_in * n_out
-    raise ValueError(f"weight: flat index out of range for layer sizes {layer_sizes}")
-
-
-def _batch_loss(yhat, Y, loss):
-    """Loss of each grid point; ``yhat`` is (points, samples, outputs).
-
-    Same formulas as :func:`nncore.network.loss_value`, summed per grid point.
-    """
-    if loss == "bce":
-        p = np.clip(yhat, 1e-15, 1 - 1e-15)
-        return -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=(1, 2))
-    return 0.5 * np.sum((Y - yhat) ** 2, axis=(1, 2))
 
 
 def _activate_in_place(name, s):
@@ -147,7 +113,7 @@ def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, valu
                                 feeding = base_out[:, row]
                             s[:, :, col] += shift[part, None] * feeding
                     a = _activate_in_place(activations[layer], s)
-            out[part] = _batch_loss(a, Y, loss)
+            out[part] = batch_loss(a, Y, loss)  # one loss per grid point
     return out.reshape(grid_a.shape)
 
 

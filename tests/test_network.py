@@ -16,7 +16,8 @@ from benchmarks.baselines import (
 )
 
 from nncore import Run, forward, init_weights, loss_value, sigmoid
-from nncore.network import ACTIVATIONS, Stepper, backward
+from nncore.network import ACTIVATIONS, backward
+from nncore.stepper import Stepper
 
 
 @pytest.fixture(scope="module")

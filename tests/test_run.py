@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 from benchmarks.baselines import TUTORIAL_X, TUTORIAL_Y, XOR_X, XOR_Y
 
-from nncore import Change, Run, accuracy, check_learning_rate, forward, loss_value
-from nncore import run as run_module
+from nncore import Change, Run, accuracy, check_learning_rate, forward, loss_value, memory
 from nncore.network import backward
 
 SMALL = dict(X=TUTORIAL_X, Y=TUTORIAL_Y, layer_sizes=[3, 1])  # dense: every W_k kept
@@ -227,16 +226,17 @@ def test_history_memory_is_bounded_per_iteration(spec):
 def test_a_long_history_reserves_room_instead_of_copying_itself_again(monkeypatch):
     """Past LONG_HISTORY_BYTES an array reserves RESERVE_BYTES at once, so a long
     Play appends to the same arrays instead of stopping to copy the history."""
-    monkeypatch.setattr(run_module, "LONG_HISTORY_BYTES", 4096)
-    monkeypatch.setattr(run_module, "RESERVE_BYTES", 2**20)
+    monkeypatch.setattr(memory, "LONG_HISTORY_BYTES", 4096)
+    monkeypatch.setattr(memory, "RESERVE_BYTES", 2**20)
     run = Run(**SMALL)
     run.train(2000)
-    arrays = (run._outputs, run._loss, run._accuracy, run._saved)
-    assert len(run._loss) == 2**20 // 8  # one float a row
+    h = run.history
+    arrays = (h.outputs, h.losses, h.accuracies, h.checkpoints)
+    assert len(h.losses) == 2**20 // 8  # one float a row
     for _ in range(20):
         run.train(1000)
-    assert all(a is b for a, b in zip(arrays, (run._outputs, run._loss, run._accuracy,
-                                               run._saved), strict=True))
+    assert all(a is b for a, b in zip(arrays, (h.outputs, h.losses, h.accuracies,
+                                               h.checkpoints), strict=True))
     reference = Run(**SMALL)
     reference.train(22000)
     np.testing.assert_array_equal(run.losses, reference.losses)

@@ -33,7 +33,7 @@ from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
 from gui.diagram.weight_legend import WeightLegend
-from nncore.network import forward
+from nncore.network import flat_index, forward
 from nncore.number_text import parse_number
 
 __all__ = ["NetworkItem", "NetworkView", "WeightLegend"]
@@ -209,11 +209,9 @@ class NetworkView(QWidget):
     # ---- what is drawn (also for tests) ------------------------------------------------------
 
     def edge_index(self, edge):
-        """Index into the drawn edges of weight ``edge = (layer, row, col)``."""
-        layer, row, col = edge
-        sizes = self.session.run.layer_sizes
-        offset = sum(a * b for a, b in zip(sizes[:layer], sizes[1:layer + 1], strict=False))
-        return offset + row * sizes[layer + 1] + col
+        """Index into the drawn edges of weight ``edge = (layer, row, col)``: edges are
+        drawn in the order of the flat weight vector."""
+        return flat_index(self.session.run.layer_sizes, *edge)
 
     def edge_styles(self):
         """[(layer, row, col, width px, QColor)] for every edge, as drawn."""

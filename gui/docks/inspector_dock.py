@@ -43,7 +43,7 @@ DISPLAY, TOOLTIP, FONT, ALIGNMENT = (int(role) for role in (
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-def runs(indices):
+def consecutive_spans(indices):
     """[1, 2, 3, 5] -> [(1, 3), (5, 5)]: consecutive indices as (first, last) pairs."""
     out = []
     for i in indices:
@@ -107,7 +107,7 @@ class ChainTableModel(QAbstractTableModel):
         for c in changed:
             self.columns[c] = values[:, c].tolist()
             self.texts[c] = [None] * n
-        for first, last in runs(changed):
+        for first, last in consecutive_spans(changed):
             self.dataChanged.emit(self.index(0, first), self.index(n - 1, last))
 
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 (Qt's signature)

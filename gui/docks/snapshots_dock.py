@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.common.icons import icon
-from nncore.errors import LoadError
+from nncore.errors import FileError
 from nncore.snapshot import save_snapshot
 
 
@@ -136,7 +136,7 @@ class SnapshotsDock(QDockWidget):
         try:
             save_snapshot(path, self.session.snapshot_run(entry), entry.iteration,
                           entry.dataset_name)
-        except (LoadError, OSError) as exc:
+        except (FileError, OSError) as exc:
             QMessageBox.warning(self, "Could not save snapshot",
                                 f"Could not save snapshot: {os.path.basename(path)}\n\n{exc}")
             return False

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncore.memory import grown
+
 FACTOR = 8  # samples per block from one level to the next
 TOP_BLOCKS = 512  # no level is built over one this short; a query groups its blocks
 
@@ -31,14 +33,6 @@ def _columns(values):
     """``values`` as an (n, k) float array; a 1-D series is one column."""
     values = np.asarray(values, dtype=float)
     return values[:, None] if values.ndim == 1 else values
-
-
-def _grown(array, needed):
-    if needed <= len(array):
-        return array
-    bigger = np.empty((max(needed, 2 * len(array)),) + array.shape[1:], dtype=array.dtype)
-    bigger[:len(array)] = array
-    return bigger
 
 
 def _finite_extremes(values):
@@ -207,7 +201,7 @@ class MinMaxPyramid:
         arrays = self.levels[level]
         if arrays is None:
             arrays = [np.empty((0,) + a.shape[1:], dtype=a.dtype) for a in merged]
-        arrays = [_grown(a, count) for a in arrays]
+        arrays = [grown(a, count) for a in arrays]
         for array, part in zip(arrays, merged, strict=True):
             array[first:count] = part
         self.levels[level] = arrays

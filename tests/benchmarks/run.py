@@ -176,7 +176,7 @@ def call_floor(calls):
 
     Backprop Lab's xor step is 17 numpy calls (8 forward, 8 backward, 1 update)
     where Trask's loop makes 23 that allocate; none can be dropped without changing
-    the bits (see ``nncore.network.Stepper``). The floor makes the cheapest numpy
+    the bits (see ``nncore.stepper.Stepper``). The floor makes the cheapest numpy
     call there is, an in-place add on 4 numbers, that many times per iteration,
     with no Python around it and nothing recorded.
     """

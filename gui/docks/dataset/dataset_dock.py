@@ -51,7 +51,7 @@ from nncore.datasets import (
     three_bit,
     two_d,
 )
-from nncore.errors import LoadError
+from nncore.errors import FileError, LoadError
 from nncore.number_text import read_number, read_whole
 
 THREE_BIT = "three-bit"
@@ -389,7 +389,7 @@ class DatasetDock(QDockWidget):
             return False
         try:
             save_csv(path, *data)
-        except (LoadError, ValueError) as exc:
+        except (FileError, ValueError) as exc:
             QMessageBox.warning(self, "Could not export the CSV file", str(exc))
             return False
         self.session.sigMessage.emit(f"Saved the table to {path}")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from gui.common import palette
 from gui.common.redraw import on_screen
 from gui.common.still_plot import still_plot
-from nncore.network import forward
+from nncore.network import forward, output_range
 
 GRID = 64  # points per side of the plane
 BIG_NETWORK = 1000  # weights; above this the grid has half as many points per side
@@ -56,16 +56,13 @@ def colormap():
     return pg.ColorMap([0.0, 0.5, 1.0], [c.getRgb()[:3] for c in colors])
 
 
-BOUNDED = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-
-
 def unit_levels(name, values):
     """Colour scale (low, high) of each unit with activation ``name``, shaped
     (n, 1, 1) to broadcast over ``values`` (n, rows, cols): the activation's own
     range when it is bounded, otherwise symmetric about 0 (0 is white)."""
     n = len(values)
-    if name in BOUNDED:
-        low, high = BOUNDED[name]
+    low, high = output_range(name)
+    if np.isfinite(low) and np.isfinite(high):
         return np.full((n, 1, 1), low), np.full((n, 1, 1), high)
     finite = np.where(np.isfinite(values), values, 0.0)
     spread = np.max(np.abs(finite), axis=(1, 2), keepdims=True)
@@ -76,7 +73,7 @@ def unit_levels(name, values):
 def output_levels(name, values):
     """Colour scale of the output: white at the 0.5 threshold that accuracy uses."""
     if name == "sigmoid":
-        return 0.0, 1.0
+        return output_range(name)
     low, high = unit_levels("linear", values[None] - 0.5)
     return float(low[0, 0, 0]) + 0.5, float(high[0, 0, 0]) + 0.5
 
@@ -345,8 +342,9 @@ class DecisionMap(QWidget):
         session, run = self.session, self.session.run
         k = session.iteration
         weights = run.weights_at(k)
-        with np.errstate(all="ignore"):
-            layers = forward(self.grid_inputs, weights, run.activations)
+        with np.errstate(all="ignore"):  # only the layers drawn: a wide net has many
+            layers = forward(self.grid_inputs, weights, run.activations,
+                             keep=(self.hidden_layer, -1) if self.tile_origins else (-1,))
         g = self.grid
         out = layers[-1][:, 0].reshape(g, g)
         self.output_values = out
