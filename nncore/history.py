@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .memory import grown
+from .errors import BudgetError
+from .memory import amount, grown
 from .network import batch_accuracy, batch_loss
 
-FIRST_ROWS = 16  # rows each array starts with
+FIRST_ROWS = 16  # rows each array starts with, unless they pass FIRST_BYTES
+FIRST_BYTES = 2**20
 
 
 @dataclass(frozen=True)
@@ -42,20 +44,32 @@ class History:
     def __init__(self, footprint, Y, loss):
         self.footprint, self.Y, self.loss = footprint, Y, loss
         self.limits = footprint.rows(footprint.capacity)
-        rows, checkpoint_rows = (min(FIRST_ROWS, n) for n in self.limits)
+        row_bytes = (8 * footprint.n_outputs, 8 * footprint.n_params)
+        rows, checkpoint_rows = (max(1, min(FIRST_ROWS, limit, FIRST_BYTES // size))
+                                 for limit, size in zip(self.limits, row_bytes, strict=True))
         self.checkpoints = np.empty((checkpoint_rows, footprint.n_params))
         self.outputs = np.empty((rows,) + Y.shape)
         self.losses = np.empty(rows)
         self.accuracies = np.empty(rows)
 
     def reserve(self, n_iterations):
-        """Room for iterations 0..n_iterations-1 (within the capacity)."""
+        """Room for iterations 0..n_iterations-1 (within the capacity).
+
+        ``BudgetError`` if the computer has less memory than the budget allows;
+        then every row recorded so far is still in place.
+        """
         rows, checkpoint_rows = self.footprint.rows(n_iterations - 1)
         row_limit, checkpoint_limit = self.limits
-        self.outputs = grown(self.outputs, rows, row_limit)
-        self.losses = grown(self.losses, rows, row_limit)
-        self.accuracies = grown(self.accuracies, rows, row_limit)
-        self.checkpoints = grown(self.checkpoints, checkpoint_rows, checkpoint_limit)
+        try:
+            self.outputs = grown(self.outputs, rows, row_limit)
+            self.losses = grown(self.losses, rows, row_limit)
+            self.accuracies = grown(self.accuracies, rows, row_limit)
+            self.checkpoints = grown(self.checkpoints, checkpoint_rows, checkpoint_limit)
+        except MemoryError:
+            need = self.footprint.nbytes(n_iterations - 1)
+            raise BudgetError(None, f"out of memory: {n_iterations - 1} iterations need "
+                              f"{amount(need)}, more than this computer has free",
+                              "iterations") from None
 
     def score(self, first, end):
         """Loss and accuracy of iterations first..end-1 from their outputs,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .files import size_text
 from .network import n_weights
 
 MIB = 1024 * 1024
@@ -125,22 +126,26 @@ class Footprint:
         sizes = "-".join(map(str, self.layer_sizes))
         field = "layer_sizes" if self.weights_part * 2 >= self.fixed else "dataset"
         return field, (f"a {sizes} network on {self.n_samples} samples would need "
-                       f"{gib(self.nbytes(0))} before its first step; the limit is "
-                       f"{gib(MEMORY_CAP)}")
+                       f"{amount(self.nbytes(0))} before its first step; the limit is "
+                       f"{amount(MEMORY_CAP)}")
 
-    def iteration_problem(self, k, doing="recording"):
-        """Why iterations 0..k do not fit, or None."""
+    def iteration_problem(self, k, doing=None):
+        """Why iterations 0..k do not fit, or None; ``doing`` starts the sentence."""
         if k <= self.capacity:
             return None
-        return (f"{doing} {k} iterations would need {gib(self.nbytes(k))}; the limit "
-                f"is {gib(MEMORY_CAP)} (iteration {max(self.capacity, 0)} at most for "
-                f"this network and dataset)")
+        return (f"{doing or f'recording {k} iterations'} would need "
+                f"{amount(self.nbytes(k))}; the limit is {amount(MEMORY_CAP)} (iteration "
+                f"{max(self.capacity, 0)} at most for this network and dataset)")
 
 
-def gib(n):
-    """``n`` bytes for a message: 2 GiB, 1.4 GiB, 0.01 GiB."""
+def amount(n):
+    """``n`` bytes for a message: 2 GiB, 1.4 GiB, 1,413 GiB; 20 MiB, 800 bytes below."""
     value = n / GIB
-    return f"{value:.0f} GiB" if value == int(value) else f"{value:.2g} GiB"
+    if value < 1:
+        return size_text(n)
+    if value == int(value) or value >= 10:
+        return f"{value:,.0f} GiB"
+    return f"{value:.2g} GiB"
 
 
 def grown(array, needed, limit=None):

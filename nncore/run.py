@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import BudgetError
 from .history import Change, History
-from .memory import CHUNK, Footprint
+from .memory import CHUNK, Footprint, amount
 from .network import check_architecture, check_learning_rate, flat_index, init_weights, unflatten
 from .stepper import Stepper
 
@@ -71,29 +71,37 @@ class Run:
         self.seed = seed
         self.dataset_name = str(dataset_name)
         self.initial_learning_rate = float(learning_rate)
-        if initial_weights is None:
-            initial_weights = init_weights(self.layer_sizes, seed)
-        self.stepper = Stepper(X, Y, self.layer_sizes, self.activations, loss)
-        self.n_params = self.stepper.n_params
-        self.initial_params = np.concatenate([np.asarray(W, float).ravel()
-                                              for W in initial_weights])
-        if self.initial_params.size != self.n_params:
-            raise ValueError("initial_weights: shapes do not match layer sizes")
         self.stride = self.footprint.stride
         self.capacity = self.footprint.capacity  # the last iteration the budget allows
         self._chunk = self.footprint.chunk
         self.changes: list[Change] = []
         self.newest = 0
         self.diverged_at = None
-        self.history = History(self.footprint, Y, loss)
+        try:
+            self._allocate(initial_weights)
+        except MemoryError:  # within the budget, but the computer has less free
+            raise BudgetError(None, f"out of memory: this network and dataset need "
+                              f"{amount(self.footprint.nbytes(0))}, more than this computer "
+                              "has free", "layer_sizes") from None
+        self._current = self.initial_params.copy()  # W at self.newest
+        self._record_current()
+
+    def _allocate(self, initial_weights):
+        if initial_weights is None:
+            initial_weights = init_weights(self.layer_sizes, self.seed)
+        self.stepper = Stepper(self.X, self.Y, self.layer_sizes, self.activations, self.loss)
+        self.n_params = self.stepper.n_params
+        self.initial_params = np.concatenate([np.asarray(W, float).ravel()
+                                              for W in initial_weights])
+        if self.initial_params.size != self.n_params:
+            raise ValueError("initial_weights: shapes do not match layer sizes")
+        self.history = History(self.footprint, self.Y, self.loss)
+        self.history.checkpoints[0] = self.initial_params
         # the span between two checkpoints replayed last: (first iteration, rows filled, rows)
         self._span = (None, 0, np.empty((self.stride, self.n_params)))
         # dense mode: [yhat_k | -W_{k+1}] of each step of a chunk, before they are filed
         self._trace = (np.empty((self._chunk, self.stepper.record.size))
                        if self.stride == 1 else None)
-        self.history.checkpoints[0] = self.initial_params
-        self._current = self.initial_params.copy()  # W at self.newest
-        self._record_current()
 
     # ---- reading the history -------------------------------------------------------
 
@@ -198,7 +206,13 @@ class Run:
             while self.newest < start + n:
                 first = self.newest
                 count = min(self._chunk, start + n - first)
-                h.reserve(first + count + 1)
+                try:
+                    h.reserve(first + count + 1)
+                except BudgetError:
+                    if deadline is None:
+                        raise
+                    self.capacity = self.newest  # less memory free than the budget allows
+                    break
                 if stride == 1:
                     trace = self._trace[:count]
                     stepper.run(ops, count, trace, stepper.record)
