@@ -129,6 +129,14 @@ class Footprint:
                        f"{amount(self.nbytes(0))} before its first step; the limit is "
                        f"{amount(MEMORY_CAP)}")
 
+    def problem(self, k, doing=None):
+        """``(field, why)`` when iterations 0..k do not fit (field ``iteration``), or
+        not even iteration 0 does (``layer_sizes`` or ``dataset``); else None."""
+        if self.capacity < 0:
+            return self.fixed_problem()
+        why = self.iteration_problem(k, doing)
+        return None if why is None else ("iteration", why)
+
     def iteration_problem(self, k, doing=None):
         """Why iterations 0..k do not fit, or None; ``doing`` starts the sentence."""
         if k <= self.capacity:

@@ -106,7 +106,7 @@ def save_snapshot(path, run, k=None, dataset_name=None):
     if k > MAX_ITERATION:
         raise SaveError(path, f"cannot save: {k} iterations, over the {MAX_ITERATION} "
                         "a snapshot may hold")
-    memory = _memory_problem(k, run.X.shape[0], run.layer_sizes)
+    memory = Footprint(run.layer_sizes, run.X.shape[0]).problem(k, f"replaying {k} iterations")
     problem = memory[1] if memory else _work_problem(k, run.X.shape[0], run.layer_sizes)
     if problem:
         raise SaveError(path, f"cannot save: {problem}")
@@ -188,8 +188,8 @@ def snapshot_run(doc, path=None, progress=None):
     initial = _weights(doc, "initial_weights", sizes, f)
     weights = _weights(doc, "weights", sizes, f)
     changes = _changes(doc, k, sizes, f)
-    problem = _memory_problem(k, X.shape[0], sizes)
-    if problem:
+    problem = Footprint(sizes, X.shape[0]).problem(k, f"replaying {k} iterations")
+    if problem:  # checked before any memory is allocated (see nncore.memory)
         f.fail(*problem, error=BudgetError)
     problem = _work_problem(k, X.shape[0], sizes)
     if problem:
@@ -386,17 +386,6 @@ def _changes(doc, k, sizes, f):
             changes.append(Change(it, kind, value, layer, row, col))
         previous = it
     return changes
-
-
-def _memory_problem(k, n_samples, sizes):
-    """``(field, why)`` when the run replayed to ``k`` would need more memory than a
-    run may take (see :mod:`nncore.memory`), or None: checked before any memory is
-    allocated."""
-    footprint = Footprint(sizes, n_samples)
-    problem = footprint.fixed_problem()
-    if problem is None and k > footprint.capacity:
-        problem = "iteration", footprint.iteration_problem(k, f"replaying {k} iterations")
-    return problem
 
 
 def _work_problem(k, n_samples, sizes):
