@@ -163,6 +163,7 @@ def train(args):
     if run.newest + args.iterations > MAX_ITERATION:
         raise UsageError(f"--iterations: {run.newest} + {args.iterations} would pass the "
                          f"{MAX_ITERATION} iterations a snapshot may hold")
+    run.reserve(args.iterations)  # or refuse at once, not after training up to the budget
     with Progress("training", enabled=not args.json) as progress:
         _train(run, args.iterations, progress)
     saved = None

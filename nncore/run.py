@@ -4,14 +4,10 @@ Iteration k holds weights W_k, outputs yhat_k = forward(X, W_k), loss_k and
 accuracy_k; then W_{k+1} = W_k - lr * dE/dW(W_k). ``run.newest`` is the newest
 recorded iteration, i.e. the number of updates applied so far.
 
-Storage (why it looks like this): outputs, loss and accuracy are small per
-iteration, so they are kept densely for every iteration. Weights are kept densely
-while a network has few of them; for bigger networks only every ``stride``-th
-iteration is kept (a checkpoint) and the iterations between are rebuilt by
-replaying the same deterministic steps from the checkpoint before them. Replay
-runs the very same code as training, so it reproduces the weights bitwise. The
-arrays (:class:`~nncore.history.History`) and every buffer are counted against a
-memory budget before they are made (:mod:`nncore.memory`).
+Storage: outputs, loss and accuracy are kept for every iteration; weights too
+while a network has few of them, else every ``stride``-th iteration (a checkpoint),
+the ones between rebuilt by replaying the same steps from the checkpoint before
+them, bit for bit (:mod:`nncore.history`; the memory budget: :mod:`nncore.memory`).
 
 Speed (why training is done in chunks): the step itself is a prepared list of
 numpy calls (see :class:`~nncore.stepper.Stepper`); per step, training copies
@@ -32,7 +28,8 @@ import numpy as np
 from .errors import BudgetError
 from .history import Change, History
 from .memory import CHUNK, Footprint, amount
-from .network import check_architecture, check_learning_rate, flat_index, init_weights, unflatten
+from .network import check_architecture, check_learning_rate, init_weights, unflatten
+from .replay import ReplaySpan, weight_index
 from .stepper import Stepper
 
 PROGRESS_SLICE_WORK = 2**22  # weight updates (weights x samples) between progress reports
@@ -97,8 +94,7 @@ class Run:
             raise ValueError("initial_weights: shapes do not match layer sizes")
         self.history = History(self.footprint, self.Y, self.loss)
         self.history.checkpoints[0] = self.initial_params
-        # the span between two checkpoints replayed last: (first iteration, rows filled, rows)
-        self._span = (None, 0, np.empty((self.stride, self.n_params)))
+        self._span = ReplaySpan(self.stride, self.n_params)
         # dense mode: [yhat_k | -W_{k+1}] of each step of a chunk, before they are filed
         self._trace = (np.empty((self._chunk, self.stepper.record.size))
                        if self.stride == 1 else None)
@@ -138,7 +134,7 @@ class Run:
             return self._current.copy()
         if k % self.stride == 0:
             return self.history.checkpoints[k // self.stride].copy()
-        return self._replayed(k)
+        return self._span.weights_at(self, k)
 
     def weights_at(self, k):
         """W_k as a list of matrices, ``W[l]`` of shape (n_l, n_{l+1})."""
@@ -164,7 +160,7 @@ class Run:
         beyond the newest iteration are not counted: they take address space, and
         memory only once written (see :func:`nncore.memory.grown`)."""
         trace = 0 if self._trace is None else self._trace.nbytes
-        return self.history.nbytes(self.newest) + self._span[2].nbytes + trace
+        return self.history.nbytes(self.newest) + self._span.rows.nbytes + trace
 
     def gradient_at(self, k):
         """dE/dW at W_k as a list of matrices (what the step from k subtracts, / lr)."""
@@ -175,6 +171,15 @@ class Run:
         return [g.copy() for g in stepper.grads]
 
     # ---- training ----------------------------------------------------------------------
+
+    def reserve(self, n):
+        """Room for ``n`` more iterations, made now; ``BudgetError`` before anything
+        changes if they would pass ``capacity``."""
+        target = self.newest + n
+        if target > self.capacity:
+            raise BudgetError(None, self.footprint.iteration_problem(
+                target, f"training to iteration {target}"), "iterations")
+        self.history.reserve(target + 1)
 
     def train(self, n=1, seconds=None):
         """Apply up to ``n`` updates from the newest iteration; returns how many.
@@ -187,11 +192,9 @@ class Run:
         """
         if self.diverged_at is not None or n <= 0:
             return 0
-        if self.newest + n > self.capacity:
-            if seconds is None:
-                target = self.newest + n
-                raise BudgetError(None, self.footprint.iteration_problem(
-                    target, f"training to iteration {target}"), "iterations")
+        if seconds is None:  # all n will be made (unless it diverges): room for them at once
+            self.reserve(n)
+        elif self.newest + n > self.capacity:
             n = self.capacity - self.newest
             if n <= 0:
                 return 0
@@ -200,8 +203,6 @@ class Run:
         stepper.set_params(self._current)
         ops = stepper.step_ops(self.learning_rate)
         n_out = h.outputs[0].size
-        if seconds is None:  # all n will be made (unless it diverges): room for them at once
-            h.reserve(start + n + 1)
         with np.errstate(all="ignore"):
             while self.newest < start + n:
                 first = self.newest
@@ -275,39 +276,6 @@ class Run:
             self._record_current()
         self.diverged_at = bad
 
-    def _replayed(self, k):
-        """W_k between two checkpoints, replayed from the checkpoint before it.
-
-        The span's rows (kept negated, as the stepper has them) stay cached, so
-        stepping back and forth within one span (scrubbing) replays each step once.
-        """
-        start = k - k % self.stride
-        first, filled, rows = self._span
-        if first != start:
-            first, filled = start, 1
-            np.negative(self.history.checkpoints[start // self.stride], out=rows[0])
-        if filled <= k - start:
-            self.stepper.negated[:] = rows[filled - 1]
-            self._advance(start + filled - 1, k - start + 1 - filled, rows[filled:])
-            filled = k - start + 1
-        self._span = (first, filled, rows)
-        return -rows[k - start]
-
-    def _advance(self, k, count, trace):
-        """Step from W_k (already in the stepper) to W_{k+count}, applying the
-        recorded changes on the way; -W_{k+i+1} goes to ``trace[i]``."""
-        stepper, end, filled = self.stepper, k + count, 0
-        with np.errstate(all="ignore"):
-            while k < end:
-                stop = min([c.iteration for c in self.changes if k < c.iteration <= end] + [end])
-                ops = stepper.step_ops(self.learning_rate_at(k))
-                stepper.run(ops, stop - k, trace[filled:], stepper.negated)
-                filled, k = filled + stop - k, stop
-                for change in self.changes:
-                    if change.kind == "weight" and change.iteration == k:
-                        stepper.negated[self._flat_index(change)] = -change.value
-                        trace[filled - 1] = stepper.negated
-
     @property
     def full(self):
         """True when the history has reached ``capacity``: training adds nothing."""
@@ -352,7 +320,7 @@ class Run:
         self._current = self.params_at(k)
         self.newest = k
         self.diverged_at = None
-        self._forget_replay()
+        self._span.forget()
         self.changes = [c for c in self.changes if c.iteration <= k]
         self._record_current()
 
@@ -374,19 +342,16 @@ class Run:
         self._change(Change(k, "weight", value, layer, row, col))
 
     def _change(self, change):
-        self._forget_replay()
+        self._span.forget()
         self._apply(change)
         self.changes.append(change)
         self._record_current()
 
     def _apply(self, change):
         if change.kind == "weight":
-            self._current[self._flat_index(change)] = change.value
+            self._current[weight_index(self, change)] = change.value
             if change.iteration % self.stride == 0:
                 self.history.checkpoints[change.iteration // self.stride] = self._current
-
-    def _flat_index(self, change):
-        return flat_index(self.layer_sizes, change.layer, change.row, change.col)
 
     # ---- bookkeeping -----------------------------------------------------------------------
 
@@ -395,10 +360,6 @@ class Run:
         if not 0 <= k <= self.newest:
             raise IndexError(f"iteration {k} is outside the history 0..{self.newest}")
         return k
-
-    def _forget_replay(self):
-        """Drop replayed rows: after a change or truncation they may be stale."""
-        self._span = (None, 0, self._span[2])
 
     def _record_current(self):
         """Outputs, loss and accuracy of the newest iteration (no step has made them)."""

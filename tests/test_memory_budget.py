@@ -149,7 +149,9 @@ def test_training_to_the_capacity_works_and_past_it_is_refused_before_a_step(sma
     fresh = Run(*TUTORIAL, [3, 1])
     with pytest.raises(BudgetError, match="iterations: training to iteration 1501"):
         fresh.train(small_budget + 1)
-    assert fresh.newest == 0
+    with pytest.raises(BudgetError, match="iterations: training to iteration 1501"):
+        fresh.reserve(small_budget + 1)  # what the command line asks before training
+    assert fresh.newest == 0 and len(fresh.history.losses) < small_budget
     # Play trains against the clock: it stops at the capacity instead
     assert fresh.train(10**9, seconds=10**9) == small_budget and fresh.full
     assert fresh.train(1, seconds=10**9) == 0
