@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gui.plots.downsample import MinMaxPyramid
+from nncore.memory import grown
 
 OUTLINE_BUCKETS = 32  # buckets for the parts of the history outside the view
 LOG_PARTS = 16  # a log-x span is downsampled in this many geometric parts
@@ -69,10 +70,7 @@ class LayerNorms:
         if self.norms is None:
             self.norms, self.n = np.empty((0, n_layers)), 0
         first = min(self.n, int(changed_from) // run.stride, len(rows))
-        if len(self.norms) < len(rows):
-            grown = np.empty((max(len(rows), 2 * len(self.norms)), n_layers))
-            grown[:self.n] = self.norms[:self.n]
-            self.norms = grown
+        self.norms = grown(self.norms, len(rows))
         offset = 0
         for layer, (a, b) in enumerate(zip(run.layer_sizes, run.layer_sizes[1:],
                                            strict=False)):
