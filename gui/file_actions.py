@@ -11,10 +11,11 @@ import os
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from gui.common.exports import export_plots, write_history_csv
-from nncore.errors import FileError, LoadError
+from gui.common.exports import export_plots, history_csv_steps
+from gui.common.sliced_job import start_job
+from nncore.errors import FileError
 from nncore.export import export_weights
-from nncore.snapshot import load_snapshot, save_snapshot
+from nncore.snapshot import load_snapshot_steps, save_snapshot
 
 MAX_RECENT = 8
 SNAPSHOT_FILTER = "Backprop Lab snapshots (*.json);;All files (*)"
@@ -41,20 +42,33 @@ class FileActions:
     # ---- snapshots -----------------------------------------------------------------------
 
     def open_snapshot(self, path=None):
-        """Load a snapshot (validated and replayed); True if the session now shows it."""
+        """Load a snapshot (validated and replayed).
+
+        A short replay happens at once: True if the session now shows the file, False
+        if it was refused. A long one runs in slices with a progress dialog and Cancel,
+        and the running ``SlicedJob`` is returned; the session changes only if it
+        ends well, so Cancel or a bad file leaves everything as it was.
+        """
         path = path if isinstance(path, str) and path else self._ask_open()
         if not path:
             return False
-        try:
-            run, k = load_snapshot(path)
-        except (LoadError, OSError) as exc:
-            self._problem("Could not open snapshot", path, exc)
-            return False
-        self.session.set_run(run, k, run.dataset_name or "file")
-        self._set_path(path)
-        self.window.statusBar().showMessage(
-            f"Opened {os.path.basename(path)} at iteration {k}.", 8000)
-        return True
+        outcome = []
+
+        def opened(result):
+            run, k = result
+            self.session.set_run(run, k, run.dataset_name or "file")
+            self._set_path(path)
+            self.window.statusBar().showMessage(
+                f"Opened {os.path.basename(path)} at iteration {k}.", 8000)
+            outcome.append(True)
+
+        def refused(exc):
+            self._file_problem("Could not open snapshot", path, exc)
+            outcome.append(False)
+
+        job = start_job(self.window, f"Opening {os.path.basename(path)}\N{HORIZONTAL ELLIPSIS}",
+                        load_snapshot_steps(path), opened, refused)
+        return job if job is not None else outcome[0]
 
     def save_snapshot(self, *_):
         """Save to the current file, or ask for one the first time."""
@@ -122,10 +136,25 @@ class FileActions:
         return self._export(path, lambda p: export_plots(p, plots.plot_items), "plots")
 
     def export_history(self, path=None):
+        """Every recorded iteration as CSV; a long history is written in slices with a
+        progress dialog and Cancel (see :meth:`open_snapshot` for what is returned)."""
         path = path if isinstance(path, str) and path else self._ask_save(
             "Export history", ".csv", FILTERS[".csv"])
-        return self._export(path, lambda p: write_history_csv(p, self.session.run),
-                            f"{self.session.run.newest + 1} iterations")
+        if not path:
+            return False
+        what, outcome = f"{self.session.run.newest + 1} iterations", []
+
+        def written(_):
+            self._exported(what, path)
+            outcome.append(True)
+
+        def refused(exc):
+            self._file_problem("Could not export", path, exc)
+            outcome.append(False)
+
+        job = start_job(self.window, f"Exporting {what}\N{HORIZONTAL ELLIPSIS}",
+                        history_csv_steps(path, self.session.run), written, refused)
+        return job if job is not None else outcome[0]
 
     def export_weights(self, path=None, suffix=".safetensors"):
         path = path or self._ask_save("Export weights", suffix, FILTERS[suffix])
@@ -141,9 +170,12 @@ class FileActions:
         except (FileError, OSError) as exc:
             self._problem("Could not export", path, exc)
             return False
+        self._exported(what, path)
+        return True
+
+    def _exported(self, what, path):
         self.window.statusBar().showMessage(
             f"Exported {what} to {os.path.basename(path)}.", 8000)
-        return True
 
     # ---- dialogs -------------------------------------------------------------------------
 
@@ -169,6 +201,12 @@ class FileActions:
         if path:
             self._remember_folder(path)
         return path
+
+    def _file_problem(self, title, path, exc):
+        """A job's error: a file problem gets the dialog, anything else is a bug."""
+        if not isinstance(exc, (FileError, OSError)):
+            raise exc
+        self._problem(title, path, exc)
 
     def _problem(self, title, path, exc):
         """Tell the learner which file and what went wrong; the session is untouched."""

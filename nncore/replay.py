@@ -62,3 +62,15 @@ def advance(run, k, count, trace):
 def weight_index(run, change):
     """Where the weight that a ``weight`` change sets sits in the flat weight vector."""
     return flat_index(run.layer_sizes, change.layer, change.row, change.col)
+
+
+def finish(steps, progress=None):
+    """Run the generator ``steps`` (which yields ``(done, total)`` now and then) to
+    its end and return its value, calling ``progress(done, total)`` at each yield."""
+    while True:
+        try:
+            done = next(steps)
+        except StopIteration as end:
+            return end.value
+        if progress is not None:
+            progress(*done)

@@ -29,10 +29,12 @@ from .errors import BudgetError
 from .history import Change, History
 from .memory import CHUNK, Footprint, amount
 from .network import check_architecture, check_learning_rate, init_weights, unflatten
-from .replay import ReplaySpan, weight_index
+from .replay import ReplaySpan, finish, weight_index
 from .stepper import Stepper
 
-PROGRESS_SLICE_WORK = 2**22  # weight updates (weights x samples) between progress reports
+# Weight updates (weights x samples) in one slice of a replay: a few milliseconds,
+# so a window replaying a long file stays responsive between slices.
+SLICE_WORK = 2**20
 
 
 class Run:
@@ -283,31 +285,33 @@ class Run:
 
     def replay(self, changes, iterations, progress=None):
         """Train to ``iterations``, applying each recorded change at its iteration
-        (how a saved run is rebuilt from its initial weights). ``BudgetError``
-        before any step if ``iterations`` is past ``capacity``.
+        (how a saved run is rebuilt from its initial weights); True if it got there.
+        ``BudgetError`` before any step if ``iterations`` is past ``capacity``.
+        ``progress(done, iterations)``, if given, is called after each slice."""
+        return finish(self.replay_steps(changes, iterations, sliced=progress is not None),
+                      progress)
 
-        ``progress(done, iterations)``, if given, is called after each slice of about
-        PROGRESS_SLICE_WORK weight updates (a progress bar's ticks)."""
+    def replay_steps(self, changes, iterations, sliced=True):
+        """:meth:`replay` as a generator that yields ``(done, iterations)`` after each
+        slice of about SLICE_WORK weight updates (or once, at the end, if not
+        ``sliced``), so a caller can keep a window responsive or draw a progress bar."""
         if iterations > self.capacity:
             raise BudgetError(None, self.footprint.iteration_problem(
                 iterations, f"replaying {iterations} iterations"), "iteration")
         work = max(self.n_params * self.X.shape[0], CHUNK)
-        slice_ = max(1, PROGRESS_SLICE_WORK // work) if progress else iterations + 1
-
-        def train_to(end):
-            while self.newest < end and self.train(min(slice_, end - self.newest)):
-                if progress:
-                    progress(self.newest, iterations)
-
+        slice_ = max(1, SLICE_WORK // work) if sliced else iterations + 1
         for change in sorted(changes, key=lambda c: c.iteration):
-            train_to(change.iteration)
+            while self.newest < change.iteration and self.train(
+                    min(slice_, change.iteration - self.newest)):
+                yield self.newest, iterations
             if self.newest != change.iteration:
                 raise ValueError(f"changes: the run stops at iteration {self.newest} "
                                  f"before the change at iteration {change.iteration}")
             if change.kind == "learning_rate":
                 check_learning_rate(change.value)
             self._change(change)
-        train_to(iterations)
+        while self.newest < iterations and self.train(min(slice_, iterations - self.newest)):
+            yield self.newest, iterations
         return self.newest == iterations
 
     # ---- changes in the past --------------------------------------------------------------

@@ -25,6 +25,7 @@ from .files import MIB, atomic_write, decode_utf8, read_capped, size_text
 from .history import Change
 from .memory import MEMORY_CAP, Footprint
 from .network import ACTIVATIONS, LOSSES, check_learning_rate, n_weights
+from .replay import finish
 from .run import Run
 
 FORMAT = "backprop-lab/snapshot"
@@ -120,6 +121,12 @@ def load_snapshot(path, progress=None):
     than a run may take), naming the file and the field. ``progress(done, k)`` is
     told how far the replay has come (see ``Run.replay``).
     """
+    return finish(load_snapshot_steps(path), progress)
+
+
+def load_snapshot_steps(path):
+    """:func:`load_snapshot` as a generator that yields ``(done, k)`` between slices
+    of the replay and returns ``(run, k)``; closing it early abandons the run."""
     text = decode_utf8(path, read_capped(path, SIZE_CAP))
     if not text.strip():
         raise LoadError(path, "file is empty")
@@ -134,11 +141,16 @@ def load_snapshot(path, progress=None):
         raise LoadError(path, "invalid snapshot: JSON nested too deeply") from None
     except ValueError as exc:  # e.g. an integer with more than 4300 digits
         raise LoadError(path, f"invalid JSON: {exc}".split(";")[0]) from None
-    return snapshot_run(doc, path, progress)
+    return (yield from snapshot_steps(doc, path))
 
 
 def snapshot_run(doc, path=None, progress=None):
     """``(run, k)`` from an already parsed snapshot ``doc``; see :func:`load_snapshot`."""
+    return finish(snapshot_steps(doc, path), progress)
+
+
+def snapshot_steps(doc, path=None):
+    """:func:`snapshot_run` as a generator (see :func:`load_snapshot_steps`)."""
     f = _Fields(path)
     if not isinstance(doc, dict):
         f.fail(None, f"expected a JSON object, got {_kind(doc)}; not a Backprop Lab snapshot")
@@ -200,7 +212,7 @@ def snapshot_run(doc, path=None, progress=None):
     except ValueError as exc:
         f.fail(None, f"cannot build the run: {exc}")
     try:
-        reached = run.replay(changes, k, progress)
+        reached = yield from run.replay_steps(changes, k)
     except ValueError as exc:
         if run.diverged_at is None:
             f.fail("changes", f"cannot replay: {exc}")

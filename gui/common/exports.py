@@ -13,7 +13,8 @@ import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 
 from nncore.errors import SaveError
-from nncore.files import atomic_write
+from nncore.files import atomic_file, atomic_write
+from nncore.replay import finish
 
 
 def history_columns(run):
@@ -32,17 +33,28 @@ def history_columns(run):
     return names
 
 
-def write_history_csv(path, run, chunk=65536):
+# Cells formatted between two yields of a history export: a few milliseconds of work.
+EXPORT_SLICE_CELLS = 2**14
+
+
+def write_history_csv(path, run):
     """One row per recorded iteration 0..run.newest; values round-trip exactly."""
+    finish(history_csv_steps(path, run))
+
+
+def history_csv_steps(path, run, cells=EXPORT_SLICE_CELLS):
+    """:func:`write_history_csv` as a generator yielding ``(rows written, rows)``
+    after each block of about ``cells`` values; closing it early removes the
+    half-written temporary file and leaves the old file as it was."""
     n = run.newest + 1
     outputs = run.outputs.reshape(n, -1)
     _, saved = run.saved_weights()
-
-    def write(f):
-        f.write((",".join(history_columns(run)) + "\n").encode())
-        # In chunks: a long run has millions of rows and must not be one giant string.
-        for start in range(0, n, chunk):
-            end = min(n, start + chunk)
+    columns = history_columns(run)
+    rows = max(1, cells // len(columns))  # blocks by size, however wide a row is
+    with atomic_file(path) as f:
+        f.write((",".join(columns) + "\n").encode())
+        for start in range(0, n, rows):
+            end = min(n, start + rows)
             parts = [np.arange(start, end)[:, None], run.losses[start:end, None],
                      run.accuracies[start:end, None], outputs[start:end]]
             if run.stride == 1:
@@ -50,8 +62,7 @@ def write_history_csv(path, run, chunk=65536):
             block = np.hstack(parts)
             fmt = ["%d"] + ["%.17g"] * (block.shape[1] - 1)
             np.savetxt(f, block, fmt=fmt, delimiter=",")
-
-    atomic_write(path, write)
+            yield end, n
 
 
 def export_plots(path, plot_items, scale=2):

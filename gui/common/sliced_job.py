@@ -20,6 +20,9 @@ from PySide6.QtWidgets import QProgressDialog
 
 SLICE_S = 0.01  # work per timer firing: input and paints wait at most about this long
 SHOW_AFTER_MS = 200  # a job that ends sooner never shows its dialog
+# Yields of work done at once before a job goes to slices: short work (a small file)
+# finishes inside the call that asked for it, with no dialog and no event-loop turn.
+INLINE_YIELDS = 8
 
 
 class SlicedJob(QObject):
@@ -87,6 +90,24 @@ class SlicedJob(QObject):
         self.timer.stop()
         self.outcome = outcome
         self.sigEnded.emit(outcome)
+
+
+def start_job(parent, label, work, on_done, on_error=None, inline_yields=INLINE_YIELDS):
+    """Do ``work`` now if it ends within ``inline_yields`` yields (then ``on_done`` or
+    ``on_error`` has run and None is returned); else go on with the same generator
+    as a job with a progress dialog (see :func:`run_with_progress`), returned."""
+    try:
+        for _ in range(inline_yields):
+            next(work)
+    except StopIteration as stop:
+        on_done(stop.value)
+        return None
+    except Exception as exc:
+        if on_error is None:
+            raise
+        on_error(exc)
+        return None
+    return run_with_progress(parent, label, work, on_done, on_error)
 
 
 def run_with_progress(parent, label, work, on_done, on_error=None, clock=time.perf_counter):
