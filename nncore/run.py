@@ -34,7 +34,7 @@ from .stepper import Stepper
 
 # Weight updates (weights x samples) in one slice of a replay: a few milliseconds,
 # so a window replaying a long file stays responsive between slices.
-SLICE_WORK = 2**20
+SLICE_WORK = 2**19
 
 
 class Run:

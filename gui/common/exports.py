@@ -34,7 +34,7 @@ def history_columns(run):
 
 
 # Cells formatted between two yields of a history export: a few milliseconds of work.
-EXPORT_SLICE_CELLS = 2**14
+EXPORT_SLICE_CELLS = 2**12
 
 
 def write_history_csv(path, run):

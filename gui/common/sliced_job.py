@@ -22,7 +22,7 @@ SLICE_S = 0.01  # work per timer firing: input and paints wait at most about thi
 SHOW_AFTER_MS = 200  # a job that ends sooner never shows its dialog
 # Yields of work done at once before a job goes to slices: short work (a small file)
 # finishes inside the call that asked for it, with no dialog and no event-loop turn.
-INLINE_YIELDS = 8
+INLINE_YIELDS = 4
 
 
 class SlicedJob(QObject):

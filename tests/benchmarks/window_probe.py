@@ -297,6 +297,40 @@ def play(app, window, session, seconds):
             "play_throughput_ratio": rate / headless}
 
 
+def long_jobs(app, window, temp, iterations):
+    """Event-loop lateness while the window opens a snapshot of ``iterations``
+    tutorial iterations, and while it exports that history as CSV; and how long each
+    takes to finish."""
+    from nncore import Run, builtin
+    from nncore.snapshot import save_snapshot
+
+    run = Run(*builtin("tutorial"), [3, 1], seed=1)
+    run.train(iterations)
+    path = os.path.join(temp, "long.json")
+    save_snapshot(path, run, iterations, "tutorial")
+    del run
+    out = {"jobs_iterations": iterations}
+    for name, start in (("open_snapshot", lambda: window.files.open_snapshot(path)),
+                        ("export_csv", lambda: window.files.export_history(
+                            os.path.join(temp, "history.csv")))):
+        settle(app, window)
+        probe = LatenessProbe()
+        probe.start()
+        begun = time.perf_counter()
+        job = start()
+        ended = []
+        if not isinstance(job, bool):  # a long job: it runs from the event loop
+            job.sigEnded.connect(ended.append)
+            run_loop(until=lambda: ended)
+        out[f"{name}_seconds"] = time.perf_counter() - begun
+        probe.stop()
+        out[f"{name}_outcome"] = ended[0] if ended else str(job)
+        out[f"{name}_lateness_p99_ms"] = percentile(probe.late_ms or [0.0], 99)
+        out[f"{name}_probe_firings"] = len(probe.late_ms)
+        out[f"{name}_lateness_max_ms"] = max(probe.late_ms or [0.0])
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--net", choices=sorted(NETS), default="small")
@@ -304,12 +338,17 @@ def main(argv=None):
     parser.add_argument("--scrubs", type=int, default=200)
     parser.add_argument("--play-seconds", type=float, default=0)
     parser.add_argument("--growth-reps", type=int, default=0)
+    parser.add_argument("--jobs-iterations", type=int, default=0,
+                        help="measure opening and exporting a snapshot this long instead")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     out = {"net": args.net, "iterations": args.iterations}
     with tempfile.TemporaryDirectory() as temp:
         window, session = make_window(app, args.net, temp)
-        out.update(record(app, window, session, args.iterations))
+        if args.jobs_iterations:
+            out.update(long_jobs(app, window, temp, args.jobs_iterations))
+        else:
+            out.update(record(app, window, session, args.iterations))
         if args.scrubs:
             out.update(scrub(app, window, session, args.scrubs))
         if args.growth_reps:
