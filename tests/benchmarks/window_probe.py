@@ -321,7 +321,7 @@ def long_jobs(app, window, temp, iterations):
         ended = []
         if not isinstance(job, bool):  # a long job: it runs from the event loop
             job.sigEnded.connect(ended.append)
-            run_loop(until=lambda: ended)
+            run_loop(until=lambda ended=ended: ended)
         out[f"{name}_seconds"] = time.perf_counter() - begun
         probe.stop()
         out[f"{name}_outcome"] = ended[0] if ended else str(job)
