@@ -15,8 +15,10 @@ Where things are (imports only point down this list; ``lint-imports`` checks it)
   - ``plots/``: the accuracy, loss, output and weight plots over the iterations.
   - ``transport.py``: the step / play bar and the iteration slider.
   - ``file_actions.py``: File menu commands (open, save, export).
-- ``session.py``: ``TrainingSession``, the one object that owns the training
-  state and the play timer; views subscribe to its signals.
+- ``session/``: ``TrainingSession``, the training state the views show, as parts
+  that each own their state and signals: the cursor (the run and the shown
+  iteration), the player (Play, its pace and "Run to", on an injectable clock),
+  the selection and the snapshot list. Views call their methods and subscribe.
 - ``common/``: parts every view may use: palette, names and symbols, labels,
   icons, coalesced redraws, lazily built docks, dock style, error dialogs, the
   chain-rule text and still plots.

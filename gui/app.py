@@ -76,7 +76,8 @@ def run_app(argv=None):
     # Installed here, never in MainWindow: tests keep pytest-qt's exception capture.
     session = window.session
     # Stop play and any "Run to" job first, so a slot failing on every tick shows once.
-    hook = ErrorDialogHook(on_error=lambda: (session.cancel_run_to(), session.pause()))
+    player = session.player
+    hook = ErrorDialogHook(on_error=lambda: (player.cancel_run_to(), player.pause()))
     hook.install()
     window.show()
     try:
@@ -126,7 +127,7 @@ def screenshot(out_path, iteration=0, size="1400x900"):
     session = TrainingSession()
     # Train before the window exists: the views then draw the final state once.
     session.run.train(iteration)
-    session.seek(iteration)
+    session.cursor.seek(iteration)
     with tempfile.TemporaryDirectory() as temp:
         settings = QSettings(os.path.join(temp, "screenshot.ini"), QSettings.IniFormat)
         window = MainWindow(session, settings)

@@ -84,7 +84,7 @@ class FileActions:
     def _save(self, path):
         session = self.session
         try:
-            save_snapshot(path, session.run, session.iteration, session.config.dataset_name)
+            save_snapshot(path, session.run, session.iteration, session.cursor.config.dataset_name)
         except (FileError, OSError) as exc:
             self._problem("Could not save snapshot", path, exc)
             return False
@@ -159,7 +159,7 @@ class FileActions:
     def export_weights(self, path=None, suffix=".safetensors"):
         path = path or self._ask_save("Export weights", suffix, FILTERS[suffix])
         k = self.session.iteration
-        return self._export(path, lambda p: export_weights(p, self.session.weights()),
+        return self._export(path, lambda p: export_weights(p, self.session.cursor.weights()),
                             f"the weights of iteration {k}")
 
     def _export(self, path, write, what):

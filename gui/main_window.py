@@ -34,7 +34,7 @@ from gui.docks.prediction_dock import PredictionDock
 from gui.docks.snapshots_dock import SnapshotsDock
 from gui.file_actions import FileActions
 from gui.plots.plots_view import PlotsView
-from gui.session import TrainingSession
+from gui.session import WATCH, TrainingSession
 from gui.transport import TransportBar, TransportKeys
 from nncore.number_text import parse_whole
 from nncore.snapshot import MAX_ITERATION
@@ -100,18 +100,18 @@ class MainWindow(QMainWindow):
         self.transport_keys = TransportKeys(self)
         QApplication.instance().focusChanged.connect(self._focus_changed)
         self.action_play = self._action("&Play", "play", Qt.Key_Space,
-                                        "Train continuously (Space pauses)", s.toggle_play)
+                                        "Train continuously (Space pauses)", s.player.toggle_play)
         self.action_step = self._action("&Step", "step", Qt.Key_Right,
-                                        "One iteration forward: one gradient step", s.step)
+                                        "One iteration forward: one gradient step", s.cursor.step)
         self.action_step_back = self._action("Step &back", "step-back", Qt.Key_Left,
-                                             "Show the previous iteration", s.step_back)
+                                             "Show the previous iteration", s.cursor.step_back)
         self.action_reset = self._action("&Reset", "reset", Qt.Key_Home,
                                          "Back to iteration 0 (the history is kept)", s.reset)
         self.action_run_to = self._action("R&un to...", "run-to", "Ctrl+G",
                                           "Train or move to a chosen iteration", self.run_to)
         self.action_snapshot = self._action("&Take snapshot", "snapshot", "Ctrl+T",
                                             "Remember this iteration in the Snapshots list",
-                                            s.take_snapshot)
+                                            s.snapshots.take)
         f = self.files
         self.action_open = self._action("&Open snapshot...", "open", "Ctrl+O",
                                         "Open a saved snapshot file", f.open_snapshot)
@@ -276,11 +276,11 @@ class MainWindow(QMainWindow):
 
     def connect_session(self):
         s = self.session
-        for signal in (s.sigIterationChanged, s.sigHistoryChanged, s.sigRunReplaced,
-                       s.sigPlayingChanged):
+        for signal in (s.cursor.sigIterationChanged, s.cursor.sigHistoryChanged,
+                       s.cursor.sigRunReplaced, s.player.sigPlayingChanged):
             signal.connect(self.update_state)
         s.sigMessage.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        s.sigRunToProgress.connect(self._run_to_progress)
+        s.player.sigRunToProgress.connect(self._run_to_progress)
         self.update_state()
 
     def read_settings(self):
@@ -291,9 +291,12 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 900)
         # (The dock layout is restored at the first show; see arrange_docks.)
-        if s.contains("transport/speed"):  # the learner's last play speed
-            self.session.set_speed(s.value("transport/speed", 0.0, float))
-            self.transport.sync()
+        # The learner's last play pace. (Not "transport/speed": that key kept the old
+        # default, max, for everyone, and play now starts at the watch pace.)
+        try:
+            self.session.player.set_pace(s.value("transport/pace", WATCH))
+        except ValueError:
+            pass  # a hand-edited file: keep the default
         self.action_log_x.setChecked(s.value("plots/log_x", False, bool))
         self._set_log_x(self.action_log_x.isChecked())
 
@@ -303,7 +306,7 @@ class MainWindow(QMainWindow):
         if self.docks_arranged:  # a never-shown window has no layout worth keeping
             s.setValue("window/state", self.saveState(SETTINGS_VERSION))
         s.setValue("plots/log_x", self.action_log_x.isChecked())
-        s.setValue("transport/speed", float(self.session.speed))
+        s.setValue("transport/pace", str(self.session.player.pace))
         s.sync()
 
     # ---- following the session ---------------------------------------------------------
@@ -315,13 +318,13 @@ class MainWindow(QMainWindow):
         self.iteration_label.setText(f"Iteration {k}")
         self.loss_label.setText(f"Loss {run.losses[k]:.6g}")
         self.accuracy_label.setText(f"Accuracy {run.accuracies[k]:.0%}")
-        playing, busy = s.playing, s.busy
+        playing, busy = s.player.playing, s.player.busy
         if playing != (self.action_play.text() == "&Pause"):
             self.action_play.setText("&Pause" if playing else "&Play")
             self.action_play.setIcon(self.play_icons[playing])
             self.action_play.setToolTip("Pause (Space)" if playing else "Play (Space)")
-        self.action_play.setEnabled(not busy and (playing or s.can_step))
-        self.action_step.setEnabled(not busy and s.can_step)
+        self.action_play.setEnabled(not busy and (playing or s.cursor.can_step))
+        self.action_step.setEnabled(not busy and s.cursor.can_step)
         self.action_step_back.setEnabled(not busy and k > 0)
         self.action_reset.setEnabled(not busy and (k > 0 or playing))
         self.action_run_to.setEnabled(not busy)
@@ -349,7 +352,7 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Not run: {exc}", 10000)
                 return
         self.run_to_default = target
-        self.session.run_to(target)
+        self.session.player.run_to(target)
         self.update_state()
 
     def _run_to_progress(self, done, total):
@@ -361,7 +364,8 @@ class MainWindow(QMainWindow):
         else:
             if self.progress is None:
                 self.progress = QProgressDialog(
-                    f"Training to iteration {self.session.run_to_target:,}\N{HORIZONTAL ELLIPSIS}",
+                    f"Training to iteration {self.session.player.run_to_target:,}"
+                    "\N{HORIZONTAL ELLIPSIS}",
                     "Cancel",
                     0, total, self)
                 self.progress.setWindowTitle("Run to")
@@ -370,7 +374,7 @@ class MainWindow(QMainWindow):
                 self.progress.setMinimumDuration(400)
                 self.progress.setAutoReset(False)
                 self.progress.setAutoClose(False)
-                self.progress.canceled.connect(self.session.cancel_run_to)
+                self.progress.canceled.connect(self.session.player.cancel_run_to)
             self.progress.setMaximum(total)
             self.progress.setValue(done)
         self.update_state()

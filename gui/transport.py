@@ -1,8 +1,8 @@
-"""The transport bar: play controls, speed, the timeline and the learning rate.
+"""The transport bar: play controls, pace, the timeline and the learning rate.
 
 Like a video player's controls, but the "video" is the training history: the
 timeline spans iterations 0..run.newest and grows while training; dragging it moves
-the cursor (``session.seek``) without training. The buttons share the window's
+the cursor (``session.cursor.seek``) without training. The buttons share the window's
 QActions, so menu, toolbar, keyboard and bar always agree on what is enabled.
 """
 
@@ -22,20 +22,27 @@ from PySide6.QtWidgets import (
 
 from gui.common.labels import steady_label
 from gui.common.number_fields import exact_text
+from gui.session import MAX, WATCH
 from nncore import check_learning_rate
 
-# Speeds in iterations per second, in 1-2-5 steps; 0 is "as fast as the engine goes".
-SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 0)
+# Play paces, slow to fast: the watch pace (the default: even steps through
+# log(iteration), see gui/session/player.py), iterations per second in 1-2-5
+# steps, and as fast as the engine goes.
+PACES = (WATCH, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, MAX)
+PACE_TIP = ("Play pace. Far left, watch: every tenfold of iterations takes as long "
+            "(0 to 10, 10 to 100, 100 to 1000: 10 s in all). Then 1 to 10k iterations "
+            "per second; far right, max: as fast as the computer goes")
 
 RATE_TIP = ("Learning rate \N{GREEK SMALL LETTER ETA} from the shown iteration on; press "
             "Enter to apply. Later iterations are discarded and trained again.")
 RATE_INVALID = "type a positive number such as 1 or 0.5."
 
 
-def speed_text(speed):
-    if speed == 0:
-        return "max"
-    return f"{speed // 1000}k it/s" if speed >= 1000 else f"{speed} it/s"
+def pace_text(pace):
+    """One of PACES as the slider's label shows it."""
+    if pace in (WATCH, MAX):
+        return pace
+    return f"{pace // 1000}k it/s" if pace >= 1000 else f"{pace} it/s"
 
 
 def rate_text(rate):
@@ -87,7 +94,8 @@ class TransportBar(QWidget):
         self.timeline.setStatusTip("Drag to move through the recorded iterations "
                                    "(nothing is trained or discarded)")
         self.timeline.valueChanged.connect(self._scrubbed)
-        self.timeline.sliderPressed.connect(session.pause)  # grabbing the timeline stops play
+        # Grabbing the timeline stops play.
+        self.timeline.sliderPressed.connect(session.player.pause)
         layout.addWidget(self.timeline, stretch=1)
 
         self.counter = steady_label("000000000 / 000000000", self)
@@ -100,11 +108,10 @@ class TransportBar(QWidget):
         layout.addWidget(QLabel("Speed", self))
         self.speed = QSlider(Qt.Horizontal, self)
         self.speed.setObjectName("speed")
-        self.speed.setRange(0, len(SPEEDS) - 1)
+        self.speed.setRange(0, len(PACES) - 1)
         self.speed.setPageStep(1)
         self.speed.setFixedWidth(110)
-        self.speed.setToolTip("Play speed in iterations per second; far right: as fast "
-                              "as the computer goes")
+        self.speed.setToolTip(PACE_TIP)
         self.speed.valueChanged.connect(self._speed_moved)
         layout.addWidget(self.speed)
         self.speed_label = QLabel(self)
@@ -125,30 +132,26 @@ class TransportBar(QWidget):
         self.rate.installEventFilter(self)
         layout.addWidget(self.rate)
 
-        self._shown_speed = None
-        for signal in (session.sigRunReplaced, session.sigHistoryChanged):
+        for signal in (session.cursor.sigRunReplaced, session.cursor.sigHistoryChanged):
             signal.connect(self.sync)
-        session.sigIterationChanged.connect(self.sync)
-        session.sigRunToProgress.connect(self.sync)
+        session.cursor.sigIterationChanged.connect(self.sync)
+        session.player.sigRunToProgress.connect(self.sync)
+        session.player.sigPaceChanged.connect(self._show_pace)
+        self._show_pace(session.player.pace)
         self.sync()
 
     # ---- session -> widgets ------------------------------------------------------------
 
     def sync(self, *_):
-        """Show the session's history length, cursor, speed and learning rate."""
+        """Show the session's history length, cursor and learning rate."""
         session, run = self.session, self.session.run
         with QSignalBlocker(self.timeline):
             self.timeline.setMaximum(run.newest)
             self.timeline.setValue(session.iteration)
             self.timeline.setPageStep(max(1, run.newest // 20))
-        self.timeline.setEnabled(not session.busy)
+        self.timeline.setEnabled(not session.player.busy)
         self.counter.setText(f"{session.iteration} / {run.newest}")
-        if session.speed != self._shown_speed:  # rarely changes; skip the search per frame
-            self._shown_speed = session.speed
-            with QSignalBlocker(self.speed):
-                self.speed.setValue(self._speed_index(session.speed))
-            self.speed_label.setText(speed_text(SPEEDS[self.speed.value()]))
-        self.rate.setEnabled(not session.busy)
+        self.rate.setEnabled(not session.player.busy)
         if not self.rate.isModified():  # do not overwrite what the learner is typing
             text = rate_text(run.learning_rate_at(session.iteration))
             if text != self.rate.text():
@@ -156,26 +159,27 @@ class TransportBar(QWidget):
                 self.rate.setCursorPosition(0)  # a long rate shows its first digits
             self._mark_rate(valid=True)
 
-    @staticmethod
-    def _speed_index(speed):
-        if speed <= 0:
-            return len(SPEEDS) - 1
-        finite = SPEEDS[:-1]
-        return min(range(len(finite)), key=lambda i: abs(math.log(finite[i] / speed)))
+    def _show_pace(self, pace):
+        """The slider at ``pace``, or at the step nearest to it (a pace set elsewhere)."""
+        if pace in (WATCH, MAX):
+            index = PACES.index(pace)
+        else:
+            index = min(range(1, len(PACES) - 1), key=lambda i: abs(math.log(PACES[i] / pace)))
+        with QSignalBlocker(self.speed):
+            self.speed.setValue(index)
+        self.speed_label.setText(pace_text(PACES[index]))
 
     # ---- widgets -> session -------------------------------------------------------------
 
     def _scrubbed(self, value):
-        if self.session.busy:  # disabled during "Run to"; setValue still reaches here
+        if self.session.player.busy:  # disabled during "Run to"; setValue still reaches here
             self.sync()
             return
-        self.session.seek(value)
+        self.session.cursor.seek(value)
 
     def _speed_moved(self, index):
-        speed = SPEEDS[index]
-        self.session.set_speed(speed)
-        self._shown_speed = self.session.speed
-        self.speed_label.setText(speed_text(speed))
+        self.session.player.set_pace(PACES[index])
+        self.speed_label.setText(pace_text(PACES[index]))
 
     def apply_rate(self):
         """Use the typed learning rate from the shown iteration on, or say why not."""
@@ -189,7 +193,7 @@ class TransportBar(QWidget):
         changed = rate != session.run.learning_rate_at(session.iteration)
         discarded = session.run.newest - session.iteration
         self.rate.setModified(False)
-        session.set_learning_rate(rate)
+        session.cursor.set_learning_rate(rate)
         if changed and discarded:
             session.sigMessage.emit(f"Learning rate {rate_text(rate)} from iteration "
                                     f"{session.iteration} on; the {discarded} later "

@@ -183,12 +183,13 @@ class Run:
                 target, f"training to iteration {target}"), "iterations")
         self.history.reserve(target + 1)
 
-    def train(self, n=1, seconds=None):
+    def train(self, n=1, seconds=None, clock=time.perf_counter):
         """Apply up to ``n`` updates from the newest iteration; returns how many.
 
-        Stops early after ``seconds`` of work, at ``capacity`` when ``seconds`` is
-        given (without it, ``n`` updates that would pass ``capacity`` are refused
-        with ``BudgetError`` before any step), or at divergence: then
+        Stops early after ``seconds`` of work as ``clock`` (a callable returning
+        seconds) measures it, at ``capacity`` when ``seconds`` is given (without it,
+        ``n`` updates that would pass ``capacity`` are refused with ``BudgetError``
+        before any step), or at divergence: then
         ``diverged_at`` is the first iteration whose weights, outputs or loss are
         not finite, and the history ends at the last finite iteration before it.
         """
@@ -200,7 +201,7 @@ class Run:
             n = self.capacity - self.newest
             if n <= 0:
                 return 0
-        deadline = None if seconds is None else time.perf_counter() + seconds
+        deadline = None if seconds is None else clock() + seconds
         start, stride, stepper, h = self.newest, self.stride, self.stepper, self.history
         stepper.set_params(self._current)
         ops = stepper.step_ops(self.learning_rate)
@@ -233,7 +234,7 @@ class Run:
                     # weights and its losses (which see every output) cover it all
                     self._find_divergence(first, previous)
                     return self.newest - start
-                if deadline is not None and time.perf_counter() > deadline:
+                if deadline is not None and clock() > deadline:
                     break
         return self.newest - start
 

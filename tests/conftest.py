@@ -20,6 +20,7 @@ import shiboken6
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from fake_clock import finish_run_to  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
@@ -135,21 +136,20 @@ def train():
     event loop: how many frames that takes does not change the result."""
 
     def run_more(session, n):
-        session.run_to(session.run.newest + n)
-        while session.busy:
-            session._tick_run_to()
+        session.player.run_to(session.run.newest + n)
+        finish_run_to(session)
 
     return run_more
 
 
 @pytest.fixture
 def run_to(qtbot):
-    """``run_to(window, n)``: Run to iteration ``n`` through the window, on the real
-    event loop, until the job is done and the window shows ``n``."""
+    """``run_to(window, n)``: Run to iteration ``n`` through the window, frame by
+    frame until the job is done (as ``train`` does), and check the window shows ``n``."""
 
     def run(window, n):
         window.run_to(n)
-        qtbot.waitUntil(lambda: not window.session.busy, timeout=10000)
+        finish_run_to(window.session)
         assert window.session.iteration == n
         assert window.iteration_label.text() == f"Iteration {n}"
 

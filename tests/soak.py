@@ -76,7 +76,7 @@ def main(argv=None):
     activations = ["sigmoid"] * (len(layers) - 1)
     session.new_run(layer_sizes=layers, activations=activations,
                     dataset_name=args.dataset, **_dataset(args.dataset))
-    session.set_speed(0)  # as fast as the engine goes
+    session.player.set_pace("max")  # as fast as the engine goes
     start = time.perf_counter()
     samples = [(0, *memory_mb(), 0.0)]
     milestones = iter([args.iterations * i // 10 for i in range(1, 11)])
@@ -91,9 +91,9 @@ def main(argv=None):
             while next_milestone is not None and run.newest >= next_milestone:
                 next_milestone = next(milestones, None)
         if run.newest >= args.iterations or run.diverged_at is not None:
-            session.pause()
+            session.player.pause()
             app.quit()
-        elif not session.playing:  # e.g. a redraw error paused it: say so and stop
+        elif not session.player.playing:  # e.g. a redraw error paused it: say so and stop
             print("play stopped at iteration", run.newest, file=sys.stderr)
             app.quit()
 
@@ -105,7 +105,7 @@ def main(argv=None):
           f"{os.environ.get('QT_QPA_PLATFORM', '(display)')}")
     print(f"{'iteration':>9}  {'rss_mb':>7}  {'peak_mb':>7}  {'sec':>6}")
     print(row(samples[0]), flush=True)
-    session.play()
+    session.player.play()
     app.exec()
     sampler.stop()
     run = session.run

@@ -101,16 +101,16 @@ def test_run_app_opens_the_tutorial_survives_a_slot_error_and_saves_settings(tmp
             s = window.session
             report.update(title=window.windowTitle(), iteration=s.iteration,
                           layers=s.run.layer_sizes, seed=s.run.seed,
-                          rate=s.run.learning_rate, dataset=s.config.dataset_name,
+                          rate=s.run.learning_rate, dataset=s.cursor.config.dataset_name,
                           app=QApplication.applicationName(),
                           org=QApplication.organizationName())
-            s.play()
+            s.player.play()
             QTimer.singleShot(0, failing_slot)  # raises inside the event loop
             QTimer.singleShot(300, lambda: finish(window))
 
         def finish(window):
             report["still_visible"] = window.isVisible()
-            report["playing_after_error"] = window.session.playing
+            report["playing_after_error"] = window.session.player.playing
             window.close()
 
         show = MainWindow.show

@@ -29,7 +29,7 @@ def set_seed(dock, text):
 def dock(make_view):
     dock = make_view(ArchitectureDock)
     dock.session.run.train(50)
-    dock.session.seek(50)
+    dock.session.cursor.seek(50)
     return dock
 
 
@@ -46,7 +46,7 @@ def test_object_name_and_initial_view(dock):
 
 def test_add_layer_button_starts_a_new_run_with_a_hidden_layer(dock, qtbot):
     session = dock.session
-    with qtbot.waitSignal(session.sigRunReplaced):
+    with qtbot.waitSignal(session.cursor.sigRunReplaced):
         qtbot.mouseClick(dock.add_button, Qt.MouseButton.LeftButton)
     assert session.run.layer_sizes == [3, NEW_LAYER_UNITS, 1]
     assert session.run.activations == ["sigmoid", "sigmoid"]
@@ -126,7 +126,7 @@ def test_a_refused_change_shows_why_and_changes_nothing(dock):
     dock.loss_combo.setCurrentIndex(dock.loss_combo.findData("bce"))
     run = session.run
     run.train(10)
-    session.seek(10)
+    session.cursor.seek(10)
     dock.output_activation.setCurrentIndex(dock.output_activation.findData("relu"))
     assert session.run is run and session.iteration == 10
     assert dock.error_label.isVisibleTo(dock)
@@ -172,7 +172,7 @@ def test_rerun_with_rate_keeps_the_initial_weights(dock, qtbot):
 
 
 def test_architecture_change_keeps_the_rate_in_force(dock):
-    dock.session.set_learning_rate(0.5)
+    dock.session.cursor.set_learning_rate(0.5)
     dock.add_layer()
     assert dock.session.run.learning_rate == 0.5
     assert dock.rerun_rate.text() == "0.5" and "3 → 4 → 1" in dock.summary.text()
@@ -183,7 +183,7 @@ def test_follows_a_run_set_elsewhere_without_echo(dock):
     X, Y = builtin("xor")
     run = Run(X, Y, [3, 2, 5, 1], ["tanh", "relu", "sigmoid"], "bce", 0.5, 42)
     replaced = []
-    session.sigRunReplaced.connect(lambda: replaced.append(session.run))
+    session.cursor.sigRunReplaced.connect(lambda: replaced.append(session.run))
     session.set_run(run, 0, "xor")
     assert replaced == [run]  # the dock's sync did not start another run
     assert session.run is run
@@ -309,7 +309,7 @@ def test_the_whole_net_is_shown_however_a_run_arrives(window, tmp_path, monkeypa
     assert session.run.layer_sizes == [3, 5, 2, 1]
     assert shown_rows(dock)[-1] == ("Output", "1  (y columns)", "linear")
     assert_whole_net_shown(dock)
-    session.take_snapshot()
+    session.snapshots.take()
     session.new_run(layer_sizes=[3, 1], activations=["sigmoid"], X=builtin("tutorial")[0],
                     Y=builtin("tutorial")[1])
     assert_whole_net_shown(dock)
@@ -318,7 +318,7 @@ def test_the_whole_net_is_shown_however_a_run_arrives(window, tmp_path, monkeypa
     assert_whole_net_shown(dock)
     data = window.docks["DatasetDock"]
     data.preset_combo.setCurrentIndex(data.preset_combo.findData("or"))  # a dataset change
-    assert session.config.dataset_name == "or"
+    assert session.cursor.config.dataset_name == "or"
     assert_whole_net_shown(dock)
     csv = tmp_path / "two-out.csv"
     save_csv(csv, [[0, 0], [1, 1]], [[0.2], [0.7]])
@@ -437,10 +437,10 @@ def test_a_refusal_goes_when_a_run_arrives_from_elsewhere(dock, qtbot):
 
 def test_the_rerun_rate_follows_an_edit_of_the_past_unless_being_typed(dock, qtbot):
     session = dock.session
-    session.set_learning_rate(0.25)  # the transport's η field, at iteration 50
+    session.cursor.set_learning_rate(0.25)  # the transport's η field, at iteration 50
     assert dock.rerun_rate.text() == "0.25"
     dock.rerun_rate.setFocus()
     dock.rerun_rate.selectAll()
     qtbot.keyClicks(dock.rerun_rate, "0.7")
-    session.set_learning_rate(0.125)
+    session.cursor.set_learning_rate(0.125)
     assert dock.rerun_rate.text() == "0.7"  # what the learner types stays

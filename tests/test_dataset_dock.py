@@ -42,19 +42,19 @@ def test_an_edited_cell_reaches_the_engine_on_apply(dock, qtbot):
     session = dock.session
     session.new_run(layer_sizes=[3, 2, 1], activations=None)
     session.run.train(20)
-    session.seek(20)
+    session.cursor.seek(20)
     dock.table.item(1, 0).setText("0.25")
     dock.table.item(3, 3).setText("1")
     assert dock.apply_button.isEnabled() and "Apply" in dock.status.text()
     assert session.run.X[1, 0] == 1.0  # nothing changes before Apply
-    with qtbot.waitSignal(session.sigRunReplaced):
+    with qtbot.waitSignal(session.cursor.sigRunReplaced):
         qtbot.mouseClick(dock.apply_button, Qt.MouseButton.LeftButton)
     run = session.run
     np.testing.assert_array_equal(np.hstack([run.X, run.Y]), table_array(dock.table))
     assert run.X[1, 0] == 0.25 and run.Y[3, 0] == 1.0
     assert session.iteration == 0 and run.newest == 0
     assert run.layer_sizes == [3, 2, 1]  # the hidden layer stays
-    assert session.config.dataset_name == "custom"
+    assert session.cursor.config.dataset_name == "custom"
     assert dock.preset_combo.currentData() == "custom"
     assert not dock.apply_button.isEnabled()
 
@@ -133,14 +133,14 @@ def test_pending_edits_survive_an_architecture_change(dock):
 def test_preset_xor_loads_the_xor_targets(dock, qtbot):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1], activations=None)
-    with qtbot.waitSignal(session.sigRunReplaced):
+    with qtbot.waitSignal(session.cursor.sigRunReplaced):
         choose(dock, "xor")
     X, Y = builtin("xor")
     np.testing.assert_array_equal(session.run.X, X)
     np.testing.assert_array_equal(session.run.Y, Y)
     np.testing.assert_array_equal(session.run.Y.ravel(), [0, 1, 1, 0])
     np.testing.assert_array_equal(table_array(dock.table), np.hstack([X, Y]))
-    assert session.run.layer_sizes == [3, 4, 1] and session.config.dataset_name == "xor"
+    assert session.run.layer_sizes == [3, 4, 1] and session.cursor.config.dataset_name == "xor"
 
 
 def test_three_bit_preset_with_a_rule(dock):
@@ -149,7 +149,7 @@ def test_three_bit_preset_with_a_rule(dock):
     np.testing.assert_array_equal(dock.session.run.Y, three_bit("parity")[1])
     dock.rule_combo.setCurrentText("majority")
     np.testing.assert_array_equal(dock.session.run.Y, three_bit("majority")[1])
-    assert dock.session.config.dataset_name == "three-bit: majority"
+    assert dock.session.cursor.config.dataset_name == "three-bit: majority"
     assert dock.table.rowCount() == 8
 
 
@@ -185,7 +185,7 @@ def test_import_and_export_round_trip(dock, tmp_path, monkeypatch, warned):
     run = dock.session.run
     np.testing.assert_array_equal(run.X, [[0.5, 1], [-1, 1], [2, 1]])
     np.testing.assert_array_equal(run.Y, [[1], [0], [1]])
-    assert run.layer_sizes == [2, 1] and dock.session.config.dataset_name == "mine.csv"
+    assert run.layer_sizes == [2, 1] and dock.session.cursor.config.dataset_name == "mine.csv"
     out = tmp_path / "out.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     assert dock.export_csv()
@@ -210,7 +210,7 @@ def test_heat_map_pixels_equal_a_direct_forward_pass(dock, qtbot):
     session.new_run(layer_sizes=[3, 4, 1], activations=None)
     choose(dock, "2-D xor")
     session.run.train(300)
-    session.seek(300)
+    session.cursor.seek(300)
     m = dock.decision_map
     qtbot.waitUntil(lambda: m.drawn_iteration == 300)
     W = session.run.weights_at(300)
@@ -269,7 +269,7 @@ def test_heat_map_redraws_once_for_a_burst_of_steps(dock, qtbot):
     qtbot.waitUntil(lambda: m.drawn_iteration == 0)
     before = m.draw_count
     for _ in range(5):
-        session.step()
+        session.cursor.step()
     qtbot.waitUntil(lambda: m.drawn_iteration == 5)
     assert m.draw_count == before + 1  # the frames in between were dropped
 
@@ -281,7 +281,7 @@ def test_heat_map_waits_while_hidden(dock, qtbot):
     m = dock.decision_map
     qtbot.waitUntil(lambda: m.drawn_iteration == 0)
     dock.hide()
-    session.seek(10)
+    session.cursor.seek(10)
     m.draw()  # what the frame timer does: a hidden map skips the work
     assert m.drawn_iteration == 0
     dock.show()
@@ -325,7 +325,7 @@ def test_a_two_d_preset_name_carries_its_options(dock):
     choose(dock, "2-D gaussian")
     dock.points_spin.setValue(50)
     dock.noise_spin.setValue(0.25)
-    assert dock.session.config.dataset_name == "2-D gaussian: 50 points, noise 0.25"
+    assert dock.session.cursor.config.dataset_name == "2-D gaussian: 50 points, noise 0.25"
 
 
 def test_a_run_from_a_file_shows_the_options_that_made_it(dock):
@@ -382,7 +382,7 @@ def test_typed_options_are_used_exactly_or_refused_visibly(dock, qtbot, box, tex
     assert dock.refusal.isVisibleTo(dock)
     assert dock.refusal.text().startswith(f"Not changed: {why}")
     type_into(qtbot, dock.points_spin, "120")  # a good value: used, the refusal goes
-    assert dock.session.config.dataset_name == "2-D xor: 120 points, noise 0"
+    assert dock.session.cursor.config.dataset_name == "2-D xor: 120 points, noise 0"
     assert not dock.refusal.isVisibleTo(dock)
 
 

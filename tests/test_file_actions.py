@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 import save_targets
+from fake_clock import FakeClock, frames
 from PySide6.QtGui import QImage
 
 import gui.docks.dataset.dataset_dock
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("warned")
 
 def test_save_then_open_restores_run_and_iteration(window, tmp_path, warned, run_to):
     run_to(window, 1000)
-    window.session.seek(700)
+    window.session.cursor.seek(700)
     path = tmp_path / "at 700 ü.json"  # spaces and non-ASCII survive
     assert window.files.save_snapshot_as(str(path))
     assert path.exists() and "at 700 ü.json" in window.windowTitle()
@@ -39,7 +40,7 @@ def test_save_then_open_restores_run_and_iteration(window, tmp_path, warned, run
     assert warned == []
     # Training on from the opened file reaches the tutorial's W_1000.
     run_to(window, 1000)
-    np.testing.assert_allclose(s.weights()[0].ravel(), W_1000, atol=1e-8)
+    np.testing.assert_allclose(s.cursor.weights()[0].ravel(), W_1000, atol=1e-8)
 
 
 def test_save_writes_to_the_current_file_after_save_as(window, tmp_path):
@@ -55,25 +56,27 @@ def test_bad_file_while_playing_shows_the_problem_and_play_goes_on(qtbot, window
                                                                    warned):
     bad = tmp_path / "broken.json"
     bad.write_text('{"format": "backprop-lab/snapshot", "schema_version": 1, "weights": [[')
-    s = window.session
+    s, clock = window.session, FakeClock(per_reading=0)
+    s.player.clock = clock
     window.action_play.trigger()
-    qtbot.waitUntil(lambda: s.iteration > 10)
+    frames(s, clock, 120)  # 3.6 s at the watch pace: iteration 10^1.08 - 1
+    assert s.iteration == 11
     run_before = s.run
     assert not window.files.open_snapshot(str(bad))
     assert len(warned) == 1
     title, text = warned[0]
     assert title == "Could not open snapshot"
     assert "broken.json" in text and "JSON" in text
-    assert s.playing and s.run is run_before and window.windowTitle() == "Backprop Lab"
-    k = s.iteration
-    qtbot.waitUntil(lambda: s.iteration > k)  # still playing
+    assert s.player.playing and s.run is run_before and window.windowTitle() == "Backprop Lab"
+    frames(s, clock, 10)
+    assert s.iteration > 11  # still playing
     window.action_play.trigger()
-    assert not s.playing
+    assert not s.player.playing
 
 
 def test_bad_file_while_paused_changes_nothing(window, tmp_path, warned, run_to):
     run_to(window, 300)
-    window.session.seek(120)
+    window.session.cursor.seek(120)
     before = window.session.run.params_at(120)
     for name, content in (("empty.json", b""), ("picture.json", b"\x89PNG\r\n\x1a\n"),
                           ("shape.json", b'{"format": "backprop-lab/snapshot"}')):

@@ -50,7 +50,7 @@ def step_and_check(shown):
         l, i, j = edge
         before = session.run.weights_at(k)[l][i, j]
         assert seen["before"] == before
-        assert session.step()
+        assert session.cursor.step()
         after = session.run.weights_at(k + 1)[l][i, j]
         assert after - before == pytest.approx(seen["delta_w"], abs=1e-12)
         assert after == pytest.approx(seen["after"], abs=1e-12)
@@ -69,7 +69,7 @@ def test_no_selection_shows_w1_and_says_to_click(dock, shown):
 
 def test_output_edge_matches_the_tutorial_formula_at_iteration_0(dock, shown):
     session = dock.session
-    session.select_edge((0, 0, 0))
+    session.selection.select_edge((0, 0, 0))
     seen = shown(dock, (0, 0, 0))
     assert "Click" not in dock.title.text() and "w₁ (x₁ → ŷ)" in dock.title.text()
     # The tutorial's own code, written out: grad = X.T @ ((yhat - y) * yhat * (1 - yhat)).
@@ -96,9 +96,9 @@ def test_output_edge_matches_the_tutorial_formula_at_iteration_0(dock, shown):
 def test_output_edge_delta_equals_the_step_for_several_iterations(dock, edge, step_and_check):
     session = dock.session
     session.run.train(300)
-    session.select_edge(edge)
+    session.selection.select_edge(edge)
     for k in (0, 1, 17, 299, 300):  # along the recorded history, then training anew
-        session.seek(k)
+        session.cursor.seek(k)
         step_and_check(dock, edge)
 
 
@@ -107,9 +107,9 @@ def test_hidden_edges_delta_equals_the_step(dock, step_and_check):
     session.new_run(layer_sizes=[3, 4, 3, 1], activations=["tanh", "sigmoid", "sigmoid"])
     session.run.train(40)
     for edge in [(0, 0, 0), (0, 2, 3), (1, 3, 1), (2, 1, 0)]:
-        session.select_edge(edge)
+        session.selection.select_edge(edge)
         for k in (0, 25, 40):
-            session.seek(k)
+            session.cursor.seek(k)
             step_and_check(dock, edge)
 
 
@@ -117,9 +117,9 @@ def test_hidden_delta_is_formed_as_shown_and_matches_finite_differences(dock, sh
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1])
     session.run.train(200)
-    session.seek(200)
+    session.cursor.seek(200)
     edge = (0, 1, 2)
-    session.select_edge(edge)
+    session.selection.select_edge(edge)
     seen = shown(dock, edge)
     headers, values = seen["headers"], dict(zip(seen["headers"], seen["values"], strict=True))
     assert headers[:5] == ["x₂", "ŷ", "y", "h₃", "δ(ŷ) · w₁₅"]
@@ -147,11 +147,11 @@ def test_learning_rate_other_than_one_and_after_a_change(dock, step_and_check):
     session = dock.session
     session.new_run(learning_rate=0.37)
     session.run.train(20)
-    session.select_edge((0, 2, 0))
-    session.seek(10)
+    session.selection.select_edge((0, 2, 0))
+    session.cursor.seek(10)
     seen = step_and_check(dock, (0, 2, 0))
     assert seen["learning_rate"] == 0.37 and seen["learning_rate_text"] == "0.37000000"
-    session.set_learning_rate(2.5)  # from iteration 11 on; the later history goes
+    session.cursor.set_learning_rate(2.5)  # from iteration 11 on; the later history goes
     seen = step_and_check(dock, (0, 2, 0))
     assert seen["learning_rate"] == 2.5
     assert seen["delta_w"] == -2.5 * seen["gradient"]
@@ -163,8 +163,8 @@ def test_cross_entropy_shows_delta_as_yhat_minus_y(dock, step_and_check):
     session = dock.session
     session.new_run(loss="bce")
     session.run.train(5)
-    session.seek(5)
-    session.select_edge((0, 0, 0))
+    session.cursor.seek(5)
+    session.selection.select_edge((0, 0, 0))
     seen = step_and_check(dock, (0, 0, 0))
     assert seen["headers"][3] == "δ = ŷ − y"
     yhat, y, delta = (np.array(v) for v in seen["values"][1:4])
@@ -175,21 +175,21 @@ def test_cross_entropy_shows_delta_as_yhat_minus_y(dock, step_and_check):
 def test_a_hand_edit_after_k_is_named(dock, qtbot, shown):
     session = dock.session
     session.run.train(5)
-    session.seek(3)
-    session.set_weight(0, 0, 0, 2.0)  # at iteration 3: the history after it goes
-    session.step()
-    session.step_back()  # iteration 3, whose step the edit did not change
+    session.cursor.seek(3)
+    session.cursor.set_weight(0, 0, 0, 2.0)  # at iteration 3: the history after it goes
+    session.cursor.step()
+    session.cursor.step_back()  # iteration 3, whose step the edit did not change
     seen = shown(dock, (0, 0, 0))
     assert seen["before"] == 2.0
     session.run.set_weight(4, 0, 0, 0, -1.0)  # now W_4 is set by hand after the step
-    session.sigHistoryChanged.emit()
+    session.cursor.sigHistoryChanged.emit()
     qtbot.waitUntil(lambda: "set by hand to −1" in dock.summary_names["after"].text())
 
 
 def test_a_new_run_falls_back_to_w1(dock, shown):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1])
-    session.select_edge((1, 3, 0))
+    session.selection.select_edge((1, 3, 0))
     seen = shown(dock, (1, 3, 0))
     assert seen["formula"].startswith("∂E/∂w₁₆ = Σ (ŷ − y) · ŷ(1 − ŷ) · h₄")
     session.new_run(layer_sizes=[3, 1])  # the selection goes with the old network
@@ -205,8 +205,8 @@ def test_many_samples_scroll_and_stay_exact(dock, step_and_check):
     Y = (X[:, :1] * X[:, 1:2] > 0).astype(float)
     session.new_run(X=X, Y=Y, layer_sizes=[3, 5, 1], dataset_name="quadrants")
     session.run.train(10)
-    session.seek(10)
-    session.select_edge((0, 1, 4))
+    session.cursor.seek(10)
+    session.selection.select_edge((0, 1, 4))
     seen = step_and_check(dock, (0, 1, 4))
     assert len(seen["values"][0]) == 200
     assert dock.table.verticalScrollBar().maximum() > 0  # 200 rows scroll
@@ -229,7 +229,7 @@ def test_a_seek_announces_only_the_columns_that_change_and_shows_them_right(dock
     for k in (3, 4, 40, 7):
         dock.table.viewport().repaint()  # formats every cell now on screen
         announced.clear()
-        session.seek(k)
+        session.cursor.seek(k)
         seen = shown(dock, (0, 0, 0))
         assert announced == [(1, 1), (3, 4), (6, 6)] and not resets
         yhat = sigmoid(X @ session.run.weights_at(k)[0][:, 0])
@@ -262,21 +262,21 @@ def test_scrubbing_lays_nothing_out_and_every_summary_fits(dock, shown):
     would climb to the main window), and each stays wide enough for its text."""
     session = dock.session
     session.run.train(2000)
-    session.seek(1)
+    session.cursor.seek(1)
     shown(dock, (0, 0, 0))
     QCoreApplication.sendPostedEvents()  # the first layout
     requests = LayoutRequests([dock, dock.widget()])
     for k in (2000, 5, 1999, 37, 1000, 0, 8, 640):
-        session.seek(k)
+        session.cursor.seek(k)
         shown(dock, (0, 0, 0))
         QCoreApplication.sendPostedEvents()  # delivers any layout request
         for label in [*dock.summary_names.values(), *dock.summary_values.values()]:
             assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
     assert requests.count == 0
     assert dock.summary_names["before"].text() == "w₁ now (iteration 640)"
-    session.set_weight(0, 0, 0, 123456.5)  # a text wider than any before: it grows
-    session.step()
-    session.step_back()
+    session.cursor.set_weight(0, 0, 0, 123456.5)  # a text wider than any before: it grows
+    session.cursor.step()
+    session.cursor.step_back()
     seen = shown(dock, (0, 0, 0))
     assert seen["before_text"] == "1.2346e+05"  # wider than −0.00000000
     for label in dock.summary_values.values():
@@ -287,13 +287,13 @@ def test_notes_that_need_more_lines_get_them(dock, qtbot, shown):
     """The notes label sits outside the layout; a longer text still gets its height."""
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1])
-    session.select_edge((0, 0, 0))
+    session.selection.select_edge((0, 0, 0))
     shown(dock, (0, 0, 0))
     qtbot.waitUntil(lambda: dock.notes.label.geometry() == dock.notes.rect())
     one = dock.notes.height()
     assert one == dock.notes.label.heightForWidth(dock.notes.width())
     session.new_run(layer_sizes=[3, 4, 24, 1])  # h₁ feeds 24 units: several lines
-    session.select_edge((0, 0, 0))
+    session.selection.select_edge((0, 0, 0))
     shown(dock, (0, 0, 0))
     assert "h₁ (layer 1) feeds h₁ (layer 2) through" in dock.notes.text()
     notes = dock.notes

@@ -15,11 +15,13 @@ import weakref
 
 import pytest
 import shiboken6
+from fake_clock import FakeClock, finish_run_to, frames
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import gui.common.errors
 from gui.common.errors import ErrorDialogHook
+from gui.session import MAX
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -63,15 +65,17 @@ def destroy(window):
 def test_closing_during_play_stops_every_timer(qtbot, open_window, started):
     window = open_window()
     s = window.session
+    s.player.clock = FakeClock()
+    s.player.set_pace(MAX)  # every frame trains a slice
     window.action_play.trigger()
     # Real timer events, so the views have redraws in flight when the window goes.
-    qtbot.waitUntil(lambda: s.iteration > 100, timeout=5000)
-    assert s.timer in set(started[0])
+    qtbot.waitUntil(lambda: s.iteration > 100, timeout=5000)  # the first frame
+    assert s.player.frame_timer in set(started[0])
     refreshed = []
     for view in (window.network_view, window.plots_view):
         view.redraw.callback = lambda view=view: refreshed.append(view)
     window.close()
-    assert not s.timer.isActive() and not s.playing
+    assert not s.player.frame_timer.isActive() and not s.player.playing
     # A redraw already scheduled may still fire once into the hidden (alive) view;
     # after that nothing runs: play never restarts and no timer stays active.
     qtbot.waitUntil(lambda: not running(started), timeout=2000)
@@ -90,7 +94,7 @@ def test_closing_during_run_to_stops_the_job_and_its_dialog(qtbot, open_window, 
     qtbot.waitUntil(lambda: window.progress is not None, timeout=5000)
     progress = window.progress
     window.close()
-    assert not s.busy and not s.timer.isActive() and not progress.isVisible()
+    assert not s.player.busy and not s.player.frame_timer.isActive() and not progress.isVisible()
     last = s.run.newest
     destroy(window)
     assert not running(started) and s.run.newest == last
@@ -121,17 +125,19 @@ def test_exception_in_a_slot_shows_a_dialog_and_the_app_keeps_running(
     s = window.session
     FakeBox.shown = []
     monkeypatch.setattr(gui.common.errors, "QMessageBox", FakeBox)
+    s.player.clock = FakeClock()
+    s.player.set_pace(MAX)  # every frame trains, and slices train between frames
     real_train, calls = s.run.train, []
 
-    def train_then_fail(n=1, seconds=None):
+    def train_then_fail(n=1, seconds=None, clock=None):
         calls.append(n)
         if len(calls) == 3:
             raise RuntimeError("injected fault in training")
-        return real_train(n, seconds)
+        return real_train(n, seconds, clock)
 
     monkeypatch.setattr(s.run, "train", train_then_fail)
     capture = sys.excepthook  # pytest-qt's: it must be back afterwards
-    hook = ErrorDialogHook(on_error=s.pause).install()
+    hook = ErrorDialogHook(on_error=s.player.pause).install()
     try:
         window.action_play.trigger()
         # The timer's slot raises on the third tick; Qt hands that to the hook.
@@ -144,7 +150,7 @@ def test_exception_in_a_slot_shows_a_dialog_and_the_app_keeps_running(
     assert "RuntimeError: injected fault in training" in box.text
     assert "keeps running" in box.text and "Traceback" in box.details
     assert "injected fault" in capsys.readouterr().err  # also printed, for a report
-    assert not s.playing and window.action_play.text() == "&Play"  # paused, not frozen
+    assert not s.player.playing and window.action_play.text() == "&Play"  # paused, not frozen
     # The app still works: step, play and pause.
     monkeypatch.setattr(s.run, "train", real_train)
     k = s.iteration
@@ -153,7 +159,7 @@ def test_exception_in_a_slot_shows_a_dialog_and_the_app_keeps_running(
     window.action_play.trigger()
     qtbot.waitUntil(lambda: s.iteration > k + 10, timeout=5000)
     window.action_play.trigger()
-    assert not s.playing
+    assert not s.player.playing
     destroy(window)
 
 
@@ -203,14 +209,13 @@ def use_and_close(open_window):
     s = window.session
     for _ in range(3):
         window.action_step.trigger()
+    clock = s.player.clock = FakeClock(per_reading=0)
     window.action_play.trigger()
-    for _ in range(5):
-        s._tick()
+    frames(s, clock, 40)
     window.action_play.trigger()
     window.action_snapshot.trigger()
     window.run_to(s.run.newest + 50)
-    while s.busy:
-        s._tick()
+    finish_run_to(s)
     s.new_run(layer_sizes=[3, 4, 1], activations=["tanh", "sigmoid"])  # rebuilds views
     window.action_step.trigger()
     QApplication.processEvents()
@@ -249,13 +254,14 @@ def test_thousands_of_frames_of_mixed_use_keep_none_referenced(open_window):
     test_main_window.py checks plain play, this checks the other controls too."""
     window = open_window()
     s = window.session
-    s.set_speed(100_000)
+    clock = s.player.clock = FakeClock(per_reading=0)
+    s.player.set_pace(1000)  # 30 iterations a frame
     window.action_play.trigger()
     views = (window.network_view.redraw, window.plots_view.redraw)
     timeline = window.transport.timeline
     before = sys.getrefcount(None)
     for frame in range(3000):
-        s._tick()
+        frames(s, clock)
         if frame % 7 == 0:
             timeline.setValue(frame % (s.run.newest + 1))
         if frame % 11 == 0:

@@ -64,7 +64,7 @@ def test_a_long_snapshot_opens_in_slices_and_then_shows_its_last_iteration(
 
 def test_cancel_keeps_the_previous_run_and_view(qtbot, window, long_file, warned, train):
     train(window.session, 30)
-    window.session.seek(12)
+    window.session.cursor.seek(12)
     before = shown_state(window)
     cancel(qtbot, window.files.open_snapshot(long_file))
     assert shown_state(window) == before and warned == []

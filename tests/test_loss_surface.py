@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from fake_clock import FakeClock, frames
 from PySide6.QtCore import QPointF, Qt
 
 from gui.common.chain_rule import fmt
@@ -96,7 +97,7 @@ def check_pixels(dock, pixels):
     image = dock.image.image
     for r, c in pixels:
         centre = dock.image.mapToView(QPointF(c + 0.5, r + 0.5))  # image -> axis coords
-        expected = direct_loss(run.X, run.Y, session.weights(), run.activations, run.loss,
+        expected = direct_loss(run.X, run.Y, session.cursor.weights(), run.activations, run.loss,
                                [(dock.pair[0], centre.x()), (dock.pair[1], centre.y())])
         assert image[r, c] == pytest.approx(expected, rel=1e-9)
 
@@ -108,7 +109,7 @@ def test_tutorial_heat_map_pixels_equal_direct_loss(dock, drawn):
     assert dock.pair == ((0, 0, 0), (0, 2, 0))  # slope and bias of the tutorial's neuron
     session.run.train(1000)
     for k in (50, 1000):
-        session.seek(k)
+        session.cursor.seek(k)
         drawn(dock)
         assert dock.image.image.shape == (100, 100)
         check_pixels(dock, [(0, 0), (99, 99), (13, 71), (60, 8)])
@@ -142,7 +143,7 @@ def test_hidden_layer_pair_from_the_combos(dock, drawn):
     session = dock.session
     session.new_run(layer_sizes=[3, 4, 1], activations=["tanh", "sigmoid"], loss="bce")
     session.run.train(30)
-    session.seek(30)
+    session.cursor.seek(30)
     assert dock.combo_a.count() == 16
     dock.combo_a.setCurrentIndex(flat_index([3, 4, 1], 0, 1, 2))
     dock.combo_b.setCurrentIndex(flat_index([3, 4, 1], 1, 3, 0))
@@ -158,7 +159,7 @@ def test_hidden_layer_pair_from_the_combos(dock, drawn):
 def test_path_is_the_run_history_and_grows(dock, drawn):
     session = dock.session
     session.run.train(40)
-    session.seek(40)
+    session.cursor.seek(40)
     drawn(dock)
     its, a, b = dock.path
     np.testing.assert_array_equal(its, np.arange(41))
@@ -170,11 +171,11 @@ def test_path_is_the_run_history_and_grows(dock, drawn):
     np.testing.assert_array_equal(y, b)
     assert list(dock.now_marker.getData()[0]) == [history[40, 0]]
     assert list(dock.start_marker.getData()[1]) == [history[0, 2]]
-    session.step()  # training a new iteration extends the path
+    session.cursor.step()  # training a new iteration extends the path
     drawn(dock)
     assert len(dock.path_line.getData()[0]) == 42
     assert dock.path_line.getData()[0][-1] == session.run.params_at(41)[0]
-    session.seek(10)  # and scrubbing back shortens it to the cursor
+    session.cursor.seek(10)  # and scrubbing back shortens it to the cursor
     drawn(dock)
     assert len(dock.path_line.getData()[0]) == 11
 
@@ -185,7 +186,7 @@ def test_long_path_is_thinned_but_exact(dock, drawn):
     run = session.run
     assert run.stride > 1
     run.train(5000)
-    session.seek(4321)
+    session.cursor.seek(4321)
     drawn(dock)
     its, a, b = dock.path
     assert its[0] == 0 and its[-1] == 4321 and len(its) <= 2001
@@ -202,13 +203,13 @@ def test_recomputes_only_when_the_slice_changes_and_only_when_visible(dock, draw
     dock.redraw.run_now()  # nothing changed: the path is redrawn, the grid is not
     assert dock.computations == count
     dock.hide()
-    session.seek(20)
+    session.cursor.seek(20)
     assert dock.drawn_iteration == 0 and dock.computations == count
     dock.show()
     drawn(dock)
     assert dock.computations == count + 1
     # An edit that leaves the other weight alone only moves the point on the same slice.
-    session.set_weight(0, 0, 0, 1.5)
+    session.cursor.set_weight(0, 0, 0, 1.5)
     drawn(dock)
     assert dock.computations == count + 1
     assert list(dock.now_marker.getData()[0]) == [1.5]
@@ -217,13 +218,13 @@ def test_recomputes_only_when_the_slice_changes_and_only_when_visible(dock, draw
 def test_fixed_range_is_centred_on_the_current_point(dock, drawn):
     session = dock.session
     session.run.train(200)
-    session.seek(200)
+    session.cursor.seek(200)
     dock.span.setValue(2.0)
     drawn(dock)
     w = session.run.params_at(200)
     assert dock.bounds == pytest.approx((w[0] - 2, w[0] + 2, w[2] - 2, w[2] + 2))
     bounds = dock.bounds
-    session.seek(199)  # a small move keeps the grid where it is
+    session.cursor.seek(199)  # a small move keeps the grid where it is
     drawn(dock)
     assert dock.bounds == bounds
     check_pixels(dock, [(0, 0), (50, 50), (99, 1)])
@@ -237,11 +238,11 @@ def test_resolution_follows_the_cost(dock):
     assert dock._side(run, 0) == 31
     dock._seconds_per_point = 1.0
     assert dock._side(run, 0) == 16  # paused: a coarse map is worth the wait
-    dock.session.play()  # playing: no map at all rather than a stall
+    dock.session.player.play()  # playing: no map at all rather than a stall
     assert dock._side(run, 0) is None
     dock._seconds_per_point = 5e-5
     assert dock._side(run, 0) == 22
-    dock.session.pause()
+    dock.session.player.pause()
 
 
 def test_a_network_too_big_to_redraw_while_playing_keeps_its_map(dock, qtbot, drawn):
@@ -250,12 +251,15 @@ def test_a_network_too_big_to_redraw_while_playing_keeps_its_map(dock, qtbot, dr
     drawn(dock)
     count = dock.computations
     dock._seconds_per_point = 1.0  # pretend one grid point costs a second
-    session.set_speed(200)
-    session.play()
-    qtbot.waitUntil(lambda: dock.drawn_iteration is not None and dock.drawn_iteration > 3)
+    clock = session.player.clock = FakeClock(per_reading=0)
+    session.player.set_pace(200)
+    session.player.play()
+    frames(session, clock, 2)  # 12 iterations at 200 a second
+    assert session.iteration == 12
+    qtbot.waitUntil(lambda: dock.drawn_iteration == 12)  # redrawn while playing
     assert dock.computations == count and dock.deferred
     assert "catches up when you pause" in dock.status.text()
-    session.pause()
+    session.player.pause()
     drawn(dock)
     assert dock.computations == count + 1 and not dock.deferred
     assert dock.values.shape == (16, 16)
@@ -283,7 +287,7 @@ def axis_titles(dock):
 def test_the_axes_follow_every_choice_even_one_weight_twice(dock, drawn):
     session = dock.session
     session.run.train(50)
-    session.seek(50)
+    session.cursor.seek(50)
     drawn(dock)
     assert axis_titles(dock) == ("w₁ (x₁ → ŷ)", "w₃ (x₃ → ŷ)")
     dock.combo_a.setCurrentIndex(1)

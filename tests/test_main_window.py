@@ -1,9 +1,11 @@
 """The main window, driven the way a learner drives it: actions, keys, the timeline."""
 
+import math
 import sys
 
 import numpy as np
 import pytest
+from fake_clock import FakeClock, finish_run_to, frames
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -15,7 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 import nncore
-from gui.transport import SPEEDS
+from gui.session import FRAME_MS, MAX, WATCH
+from gui.transport import PACES
 
 W_0 = [-0.16595599, 0.44064899, -0.99977125]
 W_1000 = [7.26283009, -0.21614618, -3.41703015]
@@ -31,8 +34,8 @@ def test_opens_on_the_tutorial_run_with_standard_actions_and_docks(window):
     s = window.session
     assert s.iteration == 0 and s.run.newest == 0
     assert s.run.layer_sizes == [3, 1] and s.run.seed == 1
-    assert s.run.learning_rate == 1.0 and s.config.dataset_name == "tutorial"
-    np.testing.assert_allclose(s.weights()[0].ravel(), W_0, atol=1e-8)
+    assert s.run.learning_rate == 1.0 and s.cursor.config.dataset_name == "tutorial"
+    np.testing.assert_allclose(s.cursor.weights()[0].ravel(), W_0, atol=1e-8)
     loss0 = 0.5 * np.sum((s.run.Y - s.run.outputs[0]) ** 2)
     assert status(window) == ("Iteration 0", f"Loss {loss0:.6g}", "Accuracy 50%")
     assert window.windowTitle() == "Backprop Lab"
@@ -89,20 +92,22 @@ def test_step_and_step_back_update_status_and_actions(window):
 
 
 def test_play_pause_and_close_while_playing(qtbot, window):
+    s, clock = window.session, FakeClock(per_reading=0)
+    s.player.clock = clock
     window.action_play.trigger()
-    assert window.session.playing
+    assert window.session.player.playing
     assert window.action_play.text() == "&Pause"
     assert window.action_play.toolTip() == "Pause (Space)"
-    qtbot.waitUntil(lambda: window.session.iteration > 20, timeout=5000)
+    frames(s, clock, 100)  # 3 s at the watch pace: iteration 10^0.9 - 1
     window.action_play.trigger()
-    assert not window.session.playing and window.action_play.text() == "&Play"
-    k = window.session.iteration
-    assert window.iteration_label.text() == f"Iteration {k}"
-    assert window.transport.counter.text() == f"{k} / {window.session.run.newest}"
+    assert not window.session.player.playing and window.action_play.text() == "&Play"
+    assert window.iteration_label.text() == "Iteration 6"
+    assert window.transport.counter.text() == "6 / 6"
     window.action_play.trigger()
-    qtbot.waitUntil(lambda: window.session.iteration > k)
+    frames(s, clock, 10)
+    assert s.iteration > 6 and window.iteration_label.text() == f"Iteration {s.iteration}"
     window.close()  # closing while playing stops the timer; nothing fires afterwards
-    assert not window.session.timer.isActive() and not window.session.playing
+    assert not window.session.player.frame_timer.isActive() and not window.session.player.playing
 
 
 def test_keyboard_drives_play_and_steps_even_from_the_slider_and_a_spin_box(qtbot, window):
@@ -126,9 +131,9 @@ def test_keyboard_drives_play_and_steps_even_from_the_slider_and_a_spin_box(qtbo
     assert window.session.iteration == 5 and spin.hasFocus()  # the focus stayed there
     assert timeline.value() == 5 and window.iteration_label.text() == "Iteration 5"
     qtbot.keyClick(timeline, Qt.Key_Space)
-    assert window.session.playing
+    assert window.session.player.playing
     qtbot.keyClick(timeline, Qt.Key_Space)
-    assert not window.session.playing
+    assert not window.session.player.playing
     qtbot.keyClick(timeline, Qt.Key_Home)
     assert window.session.iteration == 0
 
@@ -152,12 +157,13 @@ def test_a_thousand_right_presses_reach_the_tutorial_weights(qtbot, window):
 
 
 def test_run_to_1000_shows_tutorial_values_then_step_back_and_scrub(qtbot, window):
-    with qtbot.waitSignal(window.session.sigRunToProgress, timeout=10000,
+    with qtbot.waitSignal(window.session.player.sigRunToProgress,
                           check_params_cb=lambda done, total: total == 0):
         window.run_to(1000)
+        finish_run_to(window.session)
     s = window.session
-    assert s.iteration == 1000 and not s.busy and window.progress is None
-    np.testing.assert_allclose(s.weights()[0].ravel(), W_1000, atol=1e-8)
+    assert s.iteration == 1000 and not s.player.busy and window.progress is None
+    np.testing.assert_allclose(s.cursor.weights()[0].ravel(), W_1000, atol=1e-8)
     assert window.iteration_label.text() == "Iteration 1000"
     assert window.loss_label.text() == f"Loss {s.run.losses[1000]:.6g}"
     assert window.accuracy_label.text() == "Accuracy 100%"
@@ -178,13 +184,14 @@ def test_run_to_1000_shows_tutorial_values_then_step_back_and_scrub(qtbot, windo
 
 
 def test_run_to_can_be_cancelled_and_the_window_stays_usable(qtbot, window):
+    clock = window.session.player.clock = FakeClock()
     window.run_to(2_000_000)
-    assert window.session.busy
+    assert window.session.player.busy
     assert not window.action_step.isEnabled() and not window.action_run_to.isEnabled()
-    qtbot.waitUntil(lambda: window.progress is not None and window.session.run.newest > 0,
-                    timeout=5000)
+    frames(window.session, clock)  # the job's first frame
+    assert window.progress is not None and window.session.run.newest > 0
     qtbot.mouseClick(window.progress.findChild(QPushButton), Qt.LeftButton)
-    assert not window.session.busy and window.progress is None
+    assert not window.session.player.busy and window.progress is None
     last = window.session.run.newest
     assert 0 < last < 2_000_000 and window.session.iteration == last
     assert window.iteration_label.text() == f"Iteration {last}"
@@ -196,9 +203,9 @@ def test_run_to_can_be_cancelled_and_the_window_stays_usable(qtbot, window):
 def test_divergence_disables_step_and_play_at_the_end(qtbot, window):
     window.session.new_run(activations=["linear"], learning_rate=1e6)
     window.run_to(500)
-    qtbot.waitUntil(lambda: not window.session.busy, timeout=5000)
+    finish_run_to(window.session)
     s = window.session
-    assert s.run.diverged_at is not None and s.at_end
+    assert s.run.diverged_at is not None and s.cursor.at_end
     assert not window.action_step.isEnabled() and not window.action_play.isEnabled()
     assert window.action_step_back.isEnabled()
     assert "iverged at iteration" in window.statusBar().currentMessage()
@@ -207,35 +214,81 @@ def test_divergence_disables_step_and_play_at_the_end(qtbot, window):
 
 
 def test_playing_thousands_of_frames_keeps_none_referenced(qtbot, window):
-    """Each tick emits, the views redraw; a PySide build that drops a reference to
+    """Each frame emits, the views redraw; a PySide build that drops a reference to
     None on every call would make this count fall by thousands."""
-    s = window.session
-    s.set_speed(5000)  # a few iterations per tick: the cost is in the views, not training
-    s.play()
+    s, clock = window.session, FakeClock(per_reading=0)
+    s.player.clock = clock
+    s.player.set_pace(500)  # a few iterations per frame: the cost is in the views
+    s.player.play()
     before = sys.getrefcount(None)
     app = QApplication.instance()
     for i in range(2000):
-        s._tick()
+        frames(s, clock)
         if i % 400 == 0:
             app.processEvents()  # let the views paint now and then
     after = sys.getrefcount(None)
-    s.pause()
-    assert s.run.newest > 1000 and s.iteration == window.transport.timeline.value()
+    s.player.pause()
+    assert s.run.newest == 2000 * 15 == s.iteration  # 60 s at 500 iterations a second
+    assert window.transport.timeline.value() == s.iteration
+    assert window.iteration_label.text() == "Iteration 30000"
     assert after > before - 500
+
+
+def test_play_starts_at_the_watch_pace_evenly_through_log_iterations(window):
+    """Iteration k is shown log10(1 + k) / 0.3 seconds after Play: one by one at
+    first, then each tenfold as fast as the last, 1000 in 10 s."""
+    s, clock = window.session, FakeClock(per_reading=0)
+    s.player.clock = clock
+    assert s.player.pace == WATCH and window.transport.speed_label.text() == "watch"
+    window.action_play.trigger()
+    shown = []  # the iteration the status bar shows after each frame
+    for _ in range(400):  # 12 s
+        frames(s, clock)
+        shown.append(int(window.iteration_label.text().removeprefix("Iteration ")))
+        assert window.transport.counter.text() == f"{shown[-1]} / {shown[-1]}"
+    seconds = [(i + 1) * FRAME_MS / 1000 for i in range(len(shown))]
+    for k in (1, 10, 100, 1000):
+        first = next(i for i, v in enumerate(shown) if v >= k)
+        assert seconds[first - 1] < math.log10(1 + k) / 0.3 <= seconds[first], k
+    assert shown[:117] == sorted(shown[:117]) and set(range(11)) <= set(shown)  # 1 by 1
+    assert (shown[32], shown[33]) == (0, 1)  # 0.99 s, 1.02 s
+    assert (shown[332], shown[333]) == (992, 1012)  # 9.99 s, 10.02 s
+    window.action_play.trigger()
+    assert window.iteration_label.text() == f"Iteration {shown[-1]}" == f"Iteration {s.run.newest}"
+
+
+def test_pause_shows_the_newest_iteration_trained_at_max_pace(window):
+    """At max pace, training runs between frames; Pause shows where it got to."""
+    s, clock = window.session, FakeClock()
+    s.player.clock = clock
+    window.transport.speed.setValue(PACES.index(MAX))
+    assert s.player.pace == MAX and window.transport.speed_label.text() == "max"
+    window.action_play.trigger()
+    frames(s, clock)  # a frame that trains a slice itself (none ran before it)
+    first = s.run.newest
+    assert window.iteration_label.text() == f"Iteration {first}"
+    for _ in range(4):
+        s.player.train_slice()  # the event loop is idle between frames
+    assert s.run.newest == 5 * first  # each slice as long on the fake clock
+    assert window.iteration_label.text() == f"Iteration {first}"
+    window.action_play.trigger()  # Pause
+    assert window.iteration_label.text() == f"Iteration {5 * first}"
+    assert window.transport.counter.text() == f"{5 * first} / {5 * first}"
+    assert window.loss_label.text() == f"Loss {s.run.losses[5 * first]:.6g}"
 
 
 def test_layout_is_saved_on_close_and_restored(open_window, settings):
     first = open_window()
     first.snapshots_dock.close()  # the learner hides a dock
     first.action_log_x.trigger()
-    first.transport.speed.setValue(SPEEDS.index(50))
+    first.transport.speed.setValue(PACES.index(50))
     first.close()
     assert settings.value("window/state") is not None
     second = open_window()
     assert not second.snapshots_dock.isVisible()
     assert second.docks["PlotsView"].isVisible()
     assert second.action_log_x.isChecked()
-    assert second.session.speed == 50 and second.transport.speed_label.text() == "50 it/s"
+    assert second.session.player.pace == 50 and second.transport.speed_label.text() == "50 it/s"
     # (Window size is saved too, but the offscreen screen is too small to restore it.)
     assert settings.value("window/geometry") is not None
 
@@ -248,7 +301,7 @@ def test_status_and_counter_hold_their_size_and_fit_long_runs(window, run_to):
               window.transport.counter)
     sizes = [label.size() for label in labels]
     assert all(label.minimumSize() == label.maximumSize() for label in labels)
-    window.session.seek(5)
+    window.session.cursor.seek(5)
     assert [label.size() for label in labels] == sizes
     for label, text in ((window.iteration_label, "Iteration 123456789"),
                         (window.loss_label, "Loss 1.23457e-05"),
@@ -274,9 +327,9 @@ def test_run_to_uses_the_typed_iteration_exactly_or_says_why_not(window, monkeyp
                         lambda *a, **k: asked.append(k["text"]) or (text, True))
     window.action_run_to.trigger()
     assert asked == ["1000"]  # the dialog starts from the last target
-    assert not window.session.busy and window.session.run.newest == 0
+    assert not window.session.player.busy and window.session.run.newest == 0
     assert window.statusBar().currentMessage().startswith(f"Not run: {why}")
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (" 30 ", True))
     window.action_run_to.trigger()
-    assert window.session.run_to_target == 30  # " 30 " is 30
-    window.session.cancel_run_to()
+    assert window.session.player.run_to_target == 30  # " 30 " is 30
+    window.session.player.cancel_run_to()

@@ -53,7 +53,7 @@ def test_edges_follow_the_weights_of_the_current_iteration(view, drawn, train):
     assert widths == [11.0, 0.5, 5.0]
     assert view.edge_styles()[0][4].name() == palette.POSITIVE.name()
 
-    session.seek(10)  # back in time: the drawing goes back too
+    session.cursor.seek(10)  # back in time: the drawing goes back too
     drawn(view)
     assert_styles(view, expected_styles(session))
     assert view.item.edge_values.tolist() == session.run.params_at(10).tolist()
@@ -83,12 +83,12 @@ def test_nodes_show_the_selected_samples_activations(view, drawn, train):
     assert view.samples.currentText() == "x = [0 0 1] → y = 0"
 
     view.samples.setCurrentIndex(1)  # the learner picks x = [1 1 1]
-    assert session.sample == 1
+    assert session.selection.sample == 1
     drawn(view)
     assert [label[3] for label in view.node_labels()] == ["1", "1", "1", "0.97"]
     assert view.item.target_text == "y = 1"
 
-    session.select_sample(2)  # set elsewhere (e.g. the dataset dock): the combo follows
+    session.selection.select_sample(2)  # set elsewhere (e.g. the dataset dock): the combo follows
     drawn(view)
     assert view.samples.currentIndex() == 2
     assert view.node_labels()[3][3] == "0.98"  # yhat_999[2] = 0.97906682
@@ -98,9 +98,9 @@ def test_hidden_units_show_their_activation(view, drawn, train):
     session = view.session
     session.new_run(layer_sizes=[3, 4, 1])
     train(session, 200)
-    session.select_sample(3)
+    session.selection.select_sample(3)
     drawn(view)
-    layers = forward(session.run.X[3:4], session.weights(), session.run.activations)
+    layers = forward(session.run.X[3:4], session.cursor.weights(), session.run.activations)
     labels = view.node_labels()
     hidden = [label for label in labels if label[0] == 1]
     assert [label[2] for label in hidden] == ["h1", "h2", "h3", "h4"]
@@ -112,7 +112,7 @@ def test_hidden_units_show_their_activation(view, drawn, train):
 def test_a_probe_input_is_shown_instead_of_the_sample(view, drawn, train):
     session = view.session
     train(session, 1000)
-    session.set_probe([1, 0, 0])
+    session.selection.set_probe([1, 0, 0])
     drawn(view)
     # the tutorial: predict [1, 0, 0] -> 0.99929937
     assert [label[3] for label in view.node_labels()] == ["1", "0", "0", "1.00"]
@@ -120,7 +120,7 @@ def test_a_probe_input_is_shown_instead_of_the_sample(view, drawn, train):
     assert view.caption.isVisible()
     assert "your input x = [1 0 0]" in view.caption.text()
     assert view.item.highlight_nodes
-    session.set_probe(None)
+    session.selection.set_probe(None)
     drawn(view)
     assert not view.caption.isVisible()
     assert view.node_labels()[3][3] == "0.03"
@@ -163,7 +163,7 @@ def test_hovering_an_edge_marks_it_and_builds_its_tooltip(view, qtbot, drawn):
     assert view.tooltip_for(view.item.hovered).startswith("x3 → ŷ")
     qtbot.waitUntil(QToolTip.isVisible)
     assert "at iteration 0" in QToolTip.text()
-    view.session.step()  # training goes on under a still mouse: the tooltip follows
+    view.session.cursor.step()  # training goes on under a still mouse: the tooltip follows
     qtbot.waitUntil(lambda: "at iteration 1\n" in QToolTip.text())
     assert view.edge_tooltip((0, 2, 0)) == QToolTip.text()
 
@@ -172,25 +172,25 @@ def test_hovering_an_edge_marks_it_and_builds_its_tooltip(view, qtbot, drawn):
 def test_clicking_an_edge_selects_it(view, qtbot, drawn):
     session = view.session
     drawn(view)
-    with qtbot.waitSignal(session.sigEdgeSelected) as blocker:
+    with qtbot.waitSignal(session.selection.sigEdgeSelected) as blocker:
         qtbot.mouseClick(view.graphics.viewport(), Qt.LeftButton,
                          pos=view.edge_position((0, 1, 0)))
     assert blocker.args == [(0, 1, 0)]
-    assert session.selected_edge == (0, 1, 0)
+    assert session.selection.edge == (0, 1, 0)
     assert view.item.selected == 1
 
 
 def test_editing_a_weight_reaches_the_engine_and_discards_the_future(view, drawn, train):
     session = view.session
     train(session, 100)
-    session.seek(40)
+    session.cursor.seek(40)
     assert view.edit_weight((0, 1, 0), 5.5)
     run = session.run
     assert run.newest == 40 and session.iteration == 40
     assert run.weights_at(40)[0][1, 0] == 5.5
     drawn(view)
     assert view.edge_styles()[1][3] == palette.weight_width(5.5) == 8.0
-    assert session.selected_edge == (0, 1, 0)
+    assert session.selection.edge == (0, 1, 0)
 
 
 @OFFSCREEN_TOOLTIP
@@ -201,13 +201,13 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch, drawn, train)
 
     def fake_get_text(parent, title, label, echo, text):
         k = session.iteration
-        asked.append((label, text, k, session.playing, session.run.weights_at(k)[0][2, 0]))
+        asked.append((label, text, k, session.player.playing, session.run.weights_at(k)[0][2, 0]))
         return "-2.25", True
 
     monkeypatch.setattr(QInputDialog, "getText", fake_get_text)
     drawn(view)
-    session.play()  # the edit pauses play, so "at iteration k" stays true
-    assert session.playing
+    session.player.play()  # the edit pauses play, so "at iteration k" stays true
+    assert session.player.playing
     qtbot.mouseDClick(view.graphics.viewport(), Qt.LeftButton,
                       pos=view.edge_position((0, 2, 0)))
     assert len(asked) == 1
@@ -215,14 +215,14 @@ def test_double_click_asks_for_the_value(view, qtbot, monkeypatch, drawn, train)
     assert "x3 → ŷ" in label and f"at iteration {k}" in label
     assert not playing  # paused before asking
     assert float(value) == current  # the dialog starts from the current value, exactly
-    assert not session.playing and session.run.newest == k == session.iteration
+    assert not session.player.playing and session.run.newest == k == session.iteration
     assert session.run.weights_at(k)[0][2, 0] == -2.25
 
 
 def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch, train):
     session = view.session
     train(session, 30)
-    session.seek(10)
+    session.cursor.seek(10)
     before = session.run.params_at(10)
     with qtbot.waitSignal(session.sigMessage) as message:
         assert not view.edit_weight((0, 0, 0), float("nan"))
@@ -236,10 +236,10 @@ def test_non_finite_and_cancelled_edits_change_nothing(view, qtbot, monkeypatch,
 
 def test_comparing_snapshots_colours_edges_by_the_change(view, drawn, train):
     session = view.session
-    a = session.take_snapshot()
+    a = session.snapshots.take()
     train(session, 1000)
-    b = session.take_snapshot()
-    session.compare_snapshots(a, b)
+    b = session.snapshots.take()
+    session.snapshots.compare_snapshots(a, b)
     drawn(view)
     delta = b.params - a.params
     assert_styles(view, expected_styles(session, delta))
@@ -247,7 +247,7 @@ def test_comparing_snapshots_colours_edges_by_the_change(view, drawn, train):
     assert "Δw = W(iteration 1000) − W(iteration 0)" in view.caption.text()
     assert view.legend.compare
     assert "Δw between snapshots" in view.edge_tooltip((0, 0, 0))
-    session.compare_snapshots(None, None)
+    session.snapshots.compare_snapshots(None, None)
     drawn(view)
     assert_styles(view, expected_styles(session))
     assert not view.caption.isVisible()
@@ -283,7 +283,7 @@ def test_a_deep_network_stays_legible(view, drawn):
 def test_a_typed_weight_takes_ascii_decimals_only(view, qtbot, monkeypatch, train, text, why):
     session = view.session
     train(session, 30)
-    session.seek(10)
+    session.cursor.seek(10)
     before = session.run.params_at(10)
     monkeypatch.setattr(QInputDialog, "getText", lambda *args: (text, True))
     with qtbot.waitSignal(session.sigMessage) as message:
@@ -301,7 +301,7 @@ def test_the_weight_dialog_shows_every_digit_and_ok_on_it_changes_nothing(view, 
     for value in (1e-7, -2.5e6, 0.1234567891234):  # getDouble showed 0, -1e6 and 0.123457
         assert view.edit_weight((0, 1, 0), value)
         train(session, 5)
-        session.seek(session.run.newest - 5)
+        session.cursor.seek(session.run.newest - 5)
         shown.clear()
         newest = session.run.newest
         assert view.edit_weight((0, 1, 0))

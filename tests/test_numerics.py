@@ -1,8 +1,8 @@
 """Numerical blow-ups (RELIABILITY 16-18): saturated sigmoids, refused learning
 rates, and divergence seen in the real window.
 
-The window tests drive play by calling the session's timer slot directly, so
-they do not depend on how fast this machine is; everything they assert is what
+The window tests drive play frame by frame on a fake clock, so they do not
+depend on how fast this machine is; everything they assert is what
 the learner sees: the status bar, the enabled actions, the diagram, the plots.
 """
 
@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from fake_clock import FakeClock, finish_run_to, frames
 from PySide6.QtGui import QColor
 
 from gui.common import palette
@@ -109,14 +110,16 @@ def test_a_good_rate_after_a_bad_one_applies(window, type_text):
 # ---- case 18: divergence in the window -----------------------------------------------------
 
 
-def play_until_stopped(window, max_ticks=500):
-    s = window.session
+def play_until_stopped(window, max_frames=500):
+    """Play at the watch pace, on a fake clock, until play stops by itself."""
+    s, clock = window.session, FakeClock(per_reading=0)
+    s.player.clock = clock
     window.action_play.trigger()
-    assert s.playing
-    for _ in range(max_ticks):
-        if not s.playing:
+    assert s.player.playing
+    for _ in range(max_frames):
+        if not s.player.playing:
             return
-        s._tick()
+        frames(s, clock)
     raise AssertionError("play did not stop")
 
 
@@ -145,7 +148,7 @@ def test_linear_net_with_rate_1e6_diverges_and_the_window_survives(qtbot, window
         play_until_stopped(window)
     run = s.run
     k = run.diverged_at
-    assert k is not None and not s.playing and window.action_play.text() == "&Play"
+    assert k is not None and not s.player.playing and window.action_play.text() == "&Play"
     assert re.search(rf"diverged at iteration {k}\b", status_message(window), re.I)
     # The last finite state is kept and shown.
     assert s.iteration == run.newest == k - 1
@@ -169,10 +172,10 @@ def test_linear_net_with_rate_1e6_diverges_and_the_window_survives(qtbot, window
     # Step and Play are refused at the end, and say why.
     assert not window.action_step.isEnabled() and not window.action_play.isEnabled()
     window.statusBar().clearMessage()
-    assert s.step() is False and s.iteration == run.newest
+    assert s.cursor.step() is False and s.iteration == run.newest
     assert re.search(rf"diverged at iteration {k}\b", status_message(window), re.I)
-    s.play()
-    assert not s.playing and not s.timer.isActive()
+    s.player.play()
+    assert not s.player.playing and not s.player.frame_timer.isActive()
     # Stepping back is allowed, and so is a smaller learning rate from there.
     window.action_step_back.trigger()
     assert s.iteration == k - 2 and window.action_step.isEnabled()
@@ -201,8 +204,7 @@ def test_relu_net_at_rate_1e6_dies_instead_of_diverging(window):
     s = window.session
     s.new_run(layer_sizes=[3, 4, 1], activations=["relu", "linear"], learning_rate=1e6)
     window.run_to(300)
-    while s.busy:
-        s._tick()
+    finish_run_to(s)
     assert s.run.diverged_at is None and s.iteration == 300
     assert np.isfinite(s.run.losses).all()
     assert s.run.losses[300] == s.run.losses[299]  # nothing moves any more

@@ -42,7 +42,7 @@ def test_a_million_iteration_ghost_leaves_the_axis_to_the_new_run(view, train):
     session = view.session
     old = FinishedRun(1_000_000, spike_at=500_000)
     # As if the run shown before this one had run for 10^6 iterations.
-    view.ghosts.replaced(old, session.config, session.run, session.config)
+    view.ghosts.replaced(old, session.cursor.config, session.run, session.cursor.config)
     train(session, 495)
     view.refresh()
     assert x_range(view) == [-0.5, 600]  # 495 iterations and room to grow: the run fills it
@@ -152,7 +152,7 @@ def test_long_key_entries_fit_above_their_plot(view, qtbot, train):
 def test_ghosts_are_drawn_with_their_peaks_when_wholly_in_view(view):
     session = view.session
     old = FinishedRun(1_000_000, spike_at=500_000)
-    view.ghosts.replaced(old, session.config, session.run, session.config)
+    view.ghosts.replaced(old, session.cursor.config, session.run, session.cursor.config)
     view.plot_items["loss"].vb.setXRange(0, 1_000_000, padding=0)  # zoomed out by hand
     view.refresh()
     x, y = ghost_data(view)
@@ -165,7 +165,7 @@ def test_clearing_the_ghosts_gives_their_room_back(view, qtbot, train):
     session = view.session
     high_losses = FinishedRun(200)
     high_losses.losses[:] = 100.0
-    view.ghosts.replaced(high_losses, session.config, session.run, session.config)
+    view.ghosts.replaced(high_losses, session.cursor.config, session.run, session.cursor.config)
     train(session, 100)
     view.refresh()
     assert view.plot_items["loss"].vb.viewRange()[1][1] > 100

@@ -83,12 +83,12 @@ def test_extreme_data_reaches_the_plots(view, case, train):
 def test_weight_norms_do_not_overflow(view):
     session = view.session
     session.new_run(layer_sizes=[3, 8, 8, 1])  # one line per layer: the norm of its weights
-    session.set_weight(0, 2, 5, 1e200)  # its square overflows; the norm does not
+    session.cursor.set_weight(0, 2, 5, 1e200)  # its square overflows; the norm does not
     assert_finite_and_drawn(view)
     _, y = view.curves[CurveKey.weight_line("‖W1‖")].getData()
     assert y[-1] == pytest.approx(1e200)
-    session.set_weight(1, 0, 0, -1.5e308)
-    session.set_weight(1, 7, 7, 1.5e308)  # even the norm is beyond float: not drawn
+    session.cursor.set_weight(1, 0, 0, -1.5e308)
+    session.cursor.set_weight(1, 7, 7, 1.5e308)  # even the norm is beyond float: not drawn
     assert_finite_and_drawn(view)
     assert len(view.curves[CurveKey.weight_line("‖W2‖")].getData()[0]) == 0
 
@@ -103,7 +103,7 @@ class FinishedRun:
 def test_a_ghost_with_huge_losses_keeps_the_ranges_finite(view, train):
     session = view.session
     old = FinishedRun([1e308, 1e300, 1e-308, 0.0, 1.7e308] * 5)
-    view.ghosts.replaced(old, session.config, session.run, session.config)
+    view.ghosts.replaced(old, session.cursor.config, session.run, session.cursor.config)
     train(session, 30)
     assert_finite_and_drawn(view)
     low, high = view.plot_items["loss"].vb.viewRange()[1]

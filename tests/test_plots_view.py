@@ -62,8 +62,8 @@ def test_plots_redraw_by_themselves_when_history_grows(view, qtbot, train):
     session = view.session
     train(session, 50)
     qtbot.waitUntil(lambda: data(view, LOSS)[0][-1] == 50)
-    session.seek(20)
-    session.set_learning_rate(0.25)  # the future is discarded
+    session.cursor.seek(20)
+    session.cursor.set_learning_rate(0.25)  # the future is discarded
     qtbot.waitUntil(lambda: data(view, LOSS)[0][-1] == 20)
     train(session, 30)  # ...and retrained differently
     qtbot.waitUntil(lambda: data(view, LOSS)[0][-1] == 50)
@@ -73,8 +73,8 @@ def test_plots_redraw_by_themselves_when_history_grows(view, qtbot, train):
 def test_a_long_history_is_drawn_with_its_peaks(view, train):
     session = view.session
     train(session, 15_000)
-    session.seek(10_000)
-    session.set_weight(0, 0, 0, -30.0)  # a shock: the loss jumps for a while
+    session.cursor.seek(10_000)
+    session.cursor.set_weight(0, 0, 0, -30.0)  # a shock: the loss jumps for a while
     train(session, 20_000)
     view.refresh()
     run = session.run
@@ -147,14 +147,14 @@ def test_a_zoomed_plot_stays_until_the_a_button_makes_it_follow(view, qtbot, tra
 def test_cursors_follow_the_session_and_scrub_it(view, qtbot, train):
     session = view.session
     train(session, 500)
-    session.seek(123)
+    session.cursor.seek(123)
     assert all(c.value() == 123 for c in view.cursors.values())
     cursor = view.cursors["loss"]
     cursor.setValue(300.4)  # a drag ends between iterations
     cursor.sigPositionChangeFinished.emit(cursor)
     assert session.iteration == 300
     assert all(c.value() == 300 for c in view.cursors.values())  # all snapped, no echo
-    with qtbot.waitSignal(session.sigIterationChanged) as moved:
+    with qtbot.waitSignal(session.cursor.sigIterationChanged) as moved:
         view.cursors["weights"].setValue(42)
         view.cursors["weights"].sigDragged.emit(view.cursors["weights"])
     assert moved.args == [42]
@@ -167,7 +167,7 @@ def test_cursors_follow_the_session_and_scrub_it(view, qtbot, train):
 def test_log_x_draws_iteration_k_at_k_plus_1(view, qtbot, train):
     session = view.session
     train(session, 200)
-    session.seek(99)
+    session.cursor.seek(99)
     with qtbot.waitSignal(view.sigLogXChanged) as changed:
         view.set_log_x(True)
     assert changed.args == [True]
@@ -287,7 +287,7 @@ def test_a_moved_cursor_keeps_a_right_bounding_rect(view, train):
     train(session, 500)
     cursor = view.cursors["loss"]
     for k in (10, 400, 123):
-        session.seek(k)
+        session.cursor.seek(k)
         assert cursor.value() == k
         # what pyqtgraph would compute for the line where it now is
         assert cursor.boundingRect() == cursor._computeBoundingRect()

@@ -25,7 +25,7 @@ def test_truth_table_equals_the_forward_pass_at_every_iteration_shown(dock, draw
     session = dock.session
     session.run.train(300)
     for k in (0, 7, 300):
-        session.seek(k)
+        session.cursor.seek(k)
         drawn(dock)
         expected = forward(binary_inputs(3), session.run.weights_at(k),
                            session.run.activations)[-1]
@@ -38,7 +38,7 @@ def test_truth_table_equals_the_forward_pass_at_every_iteration_shown(dock, draw
 
 def test_tutorial_unseen_input_at_iteration_1000(dock, qtbot, drawn):
     session = dock.session
-    session.run_to(1000)
+    session.player.run_to(1000)
     qtbot.waitUntil(lambda: session.iteration == 1000, timeout=10_000)
     drawn(dock)
     rows = [[int(float(t)) for t in (dock.table.item(r, c).text() for c in range(3))]
@@ -50,7 +50,7 @@ def test_tutorial_unseen_input_at_iteration_1000(dock, qtbot, drawn):
     # Typing it gives the same answer above the table.
     qtbot.keyClicks(dock.input_edit, "1, 0, 0")
     qtbot.keyClick(dock.input_edit, Qt.Key.Key_Return)
-    np.testing.assert_array_equal(session.probe, [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(session.selection.probe, [1.0, 0.0, 0.0])
     drawn(dock)
     assert "= 0.99929937" in dock.result.text() and "class 1" in dock.result.text()
     assert float(dock.result.toolTip()) == pytest.approx(0.99929937, abs=5e-9)
@@ -60,7 +60,7 @@ def test_tutorial_unseen_input_at_iteration_1000(dock, qtbot, drawn):
 def test_training_rows_are_marked_with_their_targets(dock, drawn):
     session = dock.session
     session.run.train(1000)
-    session.seek(1000)
+    session.cursor.seek(1000)
     drawn(dock)
     marks = dict(zip(map(tuple, binary_inputs(3).astype(int).tolist()),
                      zip(table_column(dock, 5), table_column(dock, 6), table_column(dock, 7),
@@ -72,7 +72,7 @@ def test_training_rows_are_marked_with_their_targets(dock, drawn):
     assert marks[(0, 1, 1)] == ("sample 4", "0", "✓")
     for unseen in [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 0)]:
         assert marks[unseen] == ("no (unseen)", "", "")
-    session.seek(0)  # the initial weights get samples 2 and 3 wrong
+    session.cursor.seek(0)  # the initial weights get samples 2 and 3 wrong
     drawn(dock)
     assert table_column(dock, 7) == ["", "✓", "", "✓", "", "✗", "", "✗"]
 
@@ -87,25 +87,25 @@ def test_bad_input_is_refused_with_a_message(dock, qtbot):
         qtbot.mouseClick(dock.show_button, Qt.MouseButton.LeftButton)
         assert dock.error.isVisible()
         assert message in dock.error.text()
-        assert session.probe is None
+        assert session.selection.probe is None
     qtbot.keyClicks(dock.input_edit, "x")  # typing again hides the stale message
     assert not dock.error.isVisible()
 
 
 def test_typed_vector_sets_the_probe_and_clear_removes_it(dock, qtbot, drawn):
     session = dock.session
-    with qtbot.waitSignal(session.sigProbeChanged):
+    with qtbot.waitSignal(session.selection.sigProbeChanged):
         dock.input_edit.setText("[0.5; −2  3]")
         qtbot.mouseClick(dock.show_button, Qt.MouseButton.LeftButton)
-    np.testing.assert_array_equal(session.probe, [0.5, -2.0, 3.0])
+    np.testing.assert_array_equal(session.selection.probe, [0.5, -2.0, 3.0])
     drawn(dock)
-    expected = forward(np.array([[0.5, -2, 3]]), session.weights(), ["sigmoid"])[-1][0, 0]
+    expected = forward(np.array([[0.5, -2, 3]]), session.cursor.weights(), ["sigmoid"])[-1][0, 0]
     assert float(dock.result.toolTip()) == expected
-    with qtbot.waitSignal(session.sigProbeChanged):
+    with qtbot.waitSignal(session.selection.sigProbeChanged):
         qtbot.mouseClick(dock.clear_button, Qt.MouseButton.LeftButton)
-    assert session.probe is None and dock.input_edit.text() == ""
+    assert session.selection.probe is None and dock.input_edit.text() == ""
     # A probe set elsewhere (the diagram) shows up in the field.
-    session.set_probe(np.array([1.0, 1.0, 0.0]))
+    session.selection.set_probe(np.array([1.0, 1.0, 0.0]))
     assert dock.input_edit.text() == "1, 1, 0"
 
 
@@ -114,7 +114,7 @@ def test_clicking_a_row_shows_it_on_the_diagram(dock, qtbot, drawn):
     drawn(dock)
     rect = dock.table.visualItemRect(dock.table.item(4, 0))
     qtbot.mouseClick(dock.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    np.testing.assert_array_equal(session.probe, [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(session.selection.probe, [1.0, 0.0, 0.0])
 
 
 def test_hidden_layer_and_two_outputs_and_too_many_inputs(dock, drawn):
@@ -123,7 +123,7 @@ def test_hidden_layer_and_two_outputs_and_too_many_inputs(dock, drawn):
     Y = np.column_stack([X[:, 0] * X[:, 1], np.maximum(X[:, 0], X[:, 1])])
     session.new_run(X=X, Y=Y, layer_sizes=[2, 4, 2], dataset_name="and/or")
     drawn(dock)
-    expected = forward(X, session.weights(), session.run.activations)[-1]
+    expected = forward(X, session.cursor.weights(), session.run.activations)[-1]
     assert dock.table.horizontalHeaderItem(2).text() == "ŷ₁, ŷ₂ (iteration 0)"
     assert table_column(dock, 2) == [f"{fmt(a)}, {fmt(b)}" for a, b in expected]
     assert table_column(dock, 5) == ["0, 0", "0, 1", "0, 1", "1, 1"]
@@ -152,18 +152,18 @@ def test_the_probe_takes_ascii_decimals_only(dock, qtbot, text, message):
     dock.input_edit.setText(text)
     qtbot.keyClick(dock.input_edit, Qt.Key.Key_Return)
     assert dock.error.isVisibleTo(dock) and dock.error.text() == f"Not shown: {message}"
-    assert dock.session.probe is None
+    assert dock.session.selection.probe is None
 
 
 def test_a_probe_is_used_and_shown_exactly(dock, qtbot):
     session = dock.session
     dock.input_edit.setText("-1, 0.1234567891, −2")  # the window's own minus sign too
     qtbot.keyClick(dock.input_edit, Qt.Key.Key_Return)
-    np.testing.assert_array_equal(session.probe, [-1.0, 0.1234567891, -2.0])
-    session.set_probe(np.array([1 / 3, 1e-7, 0.0]))  # set elsewhere: shown in full
+    np.testing.assert_array_equal(session.selection.probe, [-1.0, 0.1234567891, -2.0])
+    session.selection.set_probe(np.array([1 / 3, 1e-7, 0.0]))  # set elsewhere: shown in full
     assert dock.input_edit.text() == "0.3333333333333333, 1e-07, 0"
     assert dock.apply_text()  # Enter on what is shown keeps the very same probe
-    np.testing.assert_array_equal(session.probe, [1 / 3, 1e-7, 0.0])
+    np.testing.assert_array_equal(session.selection.probe, [1 / 3, 1e-7, 0.0])
 
 
 def test_a_refusal_goes_when_the_network_changes(dock, qtbot):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import snapshot_cases
 import test_csv
+from fake_clock import FakeClock, frames
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
@@ -47,18 +48,21 @@ def dialogs(monkeypatch, warned):
 def state(window):
     """What must not change when a file is refused."""
     s = window.session
-    return (s.run, s.run.newest, s.iteration, s.playing, s.run.params_at(s.iteration).tobytes(),
-            s.config.dataset_name, window.windowTitle(), window.files.path,
-            tuple(window.files.recent()), window.iteration_label.text(),
+    return (s.run, s.run.newest, s.iteration, s.player.playing,
+            s.run.params_at(s.iteration).tobytes(), s.cursor.config.dataset_name,
+            window.windowTitle(), window.files.path, tuple(window.files.recent()),
+            window.iteration_label.text(),
             window.transport.counter.text(), window.action_play.text())
 
 
 def start_playing(window):
-    s = window.session
+    """Play for 40 frames (1.2 s at the watch pace) on a fake clock, returned."""
+    s, clock = window.session, FakeClock(per_reading=0)
+    s.player.clock = clock
     window.action_play.trigger()
-    for _ in range(3):
-        s._tick()
-    assert s.playing and s.iteration > 0
+    frames(s, clock, 40)
+    assert s.player.playing and s.iteration > 0
+    return clock
 
 
 # ---- case 21 with cases 1-8: every hostile snapshot, opened while playing ----------------
@@ -67,7 +71,7 @@ def start_playing(window):
 def test_every_hostile_snapshot_is_refused_while_playing(window, dialogs, tmp_path):
     folder = tmp_path / "files"
     folder.mkdir()
-    start_playing(window)
+    clock = start_playing(window)
     s = window.session
     for case in snapshot_cases.case_ids():
         path = snapshot_cases.write_case(str(folder), case)
@@ -82,8 +86,8 @@ def test_every_hostile_snapshot_is_refused_while_playing(window, dialogs, tmp_pa
         assert os.path.basename(path) in text, case
         for expected in snapshot_cases.expected(case):
             assert expected in text, (case, text)
-        s._tick()  # play goes on between files
-    assert s.playing and window.action_play.text() == "&Pause"
+        frames(s, clock)  # play goes on between files
+    assert s.player.playing and window.action_play.text() == "&Pause"
 
 
 def test_a_good_snapshot_still_opens_after_the_bad_ones(window, dialogs, tmp_path):
@@ -97,7 +101,7 @@ def test_a_good_snapshot_still_opens_after_the_bad_ones(window, dialogs, tmp_pat
     window.action_open.trigger()
     s = window.session
     assert len(dialogs.shown) == 1
-    assert s.iteration == 40 and s.run.newest == 40 and not s.playing
+    assert s.iteration == 40 and s.run.newest == 40 and not s.player.playing
     assert np.array_equal(s.run.params_at(40), snapshot_cases.valid_run().params_at(40))
     assert window.iteration_label.text() == "Iteration 40"
     assert "good.json" in window.windowTitle()
@@ -108,7 +112,7 @@ def test_a_good_snapshot_still_opens_after_the_bad_ones(window, dialogs, tmp_pat
 
 def test_every_hostile_csv_is_refused_while_playing(window, dialogs, tmp_path):
     dock = window.findChild(DatasetDock)
-    start_playing(window)
+    clock = start_playing(window)
     for name, content, message in test_csv.BAD:
         path = tmp_path / f"{name}.csv"
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
@@ -118,7 +122,7 @@ def test_every_hostile_csv_is_refused_while_playing(window, dialogs, tmp_path):
         assert state(window) == before, name
         title, text = dialogs.shown[-1]
         assert "CSV" in title and f"{name}.csv" in text and message in text, (name, text)
-        window.session._tick()
+        frames(window.session, clock)
     assert len(dialogs.shown) == len(test_csv.BAD)
 
 

@@ -316,9 +316,10 @@ dock = window.findChild(DatasetDock)
 
 def exercise(tag):
     path = lambda name: os.path.join(FOLDER, name.format(tag))
+    s.player.set_pace("max")  # every frame trains
     window.action_play.trigger()
     for _ in range(20):
-        s._tick()
+        s.player.advance_frame()
         app.processEvents()
     window.action_play.trigger()
     assert files.save_snapshot_as(path("good{}.json"))

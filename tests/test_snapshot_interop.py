@@ -19,9 +19,9 @@ def cli(*args):
 def test_window_snapshot_opens_with_inspect_and_predict(window, run_to, tmp_path):
     s = window.session
     run_to(window, 500)
-    s.set_learning_rate(0.5)  # a recorded change must survive the trip too
+    s.cursor.set_learning_rate(0.5)  # a recorded change must survive the trip too
     run_to(window, 600)
-    s.seek(550)
+    s.cursor.seek(550)
     path = tmp_path / "from the window.json"
     assert window.files.save_snapshot_as(str(path))
 

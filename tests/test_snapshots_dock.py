@@ -17,8 +17,8 @@ def take_at(qtbot, dock, k):
     session = dock.session
     if k > session.run.newest:
         session.run.train(k - session.run.newest)
-        session.sigHistoryChanged.emit()
-    session.seek(k)
+        session.cursor.sigHistoryChanged.emit()
+    session.cursor.seek(k)
     qtbot.mouseClick(dock.take_button, Qt.LeftButton)
     return session.snapshots[-1]
 
@@ -62,13 +62,14 @@ def test_double_click_brings_back_a_replaced_run(qtbot, dock):
 def test_selecting_two_compares_them_and_one_clears_it(qtbot, dock):
     a, b = take_at(qtbot, dock, 10), take_at(qtbot, dock, 500)
     compares = []
-    dock.session.sigCompareChanged.connect(lambda: compares.append(dock.session.compare))
+    snapshots = dock.session.snapshots
+    snapshots.sigCompareChanged.connect(lambda: compares.append(snapshots.compare))
     select_rows(dock, [1, 0])
-    assert dock.session.compare == (a, b)  # oldest first, whatever the click order
+    assert dock.session.snapshots.compare == (a, b)  # oldest first, whatever the click order
     assert dock.hint.text() == "Diagram: weight change from iteration 10 to 500."
     assert not dock.save_button.isEnabled()  # saving needs exactly one
     select_rows(dock, [0])
-    assert dock.session.compare is None and compares[-1] is None
+    assert dock.session.snapshots.compare is None and compares[-1] is None
     assert dock.save_button.isEnabled()
 
 
@@ -105,7 +106,7 @@ def test_a_new_run_drops_the_comparison_its_selection_and_its_footer(qtbot, dock
     save_snapshot(path, session.run, 10, "tutorial")
     run, k = load_snapshot(str(path))
     session.set_run(run, k, "other.json")  # what File ▸ Open does
-    assert session.compare is None
+    assert session.snapshots.compare is None
     assert dock.list.selectedItems() == []  # no pair left that claims a comparison
     assert dock.hint.text() == "Double-click to go back; select two to compare."
     assert dock.list.count() == 2  # the snapshots themselves stay
@@ -119,13 +120,13 @@ def test_every_way_a_run_arrives_drops_the_comparison(qtbot, dock, arrival):
     c = take_at(qtbot, dock, 5)
     session.new_run(seed=9)
     select_rows(dock, [0, 1])
-    assert session.compare == (a, b)
+    assert session.snapshots.compare == (a, b)
     if arrival == "new_run":
         session.new_run(seed=4)  # an architecture, seed or dataset change
     else:
         session.jump_to_snapshot(c)  # its run is not the one shown
         assert session.run is c.run
-    assert dock.list.selectedItems() == [] and session.compare is None
+    assert dock.list.selectedItems() == [] and session.snapshots.compare is None
     assert "weight change" not in dock.hint.text()
 
 
@@ -141,13 +142,13 @@ def test_an_edit_of_the_past_keeps_a_comparison_that_still_holds(qtbot, dock):
     session = dock.session
     a, b = take_at(qtbot, dock, 100), take_at(qtbot, dock, 200)
     select_rows(dock, [0, 1])
-    session.seek(50)
-    session.set_weight(0, 0, 0, 0.5)  # discards both snapshots' iterations from the run
-    assert session.compare == (a, b)  # each entry keeps its own weights
+    session.cursor.seek(50)
+    session.cursor.set_weight(0, 0, 0, 0.5)  # discards both snapshots' iterations from the run
+    assert session.snapshots.compare == (a, b)  # each entry keeps its own weights
     assert dock.hint.text() == "Diagram: weight change from iteration 100 to 200."
     np.testing.assert_array_equal(b.params - a.params,
-                                  session.snapshot_run(b).params_at(200)
-                                  - session.snapshot_run(a).params_at(100))
+                                  session.snapshots.snapshot_run(b).params_at(200)
+                                  - session.snapshots.snapshot_run(a).params_at(100))
 
 
 def test_file_open_in_the_window_leaves_no_comparison_anywhere(qtbot, window, tmp_path):
@@ -156,8 +157,8 @@ def test_file_open_in_the_window_leaves_no_comparison_anywhere(qtbot, window, tm
     session, dock = window.session, window.snapshots_dock
     session.run.train(1020)
     for k in (1000, 1020):
-        session.seek(k)
-        session.take_snapshot()
+        session.cursor.seek(k)
+        session.snapshots.take()
     select_rows(dock, [0, 1])
     view = window.network_view
     qtbot.waitUntil(lambda: view.legend.compare)  # the diagram shows |Δw|

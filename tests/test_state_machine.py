@@ -2,8 +2,9 @@
 
 Each rule is something a learner does, through the widget or action they would
 use; after every rule the invariants compare what the window shows with the
-session it shows. Play is driven by calling the session's timer slot directly (and
-by an "idle" rule that lets the real event loop run), so nothing sleeps.
+session it shows. Play is driven frame by frame on a fake clock (and by an "idle"
+rule that lets the real event loop run), so nothing sleeps and each frame moves
+as far on any machine.
 
 CI runs a few hundred steps; ``BACKPROP_LAB_LONG=1`` runs thousands.
 """
@@ -16,6 +17,7 @@ import tempfile
 import numpy as np
 import pytest
 import snapshot_cases
+from fake_clock import FakeClock, finish_run_to, frames
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -30,13 +32,11 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-import gui.session
-import nncore.run
 from gui.common import palette
 from gui.docks.architecture_dock import ArchitectureDock
 from gui.docks.dataset.dataset_dock import DatasetDock
 from gui.main_window import MainWindow
-from gui.transport import SPEEDS, rate_text
+from gui.transport import PACES, rate_text
 from nncore import load_snapshot
 
 LONG = os.environ.get("BACKPROP_LAB_LONG") == "1"
@@ -51,18 +51,6 @@ BAD_RATES = ["0", "-1", "nan", "inf", "abc", "", "1e400"]
 BAD_FILES = ["tampered-weights", "png", "nan-token-weight", "schema-version-newer", "half",
              "empty", "layers-do-not-chain", "over-size-cap"]
 PRESETS = ["tutorial", "xor", "and", "or", "trask"]
-
-
-class Clock:
-    """A perf_counter that advances 1 ms per reading: each play tick trains the same
-    number of iterations on any machine, so a failing example replays exactly."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def perf_counter(self):
-        self.now += 0.001
-        return self.now
 
 
 class Recorder:
@@ -83,6 +71,7 @@ class WindowMachine(RuleBasedStateMachine):
         self.window.show()
         QApplication.processEvents()
         self.session = self.window.session
+        self.clock = self.session.player.clock = FakeClock()
         self.expected_warnings = len(Recorder.warnings)
         self.bad = [snapshot_cases.write_case(self.folder, case) for case in BAD_FILES]
         self.saves = 0
@@ -99,7 +88,7 @@ class WindowMachine(RuleBasedStateMachine):
 
     def snapshot_of_state(self):
         s = self.session
-        return (s.run, s.run.newest, s.iteration, s.playing, s.busy,
+        return (s.run, s.run.newest, s.iteration, s.player.playing, s.player.busy,
                 s.run.params_at(s.iteration).tobytes(), s.run.learning_rate_at(s.iteration))
 
     def expect_warning(self, *texts):
@@ -108,45 +97,37 @@ class WindowMachine(RuleBasedStateMachine):
         for text in texts:
             assert text in Recorder.warnings[-1][1], Recorder.warnings[-1]
 
-    def finish_run_to(self):
-        s = self.session
-        for _ in range(2000):
-            if not s.busy:
-                return
-            s._tick()
-        raise AssertionError("run-to never finished")
-
     # ---- transport --------------------------------------------------------------------
 
     @rule()
     def play(self):
         s, action = self.session, self.window.action_play
-        if s.playing:
+        if s.player.playing:
             return
         enabled = action.isEnabled()
         action.trigger()
-        assert s.playing == enabled
+        assert s.player.playing == enabled
 
-    @precondition(lambda self: self.session.playing)
+    @precondition(lambda self: self.session.player.playing)
     @rule()
     def pause(self):
         self.window.action_play.trigger()
-        assert not self.session.playing
+        assert not self.session.player.playing
 
     @rule(ticks=st.integers(1, 3))
     def tick(self, ticks):
         s = self.session
         for _ in range(ticks):
-            if not s.timer.isActive():
+            if not s.player.frame_timer.isActive():
                 break
             before = s.iteration
-            s._tick()
+            frames(s, self.clock)
             assert s.iteration >= before  # play and run-to only move forward
 
-    @rule(index=st.integers(0, len(SPEEDS) - 1))
-    def set_speed(self, index):
+    @rule(index=st.integers(0, len(PACES) - 1))
+    def set_pace(self, index):
         self.window.transport.speed.setValue(index)
-        assert self.session.speed == SPEEDS[index]
+        assert self.session.player.pace == PACES[index]
 
     @rule()
     def step(self):
@@ -174,7 +155,7 @@ class WindowMachine(RuleBasedStateMachine):
         enabled, before = w.action_reset.isEnabled(), self.snapshot_of_state()
         w.action_reset.trigger()
         if enabled:
-            assert s.iteration == 0 and not s.playing
+            assert s.iteration == 0 and not s.player.playing
         else:
             assert self.snapshot_of_state() == before
 
@@ -195,8 +176,8 @@ class WindowMachine(RuleBasedStateMachine):
         s, w = self.session, self.window
         target = max(0, s.run.newest + extra)
         w.run_to(target)
-        self.finish_run_to()
-        assert not s.playing and w.progress is None
+        finish_run_to(s)
+        assert not s.player.playing and w.progress is None
         if s.run.diverged_at is None or target <= s.run.newest:
             assert s.iteration == target
         else:
@@ -207,14 +188,14 @@ class WindowMachine(RuleBasedStateMachine):
         """A long job left running: other rules act while it works."""
         if self.window.action_run_to.isEnabled():
             self.window.run_to(self.session.run.newest + 5_000_000)
-            self.session._tick()
+            frames(self.session, self.clock)
 
-    @precondition(lambda self: self.session.busy)
+    @precondition(lambda self: self.session.player.busy)
     @rule()
     def cancel_run_to(self):
         s = self.session
-        s.cancel_run_to()
-        assert not s.busy and s.iteration == s.run.newest and self.window.progress is None
+        s.player.cancel_run_to()
+        assert not s.player.busy and s.iteration == s.run.newest and self.window.progress is None
 
     @rule()
     def idle(self):
@@ -239,7 +220,7 @@ class WindowMachine(RuleBasedStateMachine):
         assert self.window.files.open_snapshot(path)
         assert s.iteration == k == s.run.newest and s.run.layer_sizes == sizes
         assert np.array_equal(s.run.params_at(k), params)
-        assert not s.playing and not s.busy
+        assert not s.player.playing and not s.player.busy
 
     @rule(index=st.integers(0, len(BAD_FILES) - 1))
     def open_bad(self, index):
@@ -261,7 +242,7 @@ class WindowMachine(RuleBasedStateMachine):
     @rule(text=st.sampled_from(GOOD_RATES))
     def good_rate(self, text):
         s = self.session
-        if s.busy:  # the field is disabled while a run-to job works
+        if s.player.busy:  # the field is disabled while a run-to job works
             before = self.snapshot_of_state()
             self.type_rate(text)
             assert self.snapshot_of_state() == before
@@ -284,7 +265,7 @@ class WindowMachine(RuleBasedStateMachine):
         s = self.session
         s.new_run(layer_sizes=sizes, activations=activations)
         assert s.run.layer_sizes == sizes and s.iteration == 0 == s.run.newest
-        assert not s.playing and not s.busy
+        assert not s.player.playing and not s.player.busy
 
     @precondition(lambda self: self.window.findChild(ArchitectureDock).add_button.isEnabled())
     @rule()
@@ -304,7 +285,7 @@ class WindowMachine(RuleBasedStateMachine):
     def dataset_preset(self, name):
         combo = self.window.findChild(DatasetDock).preset_combo
         combo.setCurrentIndex(combo.findData(name))
-        assert self.session.config.dataset_name == name
+        assert self.session.cursor.config.dataset_name == name
 
     @rule(edge=st.integers(0, 100), value=st.floats(-10, 10, allow_nan=False))
     def edit_weight(self, edge, value):
@@ -342,7 +323,7 @@ class WindowMachine(RuleBasedStateMachine):
         lst.item(j).setSelected(True)
         a, b = s.snapshots[i], s.snapshots[j]
         fits = a.params.shape == b.params.shape == (s.run.n_params,)
-        assert (s.compare == (a, b)) if fits else s.compare is None
+        assert (s.snapshots.compare == (a, b)) if fits else s.snapshots.compare is None
 
     @precondition(lambda self: len(self.session.snapshots) >= 1)
     @rule(data=st.data())
@@ -351,7 +332,7 @@ class WindowMachine(RuleBasedStateMachine):
         i = data.draw(st.integers(0, lst.count() - 1))
         lst.itemDoubleClicked.emit(lst.item(i))
         entry = s.snapshots[i]
-        assert s.iteration == entry.iteration and not s.playing
+        assert s.iteration == entry.iteration and not s.player.playing
         assert np.array_equal(s.run.params_at(s.iteration), entry.params)
 
     @rule(index=st.integers(0, 20))
@@ -372,7 +353,7 @@ class WindowMachine(RuleBasedStateMachine):
     def iteration_within_history(self):
         s = self.session
         assert 0 <= s.iteration <= s.run.newest
-        assert s.timer.isActive() == (s.playing or s.busy)
+        assert s.player.frame_timer.isActive() == (s.player.playing or s.player.busy)
         assert np.isfinite(s.run.losses).all() and np.isfinite(s.run.params_at(s.iteration)).all()
 
     @invariant()
@@ -384,22 +365,22 @@ class WindowMachine(RuleBasedStateMachine):
         t = w.transport
         assert t.counter.text() == f"{k} / {run.newest}"
         assert t.timeline.value() == k and t.timeline.maximum() == run.newest
-        assert t.timeline.isEnabled() == (not s.busy)
+        assert t.timeline.isEnabled() == (not s.player.busy)
         if not t.rate.isModified():
             assert t.rate.text() == rate_text(run.learning_rate_at(k))
 
     @invariant()
     def actions_enabled_when_they_make_sense(self):
         s, w = self.session, self.window
-        k, busy = s.iteration, s.busy
+        k, busy = s.iteration, s.player.busy
         stuck = k == s.run.newest and s.run.diverged_at is not None  # diverged, at the end
         assert w.action_step.isEnabled() == (not busy and not stuck)
         assert w.action_step_back.isEnabled() == (not busy and k > 0)
-        assert w.action_play.isEnabled() == (not busy and (s.playing or not stuck))
-        assert w.action_reset.isEnabled() == (not busy and (k > 0 or s.playing))
+        assert w.action_play.isEnabled() == (not busy and (s.player.playing or not stuck))
+        assert w.action_reset.isEnabled() == (not busy and (k > 0 or s.player.playing))
         assert w.action_run_to.isEnabled() == (not busy)
         assert w.action_snapshot.isEnabled() == (not busy)
-        assert w.action_play.text() == ("&Pause" if s.playing else "&Play")
+        assert w.action_play.text() == ("&Pause" if s.player.playing else "&Play")
 
     @invariant()
     def diagram_shows_the_weights(self):
@@ -407,7 +388,7 @@ class WindowMachine(RuleBasedStateMachine):
         assert view.isVisible()  # the central widget: nothing here can hide it
         if view.redraw.timer.isActive():  # a redraw is due: the event loop would run it
             view.redraw.run_now()
-        compare = s.compare
+        compare = s.snapshots.compare
         if compare is not None:
             expected = compare[1].params - compare[0].params
         else:
@@ -455,10 +436,7 @@ def recorded(monkeypatch, warned):
     return Recorder
 
 
-def test_random_use_keeps_window_and_session_in_agreement(qapp, recorded, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(gui.session, "time", clock)
-    monkeypatch.setattr(nncore.run, "time", clock)
+def test_random_use_keeps_window_and_session_in_agreement(qapp, recorded):
     run_state_machine_as_test(WindowMachine, settings=SETTINGS)
 
 
@@ -472,15 +450,13 @@ def test_a_snapshot_survives_an_edit_of_the_past(open_window, recorded, tmp_path
     window = open_window(show=False)
     s = window.session
     window.run_to(50)
-    while s.busy:
-        s._tick()
+    finish_run_to(s)
     window.action_snapshot.trigger()
     taken = s.run.params_at(50)
-    s.seek(20)
+    s.cursor.seek(20)
     assert window.network_view.edit_weight((0, 0, 0), 3.0)
     window.run_to(60)  # a new history past 50, different from the snapshot's
-    while s.busy:
-        s._tick()
+    finish_run_to(s)
     assert not np.array_equal(s.run.params_at(50), taken)
     dock = window.snapshots_dock
     dock.list.item(0).setSelected(True)

@@ -17,7 +17,7 @@ def assert_map_shows_the_loss(dock):
     assert dock.drawn_iteration == session.iteration
     assert dock.values.shape == (100, 100) and np.isfinite(dock.values).all()
     for r, c in ((0, 0), (99, 99)):
-        weights = [np.array(W) for W in session.weights()]
+        weights = [np.array(W) for W in session.cursor.weights()]
         (la, ra, ca), (lb, rb, cb) = dock.pair
         weights[la][ra, ca] = dock.grid_a[c]
         weights[lb][rb, cb] = dock.grid_b[r]
@@ -31,7 +31,7 @@ def test_tabbed_away_docks_wait_for_their_tab(qtbot, window):
     assert surface.plot is None and surface.computations == 0
     assert not prediction.built and prediction.truth_outputs is None
     window.session.run.train(50)
-    window.session.seek(50)
+    window.session.cursor.seek(50)
     surface.raise_()  # what clicking its tab does
     qtbot.waitUntil(lambda: surface.drawn_iteration == 50)
     assert_map_shows_the_loss(surface)
@@ -39,7 +39,7 @@ def test_tabbed_away_docks_wait_for_their_tab(qtbot, window):
     prediction.raise_()
     qtbot.waitUntil(lambda: prediction.shown_iteration == 50)
     assert prediction.built and prediction.table.isVisible() and on_screen(prediction.table)
-    outputs = forward(prediction.truth_inputs, window.session.weights(),
+    outputs = forward(prediction.truth_inputs, window.session.cursor.weights(),
                       window.session.run.activations)[-1]
     np.testing.assert_allclose(prediction.truth_outputs, outputs)
     assert prediction.table.rowCount() == 8  # every binary input of x1, x2, x3
@@ -53,12 +53,12 @@ def test_the_decision_map_is_made_when_the_dataset_tab_is_shown(qtbot, window):
     m = dock.decision_map
     assert not on_screen(dock) and m.plot is None and m.draw_count == 0
     session.run.train(30)
-    session.seek(30)
+    session.cursor.seek(30)
     dock.raise_()
     qtbot.waitUntil(lambda: m.drawn_iteration == 30)
     assert m.plot.isVisible() and on_screen(m.plot) and "iteration 30" in (
         m.plot.getPlotItem().titleLabel.text)
-    weights = session.weights()
+    weights = session.cursor.weights()
     for i, j in ((0, 0), (40, 21)):
         x = np.array([[m.xs[i], m.ys[j], 1.0]])
         expected = forward(x, weights, session.run.activations)[-1][0, 0]

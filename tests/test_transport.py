@@ -1,21 +1,24 @@
 """The transport bar on its own: timeline, counter, speed and the learning-rate field."""
 
 import pytest
+from fake_clock import FakeClock, frames
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
-from gui.session import TrainingSession
-from gui.transport import SPEEDS, TransportBar, speed_text
+from gui.session import MAX, WATCH, TrainingSession
+from gui.transport import PACES, TransportBar, pace_text
 
 
 @pytest.fixture
 def bar(qtbot, make_view):
-    session = TrainingSession()
+    clock = FakeClock()
+    session = TrainingSession(clock=clock)
     step = QAction("Step")
-    step.triggered.connect(session.step)
+    step.triggered.connect(session.cursor.step)
     widget = make_view(TransportBar, [step], session=session)
     widget.step_action = step  # keep the action alive as long as the bar
+    widget.clock = clock
     widget.activateWindow()  # keyboard focus needs an active window
     qtbot.waitUntil(lambda: QApplication.activeWindow() is widget)
     messages = []
@@ -27,11 +30,11 @@ def bar(qtbot, make_view):
 def test_timeline_follows_the_session_without_echo(bar):
     session = bar.session
     session.run.train(50)
-    session.sigHistoryChanged.emit()
+    session.cursor.sigHistoryChanged.emit()
     assert (bar.timeline.maximum(), bar.timeline.value()) == (50, 0)
     seeks = []
-    session.sigIterationChanged.connect(seeks.append)
-    session.seek(20)
+    session.cursor.sigIterationChanged.connect(seeks.append)
+    session.cursor.seek(20)
     assert seeks == [20]  # one move, no echo from the slider back into the session
     assert bar.timeline.value() == 20 and bar.counter.text() == "20 / 50"
 
@@ -39,10 +42,10 @@ def test_timeline_follows_the_session_without_echo(bar):
 def test_dragging_the_timeline_seeks_and_pauses(bar):
     session = bar.session
     session.run.train(100)
-    session.sigHistoryChanged.emit()
-    session.play()
+    session.cursor.sigHistoryChanged.emit()
+    session.player.play()
     bar.timeline.sliderPressed.emit()  # the learner grabs the handle
-    assert not session.playing
+    assert not session.player.playing
     bar.timeline.setValue(64)
     assert session.iteration == 64 and bar.counter.text() == f"64 / {session.run.newest}"
 
@@ -54,25 +57,33 @@ def test_the_buttons_are_the_actions(qtbot, bar):
     assert bar.buttons[0].focusPolicy() == Qt.NoFocus  # Space stays with the shortcuts
 
 
-def test_speed_slider_runs_from_one_per_second_to_max(bar):
-    assert bar.speed.minimum() == 0 and bar.speed.maximum() == len(SPEEDS) - 1
-    bar.speed.setValue(0)
-    assert bar.session.speed == 1 and bar.speed_label.text() == "1 it/s"
-    bar.speed.setValue(SPEEDS.index(5000))
-    assert bar.session.speed == 5000 and bar.speed_label.text() == "5k it/s"
+def test_pace_slider_runs_from_watch_through_speeds_to_max(bar):
+    player = bar.session.player
+    assert bar.speed.minimum() == 0 and bar.speed.maximum() == len(PACES) - 1
+    assert player.pace == WATCH and bar.speed.value() == 0  # the default, far left
+    assert bar.speed_label.text() == "watch" and "10 s" in bar.speed.toolTip()
+    bar.speed.setValue(1)
+    assert player.pace == 1 and bar.speed_label.text() == "1 it/s"
+    bar.speed.setValue(PACES.index(5000))
+    assert player.pace == 5000 and bar.speed_label.text() == "5k it/s"
     bar.speed.setValue(bar.speed.maximum())
-    assert bar.session.speed == 0 and bar.speed_label.text() == "max"
-    bar.session.set_speed(180)  # set elsewhere: the slider shows the nearest step
-    bar.sync()
-    assert SPEEDS[bar.speed.value()] == 200 and bar.speed_label.text() == speed_text(200)
+    assert player.pace == MAX and bar.speed_label.text() == "max"
+    player.set_pace(180)  # set elsewhere: the slider shows the nearest step
+    assert PACES[bar.speed.value()] == 200 and bar.speed_label.text() == pace_text(200)
+    player.set_pace(WATCH)
+    assert bar.speed.value() == 0 and bar.speed_label.text() == "watch"
+    for bad in (0, -5, float("nan"), "fast", None):
+        with pytest.raises(ValueError, match="pace"):
+            player.set_pace(bad)
+    assert player.pace == WATCH
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "-inf", "abc", "1e999", ""])
 def test_learning_rate_field_refuses_bad_rates(bar, text, type_text):
     session = bar.session
     session.run.train(10)
-    session.sigHistoryChanged.emit()
-    session.seek(5)
+    session.cursor.sigHistoryChanged.emit()
+    session.cursor.seek(5)
     type_text(bar.rate, text)
     assert session.run.newest == 10 and session.run.changes == []  # nothing discarded
     assert session.run.learning_rate_at(5) == 1.0
@@ -86,8 +97,8 @@ def test_learning_rate_field_refuses_bad_rates(bar, text, type_text):
 def test_a_valid_rate_applies_from_the_shown_iteration_and_discards_the_future(bar, type_text):
     session = bar.session
     session.run.train(1000)
-    session.sigHistoryChanged.emit()
-    session.seek(500)
+    session.cursor.sigHistoryChanged.emit()
+    session.cursor.seek(500)
     type_text(bar.rate, "0.5")
     assert session.run.newest == 500 and session.iteration == 500
     assert session.run.learning_rate_at(500) == 0.5
@@ -96,7 +107,7 @@ def test_a_valid_rate_applies_from_the_shown_iteration_and_discards_the_future(b
     assert bar.timeline.maximum() == 500 and bar.counter.text() == "500 / 500"
     assert bar.messages == ["Learning rate 0.5 from iteration 500 on; the 500 later "
                             "iterations were discarded."]
-    session.seek(100)  # the field shows the rate in force at the shown iteration
+    session.cursor.seek(100)  # the field shows the rate in force at the shown iteration
     assert bar.rate.text() == "1"
 
 
@@ -107,7 +118,7 @@ def test_typing_marks_an_invalid_rate_before_enter(qtbot, bar):
     assert bar.rate.styleSheet() != ""  # "0." is not positive yet
     qtbot.keyClicks(bar.rate, "2")
     assert bar.rate.styleSheet() == ""
-    bar.session.seek(0)  # a redraw must not overwrite what is being typed
+    bar.session.cursor.seek(0)  # a redraw must not overwrite what is being typed
     bar.sync()
     assert bar.rate.text() == "0.2"
 
@@ -115,52 +126,73 @@ def test_typing_marks_an_invalid_rate_before_enter(qtbot, bar):
 def test_timeline_is_disabled_and_ignored_during_run_to(qtbot, bar):
     session = bar.session
     session.run.train(50)
-    session.sigHistoryChanged.emit()
-    session.seek(30)
-    session.run_to(10**6)
-    qtbot.waitUntil(lambda: session.run.newest > 50 and not bar.timeline.isEnabled())
+    session.cursor.sigHistoryChanged.emit()
+    session.cursor.seek(30)
+    session.player.run_to(10**6)
+    frames(session, bar.clock)  # the job's first frame
+    assert session.run.newest > 50 and not bar.timeline.isEnabled()
     assert not bar.rate.isEnabled()
     assert session.iteration == 30
     bar.timeline.setValue(0)  # even a programmatic move must not seek mid-job
     assert session.iteration == 30 and bar.timeline.value() == 30
-    session.cancel_run_to()
+    session.player.cancel_run_to()
     assert bar.timeline.isEnabled() and bar.rate.isEnabled()
     assert bar.timeline.maximum() == session.run.newest == session.iteration
 
 
-def test_max_speed_play_trains_between_frames_and_each_frame_shows_the_newest(qtbot, bar):
-    """At max speed, training runs in slices while the event loop is idle; a frame
-    shows the newest iteration, and the counter with it; Pause stops both."""
-    session = bar.session
-    session.set_speed(0)
-    session.play()
-    qtbot.waitUntil(lambda: session.iteration > 500, timeout=10000)
-    assert session.trainer.isActive() and session.timer.isActive()
-    before = session.run.newest
-    qtbot.waitUntil(lambda: session.run.newest > before, timeout=5000)  # between frames
-    session._tick()  # a frame
-    assert session.iteration == session.run.newest > before
-    assert bar.counter.text() == f"{session.run.newest} / {session.run.newest}"
-    assert bar.timeline.value() == session.run.newest
-    session.pause()
-    assert not session.trainer.isActive()
-    last = session.run.newest
-    qtbot.wait(100)
-    assert session.run.newest == last == session.iteration
+def test_max_pace_play_trains_between_frames_and_each_frame_shows_the_newest(bar):
+    """At max pace, training runs in slices while the event loop is idle; a frame
+    shows the newest iteration, and the counter with it."""
+    session, player = bar.session, bar.session.player
+    player.set_pace(MAX)
+    player.play()
+    assert player.slice_timer.isActive() and player.frame_timer.isActive()
+    frames(session, bar.clock)  # no slice ran before this frame: it trains one itself
+    first = session.run.newest
+    assert session.iteration == first > 0 and bar.counter.text() == f"{first} / {first}"
+    player.train_slice()  # the event loop is idle between frames
+    player.train_slice()
+    assert session.run.newest == 3 * first  # on the fake clock every slice is as long
+    assert session.iteration == first and bar.counter.text() == f"{first} / {3 * first}"
+    frames(session, bar.clock)
+    assert session.iteration == session.run.newest == 3 * first
+    assert bar.counter.text() == f"{3 * first} / {3 * first}"
+    assert bar.timeline.value() == 3 * first
 
 
-def test_max_speed_play_from_the_past_replays_before_it_trains(qtbot, bar):
-    session = bar.session
+def test_pause_at_max_pace_shows_the_newest_iteration_and_stops_training(bar):
+    session, player = bar.session, bar.session.player
+    player.set_pace(MAX)
+    player.play()
+    frames(session, bar.clock)
+    shown = session.iteration
+    player.train_slice()  # trained past the shown iteration, then Pause before a frame
+    newest = session.run.newest
+    assert newest > shown and bar.counter.text() == f"{shown} / {newest}"
+    player.pause()
+    assert session.iteration == newest and bar.counter.text() == f"{newest} / {newest}"
+    assert bar.timeline.value() == newest
+    assert not player.slice_timer.isActive() and not player.frame_timer.isActive()
+    QApplication.processEvents()  # no timer is left to train on
+    assert session.run.newest == newest == session.iteration
+
+
+def test_max_pace_play_from_the_past_replays_before_it_trains(bar):
+    """From the past, each frame moves 256 recorded iterations (until a frame has
+    trained and set a new step), then at the end play trains on."""
+    session, player = bar.session, bar.session.player
     session.run.train(3000)
-    session.seek(100)
-    session.set_speed(0)
-    session.play()
-    assert not session.trainer.isActive()  # the history ahead is recorded already
-    session._tick()
-    assert 100 < session.iteration <= 3000 and session.run.newest == 3000
-    qtbot.waitUntil(lambda: session.run.newest > 3000, timeout=10000)  # then trains on
-    session.pause()
-    assert bar.counter.text() == f"{session.iteration} / {session.run.newest}"
+    session.cursor.seek(100)
+    player.set_pace(MAX)
+    player.play()
+    assert not player.slice_timer.isActive()  # the history ahead is recorded already
+    frames(session, bar.clock, 11)
+    assert session.iteration == 100 + 11 * 256 and session.run.newest == 3000
+    assert bar.counter.text() == "2916 / 3000"
+    frames(session, bar.clock)  # reaches the end, and trains a slice there
+    assert session.iteration == session.run.newest > 3000 and player.slice_timer.isActive()
+    player.pause()
+    assert bar.counter.text() == f"{session.run.newest} / {session.run.newest}"
     assert bar.timeline.value() == session.iteration
 
 
@@ -175,7 +207,7 @@ def test_max_speed_play_from_the_past_replays_before_it_trains(qtbot, bar):
 def test_the_rate_field_takes_ascii_decimals_only_and_says_why_not(qtbot, bar, text, why):
     session = bar.session
     session.run.train(10)
-    session.sigHistoryChanged.emit()
+    session.cursor.sigHistoryChanged.emit()
     bar.rate.setFocus()
     bar.rate.selectAll()
     bar.rate.insert(text)  # typed or pasted: any script
@@ -189,10 +221,10 @@ def test_the_rate_field_takes_ascii_decimals_only_and_says_why_not(qtbot, bar, t
 
 def test_the_rate_field_shows_every_digit_of_the_rate_in_force(qtbot, bar):
     session = bar.session
-    session.set_learning_rate(0.123456789)
+    session.cursor.set_learning_rate(0.123456789)
     session.run.train(100)
-    session.sigHistoryChanged.emit()
-    session.seek(50)
+    session.cursor.sigHistoryChanged.emit()
+    session.cursor.seek(50)
     assert bar.rate.text() == "0.123456789"  # not 0.123457
     bar.rate.setFocus()
     qtbot.keyClick(bar.rate, Qt.Key_Return)  # Enter on the text shown changes nothing

@@ -54,7 +54,7 @@ class RedrawTimer(QObject):
         if self.timer.isActive() or not on_screen(self.widget):
             return
         wait = 0.0
-        if self.session.playing:
+        if self.session.player.playing:
             wait = max(0.0, self.last_run + self.min_interval - time.perf_counter())
         self.timer.start(int(wait * 1000))
 

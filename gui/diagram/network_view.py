@@ -79,19 +79,19 @@ class NetworkView(QWidget):
         self.session = session
         self._create_widgets()
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=40)
-        session.sigRunReplaced.connect(self._on_run_replaced)
-        session.sigIterationChanged.connect(self.redraw.schedule)
-        session.sigHistoryChanged.connect(self.redraw.schedule)
-        session.sigSampleChanged.connect(self._on_sample_changed)
-        session.sigProbeChanged.connect(self.redraw.schedule)
-        session.sigCompareChanged.connect(self.redraw.schedule)
-        session.sigEdgeSelected.connect(self._on_edge_selected)
+        session.cursor.sigRunReplaced.connect(self._on_run_replaced)
+        session.cursor.sigIterationChanged.connect(self.redraw.schedule)
+        session.cursor.sigHistoryChanged.connect(self.redraw.schedule)
+        session.selection.sigSampleChanged.connect(self._on_sample_changed)
+        session.selection.sigProbeChanged.connect(self.redraw.schedule)
+        session.snapshots.sigCompareChanged.connect(self.redraw.schedule)
+        session.selection.sigEdgeSelected.connect(self._on_edge_selected)
         self._on_run_replaced()
 
     def _create_widgets(self):
         self.samples = QComboBox()
         self.samples.setToolTip("The training sample whose activations the nodes show")
-        self.samples.currentIndexChanged.connect(self.session.select_sample)
+        self.samples.currentIndexChanged.connect(self.session.selection.select_sample)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setVisible(False)
@@ -126,7 +126,7 @@ class NetworkView(QWidget):
             self.samples.clear()
             for x, y in zip(run.X, run.Y, strict=True):
                 self.samples.addItem(sample_text(x, y))
-            self.samples.setCurrentIndex(self.session.sample)
+            self.samples.setCurrentIndex(self.session.selection.sample)
         self.item.selected = None
         self._relayout()
         self.refresh()
@@ -167,24 +167,24 @@ class NetworkView(QWidget):
             a, b = compare
             self.item.set_edge_values(b.params - a.params)
         probe = self._probe()
-        x = probe if probe is not None else run.X[session.sample]
-        layers = forward(x[None, :], session.weights(), run.activations)
+        x = probe if probe is not None else run.X[session.selection.sample]
+        layers = forward(x[None, :], session.cursor.weights(), run.activations)
         values = [a[0] for a in layers]
         texts = [[value_text(v) for v in layer] for layer in values]
-        target = "" if probe is not None else "y = " + vector_text(run.Y[session.sample]).strip(
-            "[]")
+        target = "" if probe is not None else "y = " + vector_text(
+            run.Y[session.selection.sample]).strip("[]")
         self.item.set_node_values(values, texts, target, highlight=probe is not None)
         self._update_caption(compare, probe)
         self._refresh_tooltip()
 
     def _compare_pair(self):
-        compare = self.session.compare
+        compare = self.session.snapshots.compare
         if compare is None or compare[0].params.shape != (self.session.run.n_params,):
             return None
         return compare
 
     def _probe(self):
-        probe = self.session.probe
+        probe = self.session.selection.probe
         if probe is None or np.shape(probe) != (self.session.run.layer_sizes[0],):
             return None
         return np.asarray(probe, dtype=float)
@@ -272,7 +272,7 @@ class NetworkView(QWidget):
                 f", {run.activations[layer - 1]}")
         text = f"{name} ({kind}) = {v:.6g}"
         if layer == last and self._probe() is None:
-            text += f"\ntarget y = {run.Y[self.session.sample][i]:g}"
+            text += f"\ntarget y = {run.Y[self.session.selection.sample][i]:g}"
         return text
 
     def tooltip_for(self, target):
@@ -299,7 +299,7 @@ class NetworkView(QWidget):
 
     def _on_click(self, index):
         edge = None if index is None else tuple(int(v) for v in self.item.edges[index])
-        self.session.select_edge(edge)
+        self.session.selection.select_edge(edge)
 
     def edit_weight(self, edge, value=None):
         """Set weight ``edge`` (a (layer, row, col) tuple or an edge index) at the current
@@ -311,7 +311,7 @@ class NetworkView(QWidget):
         if value is None:
             # The dialog runs its own event loop: without a pause, play would move the
             # iteration on under the question "new value at iteration k".
-            self.session.pause()
+            self.session.player.pause()
         run, k = self.session.run, self.session.iteration
         current = float(run.weights_at(k)[layer][row, col])
         if value is None:
@@ -330,9 +330,9 @@ class NetworkView(QWidget):
             if not np.isfinite(value):
                 raise ValueError(f"weight: {value} is not a finite number")
             if value != current:  # the same value keeps the iterations after k
-                self.session.set_weight(layer, row, col, value)
+                self.session.cursor.set_weight(layer, row, col, value)
         except (TypeError, ValueError) as error:
             self.session.sigMessage.emit(f"Weight not changed: {error}")
             return False
-        self.session.select_edge(edge)
+        self.session.selection.select_edge(edge)
         return True

@@ -93,8 +93,8 @@ class ArchitectureDock(QDockWidget):
         scroll.setWidget(body)
         self.setWidget(scroll)
 
-        session.sigRunReplaced.connect(self._run_replaced)
-        session.sigHistoryChanged.connect(self._history_changed)
+        session.cursor.sigRunReplaced.connect(self._run_replaced)
+        session.cursor.sigHistoryChanged.connect(self._history_changed)
         self.sync()
 
     # ---- building -------------------------------------------------------------------
@@ -292,7 +292,7 @@ class ArchitectureDock(QDockWidget):
         # one the run started with.
         changes.setdefault("learning_rate",
                            self.session.run.learning_rate_at(self.session.iteration))
-        if changes.get("seed", self.session.config.seed) is None:
+        if changes.get("seed", self.session.cursor.config.seed) is None:
             # New weights need a seed; a run loaded without one gets a fresh one, shown
             # in the seed box, so the new run can be repeated.
             changes["seed"] = random.randint(0, REROLL_MAX)
@@ -381,5 +381,5 @@ class ArchitectureDock(QDockWidget):
             self.error_label.setText(f"Not changed: {exc}")
             self.error_label.show()  # the typed η stays, to be corrected
             return False
-        self.session.set_run(rerun, 0, self.session.config.dataset_name)
+        self.session.set_run(rerun, 0, self.session.cursor.config.dataset_name)
         return True

@@ -209,10 +209,10 @@ class InspectorDock(QDockWidget):
         self.room = {}  # summary label -> advance of the widest text it was sized for
         self._make_widgets()
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=15)
-        session.sigRunReplaced.connect(self.redraw.schedule)
-        session.sigHistoryChanged.connect(self.redraw.schedule)
-        session.sigIterationChanged.connect(self.redraw.schedule)
-        session.sigEdgeSelected.connect(self.redraw.schedule)
+        session.cursor.sigRunReplaced.connect(self.redraw.schedule)
+        session.cursor.sigHistoryChanged.connect(self.redraw.schedule)
+        session.cursor.sigIterationChanged.connect(self.redraw.schedule)
+        session.selection.sigEdgeSelected.connect(self.redraw.schedule)
         self.refresh()
 
     def _make_widgets(self):
@@ -268,7 +268,7 @@ class InspectorDock(QDockWidget):
     @property
     def edge(self):
         """The edge shown: the selected one, or w₁ when none (or one that no longer fits)."""
-        edge = self.session.selected_edge
+        edge = self.session.selection.edge
         sizes = self.session.run.layer_sizes
         if edge is not None:
             l, i, j = edge
@@ -291,7 +291,7 @@ class InspectorDock(QDockWidget):
             self._size_summary(sizes, edge, run.newest)
         w = weight_symbol(sizes, edge)
         label = weight_label(sizes, edge)
-        if session.selected_edge is None or tuple(session.selected_edge) != edge:
+        if session.selection.edge is None or tuple(session.selection.edge) != edge:
             self.title.setText(f"<b>Showing {label}</b>, the tutorial's worked example. "
                                "Click an edge in the diagram to inspect another weight.")
         else:

@@ -79,10 +79,10 @@ class LossSurfaceDock(QDockWidget):
         self._sizes = None
         self._make_widgets()
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=30)
-        session.sigRunReplaced.connect(self.sync)
-        session.sigHistoryChanged.connect(self.redraw.schedule)
-        session.sigIterationChanged.connect(self.redraw.schedule)
-        session.sigPlayingChanged.connect(self.redraw.schedule)  # sharpen the map on pause
+        session.cursor.sigRunReplaced.connect(self.sync)
+        session.cursor.sigHistoryChanged.connect(self.redraw.schedule)
+        session.cursor.sigIterationChanged.connect(self.redraw.schedule)
+        session.player.sigPlayingChanged.connect(self.redraw.schedule)  # sharpen the map on pause
         self.sync()
 
     def _make_widgets(self):
@@ -230,7 +230,7 @@ class LossSurfaceDock(QDockWidget):
         if wanted != self._computed and not self.deferred:
             self._compute(run, params, side)
             self._computed = wanted
-        if not session.playing and self.contours.isChecked() and \
+        if not session.player.playing and self.contours.isChecked() and \
                 self._contours_for != self._computed:
             self._draw_contours()
         self.drawn_iteration = k
@@ -295,7 +295,7 @@ class LossSurfaceDock(QDockWidget):
 
     def _side(self, run, first_layer):
         """Grid points per axis that fit the time budget (all MAX_SIDE when cheap)."""
-        budget = PLAY_BUDGET_S if self.session.playing else PAUSED_BUDGET_S
+        budget = PLAY_BUDGET_S if self.session.player.playing else PAUSED_BUDGET_S
         per_point = self._seconds_per_point
         if per_point is None:  # a first guess from the work one grid point needs
             sizes = run.layer_sizes[first_layer:]
@@ -303,7 +303,7 @@ class LossSurfaceDock(QDockWidget):
                                                                           strict=False))
             per_point = flops * 2e-9
         side = int(np.sqrt(budget / max(per_point, 1e-12)))
-        if side < MIN_SIDE and self.session.playing:
+        if side < MIN_SIDE and self.session.player.playing:
             return None  # even a coarse map would stall play: keep the old one till pause
         return int(min(MAX_SIDE, max(MIN_SIDE, side)))
 

@@ -1,7 +1,7 @@
 """The prediction panel: ŷ for any input you type, and for every binary input.
 
 Typing a vector shows the network's output for it at the current iteration and
-hands it to ``session.set_probe``, so the diagram shows that forward pass. The truth
+hands it to ``session.selection.set_probe``, so the diagram shows that forward pass. The truth
 table lists all 2^n binary inputs (n ≤ MAX_TRUTH_INPUTS) with their prediction, and
 marks the ones that are training samples with their target; the rest are inputs the
 network has never seen, like the tutorial's [1, 0, 0].
@@ -103,10 +103,10 @@ class PredictionDock(LazyDock):
         session = self.session
         self._make_widgets()
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=15)
-        session.sigRunReplaced.connect(self.sync)
-        session.sigHistoryChanged.connect(self.redraw.schedule)
-        session.sigIterationChanged.connect(self.redraw.schedule)
-        session.sigProbeChanged.connect(self._probe_changed)
+        session.cursor.sigRunReplaced.connect(self.sync)
+        session.cursor.sigHistoryChanged.connect(self.redraw.schedule)
+        session.cursor.sigIterationChanged.connect(self.redraw.schedule)
+        session.selection.sigProbeChanged.connect(self._probe_changed)
         self.sync()
 
     def _make_widgets(self):
@@ -174,7 +174,7 @@ class PredictionDock(LazyDock):
         example = ", ".join(["1"] + ["0"] * (n - 1))
         self.input_edit.setPlaceholderText(f"{n} numbers, e.g. {example}")
         self.error.hide()  # about a typed input for the network before this one
-        self._probe_changed(self.session.probe)
+        self._probe_changed(self.session.selection.probe)
         if n > MAX_TRUTH_INPUTS:
             self.truth_inputs = self.truth_outputs = None
             self.matches = []
@@ -263,7 +263,7 @@ class PredictionDock(LazyDock):
 
     def _select_probe_row(self):
         """Highlight the truth-table row of the typed input, if it is one of them."""
-        probe = self.session.probe
+        probe = self.session.selection.probe
         row = -1
         if probe is not None and self.truth_inputs is not None and \
                 probe.shape == self.truth_inputs.shape[1:]:
@@ -276,7 +276,7 @@ class PredictionDock(LazyDock):
                 self.table.selectRow(row)
 
     def _show_probe_result(self, weights):
-        probe = self.session.probe
+        probe = self.session.selection.probe
         run = self.session.run
         if probe is None or probe.shape != (run.X.shape[1],):
             self.result.setText(f"Type an input to see ŷ at iteration {self.session.iteration}.")
@@ -314,13 +314,13 @@ class PredictionDock(LazyDock):
             self.error.show()
             return False
         self.error.hide()
-        self.session.set_probe(vector)
+        self.session.selection.set_probe(vector)
         return True
 
     def clear(self):
         self.error.hide()
-        self.session.set_probe(None)
+        self.session.selection.set_probe(None)
 
     def _row_clicked(self, row, _column):
         self.error.hide()
-        self.session.set_probe(self.truth_inputs[row])
+        self.session.selection.set_probe(self.truth_inputs[row])

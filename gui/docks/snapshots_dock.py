@@ -2,7 +2,7 @@
 
 Each entry is a (run, iteration) the learner asked to remember. Double-click jumps
 to it; selecting exactly two colours the diagram by how the weights moved from the
-first to the second (the network view draws that, from ``session.compare``).
+first to the second (the network view draws that, from ``session.snapshots.compare``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class SnapshotsDock(QDockWidget):
         buttons = QHBoxLayout()
         self.take_button = QPushButton(icon("snapshot"), "Take snapshot", body)
         self.take_button.setToolTip("Remember the shown iteration (Ctrl+T)")
-        self.take_button.clicked.connect(session.take_snapshot)
+        self.take_button.clicked.connect(session.snapshots.take)
         self.save_button = QPushButton(icon("save-as"), "Save...", body)
         self.save_button.setToolTip("Save the selected snapshot to a file")
         self.save_button.clicked.connect(lambda: self.save_selected())
@@ -65,8 +65,8 @@ class SnapshotsDock(QDockWidget):
         layout.addWidget(self.hint)
         self.setWidget(body)
 
-        session.sigSnapshotsChanged.connect(self.sync)
-        session.sigCompareChanged.connect(self._compare_changed)
+        session.snapshots.sigSnapshotsChanged.connect(self.sync)
+        session.snapshots.sigCompareChanged.connect(self._compare_changed)
         self.sync()
 
     # ---- session -> widgets --------------------------------------------------------------
@@ -85,13 +85,13 @@ class SnapshotsDock(QDockWidget):
     def _compare_changed(self):
         """The comparison changed elsewhere (e.g. a new run dropped it): a pair still
         selected would claim a comparison the diagram no longer shows."""
-        if self.session.compare is None and len(self.list.selectedItems()) == 2:
+        if self.session.snapshots.compare is None and len(self.list.selectedItems()) == 2:
             with QSignalBlocker(self.list):
                 self.list.clearSelection()
         self._sync_hint()
 
     def _sync_hint(self):
-        compare = self.session.compare
+        compare = self.session.snapshots.compare
         if compare is not None:
             a, b = compare
             text = (f"Diagram: weight change from iteration {a.iteration} to "
@@ -116,9 +116,9 @@ class SnapshotsDock(QDockWidget):
     def _selection_changed(self):
         chosen = self.selected()
         if len(chosen) == 2:
-            self.session.compare_snapshots(*chosen)
-        elif self.session.compare is not None:
-            self.session.compare_snapshots(None, None)
+            self.session.snapshots.compare_snapshots(*chosen)
+        elif self.session.snapshots.compare is not None:
+            self.session.snapshots.compare_snapshots(None, None)
         self._sync_hint()
 
     def save_selected(self, path=None):
@@ -134,7 +134,7 @@ class SnapshotsDock(QDockWidget):
             if not path:
                 return False
         try:
-            save_snapshot(path, self.session.snapshot_run(entry), entry.iteration,
+            save_snapshot(path, self.session.snapshots.snapshot_run(entry), entry.iteration,
                           entry.dataset_name)
         except (FileError, OSError) as exc:
             QMessageBox.warning(self, "Could not save snapshot",

@@ -43,5 +43,5 @@ class Cursors:
             cursor.setBounds(bounds)
 
     def _on_moved(self, cursor):
-        self.session.seek(round(self.axis.from_view(cursor.value())))
+        self.session.cursor.seek(round(self.axis.from_view(cursor.value())))
         self.move(self.session.iteration)  # snap to a whole iteration

@@ -85,10 +85,10 @@ class PlotsView(QWidget):
         self.lines = RunCurves(self.plot_items, self.layers, self.plot_keys)
         self.curves = self.lines.curves
         self.ghosts = Ghosts(self.plot_items["accuracy"], self.plot_items["loss"], self.axis)
-        session.sigRunReplaced.connect(self._on_run_replaced)
-        session.sigHistoryChanged.connect(self._on_history_changed)
-        session.sigIterationChanged.connect(self._on_iteration_changed)
-        session.sigSampleChanged.connect(self.lines.emphasise)
+        session.cursor.sigRunReplaced.connect(self._on_run_replaced)
+        session.cursor.sigHistoryChanged.connect(self._on_history_changed)
+        session.cursor.sigIterationChanged.connect(self._on_iteration_changed)
+        session.selection.sigSampleChanged.connect(self.lines.emphasise)
         self._on_run_replaced()
 
     def showEvent(self, event):
@@ -187,11 +187,11 @@ class PlotsView(QWidget):
     # ---- the run -------------------------------------------------------------------------
 
     def _on_run_replaced(self):
-        run, config = self.session.run, self.session.config
+        run, config = self.session.run, self.session.cursor.config
         self.ghosts.replaced(self._run, self._config, run, config)
         self._run, self._config = run, config
         self._show_ghost_keys()
-        self.lines.rebuild(run, self.session.sample)
+        self.lines.rebuild(run, self.session.selection.sample)
         self._dirty_from = 0
         self._drawn_key = None
         self.cursor_lines.set_bounds(run.newest)
@@ -215,14 +215,14 @@ class PlotsView(QWidget):
         # Slots run right after the change, so run.newest is where a cut-short
         # history now ends: everything from there on may differ.
         self._dirty_from = min(self._dirty_from, self.session.run.newest)
-        if not self.session.playing:  # while playing, refresh() moves the cursors
+        if not self.session.player.playing:  # while playing, refresh() moves the cursors
             self.cursor_lines.set_bounds(self.session.run.newest)
         self.redraw.schedule()
 
     def _on_iteration_changed(self, k):
         # While playing, the cursors move with the curves, at most max_fps times a
         # second: moving them on every tick repainted all four plots on every tick.
-        if self.session.playing:
+        if self.session.player.playing:
             self.redraw.schedule()
         else:
             self.cursor_lines.move(k)

@@ -11,7 +11,7 @@ peak RSS mean what it says. In order:
    through the session, as a learner would, with every view following. Peak RSS
    (VmHWM) is read right after: a process that recorded the history with the
    window open.
-2. scrub: ``session.seek`` to random iterations; each is timed from the request
+2. scrub: ``session.cursor.seek`` to random iterations; each is timed from the request
    until the views' pending redraws have run and the window has painted
    (``QWidget.repaint`` paints synchronously; paint events on the diagram and the
    plots are counted to prove it happened).
@@ -165,8 +165,8 @@ def run_loop(seconds=None, until=None, poll_ms=20):
 
 def record(app, window, session, iterations):
     start = time.perf_counter()
-    session.run_to(iterations)
-    run_loop(until=lambda: not session.busy)
+    session.player.run_to(iterations)
+    run_loop(until=lambda: not session.player.busy)
     seconds = time.perf_counter() - start
     settle(app, window)
     assert session.run.newest == iterations, session.run.newest
@@ -184,7 +184,7 @@ def scrub(app, window, session, n, seed=5):
         watch.refresh_timers()
         before = counter.snapshot()
         start, start_cpu = time.perf_counter(), time.process_time()
-        session.seek(k)
+        session.cursor.seek(k)
         watch.settle()
         times.append(time.perf_counter() - start)
         cpu += time.process_time() - start_cpu
@@ -202,7 +202,7 @@ def plot_redraw_seconds(app, window, session):
     rest of the window (cursor, counters, diagram) is brought up to date first,
     untimed, so that only the plots are timed."""
     plots = window.plots_view
-    session.step()
+    session.cursor.step()
     plots.redraw.timer.stop()  # run below, timed
     settle(app, window)
     start = time.perf_counter()
@@ -215,10 +215,10 @@ def growth(app, window, session, temp, reps):
     from gui.session import RunConfig, TrainingSession  # noqa: F401
 
     small_window, small_session = make_window(app, "small", temp)
-    small_session.run_to(1000)
-    run_loop(until=lambda: not small_session.busy)
+    small_session.player.run_to(1000)
+    run_loop(until=lambda: not small_session.player.busy)
     settle(app, small_window)
-    session.seek(session.run.newest)
+    session.cursor.seek(session.run.newest)
     settle(app, window)
     big, small = [], []
     for _ in range(reps):
@@ -258,7 +258,7 @@ class LatenessProbe(QObject):
 
 def headless_rate(session, seconds):
     """Iterations per second of ``Run.train`` on the same network, no window involved."""
-    run = session.config.make_run()
+    run = session.cursor.config.make_run()
     run.train(1000)  # warm up
     start = time.perf_counter()
     done = run.train(10**9, seconds=seconds)
@@ -266,8 +266,8 @@ def headless_rate(session, seconds):
 
 
 def play(app, window, session, seconds):
-    session.seek(session.run.newest)
-    session.set_speed(0)
+    session.cursor.seek(session.run.newest)
+    session.player.set_pace("max")
     settle(app, window)
     # The engine alone, half just before Play and half just after: this machine's
     # speed drifts by a fifth within seconds, and one side alone could catch a slow
@@ -279,9 +279,9 @@ def play(app, window, session, seconds):
     first = session.run.newest
     probe.start()
     start = time.perf_counter()
-    session.play()
+    session.player.play()
     run_loop(seconds=seconds)
-    session.pause()
+    session.player.pause()
     elapsed = time.perf_counter() - start
     probe.stop()
     gained = session.run.newest - first

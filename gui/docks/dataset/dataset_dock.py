@@ -149,7 +149,7 @@ class DatasetDock(QDockWidget):
         splitter.setStretchFactor(1, 3)
         self.setWidget(splitter)
 
-        session.sigRunReplaced.connect(self.sync)
+        session.cursor.sigRunReplaced.connect(self.sync)
         self.sync()
 
     # ---- building -------------------------------------------------------------------
@@ -242,7 +242,7 @@ class DatasetDock(QDockWidget):
 
     def sync(self):
         """Show the run's dataset, unless the table already shows it (keeping edits)."""
-        run, name = self.session.run, self.session.config.dataset_name
+        run, name = self.session.run, self.session.cursor.config.dataset_name
         self.refusal.hide()  # about the options of the run before this one
         shown = self._shown
         if not (shown and np.array_equal(shown[0], run.X) and np.array_equal(shown[1], run.Y)):
@@ -275,7 +275,7 @@ class DatasetDock(QDockWidget):
             w.setVisible(name.startswith(TWO_D_PREFIX))
         text = self.preset_combo.itemData(self.preset_combo.currentIndex(),
                                           Qt.ItemDataRole.ToolTipRole)
-        self.description.setText(text or f"Data: {self.session.config.dataset_name}")
+        self.description.setText(text or f"Data: {self.session.cursor.config.dataset_name}")
 
     def _fill(self, X, Y):
         self._shown = (np.array(X), np.array(Y))

@@ -108,9 +108,9 @@ class DecisionMap(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.draw)
-        session.sigRunReplaced.connect(self.sync)
-        session.sigHistoryChanged.connect(self.schedule)  # a weight edit at the cursor
-        session.sigIterationChanged.connect(self.schedule)
+        session.cursor.sigRunReplaced.connect(self.sync)
+        session.cursor.sigHistoryChanged.connect(self.schedule)  # a weight edit at the cursor
+        session.cursor.sigIterationChanged.connect(self.schedule)
         self.sync()
 
     def _make_widgets(self):

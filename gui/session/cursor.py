@@ -1,0 +1,142 @@
+"""The run and its cursor: which run the window shows, and which iteration of it.
+
+The cursor moves along the recorded history (``seek``, ``step_back``) and, at its
+end, by training (``step``, ``train``). A change made by hand (learning rate, a
+weight) applies at the cursor and discards the iterations after it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from nncore import Run, check_learning_rate
+from nncore.datasets import builtin
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run at iteration 0; changing any of it starts anew."""
+    dataset_name: str = "tutorial"
+    X: np.ndarray = field(default_factory=lambda: builtin("tutorial")[0])
+    Y: np.ndarray = field(default_factory=lambda: builtin("tutorial")[1])
+    layer_sizes: list = field(default_factory=lambda: [3, 1])
+    activations: list | None = None
+    loss: str = "sse"
+    learning_rate: float = 1.0
+    seed: int = 1
+
+    def make_run(self):
+        return Run(self.X, self.Y, self.layer_sizes, self.activations, self.loss,
+                   self.learning_rate, self.seed)
+
+    @classmethod
+    def of(cls, run, dataset_name):
+        """The config that makes ``run`` at iteration 0 (for a run made elsewhere)."""
+        return cls(dataset_name, run.X, run.Y, list(run.layer_sizes), list(run.activations),
+                   run.loss, run.initial_learning_rate, run.seed)
+
+
+class Cursor(QObject):
+    """``run`` (made from ``config``) and the shown ``iteration`` in 0..run.newest.
+
+    Signals
+    -------
+    sigRunReplaced: a different run (new architecture, dataset, seed, or a file).
+    sigHistoryChanged: the recorded history grew or was cut short.
+    sigIterationChanged(int): the cursor moved.
+    sigDiverged: training stopped at a state that is not finite; play cannot go on.
+    sigMessage(str): for the status bar.
+    """
+
+    sigRunReplaced = Signal()
+    sigHistoryChanged = Signal()
+    sigIterationChanged = Signal(int)
+    sigDiverged = Signal()
+    sigMessage = Signal(str)
+
+    def __init__(self, config, parent=None):
+        super().__init__(parent)
+        self.config = config
+        self.run = config.make_run()
+        self.iteration = 0
+
+    @property
+    def at_end(self):
+        return self.iteration == self.run.newest
+
+    @property
+    def can_step(self):
+        return not (self.at_end and self.run.diverged_at is not None)
+
+    def weights(self):
+        """W at the cursor, as matrices."""
+        return self.run.weights_at(self.iteration)
+
+    # ---- moving -----------------------------------------------------------------------
+
+    def seek(self, k):
+        """Show iteration ``k`` (clamped to the history)."""
+        k = int(min(max(int(k), 0), self.run.newest))
+        if k != self.iteration:
+            self.iteration = k
+            self.sigIterationChanged.emit(k)
+
+    def step(self):
+        """One iteration forward: along the recorded timeline, then by training."""
+        if self.at_end and not self.train(1):
+            return False
+        self.seek(self.iteration + 1)
+        return True
+
+    def step_back(self):
+        self.seek(self.iteration - 1)
+
+    def train(self, n, seconds=None, clock=time.perf_counter):
+        """Train ``n`` more iterations at the end of the history, or fewer when
+        ``seconds`` (measured by ``clock``) run out; False if none were made.
+        The cursor stays where it is."""
+        run = self.run
+        if run.diverged_at is not None:
+            self.sigDiverged.emit()
+            self.sigMessage.emit(f"Diverged at iteration {run.diverged_at}: step back, or "
+                                 "lower the learning rate, to continue.")
+            return False
+        done = run.train(n, seconds, clock)
+        if done:
+            self.sigHistoryChanged.emit()
+        if run.diverged_at is not None:
+            self.sigDiverged.emit()
+            self.sigHistoryChanged.emit()
+            self.sigMessage.emit(f"Diverged at iteration {run.diverged_at}; kept the last "
+                                 f"finite state (iteration {run.newest}).")
+        return done > 0
+
+    # ---- changes ----------------------------------------------------------------------
+
+    def replace(self, run, iteration, config):
+        """Show ``run`` (made from ``config``) at ``iteration``."""
+        self.config = config
+        self.run = run
+        self.iteration = min(iteration, run.newest)
+        self.sigRunReplaced.emit()
+        self.sigHistoryChanged.emit()
+        self.sigIterationChanged.emit(self.iteration)
+
+    def set_learning_rate(self, rate):
+        """Train with ``rate`` from the current iteration on; later iterations go."""
+        rate = check_learning_rate(rate)
+        if rate == self.run.learning_rate_at(self.iteration):
+            return
+        self.run.set_learning_rate(self.iteration, rate)
+        self.sigHistoryChanged.emit()
+        self.sigIterationChanged.emit(self.iteration)
+
+    def set_weight(self, layer, row, col, value):
+        """Edit one weight at the current iteration; later iterations go."""
+        self.run.set_weight(self.iteration, layer, row, col, value)
+        self.sigHistoryChanged.emit()
+        self.sigIterationChanged.emit(self.iteration)
