@@ -1,12 +1,15 @@
 """A Run's history against a plain reference loop built on ``backward``: random access,
 changes in the past, replay, divergence and learning-rate validation."""
 
+import itertools
+
 import numpy as np
 import pytest
 from benchmarks.baselines import TUTORIAL_X, TUTORIAL_Y, XOR_X, XOR_Y
 
 from nncore import Change, Run, accuracy, check_learning_rate, forward, loss_value, memory
 from nncore.network import backward
+from nncore.run import CHUNK
 
 SMALL = dict(X=TUTORIAL_X, Y=TUTORIAL_Y, layer_sizes=[3, 1])  # dense: every W_k kept
 XOR = dict(X=XOR_X, Y=XOR_Y, layer_sizes=[3, 4, 1])  # 16 weights: still dense
@@ -76,12 +79,19 @@ def test_random_access_matches_reference(spec, n):
 @pytest.mark.parametrize("spec", [SMALL, WIDE], ids=["tutorial", "wide"])
 def test_training_in_pieces_equals_one_go(spec):
     whole = Run(**spec)
-    whole.train(1000)
+    whole.train(2000)
     pieces = Run(**spec)
     for n in [1, 2, 255, 256, 257, 100, 128, 1]:
         pieces.train(n)
-    while pieces.train(1000 - pieces.newest, seconds=0.001):
-        pass
+    readings = itertools.count()
+
+    def clock():  # 0.7 ms per reading, and Run.train reads once per chunk of steps
+        return next(readings) * 0.0007
+
+    budgeted = []  # pieces cut by a 1 ms budget: two chunks each, on any machine
+    while done := pieces.train(2000 - pieces.newest, seconds=0.001, clock=clock):
+        budgeted.append(done)
+    assert budgeted == [2 * CHUNK, 1000 - 2 * CHUNK]
     assert_same_history(whole, pieces)
 
 

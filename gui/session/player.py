@@ -59,7 +59,8 @@ def paced_steps(pace, position, seconds):
 
 
 class Player(QObject):
-    """Plays ``cursor`` at ``pace`` and runs "Run to" jobs, timed by ``clock``.
+    """Plays ``cursor`` at ``pace`` and runs "Run to" jobs, timed by ``clock`` (a
+    callable returning seconds; a test may pass or assign a fake one).
 
     Signals
     -------
