@@ -236,7 +236,7 @@ def test_playing_thousands_of_frames_keeps_none_referenced(qtbot, window):
 
 def test_play_starts_at_the_watch_pace_evenly_through_log_iterations(window):
     """Iteration k is shown log10(1 + k) / 0.3 seconds after Play: one by one at
-    first, then each tenfold as fast as the last, 1000 in 10 s."""
+    first, then each tenfold in as long as the one before, 1000 in 10 s."""
     s, clock = window.session, FakeClock(per_reading=0)
     s.player.clock = clock
     assert s.player.pace == WATCH and window.transport.speed_label.text() == "watch"
@@ -291,6 +291,16 @@ def test_layout_is_saved_on_close_and_restored(open_window, settings):
     assert second.session.player.pace == 50 and second.transport.speed_label.text() == "50 it/s"
     # (Window size is saved too, but the offscreen screen is too small to restore it.)
     assert settings.value("window/geometry") is not None
+
+
+@pytest.mark.parametrize("key, value", [("transport/speed", 0.0), ("transport/pace", "fast")])
+def test_play_starts_at_the_watch_pace_whatever_an_old_or_edited_file_says(
+        open_window, settings, key, value):
+    """The old key kept the old default, max, for everyone; a bad value is ignored."""
+    settings.setValue(key, value)
+    window = open_window()
+    assert window.session.player.pace == WATCH
+    assert window.transport.speed.value() == 0 and window.transport.speed_label.text() == "watch"
 
 
 def test_status_and_counter_hold_their_size_and_fit_long_runs(window, run_to):
