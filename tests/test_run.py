@@ -8,8 +8,8 @@ import pytest
 from benchmarks.baselines import TUTORIAL_X, TUTORIAL_Y, XOR_X, XOR_Y
 
 from nncore import Change, Run, accuracy, check_learning_rate, forward, loss_value, memory
+from nncore.memory import CHUNK
 from nncore.network import backward
-from nncore.run import CHUNK
 
 SMALL = dict(X=TUTORIAL_X, Y=TUTORIAL_Y, layer_sizes=[3, 1])  # dense: every W_k kept
 XOR = dict(X=XOR_X, Y=XOR_Y, layer_sizes=[3, 4, 1])  # 16 weights: still dense
