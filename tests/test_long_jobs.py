@@ -119,3 +119,19 @@ def test_cancelling_an_export_keeps_the_old_file_and_leaves_no_temporary(
     cancel(qtbot, long_window.files.export_history(str(path)))
     assert path.read_text(encoding="utf-8") == "the old file\n"
     assert os.listdir(folder) == ["history.csv"] and warned == []
+
+
+def test_a_snapshot_whose_history_an_edit_discarded_replays_in_slices(
+        qtbot, long_window, warned):
+    session, dock = long_window.session, long_window.snapshots_dock
+    dock.show()
+    entry = session.snapshots.take()  # iteration LONG
+    session.cursor.seek(10)
+    session.cursor.set_weight(0, 0, 0, 0.5)  # discards iterations 11..LONG
+    before = shown_state(long_window)
+    # Cancel first: nothing changes, and the entry still waits for its replay.
+    cancel(qtbot, dock.jump(dock.list.item(0)))
+    assert shown_state(long_window) == before and entry.run is session.run
+    assert finish(qtbot, dock.jump(dock.list.item(0))) == "done"
+    assert session.iteration == LONG and session.run is entry.run
+    assert long_window.transport.timeline.value() == LONG and warned == []

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.common.icons import icon
+from gui.common.sliced_job import start_job
 from nncore.errors import FileError
 from nncore.snapshot import save_snapshot
 
@@ -55,7 +56,7 @@ class SnapshotsDock(QDockWidget):
         self.list.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.list.setToolTip("Double-click to go back to a snapshot; select two to "
                              "colour the diagram by how the weights changed between them")
-        self.list.itemDoubleClicked.connect(self._jump)
+        self.list.itemDoubleClicked.connect(self.jump)
         self.list.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.list, stretch=1)
 
@@ -110,8 +111,13 @@ class SnapshotsDock(QDockWidget):
         rows = sorted(self.list.row(item) for item in self.list.selectedItems())
         return [self.list.item(row).data(Qt.UserRole) for row in rows]
 
-    def _jump(self, item):
-        self.session.jump_to_snapshot(item.data(Qt.UserRole))
+    def jump(self, item):
+        """Show the entry; one whose history an edit discarded is replayed first, in
+        slices with a progress dialog and Cancel if that is long."""
+        entry = item.data(Qt.UserRole)
+        return start_job(self, f"Replaying to iteration {entry.iteration}\N{HORIZONTAL ELLIPSIS}",
+                         self.session.snapshots.snapshot_run_steps(entry),
+                         lambda run: self.session.jump_to_snapshot(entry, run))
 
     def _selection_changed(self):
         chosen = self.selected()
@@ -122,7 +128,8 @@ class SnapshotsDock(QDockWidget):
         self._sync_hint()
 
     def save_selected(self, path=None):
-        """Save the selected entry (its run at its iteration); True when written."""
+        """Save the selected entry (its run at its iteration): True when written, False
+        if not; the running job when a long replay must come first."""
         chosen = self.selected()
         if len(chosen) != 1:
             return False
@@ -133,11 +140,23 @@ class SnapshotsDock(QDockWidget):
                 "Backprop Lab snapshots (*.json)")
             if not path:
                 return False
-        try:
-            save_snapshot(path, self.session.snapshots.snapshot_run(entry), entry.iteration,
-                          entry.dataset_name)
-        except (FileError, OSError) as exc:
+        outcome = []
+
+        def refused(exc):
+            if not isinstance(exc, (FileError, OSError)):
+                raise exc
+            outcome.append(False)
             QMessageBox.warning(self, "Could not save snapshot",
                                 f"Could not save snapshot: {os.path.basename(path)}\n\n{exc}")
-            return False
-        return True
+
+        def save(run):
+            try:
+                save_snapshot(path, run, entry.iteration, entry.dataset_name)
+            except (FileError, OSError) as exc:
+                return refused(exc)
+            outcome.append(True)
+
+        # A replay first if an edit discarded the entry's history: in slices, if long.
+        job = start_job(self, f"Replaying to iteration {entry.iteration}\N{HORIZONTAL ELLIPSIS}",
+                        self.session.snapshots.snapshot_run_steps(entry), save, refused)
+        return job if job is not None else outcome[0]

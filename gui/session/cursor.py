@@ -49,6 +49,7 @@ class Cursor(QObject):
     sigHistoryChanged: the recorded history grew or was cut short.
     sigIterationChanged(int): the cursor moved.
     sigDiverged: training stopped at a state that is not finite; play cannot go on.
+    sigFull: the history holds as much as the memory budget allows; play cannot go on.
     sigMessage(str): for the status bar.
     """
 
@@ -56,6 +57,7 @@ class Cursor(QObject):
     sigHistoryChanged = Signal()
     sigIterationChanged = Signal(int)
     sigDiverged = Signal()
+    sigFull = Signal()  # the history reached the memory budget; play cannot go on
     sigMessage = Signal(str)
 
     def __init__(self, config, parent=None):
@@ -69,8 +71,13 @@ class Cursor(QObject):
         return self.iteration == self.run.newest
 
     @property
+    def full(self):
+        """The history holds as many iterations as the memory budget allows."""
+        return self.run.newest >= self.run.capacity
+
+    @property
     def can_step(self):
-        return not (self.at_end and self.run.diverged_at is not None)
+        return not (self.at_end and (self.run.diverged_at is not None or self.full))
 
     def weights(self):
         """W at the cursor, as matrices."""
@@ -105,7 +112,12 @@ class Cursor(QObject):
             self.sigMessage.emit(f"Diverged at iteration {run.diverged_at}: step back, or "
                                  "lower the learning rate, to continue.")
             return False
-        done = run.train(n, seconds, clock)
+        if self.full:
+            self.sigFull.emit()
+            self.sigMessage.emit(f"Iteration {run.newest} is as far as this network can be "
+                                 "trained within the memory budget (see docs/security.md).")
+            return False
+        done = run.train(min(n, run.capacity - run.newest), seconds, clock)
         if done:
             self.sigHistoryChanged.emit()
         if run.diverged_at is not None:

@@ -96,6 +96,7 @@ class Player(QObject):
         self.slice_timer.setSingleShot(True)
         self.slice_timer.timeout.connect(self.train_slice)
         cursor.sigDiverged.connect(self.pause)
+        cursor.sigFull.connect(self.pause)
 
     @property
     def playing(self):

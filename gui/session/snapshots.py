@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nncore import Run
+from nncore.replay import finish
 
 
 @dataclass
@@ -67,12 +68,18 @@ class SnapshotList(QObject):
         """A run whose iteration ``entry.iteration`` is exactly the snapshot: its own
         run while that history still holds it; after an edit of the past discarded it,
         a replay of the snapshot from the initial weights (which ``entry`` then keeps)."""
+        return finish(self.snapshot_run_steps(entry))
+
+    def snapshot_run_steps(self, entry):
+        """:meth:`snapshot_run` as a generator yielding ``(done, total)`` between slices
+        of the replay; closed early, it leaves ``entry`` as it was."""
         run, k = entry.run, entry.iteration
         if k <= run.newest and np.array_equal(run.params_at(k), entry.params):
             return run
         replayed = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
-                       run.initial_learning_rate, run.seed, run.unflatten(run.initial_params))
-        replayed.replay(entry.changes, k)
+                       run.initial_learning_rate, run.seed, run.unflatten(run.initial_params),
+                       dataset_name=run.dataset_name)
+        yield from replayed.replay_steps(entry.changes, k)
         entry.run = replayed
         return replayed
 

@@ -86,8 +86,10 @@ class TrainingSession(QObject):
         self.player.pause()
         self.cursor.seek(0)
 
-    def jump_to_snapshot(self, entry):
-        run = self.snapshots.snapshot_run(entry)
+    def jump_to_snapshot(self, entry, run=None):
+        """Show ``entry``; ``run`` is ``snapshots.snapshot_run(entry)`` if the caller
+        already replayed it (in slices), else it is made here."""
+        run = run or self.snapshots.snapshot_run(entry)
         if run is not self.run:
             self.set_run(run, entry.iteration, entry.dataset_name)
         else:

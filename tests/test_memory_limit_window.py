@@ -1,0 +1,27 @@
+"""At the memory budget's last iteration, Step and Play stop and say why: no error
+dialog, no Play button left pressed, and the history stays as it was."""
+
+from fake_clock import FakeClock, frames
+
+
+def test_step_and_play_stop_at_the_budget_with_a_message(window, train):
+    session = window.session
+    train(session, 20)
+    session.run.capacity = 25  # as if the budget allowed 25 iterations of this net
+    messages = []
+    session.sigMessage.connect(messages.append)
+    for _ in range(5):
+        assert session.cursor.step()
+    assert session.iteration == 25 and not session.cursor.step()
+    assert session.run.newest == 25 and "memory budget" in messages[-1]
+    assert window.transport.timeline.value() == 25
+
+    session.cursor.seek(22)
+    clock = FakeClock(per_reading=0)
+    session.player.clock = clock
+    session.player.set_pace(10)  # ten iterations a second
+    session.player.play()
+    frames(session, clock, 40)  # 1.2 s: three steps along the history, then the limit
+    assert not session.player.playing and session.iteration == 25
+    assert window.action_play.text() == "&Play"
+    assert session.run.newest == 25 and "memory budget" in messages[-1]
