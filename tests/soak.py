@@ -9,7 +9,7 @@ their own pace. Every ``--every`` seconds the process's resident memory (VmRSS) 
 its peak so far (VmHWM, from /proc/self/status) are sampled; the curve is printed
 as ``iteration  rss_mb  peak_mb  seconds`` at every tenth of the way and at the end,
 then the peak and what the recorded history itself takes. The benchmark targets
-(README, Performance) are a peak of 300 MB for [3,1] and 600 MB for [3,32,32,1]; the exit status
+(docs/performance.md) are a peak of 300 MB for [3,1] and 600 MB for [3,32,32,1]; the exit status
 is 1 when the peak is over ``--limit`` (default: those targets), else 0.
 
 Not a CI test: it takes minutes. Runs offscreen unless a display is given.

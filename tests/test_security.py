@@ -1,5 +1,5 @@
 """Security review, as tests: nothing in a file is ever run, every reader has limits,
-and the app never touches the network (README, "Security").
+and the app never touches the network (docs/security.md, linked from the README).
 
 Already covered elsewhere, and not repeated here: every hostile snapshot
 (tests/test_snapshot.py::test_bad_snapshot_is_refused_with_file_and_field, including
@@ -124,7 +124,7 @@ def test_every_numpy_array_read_refuses_pickles_explicitly():
 
 
 def test_the_limits():
-    """The numbers README's Security section promises (it is checked below)."""
+    """The numbers docs/security.md and docs/snapshot-format.md promise (checked below)."""
     mib = 1024 * 1024
     assert nncore.snapshot.SIZE_CAP == 20 * mib
     assert nncore.datasets.CSV_SIZE_CAP == 10 * mib
@@ -140,17 +140,40 @@ def test_the_limits():
     assert nncore.snapshot.REPLAY_WORK_CAP == 10**10
 
 
-def test_readme_security_section_states_the_code_limits():
+def security_texts():
+    """The README's Security section and the page it links to for the full promises,
+    each with its whitespace folded."""
     with open(os.path.join(REPO, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     match = re.search(r"^## Security\n(.*?)(?=^## |\Z)", readme, re.M | re.S)
     assert match, "README has no '## Security' section"
-    text = " ".join(match.group(1).split())
+    summary = match.group(1)
+    link = re.search(r"\]\(([^)#]*security\.md)\)", summary)
+    assert link, "README's Security section does not link to the security page"
+    with open(os.path.join(REPO, link.group(1)), encoding="utf-8") as f:
+        page = f.read()
+    return " ".join(summary.split()), " ".join(page.split())
+
+
+def test_security_page_states_the_code_limits():
+    summary, page = security_texts()
     for phrase in ("20 MiB", "10 MiB", "100,000 rows", "1,000 columns", "256 MiB",
                    "16 levels", "4,300 digits", "10,000,000 iterations", "10,000 units",
                    "100,000 samples", "2 GiB", "10^10", "allow_pickle=False",
                    "os.replace", "fsync", "No network access", "backprop-lab inspect"):
-        assert phrase in text, phrase
+        assert phrase in page, phrase
+    for phrase in ("20 MiB snapshots", "10 MiB CSV files", "backprop-lab inspect"):
+        assert phrase in summary, phrase
+
+
+def test_snapshot_format_page_states_the_code_limits():
+    with open(os.path.join(REPO, "docs", "snapshot-format.md"), encoding="utf-8") as f:
+        page = " ".join(f.read().split())
+    for phrase in ("| file size | 20 MiB", "| JSON nesting | 16 levels", "4,300 digits",
+                   "| `iteration` | 0 to 10,000,000", "1 to 10,000 units",
+                   "1 to 100,000 samples", "at most 100,000, in order", "2 GiB",
+                   "10^10", "256 MiB", "allow_pickle=False"):
+        assert phrase in page, phrase
 
 
 @pytest.mark.parametrize("name, size, load, limit", [
