@@ -32,8 +32,8 @@ from .network import check_architecture, check_learning_rate, init_weights, unfl
 from .replay import ReplaySpan, finish, weight_index
 from .stepper import Stepper
 
-# Weight updates (weights x samples) in one slice of a replay: a few milliseconds,
-# so a window replaying a long file stays responsive between slices.
+# Weight updates (weights x samples) in one slice of a replay: short enough (see
+# docs/performance.md) that a window replaying a long file stays responsive.
 SLICE_WORK = 2**19
 
 

@@ -39,9 +39,9 @@ MAX_NESTING = 16            # a valid snapshot nests 4 deep
 HISTORY_BYTES_CAP = MEMORY_CAP  # what replaying may allocate (see nncore.memory)
 # What replaying may cost, in sample-weight updates (one multiply-add per sample and
 # weight per iteration; numpy's per-call overhead makes every step cost at least
-# MIN_STEP_WORK of them). At about 20 ns each the cap is a few minutes, so a 100 KB
+# MIN_STEP_WORK of them). The cap is minutes of replay (docs/performance.md), so a 100 KB
 # file cannot declare days of replay, while what a learner trains in the window (a
-# replay takes about half the time the training did) or 10^7 iterations of a small
+# replay is quicker than the training was) or 10^7 iterations of a small
 # net still load.
 REPLAY_WORK_CAP = 10**10
 MIN_STEP_WORK = 256

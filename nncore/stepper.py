@@ -19,7 +19,7 @@ class Stepper:
     """One gradient step as a fixed list of numpy calls on preallocated buffers.
 
     For the small nets Backprop Lab shows, a step costs what its numpy calls cost
-    (about half a microsecond each), not arithmetic. So the step is built once per
+    (a fixed overhead each), not arithmetic. So the step is built once per
     architecture as ``(function, args)`` pairs that write through ``out``, and:
 
     * the weights are kept negated, ``V = -W``: ``a @ V`` is already the ``-s`` a

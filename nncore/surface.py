@@ -25,7 +25,7 @@ import numpy as np
 from .network import activate, batch_loss, flat_index, locate
 
 # Grid points are evaluated in chunks of about this many bytes of activations: small
-# enough to stay in cache (measured 1.7x faster than 32 MB chunks on a 200-sample net).
+# enough to stay in cache, which is faster than large chunks (docs/performance.md).
 CHUNK_BYTES = 1 << 20
 
 

@@ -2,8 +2,8 @@
 
 Qt's Fusion style makes the dock title bar's close and float icons afresh, from
 image files, whenever it is asked for them, and a dock asks each time its layout
-runs: about a hundred times before the window's first frame, some 30 million
-instructions (about 10 ms) for the same two icons. A proxy that keeps them is set
+runs, many times before the window's first frame, each time for the same two
+icons (what that costs: docs/performance.md). A proxy that keeps them is set
 on each dock alone (a widget's style does not pass to its children), so only the
 title bars use it, and they look the same.
 """

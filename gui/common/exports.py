@@ -33,7 +33,7 @@ def history_columns(run):
     return names
 
 
-# Cells formatted between two yields of a history export: a few milliseconds of work.
+# Cells formatted between two yields of a history export: a short slice of work.
 EXPORT_SLICE_CELLS = 2**12
 
 

@@ -57,7 +57,8 @@ class Sizes:
     lookups: int  # random params_at calls timed
 
 
-# 11 pairs: single pairs of the same code range over +-20% on this shared machine.
+# 11 pairs: single pairs of the same code range widely on this shared machine
+# (docs/performance.md).
 FULL = Sizes(iterations=10**5, pairs=11, history=10**6, lookups=1001)
 QUICK = Sizes(iterations=2000, pairs=3, history=10**4, lookups=51)
 

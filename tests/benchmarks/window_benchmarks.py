@@ -26,9 +26,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# 21 start-up pairs: one start takes about 0.7 s and this shared machine's speed
-# drifts by a fifth within seconds; with 9 pairs the median ratio moved by +-0.1
-# between runs of the same code.
+# 21 start-up pairs: this shared machine's speed
+# drifts within seconds, and with 9 pairs the median ratio moved
+# between runs of the same code (docs/performance.md).
 FULL = {"iterations": 10**6, "scrubs": 200, "play_seconds": 8.0, "growth_reps": 45,
         "startup_pairs": 21, "jobs_iterations": 3 * 10**6}
 QUICK = {"iterations": 10**4, "scrubs": 20, "play_seconds": 1.5, "growth_reps": 5,

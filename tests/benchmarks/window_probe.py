@@ -270,7 +270,7 @@ def play(app, window, session, seconds):
     session.player.set_pace("max")
     settle(app, window)
     # The engine alone, half just before Play and half just after: this machine's
-    # speed drifts by a fifth within seconds, and one side alone could catch a slow
+    # speed drifts within seconds, and one side alone could catch a slow
     # or a fast moment that Play did not have.
     headless_before = headless_rate(session, min(seconds, 3.0) / 2)
     views = [window.network_view.graphics.viewport(), window.plots_view.graphics.viewport()]
