@@ -16,9 +16,11 @@ that wrongly replaced one must not break the machine); that needs root, as CI ha
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import stat
+import tempfile
 
 import pytest
 
@@ -164,3 +166,31 @@ def _bind_socket(folder, name):
             s.bind(name)
     finally:
         os.chdir(cwd)
+
+
+# ---- faults in the middle of a save -------------------------------------------------------
+
+
+def fill_disk(monkeypatch):
+    """The temp file's writes go to a full device: a real ENOSPC from the kernel."""
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args, **kwargs):
+        fd, path = real_mkstemp(*args, **kwargs)
+        os.close(fd)
+        return os.open("/dev/full", os.O_WRONLY), path
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def fail(name, error):
+    def inject(monkeypatch):
+        def failing(*args, **kwargs):
+            raise OSError(error, os.strerror(error))
+        monkeypatch.setattr(os, name, failing)
+    return inject
+
+
+FAULTS = {"disk-full": (fill_disk, "No space left on device"),
+          "fsync": (fail("fsync", errno.EIO), "Input/output error"),
+          "replace": (fail("replace", errno.EXDEV), "Invalid cross-device link")}

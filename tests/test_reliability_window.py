@@ -8,12 +8,11 @@ and every save fault goes through the Save action: the learner sees a dialog tha
 names the file, and play, the network and the files on disk stay as they were.
 """
 
-import errno
 import os
-import tempfile
 
 import numpy as np
 import pytest
+import save_targets
 import snapshot_cases
 import test_csv
 from fake_clock import FakeClock, frames
@@ -142,33 +141,7 @@ def test_csv_targets_the_output_cannot_reach_are_refused(window, dialogs, tmp_pa
 # ---- case 10 through the window: a save that fails keeps the old file ----------------------
 
 
-def fill_disk(monkeypatch):
-    """The temp file's writes go to /dev/full: a real ENOSPC from the kernel."""
-    real_mkstemp = tempfile.mkstemp
-
-    def mkstemp(*args, **kwargs):
-        fd, path = real_mkstemp(*args, **kwargs)
-        os.close(fd)
-        return os.open("/dev/full", os.O_WRONLY), path
-
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
-
-
-def fail_fsync(monkeypatch):
-    def fsync(fd):
-        raise OSError(errno.EIO, os.strerror(errno.EIO))
-    monkeypatch.setattr(os, "fsync", fsync)
-
-
-def fail_replace(monkeypatch):
-    def replace(src, dst):
-        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
-    monkeypatch.setattr(os, "replace", replace)
-
-
-FAULTS = {"disk-full": (fill_disk, "No space left on device"),
-          "fsync": (fail_fsync, "Input/output error"),
-          "replace": (fail_replace, "Invalid cross-device link")}
+FAULTS = save_targets.FAULTS
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -212,7 +185,7 @@ def test_failed_snapshot_save_from_the_snapshots_dock(window, dialogs, tmp_path,
     dialogs.path = str(path)
     assert dock.save_button.isEnabled()
     with monkeypatch.context() as faulty:
-        fill_disk(faulty)
+        save_targets.fill_disk(faulty)
         dock.save_button.click()
     assert path.read_bytes() == b"an earlier snapshot\n"
     assert os.listdir(folder) == ["kept.json"]
@@ -239,7 +212,7 @@ def test_keyboard_save_shortcut_reaches_the_failing_save(qtbot, window, dialogs,
     window.action_step.trigger()
     window.activateWindow()
     with monkeypatch.context() as faulty:
-        fail_replace(faulty)
+        save_targets.FAULTS["replace"][0](faulty)
         qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
     assert path.read_bytes() == old
     assert len(dialogs.shown) == 1 and "k.json" in dialogs.shown[0][1]

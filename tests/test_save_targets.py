@@ -8,13 +8,11 @@ The window's own commands meet the same targets in test_file_actions.py.
 """
 
 import contextlib
-import errno
 import io
 import os
 import stat
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import pytest
@@ -151,38 +149,13 @@ def test_screenshot_writes_through_links(tmp_path):
 # ---- faults in the middle of a save, through a link ------------------------------------------
 
 
-def fill_disk(monkeypatch):
-    """The temp file's writes go to a full device: a real ENOSPC from the kernel."""
-    real_mkstemp = tempfile.mkstemp
-
-    def mkstemp(*args, **kwargs):
-        fd, path = real_mkstemp(*args, **kwargs)
-        os.close(fd)
-        return os.open("/dev/full", os.O_WRONLY), path
-
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
-
-
-def fail(name, error):
-    def inject(monkeypatch):
-        def failing(*args, **kwargs):
-            raise OSError(error, os.strerror(error))
-        monkeypatch.setattr(os, name, failing)
-    return inject
-
-
-FAULTS = {"disk-full": (fill_disk, "No space left on device"),
-          "fsync": (fail("fsync", errno.EIO), "Input/output error"),
-          "replace": (fail("replace", errno.EXDEV), "Invalid cross-device link")}
-
-
-@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("fault", save_targets.FAULTS)
 @pytest.mark.parametrize("writer", WRITERS)
 def test_a_failed_save_through_a_link_keeps_the_old_file(tmp_path, monkeypatch, plot_items,
                                                          writer, fault):
     suffix, write = WRITERS[writer]
     target = save_targets.make("link-chain", tmp_path, suffix)
-    inject, reason = FAULTS[fault]
+    inject, reason = save_targets.FAULTS[fault]
     inject(monkeypatch)
     with pytest.raises(SaveError) as info:
         write(target.path, plot_items)
