@@ -44,18 +44,29 @@ def unit_symbol(layer_sizes, layer, index):
     return sub(unit_name(layer_sizes, layer, index, qualified=True))
 
 
+# The widest texts fmt() gives, for sizing the cells that show them: every other
+# text is at most as long, in digits that share one width in the usual fonts.
+FMT_WIDEST = ("−0.00000000", "−0000.00000", "−0.0000e−00", "−0.000e+000", "−000000")
+
+
 def fmt(value):
-    """A number as the panel prints it: whole numbers plainly, else 8 decimals as the
-    tutorial prints its outputs, scientific when that would hide the digits."""
+    """A number as the panel prints it, in at most 11 characters: whole numbers
+    plainly, else 8 decimals as the tutorial prints its outputs (9 significant digits
+    from 10 on), scientific when that would hide the digits."""
     value = float(value)
     if not math.isfinite(value):
         text = "nan" if math.isnan(value) else ("∞" if value > 0 else "-∞")
     elif value == round(value) and abs(value) < 1e6:
         text = str(int(value))
     elif 1e-4 <= abs(value) < 1e4:
-        text = f"{value:.8f}"
+        decimals = 9 - len(str(int(abs(value))))
+        text = f"{value:.{min(8, decimals)}f}"
+        if len(text.lstrip("-")) > 10:  # rounded up to another digit (9.999999999)
+            text = f"{value:.{min(8, decimals) - 1}f}"
     else:
         text = f"{value:.4e}"
+        if len(text.rsplit("e", 1)[1]) > 3:  # e+100 and beyond: one digit less
+            text = f"{value:.3e}"
     return text.replace("-", MINUS)
 
 
@@ -83,11 +94,15 @@ class ChainRule:
 
 def chain_rule(run, k, edge):
     """Every factor of dE/dw for weight ``edge = (l, i, j)`` at iteration ``k``."""
+    with np.errstate(all="ignore"):  # a run near divergence shows inf, it does not warn
+        return _chain_rule(run, k, edge)
+
+
+def _chain_rule(run, k, edge):
     l, i, j = edge
     sizes, acts = run.layer_sizes, run.activations
     weights = run.weights_at(k)
-    with np.errstate(all="ignore"):  # a run near divergence shows inf, it does not warn
-        grads, layers, deltas = backward(run.X, run.Y, weights, acts, run.loss)
+    grads, layers, deltas = backward(run.X, run.Y, weights, acts, run.loss)
     w = weight_symbol(sizes, edge)
     src, dst = unit_symbol(sizes, l, i), unit_symbol(sizes, l + 1, j)
     x, a = layers[l][:, i], layers[l + 1][:, j]

@@ -82,7 +82,8 @@ def weight_color(w):
 def weight_width(w):
     """Edge width in px for weight ``w`` (quantised): WIDTH_PER_UNIT * |w|,
     clamped to [MIN_WIDTH, MAX_WIDTH]. Non-finite values get MIN_WIDTH."""
-    width = WIDTH_PER_UNIT * _finite_abs(w)
+    # Clamped before scaling: 1.5 * 1e308 / 0.5 overflows, and round(inf) raises.
+    width = WIDTH_PER_UNIT * min(_finite_abs(w), WIDTH_FULL_SCALE)
     width = round(width / WIDTH_STEP) * WIDTH_STEP
     return min(MAX_WIDTH, max(MIN_WIDTH, width))
 
@@ -114,6 +115,7 @@ def weight_widths(values):
     """``weight_width`` of every element of ``values``, as a float array."""
     magnitude = np.abs(np.asarray(values, dtype=float))
     magnitude[~np.isfinite(magnitude)] = 0.0
+    np.minimum(magnitude, WIDTH_FULL_SCALE, out=magnitude)  # no overflow below
     widths = np.round(WIDTH_PER_UNIT * magnitude / WIDTH_STEP) * WIDTH_STEP
     return np.clip(widths, MIN_WIDTH, MAX_WIDTH)
 

@@ -6,6 +6,9 @@ reads the newest state when it runs: a view that falls behind skips to the prese
 instead of replaying every iteration. While the session plays, redraws are spaced
 at least ``1 / max_fps`` seconds apart; a hidden view does not redraw at all and
 catches up when it is shown again (the widget's ``showEvent`` calls ``shown()``).
+A view whose redraw can be slow (the decision map of a wide network) also waits
+``cost_share`` times the last redraw's duration, so play keeps most of the time,
+and may ask to be paced while paused too (``always_paced``).
 
 "Hidden" includes a dock tabbed behind another: Qt keeps such a dock visible and
 moves it off the window, so ``isVisible()`` alone would let every tab of a dock
@@ -33,16 +36,22 @@ def on_screen(widget):
 
 class RedrawTimer(QObject):
     """Runs ``callback`` for ``widget`` soon after ``schedule()``, at most ``max_fps``
-    times a second while ``session`` plays, and only while ``widget`` is visible."""
+    times a second while ``session`` plays (always, with ``always_paced``), waiting
+    at least ``cost_share`` times the callback's last duration between runs, and
+    only while ``widget`` is visible."""
 
-    def __init__(self, widget, session, callback, max_fps=15):
+    def __init__(self, widget, session, callback, max_fps=15, cost_share=0.0,
+                 always_paced=False):
         super().__init__(widget)
         self.widget = widget
         self.session = session
         self.callback = callback
         self.min_interval = 1.0 / max_fps
+        self.cost_share = cost_share
+        self.always_paced = always_paced
         self.stale = True
         self.last_run = 0.0
+        self.last_cost = 0.0  # seconds the callback took last time
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._due)
@@ -54,8 +63,9 @@ class RedrawTimer(QObject):
         if self.timer.isActive() or not on_screen(self.widget):
             return
         wait = 0.0
-        if self.session.player.playing:
-            wait = max(0.0, self.last_run + self.min_interval - time.perf_counter())
+        if self.session.player.playing or self.always_paced:
+            interval = max(self.min_interval, self.cost_share * self.last_cost)
+            wait = max(0.0, self.last_run + interval - time.perf_counter())
         self.timer.start(int(wait * 1000))
 
     def run_now(self):
@@ -63,6 +73,7 @@ class RedrawTimer(QObject):
         self.stale = False
         self.last_run = time.perf_counter()
         self.callback()
+        self.last_cost = time.perf_counter() - self.last_run
 
     def _due(self):
         if on_screen(self.widget):  # else stale: the next paint brings it back here

@@ -15,11 +15,12 @@ row-major, which is also the order of ``Run.params_at``.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from gui.common import palette
@@ -32,6 +33,7 @@ MAX_SPACING = 90  # nodes of a small layer are not spread over the whole height
 MAX_RADIUS = 22
 MIN_RADIUS = 2
 VALUE_MIN_RADIUS = 11  # below this a value does not fit in its node
+VALUE_MIN_POINTS = 5.5  # a value too wide for its node shrinks down to this, then is elided
 ANTIALIAS_EDGES = 2000
 HIT_TOLERANCE = 4  # px beyond an edge's half width that still counts as on it
 
@@ -58,6 +60,7 @@ class NetworkItem(QGraphicsItem):
         self.buckets = []  # (QPen, QPainterPath), thin first
         self.node_values = []  # per layer: values shown in the nodes
         self.node_texts = []  # per layer: the text shown in each node
+        self._fitted = {}  # value text -> (font, text as drawn, width): for this radius
         self.target_text = ""  # under the output node(s)
         self.highlight_nodes = False  # the values come from a probe, not a sample
         self.selected = None  # edge index
@@ -82,6 +85,7 @@ class NetworkItem(QGraphicsItem):
         gap = (r.width() - 2 * MARGIN_SIDE) / max(1, n_layers - 1)
         spacing = min(MAX_SPACING, usable_h / max(self.sizes))
         self.radius = float(np.clip(min(0.36 * spacing, 0.22 * gap), MIN_RADIUS, MAX_RADIUS))
+        self._fitted = {}
         self.show_values = self.radius >= VALUE_MIN_RADIUS
         # hidden units' names sit above them, between edges: only where there is room
         self.show_hidden_names = spacing >= 2 * self.radius + 14 and gap >= 70
@@ -153,6 +157,36 @@ class NetworkItem(QGraphicsItem):
         self.target_text = target_text
         self.highlight_nodes = highlight
         self.update()
+
+    def value_room(self, font):
+        """How wide a value may be in ``font``: the node's chord at the digits' top
+        and bottom, less a pixel each side."""
+        half_height = QFontMetricsF(font).capHeight() / 2
+        r = self.radius
+        return 2 * math.sqrt(max(0.0, r * r - half_height * half_height)) - 2
+
+    def fitted_value(self, text):
+        """(font, text as drawn, its width in px) for a node value: the radius's own
+        font, a smaller one if the text is too wide, elided if even that is."""
+        fitted = self._fitted.get(text)
+        if fitted is None:
+            points = max(6.5, min(9.5, self.radius * 0.62))
+            while True:
+                font = _font(points)
+                metrics = QFontMetricsF(font)
+                room = self.value_room(font)
+                width = metrics.horizontalAdvance(text)
+                if width <= room or points <= VALUE_MIN_POINTS:
+                    break
+                points = max(VALUE_MIN_POINTS, points - 0.5)
+            shown = text
+            if width > room:
+                shown = metrics.elidedText(text, Qt.ElideRight, room)
+                width = metrics.horizontalAdvance(shown)
+            if len(self._fitted) > 1000:  # values of a long run: keep the memory bounded
+                self._fitted.clear()
+            fitted = self._fitted[text] = (font, shown, width)
+        return fitted
 
     def set_selected(self, index):
         self.selected = index
@@ -282,7 +316,7 @@ class NetworkItem(QGraphicsItem):
         last = len(self.positions) - 1
         outline = QPen(palette.HIGHLIGHT if self.highlight_nodes else palette.INK,
                        2.5 if self.highlight_nodes else 1.2)
-        value_font, name_font = _font(max(6.5, min(9.5, r * 0.62))), _font(9 if r > 8 else 7)
+        name_font = _font(9 if r > 8 else 7)
         for layer, centres in enumerate(self.positions):
             values = self.node_values[layer] if layer < len(self.node_values) else []
             texts = self.node_texts[layer] if layer < len(self.node_texts) else []
@@ -294,10 +328,10 @@ class NetworkItem(QGraphicsItem):
                 painter.setBrush(fill)
                 painter.drawEllipse(QPointF(x, y), r, r)
                 if self.show_values and i < len(texts):
-                    painter.setFont(value_font)
+                    font, text, _width = self.fitted_value(texts[i])
+                    painter.setFont(font)
                     painter.setPen(palette.text_color_on(fill))
-                    painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter,
-                                     texts[i])
+                    painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter, text)
                     painter.setPen(outline)
                 if named:  # a dense hidden layer has no room for names: skip the call
                     self._paint_name(painter, name_font, layer, last, i, x, y)

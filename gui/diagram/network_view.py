@@ -43,12 +43,16 @@ SHORT_ACTIVATION = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "
 
 
 def value_text(v):
-    """A node value short enough for its circle: 0.97, -0.5, 12, 1e+03."""
+    """A node value short enough for its circle: 0.97, -0.50, 12, 123, 1e3, -2e300.
+    At most six characters; the node's tooltip has the full value."""
     if not np.isfinite(v):
         return "?"
     if v == round(v) and abs(v) < 1000:
         return f"{v:.0f}"
-    return f"{v:.2f}" if abs(v) < 10 else f"{v:.3g}"
+    if abs(v) < 1000:
+        return f"{v:.2f}" if abs(v) < 10 else f"{v:.3g}"
+    mantissa, exponent = f"{v:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 class DiagramView(QGraphicsView):
@@ -165,10 +169,12 @@ class NetworkView(QWidget):
             self.item.set_edge_values(run.params_at(session.iteration))
         else:
             a, b = compare
-            self.item.set_edge_values(b.params - a.params)
+            with np.errstate(over="ignore"):  # 1e308 - -1e308 is inf: drawn as such
+                self.item.set_edge_values(b.params - a.params)
         probe = self._probe()
         x = probe if probe is not None else run.X[session.selection.sample]
-        layers = forward(x[None, :], session.cursor.weights(), run.activations)
+        with np.errstate(all="ignore"):  # huge inputs or weights: inf and nan show as "?"
+            layers = forward(x[None, :], session.cursor.weights(), run.activations)
         values = [a[0] for a in layers]
         texts = [[value_text(v) for v in layer] for layer in values]
         target = "" if probe is not None else "y = " + vector_text(
@@ -224,7 +230,8 @@ class NetworkView(QWidget):
         item, out = self.item, []
         for layer, n in enumerate(item.sizes):
             for i in range(n):
-                text = item.node_texts[layer][i] if item.show_values else ""
+                text = item.fitted_value(item.node_texts[layer][i])[1] if item.show_values \
+                    else ""
                 out.append((layer, i, unit_name(item.sizes, layer, i), text))
         return out
 

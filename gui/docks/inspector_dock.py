@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -30,17 +30,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.common.chain_rule import chain_rule, fmt, weight_label, weight_symbol
+from gui.common.chain_rule import FMT_WIDEST, chain_rule, fmt, weight_label, weight_symbol
 from gui.common.redraw import RedrawTimer
 
 DEFAULT_EDGE = (0, 0, 0)
 TABLE_ROWS = 10  # more samples than this scroll
+LABELLED_INPUTS = 4  # a row's label lists this many inputs, then "…"; its tooltip all
 SUMMARY_ROWS = ("gradient", "learning_rate", "delta_w", "before", "after")
-WIDE_NUMBER = "−0.00000000"  # fmt()'s usual widest text, the value column's least width
+CELL_MARGIN = 14  # px beside a cell's text: Qt's margins, and some air
 DISPLAY, TOOLTIP, FONT, ALIGNMENT = (int(role) for role in (
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole,
     Qt.ItemDataRole.TextAlignmentRole))
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def widest_number(font):
+    """The widest text fmt() gives, as ``font`` draws it."""
+    metrics = QFontMetrics(font)
+    return max(FMT_WIDEST, key=metrics.horizontalAdvance)
 
 
 def consecutive_spans(indices):
@@ -76,6 +83,7 @@ class ChainTableModel(QAbstractTableModel):
     # being torn down, after Python has let go of the instance's attributes.
     headers: list = []
     row_labels: list = []
+    row_tips: list = []
     values = np.zeros((0, 0))  # (samples, columns)
     columns: list = []  # values per column, as floats
     texts: list = []  # per column, each cell's text, None until painted
@@ -87,7 +95,7 @@ class ChainTableModel(QAbstractTableModel):
         self.bold = QFont()
         self.bold.setBold(True)
 
-    def set_rule(self, rule, row_labels):
+    def set_rule(self, rule, row_labels, row_tips=()):
         headers = [header for header, _ in rule.columns]
         values = np.column_stack([np.asarray(v, dtype=float) for _, v in rule.columns])
         n = values.shape[0]
@@ -95,6 +103,7 @@ class ChainTableModel(QAbstractTableModel):
                 row_labels != self.row_labels:
             self.beginResetModel()
             self.headers, self.row_labels, self.values = headers, row_labels, values
+            self.row_tips = list(row_tips)
             self.columns = values.T.tolist()
             self.texts = [[None] * n for _ in headers]
             self.newest = len(headers) - 1
@@ -141,7 +150,8 @@ class ChainTableModel(QAbstractTableModel):
             return labels[section]
         if role == Qt.ItemDataRole.ToolTipRole:
             if not horizontal:
-                return f"Training sample {section + 1} and its input x"
+                tip = self.row_tips[section] if section < len(self.row_tips) else ""
+                return f"Training sample {section + 1} and its input x{tip}"
             if section == len(labels) - 1:
                 return "This sample's share of ∂E/∂w: the factors to its left multiplied"
         return None
@@ -303,8 +313,9 @@ class InspectorDock(QDockWidget):
         self._fill_table(rule, run)
         names = summary_names(w, k)
         if rule.recorded_after is not None and rule.recorded_after != rule.after:
-            # A hand edit at k+1 replaced the stepped value; say so rather than hide it.
-            names["after"] += f" (then set by hand to {fmt(rule.recorded_after)})"
+            # A hand edit at k+1 replaced the stepped value; say so rather than hide it,
+            # on a line of its own, so the caption's width stays that of the others.
+            names["after"] += f"\n(then set by hand to {fmt(rule.recorded_after)})"
         for key in SUMMARY_ROWS:
             self._set_steady(self.summary_names[key], names[key])
             value = getattr(rule, key)
@@ -314,13 +325,13 @@ class InspectorDock(QDockWidget):
     # A label whose minimum and maximum sizes differ makes Qt lay out the dock, and then
     # the main window, again whenever its text changes: the summary labels change on
     # every seek, so they get a fixed size that only grows, sized for the widest text
-    # they are likely to show (every iteration up to the last, fmt's usual width).
+    # they are likely to show (every iteration up to the last, fmt's widest).
 
     def _size_summary(self, sizes, edge, last):
         for key, text in summary_names(weight_symbol(sizes, edge), last).items():
             self._set_steady(self.summary_names[key], text, fit=True)
         for label in self.summary_values.values():
-            self._set_steady(label, WIDE_NUMBER, fit=True)
+            self._set_steady(label, widest_number(label.font()), fit=True)
 
     def _set_steady(self, label, text, fit=False):
         """Show ``text`` in ``label``, fixed in size: fitted to the text when ``fit``,
@@ -340,21 +351,34 @@ class InspectorDock(QDockWidget):
         n = run.X.shape[0]
         if self.labels_for is not run:  # a run keeps its X
             self.labels_for = run
-            self.row_labels = [f"{r + 1}  [" + " ".join(f"{v:.3g}" for v in run.X[r]) + "]"
-                               for r in range(n)]
+            self.row_labels, self.row_tips = [], []
+            for r in range(n):
+                # A wide input would make the row labels wider than the numbers: the
+                # label lists a few inputs, the tooltip the rest.
+                shown = " ".join(f"{v:.3g}" for v in run.X[r, :LABELLED_INPUTS])
+                more = " …" if run.X.shape[1] > LABELLED_INPUTS else ""
+                self.row_labels.append(f"{r + 1}  [{shown}{more}]")
+                self.row_tips.append(f" = [{' '.join(f'{v:.6g}' for v in run.X[r])}]"
+                                     if more else "")
         labels = self.row_labels
         table, layout_before = self.table, (self.model.headers, self.model.row_labels)
-        self.model.set_rule(rule, labels)
+        self.model.set_rule(rule, labels, self.row_tips)
         if layout_before == (self.model.headers, self.model.row_labels):
             return
         table.resizeColumnsToContents()
-        # Wide enough for any number fmt() prints (all have at most 11 characters), not
-        # just the ones on screen now; columns of whole numbers (x, y) stay narrow.
-        widest = table.fontMetrics().horizontalAdvance("−0.00000000") + 14
+        # Wide enough for any number fmt() prints, not just the ones on screen now (the
+        # products' column in bold); columns of the data's whole numbers (x, y) stay
+        # narrow, as they never change.
         values = self.model.values
+        fixed = [*run.X.T, *run.Y.T]
         for c in range(self.model.columnCount()):
-            if not np.all(values[:, c] == np.round(values[:, c])):
-                table.setColumnWidth(c, max(table.columnWidth(c), widest))
+            column = values[:, c]
+            if np.all(column == np.round(column)) and any(
+                    np.array_equal(column, data) for data in fixed):
+                continue
+            font = self.model.bold if c == self.model.newest else table.font()
+            widest = QFontMetrics(font).horizontalAdvance(widest_number(font)) + CELL_MARGIN
+            table.setColumnWidth(c, max(table.columnWidth(c), widest))
         # At most as tall as its rows (TABLE_ROWS at most), so the sum sits right below;
         # room is kept for a horizontal scroll bar, which a narrow dock needs.
         rows = sum(table.rowHeight(r) for r in range(min(n, TABLE_ROWS)))

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from gui.common import palette
 from gui.common.chain_rule import fmt, weight_label, weight_symbol
 from gui.common.number_fields import DecimalBox
+from gui.common.plane import FLOAT_MAX, PlaneAxis, padded
 from gui.common.redraw import RedrawTimer
 from gui.common.still_plot import still_plot
 from nncore.surface import descent_path, flat_index, locate, loss_grid
@@ -49,6 +50,8 @@ SLICE_NOTE = ("The map is the slice through the other weights' values now; the o
               "run straight downhill on this map.")
 GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
 MAP_MIN_HEIGHT = 150  # pixels
+COLORBAR_LABELS = 1e4  # losses up to this keep pyqtgraph's own labels on the colour bar
+COLORBAR_AXIS = 45  # px, the colour bar's axis width as pyqtgraph makes it
 
 
 class LossSurfaceDock(QDockWidget):
@@ -67,6 +70,9 @@ class LossSurfaceDock(QDockWidget):
         self.session = session
         self.pair = None  # (edge_a, edge_b), each (layer, row, col)
         self.bounds = None  # (a_lo, a_hi, b_lo, b_hi) of the grid
+        # PlaneAxis of each weight, so weights up to ±1.8e308 draw too: of the grid drawn
+        # (view_axes: of the bounds now, for the path while a big network's map waits).
+        self.axes = self.view_axes = None
         self.grid_a = self.grid_b = self.values = None
         self.path = None
         self.drawn_iteration = None
@@ -217,12 +223,16 @@ class LossSurfaceDock(QDockWidget):
         params = run.params_at(k)
         its, path_a, path_b = descent_path(run, edge_a, edge_b, k)
         self.path = (its, path_a, path_b)
-        for line in (self.path_shadow, self.path_line):
-            line.setData(path_a, path_b)
-        self.start_marker.setData([path_a[0]], [path_b[0]])
-        self.now_marker.setData([params[ia]], [params[ib]])
         self.bounds = self._next_bounds(path_a, path_b, params[ia], params[ib])
         side = self._side(run, min(edge_a[0], edge_b[0]))
+        self.view_axes = across, up = self._axes(MIN_SIDE)  # the view is the same for any side
+        if across.offset or up.offset:  # ticks that count from an offset: the titles say it
+            self._label_axes(sizes, self.view_axes)
+        view_a, view_b = across.to_view(path_a), up.to_view(path_b)
+        for line in (self.path_shadow, self.path_line):
+            line.setData(view_a, view_b)
+        self.start_marker.setData(view_a[:1], view_b[:1])
+        self.now_marker.setData(across.to_view(params[ia:ia + 1]), up.to_view(params[ib:ib + 1]))
         others = params.copy()
         others[[ia, ib]] = 0.0
         wanted = (id(run), self.pair, self.bounds, side, others.tobytes())
@@ -237,9 +247,8 @@ class LossSurfaceDock(QDockWidget):
         self._write_caption(run, k, params, ia, ib)
 
     def _compute(self, run, params, side):
-        a_lo, a_hi, b_lo, b_hi = self.bounds
-        self.grid_a = a_lo + (np.arange(side) + 0.5) * (a_hi - a_lo) / side
-        self.grid_b = b_lo + (np.arange(side) + 0.5) * (b_hi - b_lo) / side
+        self.axes = self._axes(side)
+        self.grid_a, self.grid_b = (axis.centres for axis in self.axes)
         start = time.perf_counter()
         self.values = loss_grid(run.X, run.Y, run.unflatten(params), run.activations,
                                 run.loss, self.pair[0], self.pair[1], self.grid_a, self.grid_b)
@@ -251,14 +260,37 @@ class LossSurfaceDock(QDockWidget):
         finite = self.values[np.isfinite(self.values)]
         lo = float(finite.min()) if finite.size else 0.0
         hi = float(np.percentile(finite, 99)) if finite.size else 1.0
-        hi = hi if hi > lo else lo + 1e-9
+        # A flat map still needs a scale: a sliver above, that the colours can divide by.
+        hi = hi if hi > lo + 1e-9 * abs(lo) else min(FLOAT_MAX, lo + max(1e-9, 1e-9 * abs(lo)))
         shown = np.where(np.isfinite(self.values), self.values, hi)
-        self.image.setImage(shown, autoLevels=False)
-        self.image.setRect(QRectF(a_lo, b_lo, a_hi - a_lo, b_hi - b_lo))
-        self.colorbar.setLevels((lo, hi))
-        self.plot.getPlotItem().setRange(xRange=(a_lo, a_hi), yRange=(b_lo, b_hi), padding=0)
+        # Beyond short numbers the colour bar is labelled in a frame of its own, the way
+        # the axes are, so its labels fit its narrow axis and its levels stay finite.
+        scale = PlaneAxis(lo, hi, 1, tame_limit=COLORBAR_LABELS)
+        self.image.setImage(scale.to_view(shown), autoLevels=False)
+        (x0, width), (y0, height) = (axis.view_extent for axis in self.axes)
+        self.image.setRect(QRectF(x0, y0, width, height))
+        self.colorbar.setLevels((lo, hi) if scale.tame else scale.view_range)
+        self._label_colorbar(scale)
+        item = self.plot.getPlotItem()
+        item.setRange(xRange=self.axes[0].view_range, yRange=self.axes[1].view_range,
+                      padding=0)
+        for side, axis in zip(("bottom", "left"), self.axes, strict=True):
+            item.getAxis(side).setTicks(axis.ticks())  # None: pyqtgraph's own
         for curve in self.isocurves:
             curve.hide()
+
+    def _label_colorbar(self, scale):
+        axis, ticks = self.colorbar.axis, scale.ticks()
+        axis.setTicks(ticks)
+        self.colorbar.getAxis("left").setLabel(scale.title("loss E"))
+        metrics = self.plot.fontMetrics()  # the font the axes draw their labels in
+        widest = max((metrics.horizontalAdvance(label) for _, label in ticks[0]),
+                     default=0) if ticks else 0
+        axis.setWidth(max(COLORBAR_AXIS, widest + 12))
+
+    def _axes(self, cells):
+        a_lo, a_hi, b_lo, b_hi = self.bounds
+        return PlaneAxis(a_lo, a_hi, cells), PlaneAxis(b_lo, b_hi, cells)
 
     def _draw_contours(self):
         lo, hi = self.colorbar.levels()
@@ -271,18 +303,17 @@ class LossSurfaceDock(QDockWidget):
 
     def _next_bounds(self, path_a, path_b, a, b):
         """The grid's extent: the old one while it still fits, else a new one."""
+        # Python floats and padded(): a weight near ±1.8e308 widens no bound to inf, and
+        # one of 1e300 still gets a grid a few units in its last place wide.
         span, old = self.span.value(), self.bounds
         if span > 0:  # centred on the current point; recentred when it wanders off
             if old is not None and abs(old[1] - old[0] - 2 * span) < 1e-12 and \
                     abs(a - (old[0] + old[1]) / 2) <= span / 4 and \
                     abs(b - (old[2] + old[3]) / 2) <= span / 4:
                 return old
-            return (a - span, a + span, b - span, b + span)
-        need = []
-        for values in (path_a, path_b):
-            lo, hi = float(values.min()), float(values.max())
-            margin = max(0.5, 0.1 * (hi - lo))
-            need.append((lo - margin, hi + margin))
+            return (*padded(a, a, 0.0, span), *padded(b, b, 0.0, span))
+        need = [padded(float(values.min()), float(values.max()), 0.1, 0.5)
+                for values in (path_a, path_b)]
         if old is not None and all(
                 old[2 * i] <= lo and hi <= old[2 * i + 1]
                 and old[2 * i + 1] - old[2 * i] <= 3 * (hi - lo)
@@ -290,7 +321,7 @@ class LossSurfaceDock(QDockWidget):
             return old
         grown = []
         for lo, hi in need:
-            grown += [lo - GROW * (hi - lo), hi + GROW * (hi - lo)]
+            grown += padded(lo, hi, GROW)
         return tuple(grown)
 
     def _side(self, run, first_layer):
@@ -326,10 +357,12 @@ class LossSurfaceDock(QDockWidget):
             + ("   (the map catches up when you pause: this network is too big to redraw "
                "it while playing)" if self.deferred else ""))
 
-    def _label_axes(self, sizes):
+    def _label_axes(self, sizes, axes=(None, None)):
+        """Name each axis's weight, and the offset its ticks count from (``axes``), if any."""
         plot = self.plot.getPlotItem()
-        plot.setLabel("bottom", weight_label(sizes, self.pair[0]), color=palette.INK.name())
-        plot.setLabel("left", weight_label(sizes, self.pair[1]), color=palette.INK.name())
+        for side, edge, axis in zip(("bottom", "left"), self.pair, axes, strict=True):
+            name = weight_label(sizes, edge)
+            plot.setLabel(side, axis.title(name) if axis else name, color=palette.INK.name())
 
     def _show_no_plane(self, run, k):
         """Both axes on one weight: no map and no path, and nothing left from before."""
@@ -374,11 +407,8 @@ class LossSurfaceDock(QDockWidget):
         if self.values is None or not self.plot.sceneBoundingRect().contains(pos):
             return
         point = self.plot.getPlotItem().vb.mapSceneToView(pos)
-        a_lo, a_hi, b_lo, b_hi = self.bounds
-        side_b, side_a = self.values.shape
-        c = int((point.x() - a_lo) / (a_hi - a_lo) * side_a)
-        r = int((point.y() - b_lo) / (b_hi - b_lo) * side_b)
-        if 0 <= c < side_a and 0 <= r < side_b:
+        c, r = self.axes[0].cell_at(point.x()), self.axes[1].cell_at(point.y())
+        if c is not None and r is not None:
             sizes = self.session.run.layer_sizes
             wa, wb = (weight_symbol(sizes, e) for e in self.pair)
             self.status.setText(f"Under the mouse: {wa} = {fmt(self.grid_a[c])}, "

@@ -11,20 +11,23 @@ their value over the whole plane. The maps are one vectorised forward pass over 
 GRID x GRID grid (half that a side for a wide network), redrawn at most MAX_FPS
 times a second (less when a draw is slow) and not at all while the widget is
 hidden: a map that falls behind skips to the newest iteration.
+
+Any finite data is drawn: the plane's axes come from ``PlaneAxis``, which copes with
+inputs up to ±1.8e308 and with denormal spans, and the colours are computed here as
+fractions of the scale, so neither pyqtgraph nor the colour scale sees an overflow.
 """
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, QTimer
+from PySide6.QtCore import QRectF, QSignalBlocker
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common import palette
-from gui.common.redraw import on_screen
+from gui.common.plane import PlaneAxis
+from gui.common.redraw import RedrawTimer, on_screen
 from gui.common.still_plot import still_plot
 from nncore.network import forward, output_range
 
@@ -37,14 +40,21 @@ COLUMN_GAP = 1 / 8  # gap between tiles, as a fraction of a tile
 ROW_GAP = 1 / 3  # room under each row of tiles for its labels
 REGION_FADE = 0.3  # how much of the way to white the map's strongest colours are
 WHITE = QColor("#F7F7F7")  # the middle of the scale, a touch off white to show the edge
-PLOT_MIN_HEIGHT = 220  # pixels, the output map
-UNITS_MIN_HEIGHT = 70  # pixels, the hidden units' tiles
+PLOT_MIN_HEIGHT = 180  # pixels, the output map
+UNITS_MIN_HEIGHT = 60  # pixels, the hidden units' tiles
+MARGIN = 0.15  # of the data's span, on each side of the plane
+
+
+def varying_columns(X):
+    """Indices of the input columns that take more than one value."""
+    X = np.asarray(X, dtype=float)
+    # Not np.ptp: the span of -1e308 and 1e308 overflows (and warns).
+    return np.flatnonzero(X.max(axis=0) > X.min(axis=0)).tolist()
 
 
 def plane_columns(X):
     """The two input columns that vary, or None if not exactly two do."""
-    X = np.asarray(X, dtype=float)
-    varying = [j for j in range(X.shape[1]) if np.ptp(X[:, j]) > 0]
+    varying = varying_columns(X)
     return tuple(varying) if len(varying) == 2 else None
 
 
@@ -70,12 +80,25 @@ def unit_levels(name, values):
     return -spread, spread
 
 
-def output_levels(name, values):
-    """Colour scale of the output: white at the 0.5 threshold that accuracy uses."""
+def scale_fractions(values, low, high):
+    """Where ``values`` lie from ``low`` (0) to ``high`` (1), unclipped; nan for nan.
+    Halved first, so that a scale as wide as the floats does not overflow (halving
+    is exact, so within that range the result is that of the plain formula)."""
+    with np.errstate(all="ignore"):
+        return (values / 2 - low / 2) / (high / 2 - low / 2)
+
+
+def output_fractions(name, values):
+    """The output's place on its colour scale, 0..1: white (0.5) at the 0.5 threshold
+    that accuracy uses; a sigmoid's own range, else symmetric about 0.5."""
     if name == "sigmoid":
-        return output_range(name)
-    low, high = unit_levels("linear", values[None] - 0.5)
-    return float(low[0, 0, 0]) + 0.5, float(high[0, 0, 0]) + 0.5
+        low, high = output_range(name)  # its own range: the fractions are the values
+        return np.nan_to_num(scale_fractions(values, low, high), nan=0.5)
+    with np.errstate(all="ignore"):
+        centred = values - 0.5
+    low, high = unit_levels("linear", centred[None])
+    fractions = scale_fractions(centred, low[0], high[0])
+    return np.clip(np.nan_to_num(fractions, nan=0.5), 0.0, 1.0)
 
 
 class DecisionMap(QWidget):
@@ -92,25 +115,23 @@ class DecisionMap(QWidget):
         self.session = session
         self.columns = None
         self.grid = GRID
+        self.axes = None  # PlaneAxis across, up
         self.xs = self.ys = self.grid_inputs = None
         self.output_values = None
         self.hidden_values = None
         self.drawn_iteration = None
-        self._stale = True
-        self._last_draw = 0.0
-        self._draw_seconds = 0.0
         self.draw_count = 0
         self.lut = colormap().getLookupTable(nPts=256)
         self._brushes = []
         self._right_pen = pg.mkPen("w", width=1.5)
         self._wrong_pen = pg.mkPen(palette.INK, width=2.5)
         self._make_widgets()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.draw)
+        # Paced while paused too: scrubbing a wide network's map must not stall the mouse.
+        self.redraw = RedrawTimer(self, session, self._draw, max_fps=MAX_FPS,
+                                  cost_share=DRAW_SHARE, always_paced=True)
         session.cursor.sigRunReplaced.connect(self.sync)
-        session.cursor.sigHistoryChanged.connect(self.schedule)  # a weight edit at the cursor
-        session.cursor.sigIterationChanged.connect(self.schedule)
+        session.cursor.sigHistoryChanged.connect(self.redraw.schedule)  # a weight edit here
+        session.cursor.sigIterationChanged.connect(self.redraw.schedule)
         self.sync()
 
     def _make_widgets(self):
@@ -154,7 +175,7 @@ class DecisionMap(QWidget):
         """The output map and the hidden units' tiles, in the stand-ins' places."""
         self.plot, item = still_plot(PLOT_MIN_HEIGHT)
         item.setAspectLocked(True)
-        item.setTitle("Output ŷ over the input plane", color=palette.INK.name(), size="10pt")
+        item.setTitle("Output ŷ", color=palette.INK.name(), size="10pt")
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setLookupTable(self.lut)
         item.addItem(self.image)
@@ -185,13 +206,15 @@ class DecisionMap(QWidget):
     def sync(self):
         """Adapt to a new run: which columns span the plane, its extent, the points."""
         run = self.session.run
+        blue, orange = pg.mkBrush(palette.POSITIVE), pg.mkBrush(palette.NEGATIVE)
+        self._brushes = [blue if t else orange for t in run.Y[:, 0] > 0.5]
         self.columns = plane_columns(run.X)
         shown = self.columns is not None
         for w in (self.plot or self._plot_slot, self.legend, self.units_title,
                   self.layer_combo, self.units or self._units_slot):
             w.setVisible(shown)
         if not shown:
-            varying = int(np.count_nonzero(np.ptp(run.X, axis=0) > 0))
+            varying = len(varying_columns(run.X))
             self.hint.setText(f"The decision map over the input plane needs exactly two "
                               f"inputs that vary (x1, x2, plus constant columns); this data "
                               f"has {varying}.")
@@ -204,16 +227,16 @@ class DecisionMap(QWidget):
         self.setMaximumHeight(16_777_215)  # QWIDGETSIZE_MAX
         a, b = self.columns
         # A wide network costs more per grid point: fewer points keep play smooth.
-        self.grid = GRID if run.n_params <= BIG_NETWORK else GRID // 2
-        self.xs, dx = self._axis(run.X[:, a], self.grid)
-        self.ys, dy = self._axis(run.X[:, b], self.grid)
-        g = self.grid
+        self.grid = g = GRID if run.n_params <= BIG_NETWORK else GRID // 2
+        self.axes = (PlaneAxis.around(run.X[:, a], MARGIN, g),
+                     PlaneAxis.around(run.X[:, b], MARGIN, g))
+        self.xs, self.ys = (axis.centres for axis in self.axes)
         grid = np.repeat(run.X[:1], g * g, axis=0)  # the constant columns
         grid[:, a] = np.repeat(self.xs, g)
         grid[:, b] = np.tile(self.ys, g)
         self.grid_inputs = grid
-        rect = QRectF(self.xs[0] - dx / 2, self.ys[0] - dy / 2, g * dx, g * dy)
-        self._rect = rect  # ImageItem.setRect needs an image, so draw() passes it
+        (x0, width), (y0, height) = (axis.view_extent for axis in self.axes)
+        self._rect = QRectF(x0, y0, width, height)  # ImageItem.setRect needs an image
         if self.plot is not None:
             self._show_plane()
         n_hidden = len(run.layer_sizes) - 2
@@ -223,24 +246,13 @@ class DecisionMap(QWidget):
         self.layer_combo.setVisible(n_hidden > 1)
         self.units_title.setVisible(n_hidden > 0)
         (self.units or self._units_slot).setVisible(n_hidden > 0)
-        blue, orange = pg.mkBrush(palette.POSITIVE), pg.mkBrush(palette.NEGATIVE)
-        self._brushes = [blue if t else orange for t in run.Y[:, 0] > 0.5]
         self._make_tiles()
-        self._stale = True
+        self.redraw.schedule()
         self.draw()
-
-    @staticmethod
-    def _axis(values, n):
-        """``n`` pixel centres spanning ``values`` with a margin, and the pixel size."""
-        lo, hi = float(values.min()), float(values.max())
-        pad = 0.15 * (hi - lo)
-        lo, hi = lo - pad, hi + pad
-        step = (hi - lo) / n
-        return lo + step * (np.arange(n) + 0.5), step
 
     def _layer_chosen(self, _index):
         self._make_tiles()
-        self._stale = True
+        self.redraw.schedule()
         self.draw()
 
     @property
@@ -250,10 +262,10 @@ class DecisionMap(QWidget):
 
     def _show_plane(self):
         """The output map's axes: the two varying inputs, over the grid's extent."""
-        a, b = self.columns
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", f"x{a + 1}")
-        item.setLabel("left", f"x{b + 1}")
+        for side, column, axis in zip(("bottom", "left"), self.columns, self.axes, strict=True):
+            item.setLabel(side, axis.title(f"x{column + 1}"))
+            item.getAxis(side).setTicks(axis.ticks())  # None: pyqtgraph's own
         item.setRange(self._rect, padding=0)
 
     def _make_tiles(self):
@@ -306,13 +318,7 @@ class DecisionMap(QWidget):
 
     def schedule(self, *_):
         """Ask for a redraw; at most MAX_FPS a second, dropping frames in between."""
-        self._stale = True
-        if self._timer.isActive() or self.columns is None:
-            return
-        # A slow draw (a wide network) lowers the rate so play keeps most of the time.
-        interval = max(1.0 / MAX_FPS, DRAW_SHARE * self._draw_seconds)
-        wait = interval - (time.perf_counter() - self._last_draw)
-        self._timer.start(max(0, int(wait * 1000)))
+        self.redraw.schedule()
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
@@ -321,24 +327,20 @@ class DecisionMap(QWidget):
 
     def showEvent(self, event):
         super().showEvent(event)
-        if self._stale:
-            self.schedule()
-
-    def paintEvent(self, event):
-        super().paintEvent(event)
-        # Skipped while its dock was a tab behind another (see draw); now it shows.
-        if self._stale and not self._timer.isActive():
-            self.schedule()
+        self.redraw.shown()
 
     def draw(self):
-        """Recompute the maps for the current iteration (skipped while hidden; a dock
-        tabbed behind another counts as hidden: Qt keeps it visible, off the window)."""
-        if self.columns is None or not on_screen(self):
+        """Recompute the maps for the current iteration now, unless hidden (then when
+        shown again; a dock tabbed behind another counts as hidden: Qt keeps it
+        visible, off the window)."""
+        if self.columns is not None and on_screen(self):
+            self.redraw.run_now()
+
+    def _draw(self):
+        if self.columns is None:
             return
         if self.plot is None:
             self._make_views()
-        self._stale = False
-        self._last_draw = start = time.perf_counter()
         session, run = self.session, self.session.run
         k = session.iteration
         weights = run.weights_at(k)
@@ -348,10 +350,12 @@ class DecisionMap(QWidget):
         g = self.grid
         out = layers[-1][:, 0].reshape(g, g)
         self.output_values = out
-        out_levels = output_levels(run.activations[-1], out)
-        self.image.setImage(np.nan_to_num(out, nan=0.5), levels=out_levels, rect=self._rect)
-        if np.isfinite(out).all() and out.min() < 0.5 < out.max():
-            self.boundary.setData(out)
+        # Placed on the colour scale here, so the image is 0..1 whatever ŷ's size; the
+        # 0.5 threshold is at 0.5 on that scale too, so the boundary is traced on it.
+        shown = output_fractions(run.activations[-1], out)
+        self.image.setImage(shown, levels=(0.0, 1.0), rect=self._rect)
+        if shown.min() < 0.5 < shown.max():
+            self.boundary.setData(shown)
         else:
             self.boundary.setData(None)
         self._draw_points(run, k)
@@ -365,14 +369,13 @@ class DecisionMap(QWidget):
             self.hidden_values = None
         self.drawn_iteration = k
         self.draw_count += 1
-        self._draw_seconds = time.perf_counter() - start
-        self.plot.getPlotItem().setTitle(f"Output ŷ over the input plane, iteration {k}",
+        # Short: a title's width is a minimum of the plot's, and this dock can be narrow.
+        self.plot.getPlotItem().setTitle(f"Output ŷ at iteration {k}",
                                          color=palette.INK.name(), size="10pt")
 
     def colors_of(self, values, low, high):
         """RGB (uint8) the map gives ``values`` on the colour scale ``low``..``high``."""
-        with np.errstate(all="ignore"):
-            t = np.nan_to_num((values - low) / (high - low), nan=0.5)
+        t = np.nan_to_num(scale_fractions(values, low, high), nan=0.5, posinf=1.0, neginf=0.0)
         return self.lut[np.clip(np.rint(t * 255), 0, 255).astype(np.intp)]
 
     def _mosaic(self, values, activation):
@@ -389,5 +392,7 @@ class DecisionMap(QWidget):
         right = (run.outputs[k][:, 0] > 0.5) == (run.Y[:, 0] > 0.5)
         # A few points (the 4 of xor) can be big; hundreds must not hide the map.
         size = 11 if len(run.X) <= 20 else 7
-        self.points.setData(x=run.X[:, a], y=run.X[:, b], brush=self._brushes, size=size,
+        across, up = self.axes
+        self.points.setData(x=across.to_view(run.X[:, a]), y=up.to_view(run.X[:, b]),
+                            brush=self._brushes, size=size,
                             pen=[self._right_pen if ok else self._wrong_pen for ok in right])

@@ -1,0 +1,167 @@
+"""Axes of the still plots (decision map, loss surface) for data of any finite size.
+
+pyqtgraph draws in the data's own units, and that fails at the ends of the float
+range: inputs of ±1e308 make a span that overflows to inf ("Cannot set range [nan,
+nan]"), a span of denormals overflows its transforms, and a tiny span far from 0
+(1e6 to 1e6 + 1e-6) gives every tick the same label. A ``PlaneAxis`` keeps the data's
+own units where pyqtgraph copes with them (every dataset and run seen in practice),
+so those plots are drawn exactly as before. Elsewhere the plot is drawn in a frame
+of its own (0 to FRAME across the axis, whatever the grid) and the axis gets its ticks
+from here, labelled in data units and, for a tiny span far from 0, relative to an
+offset named in the axis title.
+
+All arithmetic is done on values divided by a power of two near their magnitude:
+that division is exact, so in the data's own units the results are bit for bit what
+the plain formulas give, and nothing overflows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+FLOAT_MAX = float(np.finfo(float).max)
+TAME_LIMIT = 1e100  # magnitudes up to this, spans down to its inverse: pyqtgraph's units
+TAME_RELATIVE = 1e-3  # a span at least this part of the magnitude: its own tick labels
+MIN_ULPS = 64  # a span is widened to at least this many units in the last place
+FRAME = 100.0  # plot units across an axis drawn in its own frame
+TICKS = 3  # at most this many tick intervals: long labels ("-1e+308") must not touch
+
+
+def _scale(*values):
+    """A power of two near the largest magnitude: dividing by it is exact."""
+    biggest = max(abs(float(v)) for v in values)
+    if biggest == 0.0 or not math.isfinite(biggest):
+        return 1.0
+    return math.ldexp(1.0, math.frexp(biggest)[1] - 1)
+
+
+def _clip(value):
+    return min(FLOAT_MAX, max(-FLOAT_MAX, value))
+
+
+def padded(lo, hi, fraction, minimum=0.0):
+    """``(lo - pad, hi + pad)``, pad = ``fraction * (hi - lo)`` but at least ``minimum``,
+    kept within the finite floats and at least MIN_ULPS units in the last place wide.
+    ``lo`` and ``hi`` are finite, ``lo <= hi``."""
+    lo, hi = float(lo), float(hi)
+    s = _scale(lo, hi)
+    lo_n, hi_n = lo / s, hi / s
+    pad_n = max(fraction * (hi_n - lo_n), minimum / s)
+    new_lo, new_hi = _clip((lo_n - pad_n) * s), _clip((hi_n + pad_n) * s)
+    least = MIN_ULPS * math.ulp(max(abs(new_lo), abs(new_hi)))
+    if new_hi - new_lo < least:
+        middle = lo / 2 + hi / 2
+        new_lo, new_hi = _clip(middle - least / 2), _clip(middle + least / 2)
+    return new_lo, new_hi
+
+
+class PlaneAxis:
+    """``cells`` equal cells from ``lo`` to ``hi`` (finite data units, ``lo < hi``).
+
+    ``centres`` are the cells' centres in data units. Plot items are placed with
+    ``to_view``, the plot's range is ``view_range``, an image spans ``view_extent``;
+    ``ticks()`` (None: pyqtgraph's own) and ``title(name)`` label the axis. A smaller
+    ``tame_limit`` leaves fewer magnitudes to pyqtgraph's labels (a colour bar's axis
+    has room for short ones only).
+    """
+
+    def __init__(self, lo, hi, cells, tame_limit=TAME_LIMIT):
+        self.lo, self.hi, self.cells = float(lo), float(hi), int(cells)
+        self.scale = s = _scale(self.lo, self.hi)
+        self._lo_n = self.lo / s
+        self._step_n = (self.hi / s - self._lo_n) / self.cells
+        self.step = self._step_n * s  # may underflow for denormals; only the tame use it
+        self.centres = np.clip((self._lo_n + self._step_n * (np.arange(self.cells) + 0.5)) * s,
+                               -FLOAT_MAX, FLOAT_MAX)
+        biggest = max(abs(self.lo), abs(self.hi))
+        span = self._step_n * self.cells * s  # inf when the span overflows: not tame
+        self.tame = (biggest <= tame_limit and 1 / TAME_LIMIT <= span < math.inf
+                     and span >= TAME_RELATIVE * biggest)
+        self.offset = 0.0
+        if not self.tame and math.isfinite(span) and span < TAME_RELATIVE * biggest:
+            self.offset = self._round_offset(span)
+
+    @classmethod
+    def around(cls, values, fraction, cells):
+        """An axis over ``values`` (finite) with ``fraction`` of their span either side."""
+        return cls(*padded(np.min(values), np.max(values), fraction), cells)
+
+    def _round_offset(self, span):
+        """A short round number near the middle, for the ticks to count from."""
+        unit = 10.0 ** math.ceil(math.log10(span))
+        middle = self.lo / 2 + self.hi / 2
+        return round(middle / unit) * unit
+
+    # ---- placing things ---------------------------------------------------------------
+
+    def to_view(self, values):
+        """Plot coordinates of data ``values`` (an array)."""
+        values = np.asarray(values, dtype=float)
+        if self.tame:
+            return values
+        with np.errstate(all="ignore"):
+            frame = (values / self.scale - self._lo_n) / (self._step_n * self.cells) * FRAME
+        # Far outside the plane is as good as just outside it, and keeps Qt's numbers sane.
+        return np.clip(np.nan_to_num(frame), -FRAME, 2 * FRAME)
+
+    @property
+    def view_extent(self):
+        """(start, width) of the cells in plot coordinates."""
+        if self.tame:
+            return self.centres[0] - self.step / 2, self.cells * self.step
+        return 0.0, FRAME
+
+    @property
+    def view_range(self):
+        start, width = self.view_extent
+        return start, start + width
+
+    def cell_at(self, view_value):
+        """Index of the cell at plot coordinate ``view_value``, or None outside."""
+        start, width = self.view_extent
+        index = math.floor((view_value - start) / width * self.cells)
+        return index if 0 <= index < self.cells else None
+
+    # ---- labelling --------------------------------------------------------------------
+
+    def title(self, name):
+        """The axis title: ``name``, and the offset the ticks count from, if any."""
+        if self.offset == 0.0:
+            return name
+        return f"{name} − {_number(self.offset, self._tick_unit())}"
+
+    def _tick_unit(self):
+        """The distance between ticks in data units: 1, 2 or 5 times a power of ten."""
+        span_log = math.log10(self._step_n * self.cells) + math.log10(self.scale)
+        rough = span_log - math.log10(TICKS)
+        power = math.floor(rough)
+        mantissa = 10 ** (rough - power)
+        nice = next(m for m in (1, 2, 5, 10) if m >= mantissa)
+        unit = nice * 10.0 ** power
+        return unit if math.isfinite(unit) else 10.0 ** power  # 2e308 is past the floats
+
+    def ticks(self):
+        """None when pyqtgraph labels the axis itself, else ``[[(position, label), ...]]``
+        for ``AxisItem.setTicks``."""
+        if self.tame:
+            return None
+        unit = self._tick_unit()
+        s, offset = self.scale, self.offset
+        first = math.ceil((self.lo / s - offset / s) / (unit / s))
+        last = math.floor((self.hi / s - offset / s) / (unit / s))
+        ticks = []
+        for k in range(first, last + 1):
+            relative = k * unit
+            position = float(self.to_view([offset + relative])[0])
+            ticks.append((position, _number(relative, unit)))
+        return [ticks]
+
+
+def _number(value, unit):
+    """``value`` with the digits that tell ticks ``unit`` apart, and no more."""
+    if value == 0.0:
+        return "0"
+    digits = math.floor(math.log10(abs(value))) - math.floor(math.log10(unit)) + 1
+    return f"{value:.{min(17, max(1, digits))}g}"
