@@ -18,7 +18,10 @@ import weakref
 import pytest
 import shiboken6
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A desktop-sized virtual screen, not the offscreen default of 800 x 800: the window
+# fits its size and minimum size to its screen.
+SCREEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "offscreen_screen.json")
+os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={SCREEN}")
 
 from fake_clock import finish_run_to  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402

@@ -24,9 +24,9 @@ import numpy as np
 FLOAT_MAX = float(np.finfo(float).max)
 TAME_LIMIT = 1e100  # magnitudes up to this, spans down to its inverse: pyqtgraph's units
 TAME_RELATIVE = 1e-3  # a span at least this part of the magnitude: its own tick labels
+OFFSET_DIGITS = 3  # ticks that need more digits count from an offset named in the title
 MIN_ULPS = 64  # a span is widened to at least this many units in the last place
 FRAME = 100.0  # plot units across an axis drawn in its own frame
-TICKS = 3  # at most this many tick intervals: long labels ("-1e+308") must not touch
 
 
 def _scale(*values):
@@ -80,19 +80,29 @@ class PlaneAxis:
         self.tame = (biggest <= tame_limit and 1 / TAME_LIMIT <= span < math.inf
                      and span >= TAME_RELATIVE * biggest)
         self.offset = 0.0
-        if not self.tame and math.isfinite(span) and span < TAME_RELATIVE * biggest:
-            self.offset = self._round_offset(span)
+        if not self.tame and math.isfinite(span) and \
+                _digits(biggest, self._tick_unit()) > OFFSET_DIGITS:
+            self.offset = self._round_offset()
 
     @classmethod
     def around(cls, values, fraction, cells):
         """An axis over ``values`` (finite) with ``fraction`` of their span either side."""
         return cls(*padded(np.min(values), np.max(values), fraction), cells)
 
-    def _round_offset(self, span):
-        """A short round number near the middle, for the ticks to count from."""
-        unit = 10.0 ** math.ceil(math.log10(span))
+    def _round_offset(self):
+        """The roundest number inside the axis, for the ticks to count from (shown in
+        the title, so it is the number that text says exactly)."""
+        unit = self._tick_unit()
         middle = self.lo / 2 + self.hi / 2
-        return round(middle / unit) * unit
+        power = min(308, math.floor(math.log10(abs(middle))) + 1)  # 1e309 is no float
+        while True:
+            step = max(10.0 ** power, unit)
+            candidate = round(middle / step) * step
+            if math.isfinite(candidate):
+                candidate = float(_number(candidate, unit))
+                if self.lo <= candidate <= self.hi or step == unit:
+                    return candidate
+            power -= 1
 
     # ---- placing things ---------------------------------------------------------------
 
@@ -130,17 +140,19 @@ class PlaneAxis:
         """The axis title: ``name``, and the offset the ticks count from, if any."""
         if self.offset == 0.0:
             return name
-        return f"{name} − {_number(self.offset, self._tick_unit())}"
+        sign = "−" if self.offset > 0 else "+"
+        return f"{name} {sign} {_number(abs(self.offset), self._tick_unit())}"
 
     def _tick_unit(self):
-        """The distance between ticks in data units: 1, 2 or 5 times a power of ten."""
+        """The distance between ticks in data units: the largest of 1, 2 or 5 times a
+        power of ten that the span holds at least twice, so there are 2 to 6 ticks."""
         span_log = math.log10(self._step_n * self.cells) + math.log10(self.scale)
-        rough = span_log - math.log10(TICKS)
-        power = math.floor(rough)
-        mantissa = 10 ** (rough - power)
-        nice = next(m for m in (1, 2, 5, 10) if m >= mantissa)
-        unit = nice * 10.0 ** power
-        return unit if math.isfinite(unit) else 10.0 ** power  # 2e308 is past the floats
+        power = math.floor(span_log)
+        # A little over twice, as the ends may be a rounding short of the ticks.
+        for nice, exponent in ((2, power), (1, power), (5, power - 1), (2, power - 1)):
+            if span_log - math.log10(nice) - exponent >= math.log10(2.2):
+                break  # the span is at least 10**power: 2 * 10**(power-1) fits five times
+        return nice * 10.0 ** exponent
 
     def ticks(self):
         """None when pyqtgraph labels the axis itself, else ``[[(position, label), ...]]``
@@ -159,9 +171,13 @@ class PlaneAxis:
         return [ticks]
 
 
+def _digits(value, unit):
+    """Significant digits of ``value`` down to the place of ``unit``."""
+    return math.floor(math.log10(abs(value))) - math.floor(math.log10(unit)) + 1
+
+
 def _number(value, unit):
     """``value`` with the digits that tell ticks ``unit`` apart, and no more."""
     if value == 0.0:
         return "0"
-    digits = math.floor(math.log10(abs(value))) - math.floor(math.log10(unit)) + 1
-    return f"{value:.{min(17, max(1, digits))}g}"
+    return f"{value:.{min(17, max(1, _digits(value, unit)))}g}"

@@ -277,7 +277,7 @@ class NetworkView(QWidget):
         else:
             kind = ("output" if layer == last else f"hidden layer {layer}") + (
                 f", {run.activations[layer - 1]}")
-        text = f"{name} ({kind}) = {v:.6g}"
+        text = f"{name} ({kind}) = {float(v)!r}"  # in full: the node shows it short
         if layer == last and self._probe() is None:
             text += f"\ntarget y = {run.Y[self.session.selection.sample][i]:g}"
         return text

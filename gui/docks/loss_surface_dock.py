@@ -137,6 +137,9 @@ class LossSurfaceDock(QDockWidget):
         self._map_slot.setMinimumHeight(MAP_MIN_HEIGHT)
         layout.addWidget(self._map_slot, 1)
         self.status = QLabel()  # the current point, or the point under the mouse
+        # Wrapped: on one line, long numbers (and the note of a map that waits for a
+        # pause) made the dock, and so the window, wider than the screen.
+        self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.legend = QLabel("Dark is low loss. White line: the path gradient descent "
                              "took, from □ (iteration 0) to ● (now).")
@@ -356,6 +359,8 @@ class LossSurfaceDock(QDockWidget):
             f"E = {fmt(run.losses[k])}"
             + ("   (the map catches up when you pause: this network is too big to redraw "
                "it while playing)" if self.deferred else ""))
+        self.status.setToolTip(f"{wa} = {float(params[ia])!r}\n{wb} = {float(params[ib])!r}\n"
+                               f"E = {float(run.losses[k])!r}")  # the numbers in full
 
     def _label_axes(self, sizes, axes=(None, None)):
         """Name each axis's weight, and the offset its ticks count from (``axes``), if any."""

@@ -142,6 +142,7 @@ class PredictionDock(LazyDock):
         big.setPointSizeF(big.pointSizeF() * 1.2)
         self.result.setFont(big)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.setWordWrap(True)  # a long input must not widen the window
         layout.addWidget(self.result)
         self.table_title = QLabel()
         self.table_title.setWordWrap(True)
@@ -170,7 +171,9 @@ class PredictionDock(LazyDock):
         run = self.session.run
         n = run.X.shape[1]
         names = [unit_symbol(run.layer_sizes, 0, i) for i in range(n)]
-        self.input_label.setText(f"Input ({', '.join(names)}):")
+        # Named one by one only while that stays short: the label sets the dock's width.
+        shown = ", ".join(names) if n <= 4 else f"{names[0]} … {names[-1]}"
+        self.input_label.setText(f"Input ({shown}):")
         example = ", ".join(["1"] + ["0"] * (n - 1))
         self.input_edit.setPlaceholderText(f"{n} numbers, e.g. {example}")
         self.error.hide()  # about a typed input for the network before this one

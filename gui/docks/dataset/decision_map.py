@@ -40,8 +40,10 @@ COLUMN_GAP = 1 / 8  # gap between tiles, as a fraction of a tile
 ROW_GAP = 1 / 3  # room under each row of tiles for its labels
 REGION_FADE = 0.3  # how much of the way to white the map's strongest colours are
 WHITE = QColor("#F7F7F7")  # the middle of the scale, a touch off white to show the edge
-PLOT_MIN_HEIGHT = 180  # pixels, the output map
-UNITS_MIN_HEIGHT = 60  # pixels, the hidden units' tiles
+# Minimum heights, pixels: small enough that the dataset dock, with its table above
+# the map, fits a 1280 x 800 screen (the splitter gives the map more when there is room).
+PLOT_MIN_HEIGHT = 150  # the output map
+UNITS_MIN_HEIGHT = 50  # the hidden units' tiles
 MARGIN = 0.15  # of the data's span, on each side of the plane
 
 
@@ -147,11 +149,10 @@ class DecisionMap(QWidget):
         self._plot_slot = QWidget()
         self._plot_slot.setMinimumHeight(PLOT_MIN_HEIGHT)
         layout.addWidget(self._plot_slot, 3)
-        self.legend = QLabel("Points are the training samples, coloured by target "
-                             "(<span style='color:#0072B2'>●</span> y=1, "
-                             "<span style='color:#E66100'>●</span> y=0); a dark ring "
-                             "marks one the network still gets wrong. The black line "
-                             "is ŷ = 0.5.")
+        self.legend = QLabel("Training samples by target: "
+                             "<span style='color:#0072B2'>●</span> y=1, "
+                             "<span style='color:#E66100'>●</span> y=0; a dark ring: "
+                             "still wrong. The black line is ŷ = 0.5.")
         self.legend.setWordWrap(True)
         layout.addWidget(self.legend)
 
