@@ -52,13 +52,17 @@ def window(qtbot, tmp_path, monkeypatch):
     w.session.shutdown()
 
 
-def import_csv(window, monkeypatch, tmp_path, text):
+def import_csv(window, qtbot, monkeypatch, tmp_path, text):
+    """Import ``text`` as the issue did: with the decision map on screen, showing the
+    data before (4 points, then 2 or 3: the brushes must follow)."""
     path = tmp_path / "data.csv"
     path.write_text(text)
     monkeypatch.setattr(gui.docks.dataset.dataset_dock.QFileDialog, "getOpenFileName",
                         lambda *a, **k: (str(path), ""))
     dock = window.docks["DatasetDock"]
     dock.raise_()
+    if dock.decision_map.columns is not None:
+        qtbot.waitUntil(lambda: dock.decision_map.drawn_iteration is not None)
     assert dock.import_button.isEnabled()
     dock.import_button.click()
     assert window.refused == []
@@ -150,7 +154,7 @@ def check_inspector_cells_fit(window, qtbot):
 
 @pytest.mark.parametrize("name", CSVS)
 def test_every_view_draws_finite_extreme_data(window, qtbot, monkeypatch, tmp_path, name):
-    import_csv(window, monkeypatch, tmp_path, CSVS[name])
+    import_csv(window, qtbot, monkeypatch, tmp_path, CSVS[name])
     press_right(window, qtbot)
     check_decision_map(window, qtbot)
     check_node_texts_fit(window)
@@ -228,7 +232,7 @@ def test_a_linear_output_whose_loss_overflows(window, qtbot, monkeypatch, tmp_pa
     window.session.new_run(layer_sizes=[3, 4, 1], activations=["linear", "linear"],
                            learning_rate=1e-3)
     with qtbot.capture_exceptions() as captured:
-        import_csv(window, monkeypatch, tmp_path,
+        import_csv(window, qtbot, monkeypatch, tmp_path,
                    "1e300,-1e300,1,1e300\n-1e300,1e300,1,-1e300\n1e300,1e300,1,0\n")
         run = window.session.run
         assert run.activations == ["linear", "linear"] and not np.isfinite(run.losses[0])
