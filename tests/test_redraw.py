@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QWidget
 import gui.common.redraw
 from gui.common.redraw import RedrawTimer
 from gui.docks.dataset.decision_map import DRAW_SHARE, MAX_FPS, DecisionMap
-from gui.session import TrainingSession
 
 
 class Clock:
@@ -73,12 +72,9 @@ def test_a_costly_view_waits_in_proportion_to_its_last_redraw_even_when_paused(s
     assert runs == [100.0]
 
 
-def test_the_decision_map_redraws_through_redraw_timer(qtbot):
-    session = TrainingSession()
-    view = DecisionMap(session)
-    qtbot.addWidget(view)
-    view.resize(400, 600)
-    view.show()
+def test_the_decision_map_redraws_through_redraw_timer(make_view, qtbot):
+    view = make_view(DecisionMap, size=(400, 600))
+    session = view.session
     redraw = view.redraw
     assert isinstance(redraw, RedrawTimer) and redraw.callback == view._draw
     assert (redraw.cost_share, redraw.always_paced) == (DRAW_SHARE, True)
