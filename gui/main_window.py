@@ -8,14 +8,13 @@ the session's signals. Everything that trains or moves the cursor goes through
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QDockWidget,
     QInputDialog,
-    QLayout,
     QMainWindow,
     QMessageBox,
     QProgressDialog,
@@ -26,6 +25,7 @@ from gui.common.dock_style import title_bar_style
 from gui.common.icons import icon, icon_path
 from gui.common.labels import steady_label
 from gui.common.lazy_dock import LazyDock
+from gui.common.screen_fit import ScreenBound, screen_room
 from gui.diagram.network_view import NetworkView
 from gui.docks.architecture_dock import ArchitectureDock
 from gui.docks.dataset.dataset_dock import DatasetDock
@@ -42,7 +42,6 @@ from nncore.snapshot import MAX_ITERATION
 
 SETTINGS_VERSION = 1  # bump when the dock set changes so old layouts are not restored
 DEFAULT_SIZE = QSize(1400, 900)  # at the first start, or less to fit the screen
-FRAME_ROOM = QSize(16, 48)  # a title bar and borders, until the window knows its own
 # Docks sharing an area are tabbed: the left holds what sets a run up, the bottom
 # what explains the shown iteration, the right the history.
 DOCKS = (
@@ -70,9 +69,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("backprop-lab"))
         self.setDockOptions(QMainWindow.AllowTabbedDocks
                             | QMainWindow.AllowNestedDocks)
-        # The window's minimum size is set by bound_minimum_size, not by Qt: contents
-        # asking for more room than the screen has must not push the window past it.
-        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        # Contents asking for more room than the screen has must not push it past it.
+        self.screen_bound = ScreenBound(self)
 
         self.create_actions()
         self.create_central_view()
@@ -220,28 +218,7 @@ class MainWindow(QMainWindow):
             self.layout().activate()  # the tabbed layout's smaller minimum, now
             self.resize(self._size_before_show)
         super().showEvent(event)
-        self.bound_minimum_size()
-
-    def screen_room(self):
-        """The most the window may take: its screen's available area less its frame."""
-        screen = self.screen() or QApplication.primaryScreen()
-        frame = self.frameGeometry().size() - self.geometry().size()
-        if frame.isEmpty():  # not shown yet, or no frame: leave room for a usual one
-            frame = FRAME_ROOM
-        return screen.availableGeometry().size() - frame
-
-    def bound_minimum_size(self):
-        """Qt's minimum (what the docks' contents ask for), but never more than the
-        screen has: a window that grew past the screen's edge would cut off its right
-        side for good."""
-        wanted = self.layout().totalMinimumSize()
-        self.setMinimumSize(wanted.boundedTo(self.screen_room()))
-
-    def event(self, event):
-        handled = super().event(event)
-        if event.type() == QEvent.Type.LayoutRequest:  # the contents' minimum may differ
-            self.bound_minimum_size()
-        return handled
+        self.screen_bound.apply()  # the frame is known now
 
     def create_menus(self):
         bar = self.menuBar()
@@ -317,7 +294,7 @@ class MainWindow(QMainWindow):
         if geometry and geometry.size():
             self.restoreGeometry(geometry)  # Qt fits it to the screen it lands on
         else:
-            self.resize(DEFAULT_SIZE.boundedTo(self.screen_room()))
+            self.resize(DEFAULT_SIZE.boundedTo(screen_room(self)))
         # (The dock layout is restored at the first show; see arrange_docks.)
         # The learner's last play pace. (Not "transport/speed": that key kept the old
         # default, max, for everyone, and play now starts at the watch pace.)

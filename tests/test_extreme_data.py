@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QStyle
 
 import gui.docks.dataset.dataset_dock
 import gui.file_actions
+from gui.diagram.node_text import fit_value, value_room
 from nncore import Run, save_snapshot
 
 BIG = "1.7976931348623157e308"  # the largest finite float
@@ -120,8 +121,8 @@ def check_node_texts_fit(window):
         return
     for layer in item.node_texts:
         for text in layer:
-            font, shown, width = item.fitted_value(text)
-            assert width <= item.value_room(font), (text, shown)
+            font, shown, width = fit_value(text, item.radius)
+            assert width <= value_room(font, item.radius), (text, shown)
 
 
 def check_inspector_cells_fit(window, qtbot):

@@ -7,18 +7,20 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 
-from gui.common.chain_rule import FMT_WIDEST, fmt
+from gui.common.chain_rule import FMT_WIDEST, fmt, widest_number
 from gui.diagram.network_item import (
     MARGIN_BOTTOM,
     MARGIN_TOP,
     VALUE_MIN_RADIUS,
     NetworkItem,
 )
-from gui.diagram.network_view import NetworkView, value_text
+from gui.diagram.network_view import NetworkView
+from gui.diagram.node_text import MIN_POINTS, fit_value, value_room, value_text
 from gui.docks.dataset.dataset_table import DatasetTable
-from gui.docks.inspector_dock import InspectorDock, widest_number
+from gui.docks.inspector_dock import InspectorDock
 from gui.docks.loss_surface_dock import LossSurfaceDock
 
 MAGNITUDES = [s * m * 10.0 ** e for e in range(-324, 309) for m in (1.0, 4.4, 9.99999)
@@ -51,9 +53,9 @@ def test_node_values_are_short_and_fit_the_smallest_node_that_shows_them(qtbot):
     assert max(len(text) for text in texts) <= 6
     assert value_text(1e308) == "1e308" and value_text(-2.4e-300) == "-0.00"
     for text in texts:
-        font, shown, width = item.fitted_value(text)
-        assert width <= item.value_room(font) < 2 * item.radius, text
-        assert font.pointSizeF() >= 5.5
+        font, shown, width = fit_value(text, item.radius)
+        assert width <= value_room(font, item.radius) < 2 * item.radius, text
+        assert font.pointSizeF() >= MIN_POINTS
         if shown != text:  # elided: the node's tooltip has the value in full
             assert shown.endswith("…")
 
@@ -106,3 +108,17 @@ def test_the_loss_surface_says_its_numbers_in_full_in_a_tooltip(make_view, qtbot
     item = dock.plot.getPlotItem()
     assert item.getAxis("bottom").labelText.startswith("w₁ (x₁ → ŷ) + 1.2345678901234")
     assert item.getAxis("bottom").labelText.endswith("e+300")
+
+
+def test_a_wide_inputs_row_header_lists_a_few_and_its_tooltip_all(make_view, qtbot):
+    dock = make_view(InspectorDock, size=(700, 500))
+    X = np.arange(2 * 60, dtype=float).reshape(2, 60) * 1e300
+    dock.session.new_run(X=X, Y=np.array([[0.0], [1.0]]), layer_sizes=[60, 1],
+                         dataset_name="wide")
+    qtbot.waitUntil(lambda: not dock.redraw.stale)
+    model = dock.model
+    header = model.headerData(1, Qt.Orientation.Vertical)
+    assert header == "2  [6e+301 6.1e+301 6.2e+301 6.3e+301 …]"
+    tip = model.headerData(1, Qt.Orientation.Vertical, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Training sample 2 and its input x = [6e+301 ") and "1.19e+302]" in tip
+

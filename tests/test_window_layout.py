@@ -16,6 +16,8 @@ import pytest
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QLabel
 
+from gui.common.screen_fit import screen_room
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -43,7 +45,7 @@ def test_nothing_is_cut_off_after_a_relaunch(tmp_path, screen):
 
 
 def test_a_label_wider_than_the_screen_does_not_widen_the_window(window, qtbot):
-    room = window.screen_room()
+    room = screen_room(window)
     label = QLabel("a label that asks for more room than any screen has " * 40)
     dock = window.docks["InspectorDock"]
     dock.raise_()

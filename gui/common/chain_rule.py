@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from PySide6.QtGui import QFontMetrics
 
 from gui.common.names import unit_name
 from nncore.network import backward, slope
@@ -47,6 +48,11 @@ def unit_symbol(layer_sizes, layer, index):
 # The widest texts fmt() gives, for sizing the cells that show them: every other
 # text is at most as long, in digits that share one width in the usual fonts.
 FMT_WIDEST = ("−0.00000000", "−0000.00000", "−0.0000e−00", "−0.000e+000", "−000000")
+
+
+def widest_number(font):
+    """The widest text fmt() gives, as ``font`` draws it."""
+    return max(FMT_WIDEST, key=QFontMetrics(font).horizontalAdvance)
 
 
 def fmt(value):

@@ -25,6 +25,8 @@ FLOAT_MAX = float(np.finfo(float).max)
 TAME_LIMIT = 1e100  # magnitudes up to this, spans down to its inverse: pyqtgraph's units
 TAME_RELATIVE = 1e-3  # a span at least this part of the magnitude: its own tick labels
 OFFSET_DIGITS = 3  # ticks that need more digits count from an offset named in the title
+COLOUR_BAR_LABELS = 1e4  # values up to this keep pyqtgraph's own labels on a colour bar
+COLOUR_BAR_AXIS = 45  # px, a pyqtgraph colour bar's axis width as it makes it
 MIN_ULPS = 64  # a span is widened to at least this many units in the last place
 FRAME = 100.0  # plot units across an axis drawn in its own frame
 
@@ -181,3 +183,30 @@ def _number(value, unit):
     if value == 0.0:
         return "0"
     return f"{value:.{min(17, max(1, _digits(value, unit)))}g}"
+
+
+def colour_scale(values, top_percentile):
+    """(axis, image, levels) of a colour scale for ``values`` (inf and nan allowed):
+    from the least finite value to the ``top_percentile`` one, the rest at the top.
+    Beyond short numbers the scale is drawn in a frame of its own, the way the axes
+    are, so a colour bar's labels fit its narrow axis and its levels stay finite."""
+    finite = values[np.isfinite(values)]
+    lo = float(finite.min()) if finite.size else 0.0
+    hi = float(np.percentile(finite, top_percentile)) if finite.size else 1.0
+    # A flat map still needs a scale: a sliver above, that the colours can divide by.
+    hi = hi if hi > lo + 1e-9 * abs(lo) else min(FLOAT_MAX, lo + max(1e-9, 1e-9 * abs(lo)))
+    scale = PlaneAxis(lo, hi, 1, tame_limit=COLOUR_BAR_LABELS)
+    shown = scale.to_view(np.where(np.isfinite(values), values, hi))
+    return scale, shown, (lo, hi) if scale.tame else scale.view_range
+
+
+def label_colour_bar(colour_bar, scale, name, metrics):
+    """Ticks and title (``name``) of a pyqtgraph ColorBarItem from ``scale``; its axis
+    as wide as its labels in ``metrics`` (the font the plot draws them in)."""
+    axis, ticks = colour_bar.axis, scale.ticks()
+    axis.setTicks(ticks)
+    colour_bar.getAxis("left").setLabel(scale.title(name))
+    widest = max((metrics.horizontalAdvance(label) for _, label in ticks[0]),
+                 default=0) if ticks else 0
+    axis.setWidth(max(COLOUR_BAR_AXIS, widest + 12))
+

@@ -15,16 +15,17 @@ row-major, which is also the order of ``Run.params_at``.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from gui.common import palette
 from gui.common.names import unit_name
+from gui.diagram.node_text import fit_value
+from gui.diagram.node_text import font as _font
 
 MARGIN_SIDE = 58  # room for x1.. on the left and ŷ and its value on the right
 MARGIN_TOP = 40  # room for the layer captions (two lines)
@@ -33,7 +34,6 @@ MAX_SPACING = 90  # nodes of a small layer are not spread over the whole height
 MAX_RADIUS = 22
 MIN_RADIUS = 2
 VALUE_MIN_RADIUS = 11  # below this a value does not fit in its node
-VALUE_MIN_POINTS = 5.5  # a value too wide for its node shrinks down to this, then is elided
 ANTIALIAS_EDGES = 2000
 HIT_TOLERANCE = 4  # px beyond an edge's half width that still counts as on it
 
@@ -60,7 +60,6 @@ class NetworkItem(QGraphicsItem):
         self.buckets = []  # (QPen, QPainterPath), thin first
         self.node_values = []  # per layer: values shown in the nodes
         self.node_texts = []  # per layer: the text shown in each node
-        self._fitted = {}  # value text -> (font, text as drawn, width): for this radius
         self.target_text = ""  # under the output node(s)
         self.highlight_nodes = False  # the values come from a probe, not a sample
         self.selected = None  # edge index
@@ -85,7 +84,6 @@ class NetworkItem(QGraphicsItem):
         gap = (r.width() - 2 * MARGIN_SIDE) / max(1, n_layers - 1)
         spacing = min(MAX_SPACING, usable_h / max(self.sizes))
         self.radius = float(np.clip(min(0.36 * spacing, 0.22 * gap), MIN_RADIUS, MAX_RADIUS))
-        self._fitted = {}
         self.show_values = self.radius >= VALUE_MIN_RADIUS
         # hidden units' names sit above them, between edges: only where there is room
         self.show_hidden_names = spacing >= 2 * self.radius + 14 and gap >= 70
@@ -157,36 +155,6 @@ class NetworkItem(QGraphicsItem):
         self.target_text = target_text
         self.highlight_nodes = highlight
         self.update()
-
-    def value_room(self, font):
-        """How wide a value may be in ``font``: the node's chord at the digits' top
-        and bottom, less a pixel each side."""
-        half_height = QFontMetricsF(font).capHeight() / 2
-        r = self.radius
-        return 2 * math.sqrt(max(0.0, r * r - half_height * half_height)) - 2
-
-    def fitted_value(self, text):
-        """(font, text as drawn, its width in px) for a node value: the radius's own
-        font, a smaller one if the text is too wide, elided if even that is."""
-        fitted = self._fitted.get(text)
-        if fitted is None:
-            points = max(6.5, min(9.5, self.radius * 0.62))
-            while True:
-                font = _font(points)
-                metrics = QFontMetricsF(font)
-                room = self.value_room(font)
-                width = metrics.horizontalAdvance(text)
-                if width <= room or points <= VALUE_MIN_POINTS:
-                    break
-                points = max(VALUE_MIN_POINTS, points - 0.5)
-            shown = text
-            if width > room:
-                shown = metrics.elidedText(text, Qt.ElideRight, room)
-                width = metrics.horizontalAdvance(shown)
-            if len(self._fitted) > 1000:  # values of a long run: keep the memory bounded
-                self._fitted.clear()
-            fitted = self._fitted[text] = (font, shown, width)
-        return fitted
 
     def set_selected(self, index):
         self.selected = index
@@ -328,7 +296,7 @@ class NetworkItem(QGraphicsItem):
                 painter.setBrush(fill)
                 painter.drawEllipse(QPointF(x, y), r, r)
                 if self.show_values and i < len(texts):
-                    font, text, _width = self.fitted_value(texts[i])
+                    font, text, _width = fit_value(texts[i], r)
                     painter.setFont(font)
                     painter.setPen(palette.text_color_on(fill))
                     painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter, text)
@@ -371,8 +339,3 @@ def _edge_pen(width, level):
     pen.setCapStyle(Qt.FlatCap)
     return pen
 
-
-def _font(points):
-    font = QFont()
-    font.setPointSizeF(points)
-    return font

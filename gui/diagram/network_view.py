@@ -32,6 +32,7 @@ from gui.common.names import edge_name, sample_text, unit_name, vector_text
 from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
+from gui.diagram.node_text import fit_value, value_text
 from gui.diagram.weight_legend import WeightLegend
 from nncore.network import flat_index, forward
 from nncore.number_text import parse_number
@@ -40,19 +41,6 @@ __all__ = ["NetworkItem", "NetworkView", "WeightLegend"]
 
 
 SHORT_ACTIVATION = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "linear": "lin"}
-
-
-def value_text(v):
-    """A node value short enough for its circle: 0.97, -0.50, 12, 123, 1e3, -2e300.
-    At most six characters; the node's tooltip has the full value."""
-    if not np.isfinite(v):
-        return "?"
-    if v == round(v) and abs(v) < 1000:
-        return f"{v:.0f}"
-    if abs(v) < 1000:
-        return f"{v:.2f}" if abs(v) < 10 else f"{v:.3g}"
-    mantissa, exponent = f"{v:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
 
 
 class DiagramView(QGraphicsView):
@@ -230,8 +218,8 @@ class NetworkView(QWidget):
         item, out = self.item, []
         for layer, n in enumerate(item.sizes):
             for i in range(n):
-                text = item.fitted_value(item.node_texts[layer][i])[1] if item.show_values \
-                    else ""
+                shown = item.node_texts[layer][i]
+                text = fit_value(shown, item.radius)[1] if item.show_values else ""
                 out.append((layer, i, unit_name(item.sizes, layer, i), text))
         return out
 

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.common.chain_rule import FMT_WIDEST, chain_rule, fmt, weight_label, weight_symbol
+from gui.common.chain_rule import chain_rule, fmt, weight_label, weight_symbol, widest_number
 from gui.common.redraw import RedrawTimer
 
 DEFAULT_EDGE = (0, 0, 0)
 TABLE_ROWS = 10  # more samples than this scroll
-LABELLED_INPUTS = 4  # a row's label lists this many inputs, then "…"; its tooltip all
+LABELLED_INPUTS = 4  # a row's header lists this many inputs, then "…"
 SUMMARY_ROWS = ("gradient", "learning_rate", "delta_w", "before", "after")
 CELL_MARGIN = 14  # px beside a cell's text: Qt's margins, and some air
 DISPLAY, TOOLTIP, FONT, ALIGNMENT = (int(role) for role in (
@@ -44,10 +44,11 @@ DISPLAY, TOOLTIP, FONT, ALIGNMENT = (int(role) for role in (
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-def widest_number(font):
-    """The widest text fmt() gives, as ``font`` draws it."""
-    metrics = QFontMetrics(font)
-    return max(FMT_WIDEST, key=metrics.horizontalAdvance)
+def row_label(r, x):
+    """Sample r's row header: its number and its first inputs (a wide input would make
+    the header wider than the numbers; the tooltip lists them all)."""
+    more = " …" if len(x) > LABELLED_INPUTS else ""
+    return f"{r + 1}  [{' '.join(f'{v:.3g}' for v in x[:LABELLED_INPUTS])}{more}]"
 
 
 def consecutive_spans(indices):
@@ -351,15 +352,8 @@ class InspectorDock(QDockWidget):
         n = run.X.shape[0]
         if self.labels_for is not run:  # a run keeps its X
             self.labels_for = run
-            self.row_labels, self.row_tips = [], []
-            for r in range(n):
-                # A wide input would make the row labels wider than the numbers: the
-                # label lists a few inputs, the tooltip the rest.
-                shown = " ".join(f"{v:.3g}" for v in run.X[r, :LABELLED_INPUTS])
-                more = " …" if run.X.shape[1] > LABELLED_INPUTS else ""
-                self.row_labels.append(f"{r + 1}  [{shown}{more}]")
-                self.row_tips.append(f" = [{' '.join(f'{v:.6g}' for v in run.X[r])}]"
-                                     if more else "")
+            self.row_labels = [row_label(r, x) for r, x in enumerate(run.X)]
+            self.row_tips = [f" = [{' '.join(f'{v:.6g}' for v in x)}]" for x in run.X]
         labels = self.row_labels
         table, layout_before = self.table, (self.model.headers, self.model.row_labels)
         self.model.set_rule(rule, labels, self.row_tips)

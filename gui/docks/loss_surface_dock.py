@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from gui.common import palette
 from gui.common.chain_rule import fmt, weight_label, weight_symbol
 from gui.common.number_fields import DecimalBox
-from gui.common.plane import FLOAT_MAX, PlaneAxis, padded
+from gui.common.plane import PlaneAxis, colour_scale, label_colour_bar, padded
 from gui.common.redraw import RedrawTimer
 from gui.common.still_plot import still_plot
 from nncore.surface import descent_path, flat_index, locate, loss_grid
@@ -50,8 +50,6 @@ SLICE_NOTE = ("The map is the slice through the other weights' values now; the o
               "run straight downhill on this map.")
 GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
 MAP_MIN_HEIGHT = 150  # pixels
-COLORBAR_LABELS = 1e4  # losses up to this keep pyqtgraph's own labels on the colour bar
-COLORBAR_AXIS = 45  # px, the colour bar's axis width as pyqtgraph makes it
 
 
 class LossSurfaceDock(QDockWidget):
@@ -228,7 +226,7 @@ class LossSurfaceDock(QDockWidget):
         self.path = (its, path_a, path_b)
         self.bounds = self._next_bounds(path_a, path_b, params[ia], params[ib])
         side = self._side(run, min(edge_a[0], edge_b[0]))
-        self.view_axes = across, up = self._axes(MIN_SIDE)  # the view is the same for any side
+        self.view_axes = across, up = plane_axes(self.bounds, MIN_SIDE)  # the same for any side
         if across.offset or up.offset:  # ticks that count from an offset: the titles say it
             self._label_axes(sizes, self.view_axes)
         view_a, view_b = across.to_view(path_a), up.to_view(path_b)
@@ -250,7 +248,7 @@ class LossSurfaceDock(QDockWidget):
         self._write_caption(run, k, params, ia, ib)
 
     def _compute(self, run, params, side):
-        self.axes = self._axes(side)
+        self.axes = plane_axes(self.bounds, side)
         self.grid_a, self.grid_b = (axis.centres for axis in self.axes)
         start = time.perf_counter()
         self.values = loss_grid(run.X, run.Y, run.unflatten(params), run.activations,
@@ -260,20 +258,13 @@ class LossSurfaceDock(QDockWidget):
         self._seconds_per_point = self.compute_seconds / side ** 2
         # While playing, spend at most about an eighth of the time on the map.
         self.redraw.min_interval = max(1 / 30, 8 * self.compute_seconds)
-        finite = self.values[np.isfinite(self.values)]
-        lo = float(finite.min()) if finite.size else 0.0
-        hi = float(np.percentile(finite, 99)) if finite.size else 1.0
-        # A flat map still needs a scale: a sliver above, that the colours can divide by.
-        hi = hi if hi > lo + 1e-9 * abs(lo) else min(FLOAT_MAX, lo + max(1e-9, 1e-9 * abs(lo)))
-        shown = np.where(np.isfinite(self.values), self.values, hi)
-        # Beyond short numbers the colour bar is labelled in a frame of its own, the way
-        # the axes are, so its labels fit its narrow axis and its levels stay finite.
-        scale = PlaneAxis(lo, hi, 1, tame_limit=COLORBAR_LABELS)
-        self.image.setImage(scale.to_view(shown), autoLevels=False)
+        # From the least finite loss to the 99th percentile; the rest at the top.
+        scale, shown, levels = colour_scale(self.values, 99)
+        self.image.setImage(shown, autoLevels=False)
         (x0, width), (y0, height) = (axis.view_extent for axis in self.axes)
         self.image.setRect(QRectF(x0, y0, width, height))
-        self.colorbar.setLevels((lo, hi) if scale.tame else scale.view_range)
-        self._label_colorbar(scale)
+        self.colorbar.setLevels(levels)
+        label_colour_bar(self.colorbar, scale, "loss E", self.plot.fontMetrics())
         item = self.plot.getPlotItem()
         item.setRange(xRange=self.axes[0].view_range, yRange=self.axes[1].view_range,
                       padding=0)
@@ -281,19 +272,6 @@ class LossSurfaceDock(QDockWidget):
             item.getAxis(side).setTicks(axis.ticks())  # None: pyqtgraph's own
         for curve in self.isocurves:
             curve.hide()
-
-    def _label_colorbar(self, scale):
-        axis, ticks = self.colorbar.axis, scale.ticks()
-        axis.setTicks(ticks)
-        self.colorbar.getAxis("left").setLabel(scale.title("loss E"))
-        metrics = self.plot.fontMetrics()  # the font the axes draw their labels in
-        widest = max((metrics.horizontalAdvance(label) for _, label in ticks[0]),
-                     default=0) if ticks else 0
-        axis.setWidth(max(COLORBAR_AXIS, widest + 12))
-
-    def _axes(self, cells):
-        a_lo, a_hi, b_lo, b_hi = self.bounds
-        return PlaneAxis(a_lo, a_hi, cells), PlaneAxis(b_lo, b_hi, cells)
 
     def _draw_contours(self):
         lo, hi = self.colorbar.levels()
@@ -418,3 +396,10 @@ class LossSurfaceDock(QDockWidget):
             wa, wb = (weight_symbol(sizes, e) for e in self.pair)
             self.status.setText(f"Under the mouse: {wa} = {fmt(self.grid_a[c])}, "
                                 f"{wb} = {fmt(self.grid_b[r])}, E = {fmt(self.values[r, c])}")
+
+
+def plane_axes(bounds, cells):
+    """The two weights' axes over ``bounds`` = (a_lo, a_hi, b_lo, b_hi)."""
+    a_lo, a_hi, b_lo, b_hi = bounds
+    return PlaneAxis(a_lo, a_hi, cells), PlaneAxis(b_lo, b_hi, cells)
+
