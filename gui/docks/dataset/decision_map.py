@@ -90,16 +90,18 @@ def scale_fractions(values, low, high):
         return (values / 2 - low / 2) / (high / 2 - low / 2)
 
 
-def output_fractions(name, values):
-    """The output's place on its colour scale, 0..1: white (0.5) at the 0.5 threshold
-    that accuracy uses; a sigmoid's own range, else symmetric about 0.5."""
+def output_levels(name, values):
+    """Colour scale (low, high) of the output: a sigmoid's own range, else symmetric
+    about the 0.5 threshold that accuracy uses, so 0.5 is white."""
     if name == "sigmoid":
-        low, high = output_range(name)  # its own range: the fractions are the values
-        return np.nan_to_num(scale_fractions(values, low, high), nan=0.5)
-    with np.errstate(all="ignore"):
-        centred = values - 0.5
-    low, high = unit_levels("linear", centred[None])
-    fractions = scale_fractions(centred, low[0], high[0])
+        return output_range(name)
+    low, high = unit_levels("linear", values[None] - 0.5)
+    return float(low[0, 0, 0]) + 0.5, float(high[0, 0, 0]) + 0.5
+
+
+def output_fractions(name, values):
+    """Each output's place on its colour scale, 0..1 (nan in the middle)."""
+    fractions = scale_fractions(values, *output_levels(name, values))
     return np.clip(np.nan_to_num(fractions, nan=0.5), 0.0, 1.0)
 
 
