@@ -23,7 +23,8 @@ with open(SCREEN, "w") as f:
                             "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}, f)
 os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREEN}"
 
-from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QPoint, QRect, QRectF, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QTextDocument  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGraphicsView, QLabel, QMessageBox  # noqa: E402
 
 app = QApplication([])
@@ -88,6 +89,17 @@ def problems(window, where):
                     owner = view.parent().objectName() or type(view.parent()).__name__
                     found.append(f"{where}: {owner}'s {type(item).__name__} needs "
                                  f"{need.toTuple()}, has {has.toTuple()}")
+    decision_map = window.docks["DatasetDock"].decision_map
+    if decision_map.units is not None and on_screen(window, decision_map.units):
+        view = decision_map.units
+        seen = QRectF(view.viewport().rect())
+        margin = QTextDocument().documentMargin()  # round the text in a label's box
+        for label in decision_map.tile_labels:
+            # A TextItem keeps its size on screen: its box in the view's pixels.
+            box = label.deviceTransform(view.viewportTransform()).mapRect(label.boundingRect())
+            if label.isVisible() and not seen.contains(box.adjusted(margin, margin,
+                                                                    -margin, -margin)):
+                found.append(f"{where}: tile label {label.toPlainText()} is cut")
     return found
 
 
@@ -108,7 +120,9 @@ for left, bottom in itertools.product(LEFT, BOTTOM):
     report["checked"] += 1
 window.docks["DatasetDock"].raise_()
 pump()
-report["decision map shown"] = window.docks["DatasetDock"].decision_map.drawn_iteration
+decision_map = window.docks["DatasetDock"].decision_map
+report["decision map shown"] = decision_map.drawn_iteration
+report["tile labels shown"] = sum(label.isVisible() for label in decision_map.tile_labels)
 report["errors"] = errors
 window.close()
 with open(OUT, "w") as f:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QApplication, QLabel
 
 from gui.common.screen_fit import screen_room
+from gui.docks.dataset.decision_map import DecisionMap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -42,6 +43,7 @@ def test_nothing_is_cut_off_after_a_relaunch(tmp_path, screen):
     # Room to spare for a window manager's title bar and panels.
     assert report["minimum"][0] <= 1280 - 40 and report["minimum"][1] <= 800 - 100
     assert report["decision map shown"] == 3
+    assert report["tile labels shown"] == 4  # h1 to h4 under the hidden units' tiles
 
 
 def test_a_label_wider_than_the_screen_does_not_widen_the_window(window, qtbot):
@@ -56,3 +58,19 @@ def test_a_label_wider_than_the_screen_does_not_widen_the_window(window, qtbot):
     assert window.width() <= room.width()
     screen = window.screen().availableGeometry()
     assert screen.contains(QRect(window.mapToGlobal(QPoint(0, 0)), window.size()))
+
+
+@pytest.mark.parametrize("units, size, named", [(4, (374, 320), True),
+                                                (12, (374, 320), False),
+                                                (12, (900, 1000), True)])
+def test_hidden_units_are_named_only_where_the_names_fit(make_view, qtbot, units, size,
+                                                        named):
+    """Under each tile the unit's name, unless the gap is too short for it (it would be
+    cut off or run into the next row); the view's tooltip gives the order either way."""
+    view = make_view(DecisionMap, size=size)
+    view.session.new_run(layer_sizes=[3, units, 1])
+    qtbot.waitUntil(lambda: view.drawn_iteration == 0 and view.units is not None)
+    labels = view.tile_labels
+    assert [label.toPlainText() for label in labels] == [f"h{u + 1}" for u in range(units)]
+    assert [label.isVisible() for label in labels] == [named] * units
+    assert view.units.toolTip() == f"h1 to h{units}, row by row"

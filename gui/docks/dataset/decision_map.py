@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker
+from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common import palette
@@ -194,6 +194,7 @@ class DecisionMap(QWidget):
         # All tiles are one RGB image: one item to paint instead of one per unit.
         self.units_image = pg.ImageItem(axisOrder="col-major")
         self.units_box.addItem(self.units_image)
+        self.units_box.sigTransformChanged.connect(self._fit_tile_labels)
         for slot, view in ((self._plot_slot, self.plot), (self._units_slot, self.units)):
             self.layout().replaceWidget(slot, view)
             view.setVisible(not slot.isHidden())
@@ -309,8 +310,30 @@ class DecisionMap(QWidget):
             label.setPos(x, y)
             self.units_box.addItem(label)
             self.tile_labels.append(label)
+        n = len(self.tile_origins)
+        self.units.setToolTip(f"h1 to h{n}, row by row" if n > 1 else "")
         self.units_box.setRange(xRange=(0, self.mosaic_shape[0]),
                                 yRange=(0, self.mosaic_shape[1]), padding=0.02)
+        self._fit_tile_labels()
+
+    def _fit_tile_labels(self, *_):
+        """Name the tiles only while there is room under them for a name: in a short
+        dock the names would be cut off (the view's tooltip still gives the order)."""
+        if not self.tile_labels:
+            return
+        gap = self.grid * ROW_GAP
+        # Pixels from a tile's bottom edge to the next row, or to the widget's edge.
+        top = self.units_box.mapViewToDevice(QPointF(0, gap))
+        under = self.units_box.mapViewToDevice(QPointF(0, 0))
+        if top is None or under is None:  # not laid out yet
+            return
+        room = self.units.viewport().height() - top.y()
+        if self.mosaic_shape[1] > self.grid + gap:  # more than one row
+            room = min(room, under.y() - top.y())
+        # A label's box has the text document's margin all round; the text must fit.
+        needed = self.tile_labels[0].boundingRect().height() - QTextDocument().documentMargin()
+        for label in self.tile_labels:
+            label.setVisible(room >= needed)
 
     def tile_pixel(self, unit, i, j):
         """Where grid point (i, j) of ``unit``'s tile is in ``units_image.image``."""
