@@ -25,7 +25,7 @@ from gui.common.dock_style import title_bar_style
 from gui.common.icons import icon, icon_path
 from gui.common.labels import steady_label
 from gui.common.lazy_dock import LazyDock
-from gui.common.screen_fit import ScreenBound, screen_room
+from gui.common.screen_fit import bound_minimum_size, leave_minimum_to_us, screen_room
 from gui.diagram.network_view import NetworkView
 from gui.docks.architecture_dock import ArchitectureDock
 from gui.docks.dataset.dataset_dock import DatasetDock
@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.AllowTabbedDocks
                             | QMainWindow.AllowNestedDocks)
         # Contents asking for more room than the screen has must not push it past it.
-        self.screen_bound = ScreenBound(self)
+        leave_minimum_to_us(self)
 
         self.create_actions()
         self.create_central_view()
@@ -218,7 +218,12 @@ class MainWindow(QMainWindow):
             self.layout().activate()  # the tabbed layout's smaller minimum, now
             self.resize(self._size_before_show)
         super().showEvent(event)
-        self.screen_bound.apply()  # the frame is known now
+        bound_minimum_size(self)  # the frame is known now
+
+    def event(self, event):
+        handled = super().event(event)
+        bound_minimum_size(self, event)  # on a LayoutRequest
+        return handled
 
     def create_menus(self):
         bar = self.menuBar()

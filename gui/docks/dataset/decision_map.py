@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSignalBlocker
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, QTimer
 from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -194,7 +194,6 @@ class DecisionMap(QWidget):
         # All tiles are one RGB image: one item to paint instead of one per unit.
         self.units_image = pg.ImageItem(axisOrder="col-major")
         self.units_box.addItem(self.units_image)
-        self.units_box.sigTransformChanged.connect(self._fit_tile_labels)
         for slot, view in ((self._plot_slot, self.plot), (self._units_slot, self.units)):
             self.layout().replaceWidget(slot, view)
             view.setVisible(not slot.isHidden())
@@ -350,6 +349,8 @@ class DecisionMap(QWidget):
         super().resizeEvent(event)
         if self.columns is not None and self.plot is not None:  # the first range may
             self.plot.getPlotItem().setRange(self._rect, padding=0)  # be set at size 0
+        if self.tile_labels:  # once the units view has its new size too
+            QTimer.singleShot(0, self, self._fit_tile_labels)
 
     def showEvent(self, event):
         super().showEvent(event)
