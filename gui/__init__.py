@@ -21,7 +21,8 @@ Where things are (imports only point down this list; ``lint-imports`` checks it)
   the selection and the snapshot list. Views call their methods and subscribe.
 - ``common/``: parts every view may use: palette, names and symbols, labels,
   icons, coalesced redraws, lazily built docks, dock style, error dialogs, the
-  chain-rule text and still plots.
+  chain-rule text, still plots and their axes for data of any size (``plane.py``),
+  and keeping the window on its screen (``screen_fit.py``).
 
 A new dock goes in ``docks/`` (and in ``MainWindow``'s list of docks); a new plot
 goes in ``plots/``. Both take the session and subscribe to it.
