@@ -63,7 +63,7 @@ def test_node_values_are_short_and_fit_the_smallest_node_that_shows_them(qtbot):
 def test_a_node_tooltip_has_the_value_in_full(make_view):
     view = make_view(NetworkView)
     session = view.session
-    session.set_probe(np.array([1e308, 0.123456789012345, 1.0]))
+    session.selection.set_probe(np.array([1e308, 0.123456789012345, 1.0]))
     view.refresh()
     assert view.tooltip_for(("node", (0, 0))) == "x1 (input) = 1e+308"
     assert view.tooltip_for(("node", (0, 1))) == "x2 (input) = 0.123456789012345"
@@ -91,7 +91,7 @@ def test_the_inspectors_numbers_fit_and_a_hand_edit_note_keeps_the_width(make_vi
     width = name.width()
     session.run.train(5)
     session.run.set_weight(1, 0, 0, 0, -4.355e-5)  # W_1 set by hand after the step
-    session.sigHistoryChanged.emit()
+    session.cursor.sigHistoryChanged.emit()
     qtbot.waitUntil(lambda: "set by hand" in name.text())
     assert name.text().endswith("\n(then set by hand to −4.3550e−05)")
     assert name.width() == width  # on a line of its own: as wide as before
@@ -100,7 +100,7 @@ def test_the_inspectors_numbers_fit_and_a_hand_edit_note_keeps_the_width(make_vi
 def test_the_loss_surface_says_its_numbers_in_full_in_a_tooltip(make_view, qtbot):
     dock = make_view(LossSurfaceDock)
     session = dock.session
-    session.set_weight(0, 0, 0, -1.2345678901234e300)
+    session.cursor.set_weight(0, 0, 0, -1.2345678901234e300)
     qtbot.waitUntil(lambda: dock.drawn_iteration == 0 and "e+300" in dock.status.text())
     assert "w₁ = −1.235e+300" in dock.status.text()
     assert "w₁ = -1.2345678901234e+300" in dock.status.toolTip()

@@ -38,7 +38,8 @@ def shown(qtbot):
 
 
 def make(widget, clock, cost, **options):
-    session = types.SimpleNamespace(playing=False)  # all RedrawTimer asks of a session
+    player = types.SimpleNamespace(playing=False)
+    session = types.SimpleNamespace(player=player)  # all RedrawTimer asks of one
     runs = []
 
     def callback():
@@ -54,7 +55,7 @@ def test_paused_views_redraw_at_once_and_playing_ones_at_most_max_fps(shown, clo
     redraw.schedule()
     assert redraw.timer.isActive() and redraw.timer.interval() == 0  # paused: now
     redraw.run_now()
-    session.playing = True  # the next run waits for 1/8 s after the last one began
+    session.player.playing = True  # the next run waits for 1/8 s after the last one began
     redraw.schedule()
     assert redraw.timer.interval() == 93  # 0.03125 s of it gone in the redraw itself
     assert runs == [100.0, 100.03125]
@@ -83,6 +84,6 @@ def test_the_decision_map_redraws_through_redraw_timer(make_view, qtbot):
     count = view.draw_count
     session.run.train(5)
     for k in range(1, 6):
-        session.seek(k)
+        session.cursor.seek(k)
     qtbot.waitUntil(lambda: view.drawn_iteration == 5)
     assert view.draw_count == count + 1  # the frames in between were dropped
