@@ -34,7 +34,7 @@ def dock(make_view):
 
 
 def test_object_name_and_initial_view(dock):
-    assert dock.objectName() == "architectureDock"
+    assert dock.objectName() == "architecture_dock"
     assert dock.input_units.text().startswith("3")
     assert dock.output_units.text().startswith("1")
     assert dock.hidden_rows == []

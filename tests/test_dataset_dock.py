@@ -29,7 +29,7 @@ def choose(dock, name):
 
 def test_shows_the_run_data_with_named_columns(dock):
     table = dock.table
-    assert dock.objectName() == "datasetDock"
+    assert dock.objectName() == "dataset_dock"
     X, Y = builtin("tutorial")
     np.testing.assert_array_equal(table_array(table), np.hstack([X, Y]))
     headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]

@@ -60,7 +60,7 @@ def step_and_check(shown):
 
 
 def test_no_selection_shows_w1_and_says_to_click(dock, shown):
-    assert dock.objectName() == "inspectorDock"
+    assert dock.objectName() == "inspector_dock"
     seen = shown(dock, (0, 0, 0))
     assert "Click an edge in the diagram" in dock.title.text()
     assert seen["formula"] == "∂E/∂w₁ = Σ (ŷ − y) · ŷ(1 − ŷ) · x₁"

@@ -103,7 +103,7 @@ def check_pixels(dock, pixels):
 
 
 def test_tutorial_heat_map_pixels_equal_direct_loss(dock, drawn):
-    assert dock.objectName() == "lossSurfaceDock"
+    assert dock.objectName() == "loss_surface_dock"
     session = dock.session
     assert dock.combo_a.count() == 3 and dock.combo_a.itemText(0) == "w₁ (x₁ → ŷ)"
     assert dock.pair == ((0, 0, 0), (0, 2, 0))  # slope and bias of the tutorial's neuron

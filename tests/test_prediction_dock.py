@@ -21,7 +21,7 @@ def table_column(dock, c):
 
 
 def test_truth_table_equals_the_forward_pass_at_every_iteration_shown(dock, drawn):
-    assert dock.objectName() == "predictionDock"
+    assert dock.objectName() == "prediction_dock"
     session = dock.session
     session.run.train(300)
     for k in (0, 7, 300):

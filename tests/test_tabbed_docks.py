@@ -102,3 +102,12 @@ def test_a_saved_layout_with_the_prediction_dock_apart_builds_it_at_once(qtbot, 
     qtbot.waitUntil(lambda: prediction.shown_iteration == 0)
     assert prediction.built and on_screen(prediction.table)
     assert prediction.table.rowCount() == 8 and prediction.input_edit.isVisible()
+
+
+def test_every_dock_is_named_in_one_convention(window):
+    """saveState/restoreState find docks by objectName: snake_case ending in _dock."""
+    from PySide6.QtWidgets import QDockWidget
+
+    names = sorted(d.objectName() for d in window.findChildren(QDockWidget))
+    assert names == ["architecture_dock", "dataset_dock", "inspector_dock",
+                     "loss_surface_dock", "plots_dock", "prediction_dock", "snapshots_dock"]

@@ -67,7 +67,7 @@ class ArchitectureDock(QDockWidget):
 
     def __init__(self, session, parent=None):
         super().__init__("Architecture", parent)
-        self.setObjectName("architectureDock")
+        self.setObjectName("architecture_dock")
         self.session = session
         self.hidden_rows = []  # [(name label, units spin, activation combo, remove button)]
 

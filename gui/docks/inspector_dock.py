@@ -212,7 +212,7 @@ class InspectorDock(QDockWidget):
 
     def __init__(self, session, parent=None):
         super().__init__("Backprop inspector", parent)
-        self.setObjectName("inspectorDock")
+        self.setObjectName("inspector_dock")
         self.session = session
         self.shown = None  # the ChainRule on screen
         self.shown_for = None  # (run, edge, digits of the last iteration) sized for

@@ -64,7 +64,7 @@ class LossSurfaceDock(QDockWidget):
 
     def __init__(self, session, parent=None):
         super().__init__("Loss surface", parent)
-        self.setObjectName("lossSurfaceDock")
+        self.setObjectName("loss_surface_dock")
         self.session = session
         self.pair = None  # (edge_a, edge_b), each (layer, row, col)
         self.bounds = None  # (a_lo, a_hi, b_lo, b_hi) of the grid

@@ -91,7 +91,7 @@ class PredictionDock(LazyDock):
 
     def __init__(self, session, parent=None, lazy=False):
         super().__init__("Prediction", parent)
-        self.setObjectName("predictionDock")
+        self.setObjectName("prediction_dock")
         self.session = session
         self.truth_inputs = None
         self.truth_outputs = None

@@ -109,7 +109,7 @@ class DatasetDock(QDockWidget):
 
     def __init__(self, session, parent=None):
         super().__init__("Dataset", parent)
-        self.setObjectName("datasetDock")
+        self.setObjectName("dataset_dock")
         self.session = session
         self.edited = False  # the table differs from the run's data
         self._shown = None  # (X, Y) the table was last filled from
