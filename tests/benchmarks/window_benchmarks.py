@@ -161,8 +161,7 @@ def _job(quick, name, what):
         f"{what} of {out['jobs_iterations']} tutorial iterations in the window "
         f"({out[name + '_outcome']}): finished in {out[name + '_seconds']:.1f} s",
         f"10 ms probe timer lateness meanwhile: p99 {out[key]:.1f} ms, max "
-        f"{out[name + '_lateness_max_ms']:.0f} ms ({out[name + '_probe_firings']} firings; "
-        "the max is the window adopting the opened run, as for any new run)"]
+        f"{out[name + '_lateness_max_ms']:.0f} ms ({out[name + '_probe_firings']} firings)"]
     return out[key]
 
 
