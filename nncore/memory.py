@@ -8,14 +8,17 @@ network, a dataset or an iteration count whose arrays would take more than
 ``MEMORY_CAP``, with a :class:`~nncore.errors.BudgetError` naming the field, before
 anything is allocated. What is counted (8-byte floats):
 
-* the history, per iteration: outputs (samples x outputs), loss and accuracy; and
-  the weights, every ``stride``-th iteration (a checkpoint);
-* the buffers that make it: the stepper's activations, deltas, slopes and
-  gradient, the initial and current weights, the replay span (``stride`` rows of
-  weights), the dense trace (a chunk of steps' outputs and weights), and the
-  temporaries that scoring a chunk makes.
+* the history, per iteration: outputs (samples x outputs), loss and accuracy (and
+  the test loss, test accuracy and penalty when the run has them); and the row
+  ``[weights | biases | optimizer state]``, every ``stride``-th iteration (a
+  checkpoint);
+* the buffers that make it: the steppers' activations, deltas, slopes, batches
+  and gradient, the optimizer's scratch, the initial and current rows, the replay
+  span (``stride`` rows), the trace (a chunk of steps' outputs and rows), and the
+  temporaries that scoring a chunk makes (and, when outputs are computed from the
+  parameters after the steps, the stacked forward pass of a chunk).
 
-Checkpoints: weights are kept for every iteration while they take at most
+Checkpoints: rows are kept for every iteration while they take at most
 ``DENSE_BYTES_PER_ITERATION``; a bigger network keeps every ``stride``-th iteration
 and replays the steps between from the checkpoint before them, caching the span it
 replayed (``stride`` rows). That span grows with the square of the network's size,
@@ -33,6 +36,8 @@ import numpy as np
 
 from .files import size_text
 from .network import n_weights
+from .optimizers import scratch_size
+from .options import TrainingOptions
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -46,6 +51,9 @@ SPAN_BYTES = 256 * MIB  # the replay span's cap: what the stride may cost at onc
 CHUNK = 256  # steps between finiteness checks and time-budget checks, at most
 CHUNK_BYTES = 8 * MIB  # a chunk's trace and its scoring temporaries stay near this
 SCORE_TEMPORARIES = 4  # arrays the size of a chunk's outputs that scoring makes
+# A stacked forward pass holds the layer it reads and about this many arrays the size
+# of the layer it makes (the sums and an activation's temporaries).
+FORWARD_TEMPORARIES = 3
 LONG_HISTORY_BYTES = 2**23  # past this a growing array reserves RESERVE_BYTES (see grown)
 RESERVE_BYTES = 2**30
 
@@ -63,16 +71,16 @@ def checkpoint_stride(n_params):
     return stride
 
 
-def chunk_steps(n_outputs, n_params, stride):
-    """Steps trained between two checks: CHUNK, fewer when a chunk's trace (dense
-    storage records outputs and weights for each step) or its scoring temporaries
-    (SCORE_TEMPORARIES arrays of outputs) would pass CHUNK_BYTES."""
-    row = max(SCORE_TEMPORARIES * n_outputs, n_outputs + (n_params if stride == 1 else 0))
-    return int(min(CHUNK, max(1, CHUNK_BYTES // (8 * row))))
+def chunk_steps(per_step):
+    """Steps trained between two checks: CHUNK, fewer when what a chunk holds for each
+    step (``per_step`` numbers: its trace, its scoring temporaries) would pass
+    CHUNK_BYTES."""
+    return int(min(CHUNK, max(1, CHUNK_BYTES // (8 * per_step))))
 
 
 class Footprint:
-    """The bytes a run of ``layer_sizes`` on ``n_samples`` samples takes, by part.
+    """The bytes a run of ``layer_sizes`` on ``n_samples`` samples takes, by part,
+    trained with ``options`` (a :class:`~nncore.options.TrainingOptions`).
 
     ``fixed`` is what the run takes at iteration 0 (``weights_part`` of it grows with
     the network, the rest with the samples); ``nbytes(k)`` adds the history of
@@ -80,30 +88,49 @@ class Footprint:
     not even iteration 0 fits). Integers throughout, so no size overflows.
     """
 
-    def __init__(self, layer_sizes, n_samples):
-        self.layer_sizes = [int(n) for n in layer_sizes]
+    def __init__(self, layer_sizes, n_samples, options=None):
+        options = options or TrainingOptions()
+        self.layer_sizes = sizes = [int(n) for n in layer_sizes]
         self.n_samples = n = int(n_samples)
-        self.n_params = p = n_weights(self.layer_sizes)
-        self.stride = checkpoint_stride(p)
-        self.n_outputs = o = n * self.layer_sizes[-1]
-        self.chunk = chunk_steps(o, p, self.stride)
-        activations = n * sum(self.layer_sizes[1:])
-        data = n * (self.layer_sizes[0] + self.layer_sizes[-1])
-        trace = self.chunk * (o + p) if self.stride == 1 else 0
-        # stepper: state and deltas, ones, zeros and slopes (5 x activations); its
-        # gradient and rate (2 x weights), plus the weights in the state. The run:
-        # the initial and current weights, a fresh copy made per chunk, the span.
-        self.weights_part = 8 * (3 * p + 3 * p + self.stride * p)
-        self.fixed = self.weights_part + 8 * (
-            5 * activations + data + trace + SCORE_TEMPORARIES * self.chunk * o)
-        self.per_iteration = 8 * (o + 2)  # outputs, loss, accuracy
+        self.n_params = p = n_weights(sizes)
+        self.n_theta = theta = p + (sum(sizes[1:]) if options.bias else 0)
+        self.n_row = row = theta + options.state_size(theta)
+        self.stride = checkpoint_stride(row)
+        self.n_outputs = o = n * sizes[-1]
+        rows = options.rows(n)
+        self.evaluated = rows.evaluated
+        width, widest, ends = sum(sizes[1:]), max(sizes[1:]), sizes[0] + sizes[-1]
+        if rows.evaluated:  # per step: its row, its stacked forward pass, its scoring
+            self.chunk = chunk_steps(row + n * (width + FORWARD_TEMPORARIES * widest)
+                                     + SCORE_TEMPORARIES * o)
+            trace = self.chunk * (row + n * (width + FORWARD_TEMPORARIES * widest))
+        else:
+            dense = o + (row if self.stride == 1 else 0)
+            self.chunk = chunk_steps(max(SCORE_TEMPORARIES * o, dense))
+            trace = self.chunk * (o + row) if self.stride == 1 else 0
+        batches = [rows.batch] + ([rows.last_batch] if rows.last_batch != rows.batch else [])
+        # Steppers: state and deltas, ones, zeros and slopes (5 x activations) and,
+        # with mini-batches, their batch and the epoch's rows in order; rows held out
+        # split the dataset in two copies.
+        steppers = sum(5 * b * width + (b * ends if rows.batch < rows.n_train else 0)
+                       for b in batches)
+        if rows.batch < rows.n_train:
+            steppers += rows.n_train * (ends + 2)  # the epoch's rows, its order
+        split = n * ends if rows.n_test else 0
+        # The parameters: the stepper's row, gradient and scratch; the run's initial
+        # and current rows, a fresh copy made per chunk, the replay span.
+        self.weights_part = 8 * (row + theta + scratch_size(options, theta, p) + 3 * row
+                                 + self.stride * row)
+        self.fixed = self.weights_part + 8 * (steppers + split + n * ends + trace
+                                              + SCORE_TEMPORARIES * self.chunk * o)
+        per_row = 2 + (2 if rows.n_test else 0) + (1 if options.has_penalty else 0)
+        self.per_iteration = 8 * (o + per_row)  # outputs, the losses and accuracies
         self.capacity = self._capacity()
 
     def nbytes(self, k):
         """Bytes once iterations 0..k are recorded."""
-        return self.fixed + (k + 1) * self.per_iteration + 8 * self.n_params * (
+        return self.fixed + (k + 1) * self.per_iteration + 8 * self.n_row * (
             k // self.stride + 1)
-
     def _capacity(self):
         if self.nbytes(0) > MEMORY_CAP:
             return -1

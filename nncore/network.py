@@ -4,14 +4,20 @@ Conventions
 -----------
 * ``layer_sizes = [n_0, n_1, ..., n_L]``; ``weights[k]`` has shape ``(n_k, n_{k+1})``:
   row i, column j is the weight from unit i of layer k to unit j of layer k+1.
-  There are no biases: a constant input column plays that role, as in the tutorial.
-* ``activations[k]`` is the activation of layer k+1 (one name per weight matrix).
+  Biases are optional (off by default, as in the tutorial, where a constant input
+  column plays their role): ``biases[k]`` has shape ``(n_{k+1},)`` and layer k+1 is
+  ``f(a_k @ W_k + b_k)``.
+* ``activations[k]`` is the activation of layer k+1 (one name per weight matrix);
+  ``softmax`` is for the output layer only, with the ``ce`` loss.
 * The flat weight vector holds ``weights[0]``, ``weights[1]``, ... in turn, each
-  row-major (see :func:`flat_index`); ``Run.params_at`` returns it.
+  row-major (see :func:`flat_index`); ``Run.params_at`` returns it. The flat
+  parameter vector theta is that, followed by ``biases[0]``, ``biases[1]``, ...
 * Samples are rows: ``X`` is ``(n_samples, n_0)``, targets ``Y`` are ``(n_samples, n_L)``.
 * Loss ``sse`` is E = 1/2 * sum over the batch of (y - yhat)^2; ``bce`` is binary
-  cross-entropy summed over the batch. Gradients are batch sums, as in the tutorial,
-  and one step is W <- W - lr * dE/dW.
+  cross-entropy summed over the batch; ``ce`` is -sum y * log(yhat) with a softmax
+  output and one-hot targets. Reduction ``sum`` (the tutorial's) leaves the sums as
+  they are; ``mean`` divides them by the number of rows. The L2 and L1 penalties
+  (lambda2/2 * sum W^2 + lambda1 * sum |W|, weights only) are separate from E.
 """
 
 from __future__ import annotations
@@ -24,11 +30,16 @@ import numpy as np
 
 from .number_text import parse_number
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-LOSSES = ("sse", "bce")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")  # for any layer
+OUTPUT_ACTIVATIONS = ACTIVATIONS + ("softmax",)  # softmax: the output layer, with "ce"
+LOSSES = ("sse", "bce", "ce")
+REDUCTIONS = ("sum", "mean")
 # What each activation can produce, (low, high): a target outside it cannot be learned.
 OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, math.inf),
-                 "linear": (-math.inf, math.inf)}
+                 "linear": (-math.inf, math.inf), "softmax": (0.0, 1.0)}
+# The smallest normal float: ce's log(yhat) is taken of at least this, so a class
+# whose probability underflowed to 0 costs about 708 instead of an infinite loss.
+CE_FLOOR = np.finfo(float).tiny
 FORWARD_CHUNK_BYTES = 32 * 2**20  # forward(keep=...): the activations of one chunk of rows
 
 
@@ -51,9 +62,12 @@ def sigmoid(s):
 
 
 def activate(name, s):
-    """Apply activation ``name`` to the weighted sums ``s``."""
+    """Apply activation ``name`` to the weighted sums ``s`` (softmax: along the last
+    axis, the units of one sample)."""
     if name == "sigmoid":
         return sigmoid(s)
+    if name == "softmax":
+        return softmax(s)
     if name == "tanh":
         return np.tanh(s)
     if name == "relu":
@@ -61,8 +75,20 @@ def activate(name, s):
     return np.array(s, dtype=float)
 
 
+def softmax(s):
+    """exp(s - max s) / sum exp(s - max s) along the last axis; subtracting the
+    largest sum first keeps every exp in [0, 1], so nothing overflows."""
+    s = np.asarray(s, dtype=float)
+    with np.errstate(under="ignore"):
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / np.add.reduce(e, axis=-1, keepdims=True)
+
+
 def slope(name, a):
-    """d activation / d s, written in terms of the activation a itself."""
+    """d activation / d s, written in terms of the activation a itself (not for
+    softmax, whose units depend on each other: with ``ce``, dE/ds = yhat - y)."""
+    if name == "softmax":
+        raise ValueError("softmax has no unit-by-unit slope; with ce, dE/ds = yhat - y")
     if name == "sigmoid":
         return a * (1 - a)
     if name == "tanh":
@@ -149,9 +175,10 @@ def random_sample(seed):
     return lambda n: np.array([mt.random() for _ in range(n)], dtype=float)
 
 
-def forward(X, weights, activations, keep=None):
+def forward(X, weights, activations, keep=None, biases=None):
     """All layer activations ``[X, a_1, ..., a_L]``; ``a_L`` is the output yhat.
 
+    ``biases``: None (no biases) or one vector per layer, added to the weighted sums.
     ``keep``: indices into that list of the layers wanted (the others come back as
     None). Then X's rows go through in chunks of about FORWARD_CHUNK_BYTES of
     activations, so that many rows (a grid of points) through a wide network never
@@ -160,70 +187,137 @@ def forward(X, weights, activations, keep=None):
     X = np.asarray(X, dtype=float)
     if keep is None:
         layers = [X]
-        for W, name in zip(weights, activations, strict=True):
+        for k, (W, name) in enumerate(zip(weights, activations, strict=True)):
             # np.dot, not @: the same BLAS call as the Stepper, so the bits agree
-            layers.append(activate(name, np.dot(layers[-1], W)))
+            s = np.dot(layers[-1], W)
+            if biases is not None:
+                s = s + biases[k]
+            layers.append(activate(name, s))
         return layers
     widths = [X.shape[1]] + [np.shape(W)[1] for W in weights]
     keep = {k % len(widths) for k in keep}
     rows = max(1, FORWARD_CHUNK_BYTES // (8 * sum(widths)))
     out = [np.empty((len(X), n)) if k in keep else None for k, n in enumerate(widths)]
     for start in range(0, len(X), rows):
-        part = forward(X[start:start + rows], weights, activations)
+        part = forward(X[start:start + rows], weights, activations, biases=biases)
         for k in keep:
             out[k][start:start + rows] = part[k]
     return out
 
 
-def batch_loss(yhat, Y, loss="sse", axis=(-2, -1)):
+def forward_many(X, thetas, layer_sizes, activations, bias=False):
+    """The output yhat for each of many parameter vectors at once: ``thetas`` is
+    ``(c, n_theta)``, flat rows (weights, then biases when ``bias``); returns
+    ``(c, n_samples, n_L)``. Each layer is one stacked matrix product, whose result
+    for one row of ``thetas`` does not depend on the others."""
+    a, c, weight_at = np.asarray(X, dtype=float), len(thetas), 0
+    bias_at = n_weights(layer_sizes)
+    for (n_in, n_out), name in zip(weight_shapes(layer_sizes), activations, strict=True):
+        W = thetas[:, weight_at:weight_at + n_in * n_out].reshape(c, n_in, n_out)
+        s = np.matmul(a, W)
+        if bias:
+            s += thetas[:, None, bias_at:bias_at + n_out]
+            bias_at += n_out
+        a = activate(name, s)
+        weight_at += n_in * n_out
+    return a
+
+
+def batch_loss(yhat, Y, loss="sse", axis=(-2, -1), reduction="sum"):
     """The loss E summed over ``axis`` (by default the samples and outputs of one
     batch; leading axes, such as iterations or grid points, are kept): 1/2 * sum
-    (y - yhat)^2, or binary cross-entropy summed. Call it inside
+    (y - yhat)^2, binary cross-entropy or cross-entropy summed; with reduction
+    ``mean``, divided by the number of samples. Call it inside
     ``np.errstate(all="ignore")`` when the outputs may not be finite."""
     if loss == "bce":
         # log(0) is -inf; clamping yhat keeps a saturated sigmoid's loss finite.
         p = np.clip(yhat, 1e-15, 1 - 1e-15)
-        return -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=axis)
-    return 0.5 * np.sum((Y - yhat) ** 2, axis=axis)
+        total = -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=axis)
+    elif loss == "ce":
+        total = -np.sum(Y * np.log(np.maximum(yhat, CE_FLOOR)), axis=axis)
+    else:
+        total = 0.5 * np.sum((Y - yhat) ** 2, axis=axis)
+    if reduction == "mean":
+        return total / np.shape(yhat)[-2]
+    return total
 
 
-def loss_value(yhat, Y, loss="sse"):
-    """Batch loss as a float: 1/2 * sum (y - yhat)^2, or binary cross-entropy summed."""
-    return float(batch_loss(yhat, Y, loss, axis=None))
+def loss_value(yhat, Y, loss="sse", reduction="sum"):
+    """Batch loss as a float: 1/2 * sum (y - yhat)^2, binary cross-entropy or
+    cross-entropy summed (``mean``: divided by the number of samples)."""
+    return float(batch_loss(yhat, Y, loss, axis=None, reduction=reduction))
 
 
-def batch_accuracy(yhat, Y):
+def batch_accuracy(yhat, Y, loss="sse"):
     """Fraction of samples whose every output, thresholded at 0.5, matches its
-    target; samples and outputs are the last two axes, leading axes are kept."""
+    target (for ``ce``: whose largest output is at the target's largest, argmax);
+    samples and outputs are the last two axes, leading axes are kept."""
+    if loss == "ce":
+        return np.mean(np.argmax(yhat, axis=-1) == np.argmax(Y, axis=-1), axis=-1)
     return np.mean(np.all((yhat > 0.5) == (Y > 0.5), axis=-1), axis=-1)
 
 
-def accuracy(yhat, Y):
+def accuracy(yhat, Y, loss="sse"):
     """``batch_accuracy`` of one batch, as a float."""
-    return float(batch_accuracy(yhat, Y))
+    return float(batch_accuracy(yhat, Y, loss))
 
 
 def output_delta(yhat, Y, activation, loss):
-    """dE/ds at the output layer, for every sample."""
-    if loss == "bce":
-        # With a sigmoid output, (yhat - y)/(yhat(1-yhat)) * yhat(1-yhat) = yhat - y.
+    """dE/ds at the output layer, for every sample (reduction ``sum``)."""
+    if loss in ("bce", "ce"):
+        # A sigmoid with bce: (yhat - y)/(yhat(1-yhat)) * yhat(1-yhat) = yhat - y.
+        # A softmax with ce and one-hot y: dE/ds_j = yhat_j - y_j as well.
         return yhat - Y
     return (yhat - Y) * slope(activation, yhat)
 
 
-def backward(X, Y, weights, activations, loss="sse"):
-    """Gradients dE/dW_k (batch sums), with the layers and deltas that formed them.
+def backward(X, Y, weights, activations, loss="sse", biases=None, reduction="sum"):
+    """Gradients dE/dW_k, with the layers and deltas that formed them.
 
     Returns ``(grads, layers, deltas)`` where ``deltas[k]`` is dE/ds for layer k+1,
     shape ``(n_samples, n_{k+1})``, and ``grads[k] = layers[k].T @ deltas[k]``.
+    With reduction ``mean`` the output deltas are divided by the number of samples,
+    and so is every gradient. dE/db_k is ``deltas[k]`` summed over the samples
+    (:func:`bias_gradients`). The L1/L2 penalty is not in E: see
+    :func:`add_penalty_gradient`.
     """
-    layers = forward(X, weights, activations)
+    layers = forward(X, weights, activations, biases=biases)
     deltas = [None] * len(weights)
     deltas[-1] = output_delta(layers[-1], Y, activations[-1], loss)
+    if reduction == "mean":
+        deltas[-1] = deltas[-1] / len(deltas[-1])
     for k in range(len(weights) - 1, 0, -1):
         deltas[k - 1] = np.dot(deltas[k], weights[k].T) * slope(activations[k - 1], layers[k])
     grads = [np.dot(layers[k].T, deltas[k]) for k in range(len(weights))]
     return grads, layers, deltas
+
+
+def bias_gradients(deltas):
+    """dE/db_k for each layer: the deltas summed over the samples. A bias is a weight
+    from a unit that is always 1, so this is ``1^T @ delta``, as for a weight."""
+    return [np.dot(np.ones((1, len(delta))), delta)[0] for delta in deltas]
+
+
+def penalty_value(flat_weights, l1=0.0, l2=0.0):
+    """lambda2/2 * sum W^2 + lambda1 * sum |W| of the flat weight vector (the last
+    axis; leading axes, such as iterations, are kept). Biases are never penalised."""
+    W = np.asarray(flat_weights, dtype=float)
+    total = np.zeros(W.shape[:-1])
+    if l2:
+        total = total + l2 / 2 * np.sum(W * W, axis=-1)
+    if l1:
+        total = total + l1 * np.sum(np.abs(W), axis=-1)
+    return total
+
+
+def add_penalty_gradient(g, W, l1=0.0, l2=0.0):
+    """dE/dW plus the penalty's gradient: ``(g + lambda2 * W) + lambda1 * sign(W)``,
+    added in that order (sign(0) = 0); ``g`` and ``W`` may be matrices or flat."""
+    if l2:
+        g = g + l2 * W
+    if l1:
+        g = g + l1 * np.sign(W)
+    return g
 
 
 def check_architecture(layer_sizes, activations, loss):
@@ -233,14 +327,34 @@ def check_architecture(layer_sizes, activations, loss):
     if len(activations) != len(layer_sizes) - 1:
         raise ValueError(
             f"activations: need {len(layer_sizes) - 1} (one per layer), got {len(activations)}")
-    for name in activations:
-        if name not in ACTIVATIONS:
+    for k, name in enumerate(activations):
+        if name == "softmax" and k < len(activations) - 1:
+            raise ValueError(f"activations: softmax is for the output layer only, not hidden "
+                             f"layer {k + 1}")
+        if name not in OUTPUT_ACTIVATIONS:
             raise ValueError(f"activations: unknown activation {name!r}; "
-                             f"choose from {', '.join(ACTIVATIONS)}")
+                             f"choose from {', '.join(OUTPUT_ACTIVATIONS)}")
     if loss not in LOSSES:
         raise ValueError(f"loss: unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
     if loss == "bce" and activations[-1] != "sigmoid":
         raise ValueError("loss: binary cross-entropy needs a sigmoid output layer")
+    if loss == "ce" and activations[-1] != "softmax":
+        raise ValueError("loss: ce (cross-entropy) needs a softmax output layer")
+    if activations[-1] == "softmax" and loss != "ce":
+        raise ValueError("loss: a softmax output layer needs the ce loss")
+    if activations[-1] == "softmax" and layer_sizes[-1] < 2:
+        raise ValueError("layer_sizes: a softmax output layer needs two or more units")
+
+
+def check_one_hot(Y):
+    """Raise ValueError naming the first row of ``Y`` that is not one-hot (a single
+    1, every other entry 0), as the ``ce`` loss needs."""
+    Y = np.asarray(Y, dtype=float)
+    good = np.all((Y == 0) | (Y == 1), axis=1) & (np.sum(Y == 1, axis=1) == 1)
+    if not good.all():
+        row = int(np.flatnonzero(~good)[0])
+        raise ValueError(f"dataset: targets for ce must be one-hot (a single 1, the rest 0); "
+                         f"row {row + 1} is {Y[row].tolist()}")
 
 
 def check_learning_rate(rate):

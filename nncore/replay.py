@@ -1,8 +1,9 @@
-"""Weights between two checkpoints, rebuilt by replaying the steps from the one before.
+"""Rows between two checkpoints, rebuilt by replaying the steps from the one before.
 
-A run that stores only every ``stride``-th iteration's weights (see
-:mod:`nncore.memory`) gets the others here, by running the very same steps as
-training did, so they come out bit for bit the same.
+A run that stores only every ``stride``-th iteration's row ``[theta | optimizer
+state]`` (see :mod:`nncore.memory`) gets the others here, by running the very same
+steps as training did (the same batches, the same optimizer numbers), so they come
+out bit for bit the same.
 """
 
 from __future__ import annotations
@@ -10,57 +11,64 @@ from __future__ import annotations
 import numpy as np
 
 from .network import flat_index
+from .step_plan import raw_to_rows
 
 
 class ReplaySpan:
     """The span between two checkpoints replayed last, kept so that stepping back and
     forth within one span (scrubbing) replays each step once.
 
-    ``rows[i]`` holds -W at iteration ``first + i`` (negated, as the stepper keeps
-    weights), for i < ``filled``; the buffer has ``stride`` rows, which the memory
-    budget counts.
+    ``rows[i]`` holds the Stepper's row ``[V | state]`` (V = -theta) at iteration
+    ``first + i``, for i < ``filled``; the buffer has ``stride`` rows, which the
+    memory budget counts.
     """
 
-    def __init__(self, stride, n_params):
+    def __init__(self, stride, n_row):
         self.first, self.filled = None, 0
-        self.rows = np.empty((stride, n_params))
+        self.rows = np.empty((stride, n_row))
 
     def forget(self):
         """Drop the replayed rows: after a change or truncation they may be stale."""
         self.first, self.filled = None, 0
 
-    def weights_at(self, run, k):
-        """W_k of ``run`` (a fresh array), replayed from the checkpoint before k."""
-        start, rows = k - k % run.stride, self.rows
+    def row_at(self, run, k):
+        """The row ``[theta | state]`` of iteration k of ``run`` (a fresh array),
+        replayed from the checkpoint before k."""
+        start, rows, plan = k - k % run.stride, self.rows, run.plan
         if self.first != start:
             self.first, self.filled = start, 1
-            np.negative(run.history.checkpoints[start // run.stride], out=rows[0])
+            plan.load(run.history.checkpoints[start // run.stride])
+            rows[0] = plan.raw
         if self.filled <= k - start:
-            run.stepper.negated[:] = rows[self.filled - 1]
+            plan.raw[:] = rows[self.filled - 1]
             advance(run, start + self.filled - 1, k - start + 1 - self.filled,
                     rows[self.filled:])
             self.filled = k - start + 1
-        return -rows[k - start]
+        return raw_to_rows(rows[k - start], plan.n_theta)
 
 
 def advance(run, k, count, trace):
-    """Step from W_k (already in ``run.stepper``) to W_{k+count}, applying the run's
-    recorded changes on the way; -W_{k+i+1} goes to ``trace[i]``."""
-    stepper, end, filled, changes = run.stepper, k + count, 0, run.changes
+    """Step from iteration k (its row already in ``run.plan``) to k + count,
+    applying the run's recorded changes on the way; the Stepper's row of iteration
+    k + i + 1 goes to ``trace[i]``."""
+    plan, end, filled, changes = run.plan, k + count, 0, run.changes
     with np.errstate(all="ignore"):
         while k < end:
             stop = min([c.iteration for c in changes if k < c.iteration <= end] + [end])
-            ops = stepper.step_ops(run.learning_rate_at(k))
-            stepper.run(ops, stop - k, trace[filled:], stepper.negated)
+            program = plan.program(run.learning_rate_at(k))
+            plan.run(program, k, stop - k, trace[filled:], plan.raw)
             filled, k = filled + stop - k, stop
             for change in changes:
-                if change.kind == "weight" and change.iteration == k:
-                    stepper.negated[weight_index(run, change)] = -change.value
-                    trace[filled - 1] = stepper.negated
+                if change.kind != "learning_rate" and change.iteration == k:
+                    plan.raw[theta_index(run, change)] = -change.value
+                    trace[filled - 1] = plan.raw
 
 
-def weight_index(run, change):
-    """Where the weight that a ``weight`` change sets sits in the flat weight vector."""
+def theta_index(run, change):
+    """Where the weight or bias that a change sets sits in theta (the flat weights,
+    then the biases layer by layer)."""
+    if change.kind == "bias":
+        return run.n_params + sum(run.layer_sizes[1:change.layer + 1]) + change.col
     return flat_index(run.layer_sizes, change.layer, change.row, change.col)
 
 

@@ -1,18 +1,18 @@
 """A training run that keeps every iteration.
 
-Iteration k holds weights W_k, outputs yhat_k = forward(X, W_k), loss_k and
-accuracy_k; then W_{k+1} = W_k - lr * dE/dW(W_k). ``run.newest`` is the newest
-recorded iteration, i.e. the number of updates applied so far.
+Iteration k holds weights W_k (and biases b_k, and the optimizer's state), outputs
+yhat_k = forward(X, W_k) on every row, loss_k and accuracy_k on the training rows
+(and the test loss and accuracy, and the penalty, when the run has them); then
+W_{k+1} comes from one optimizer step on the batch of iteration k (by default:
+W_k - lr * dE/dW(W_k) on every row). ``run.newest`` is the newest recorded
+iteration, i.e. the number of updates applied so far. How a run trains beyond the
+tutorial is its :class:`~nncore.options.TrainingOptions`.
 
-Storage: outputs, loss and accuracy are kept for every iteration; weights too
-while a network has few of them, else every ``stride``-th iteration (a checkpoint),
-the ones between rebuilt by replaying the same steps from the checkpoint before
-them, bit for bit (:mod:`nncore.history`; the memory budget: :mod:`nncore.memory`).
-
-Speed (why training is done in chunks): the step itself is a prepared list of
-numpy calls (see :class:`~nncore.stepper.Stepper`); per step, training copies
-one row out of the stepper and nothing else. Negating the weights back, loss,
-accuracy and the finiteness check run vectorised once per chunk of steps.
+Storage: outputs, loss and accuracy are kept for every iteration; the parameters
+and optimizer state too while a network has few of them, else every
+``stride``-th iteration (a checkpoint), the ones between rebuilt by replaying the
+same steps from the checkpoint before them, bit for bit (:mod:`nncore.history`;
+the memory budget: :mod:`nncore.memory`; the training loop: :mod:`nncore.training`).
 
 Changes in the past (a weight edit, a learning-rate change) follow undo-stack
 rules: the iterations after the change are discarded, and the change is recorded
@@ -27,10 +27,20 @@ import numpy as np
 
 from .errors import BudgetError
 from .history import Change, History
+from .iteration import Iteration
 from .memory import CHUNK, Footprint, amount
-from .network import check_architecture, check_learning_rate, init_weights, unflatten
-from .replay import ReplaySpan, finish, weight_index
-from .stepper import Stepper
+from .network import (
+    MAX_SEED,
+    check_architecture,
+    check_learning_rate,
+    check_one_hot,
+    init_weights,
+    unflatten,
+)
+from .options import TrainingOptions, held_out_rows
+from .replay import ReplaySpan, finish, theta_index
+from .step_plan import StepPlan
+from .training import train
 
 # Weight updates (weights x samples) in one slice of a replay: short enough (see
 # docs/performance.md) that a window replaying a long file stays responsive.
@@ -44,10 +54,16 @@ class Run:
     buffers alone would pass the budget are refused with ``BudgetError`` before
     anything is allocated, and ``capacity`` is the last iteration the history may
     reach.
+
+    ``options`` (a :class:`~nncore.options.TrainingOptions`, default: the
+    tutorial's training) sets biases, reduction, penalties, mini-batches, the
+    optimizer and the held-out rows; ``initial_biases`` (default: zeros) are the
+    biases at iteration 0 when ``options.bias``.
     """
 
     def __init__(self, X, Y, layer_sizes, activations=None, loss="sse",
-                 learning_rate=1.0, seed=1, initial_weights=None, dataset_name="custom"):
+                 learning_rate=1.0, seed=1, initial_weights=None, dataset_name="custom",
+                 options=None, initial_biases=None):
         X = np.array(X, dtype=float, ndmin=2)
         Y = np.array(Y, dtype=float, ndmin=2)
         if Y.shape[0] == 1 and X.shape[0] != 1:
@@ -60,8 +76,15 @@ class Run:
                 X.shape[0], self.layer_sizes[-1]):
             raise ValueError(f"dataset: inputs {X.shape} and targets {Y.shape} do not fit "
                              f"layer sizes {self.layer_sizes}")
+        if loss == "ce":
+            check_one_hot(Y)
         check_learning_rate(learning_rate)
-        self.footprint = Footprint(self.layer_sizes, X.shape[0])
+        self.options = options = (options or TrainingOptions()).checked()
+        rows = options.rows(X.shape[0])
+        if (rows.n_test or rows.batch < rows.n_train) and not _is_seed(seed):
+            raise ValueError("seed: mini-batches and held-out rows are drawn from the seed; "
+                             f"it must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+        self.footprint = Footprint(self.layer_sizes, X.shape[0], options)
         problem = self.footprint.fixed_problem()
         if problem:  # before init_weights and the Stepper allocate anything
             field, why = problem
@@ -70,36 +93,62 @@ class Run:
         self.seed = seed
         self.dataset_name = str(dataset_name)
         self.initial_learning_rate = float(learning_rate)
+        self.test_rows = held_out_rows(X.shape[0], options.test_fraction, seed)
+        self.train_rows = np.setdiff1d(np.arange(X.shape[0]), self.test_rows)
         self.stride = self.footprint.stride
         self.capacity = self.footprint.capacity  # the last iteration the budget allows
-        self._chunk = self.footprint.chunk
+        self.evaluated = self.footprint.evaluated  # outputs computed after the steps
         self.changes: list[Change] = []
         self.newest = 0
         self.diverged_at = None
         try:
-            self._allocate(initial_weights)
+            self._allocate(initial_weights, initial_biases)
         except MemoryError:  # within the budget, but the computer has less free
             raise BudgetError(None, f"out of memory: this network and dataset need "
                               f"{amount(self.footprint.nbytes(0))}, more than this computer "
                               "has free", "layer_sizes") from None
-        self._current = self.initial_params.copy()  # W at self.newest
+        self._current = self.initial_row.copy()  # the row at self.newest
         self._record_current()
 
-    def _allocate(self, initial_weights):
+    def _allocate(self, initial_weights, initial_biases):
+        if self.test_rows.size:
+            self.X_train, self.Y_train = self.X[self.train_rows], self.Y[self.train_rows]
+            self.Y_test = self.Y[self.test_rows]
+        else:
+            self.X_train, self.Y_train, self.Y_test = self.X, self.Y, None
         if initial_weights is None:
             initial_weights = init_weights(self.layer_sizes, self.seed)
-        self.stepper = Stepper(self.X, self.Y, self.layer_sizes, self.activations, self.loss)
-        self.n_params = self.stepper.n_params
-        self.initial_params = np.concatenate([np.asarray(W, float).ravel()
-                                              for W in initial_weights])
-        if self.initial_params.size != self.n_params:
+        self.plan = StepPlan(self.X_train, self.Y_train, self.layer_sizes, self.activations,
+                             self.loss, self.options, self.seed)
+        self.stepper = self.plan.main
+        self.n_params, self.n_theta = self.plan.n_params, self.plan.n_theta
+        parts = [np.asarray(W, float).ravel() for W in initial_weights]
+        if sum(p.size for p in parts) != self.n_params:
             raise ValueError("initial_weights: shapes do not match layer sizes")
-        self.history = History(self.footprint, self.Y, self.loss)
-        self.history.checkpoints[0] = self.initial_params
-        self._span = ReplaySpan(self.stride, self.n_params)
-        # dense mode: [yhat_k | -W_{k+1}] of each step of a chunk, before they are filed
-        self._trace = (np.empty((self._chunk, self.stepper.record.size))
-                       if self.stride == 1 else None)
+        if self.options.bias:
+            n_biases = self.n_theta - self.n_params
+            biases = (np.zeros(n_biases) if initial_biases is None else
+                      np.concatenate([np.asarray(b, float).ravel() for b in initial_biases]))
+            if biases.size != n_biases:
+                raise ValueError("initial_biases: sizes do not match layer sizes")
+            parts.append(biases)
+        elif initial_biases is not None:
+            raise ValueError("initial_biases: this network has no biases")
+        self.initial_row = np.zeros(self.plan.n_row)  # optimizer state starts at 0
+        self.initial_row[:self.n_theta] = np.concatenate(parts)
+        self.initial_params = self.initial_row[:self.n_params]
+        self.history = History(self.footprint, self)
+        self.history.checkpoints[0] = self.initial_row
+        self._span = ReplaySpan(self.stride, self.plan.n_row)
+        # a chunk's rows before they are filed: [yhat_k | row_{k+1}] of each step when
+        # the steps record the outputs and every row is kept, else row_{k+1}
+        chunk, width = self.footprint.chunk, self.plan.n_row
+        if self.evaluated:
+            self._trace = np.empty((chunk, width))
+        elif self.stride == 1:
+            self._trace = np.empty((chunk, self.stepper.record.size))
+        else:
+            self._trace = None
 
     # ---- reading the history -------------------------------------------------------
 
@@ -117,7 +166,7 @@ class Run:
 
     @property
     def losses(self):
-        """loss_k for k = 0..newest (a view; do not modify)."""
+        """loss_k (on the training rows) for k = 0..newest (a view; do not modify)."""
         return self.history.losses[:self.newest + 1]
 
     @property
@@ -125,22 +174,48 @@ class Run:
         return self.history.accuracies[:self.newest + 1]
 
     @property
+    def test_losses(self):
+        """The loss on the held-out rows for k = 0..newest, or None without them."""
+        return _upto(self.history.test_losses, self.newest)
+
+    @property
+    def test_accuracies(self):
+        return _upto(self.history.test_accuracies, self.newest)
+
+    @property
+    def penalties(self):
+        """The L1/L2 penalty at W_k for k = 0..newest, or None without one."""
+        return _upto(self.history.penalties, self.newest)
+
+    @property
     def outputs(self):
-        """yhat_k for k = 0..newest, shape (newest+1, n_samples, n_out) (a view)."""
+        """yhat_k for k = 0..newest on every row of the dataset (held-out rows too),
+        shape (newest+1, n_samples, n_out) (a view)."""
         return self.history.outputs[:self.newest + 1]
 
-    def params_at(self, k):
-        """W_k as one flat vector (layer by layer, row-major); a fresh copy."""
+    def row_at(self, k):
+        """The row ``[theta | optimizer state]`` of iteration k (a fresh copy): theta is
+        the flat weights then the biases; the state's vectors follow in
+        ``options.state_names`` order, each as long as theta."""
         k = self._checked(k)
         if k == self.newest:
             return self._current.copy()
         if k % self.stride == 0:
             return self.history.checkpoints[k // self.stride].copy()
-        return self._span.weights_at(self, k)
+        return self._span.row_at(self, k)
+
+    def params_at(self, k):
+        """W_k as one flat vector (layer by layer, row-major); a fresh copy."""
+        return self.row_at(k)[:self.n_params]
 
     def weights_at(self, k):
         """W_k as a list of matrices, ``W[l]`` of shape (n_l, n_{l+1})."""
         return self.unflatten(self.params_at(k))
+
+    def at(self, k):
+        """Everything about iteration k (an :class:`~nncore.iteration.Iteration`):
+        weights, biases, optimizer state, batch rows, epoch, scores, and the step."""
+        return Iteration(self, self._checked(k))
 
     def unflatten(self, flat):
         """The weight matrices of the flat vector ``flat`` (views of it)."""
@@ -154,7 +229,7 @@ class Run:
 
     def saved_rows(self):
         """The flat weights of every stored row (row i: W at i * stride), a view."""
-        return self.history.checkpoints[:self.newest // self.stride + 1]
+        return self.history.checkpoints[:self.newest // self.stride + 1, :self.n_params]
 
     @property
     def history_nbytes(self):
@@ -165,12 +240,9 @@ class Run:
         return self.history.nbytes(self.newest) + self._span.rows.nbytes + trace
 
     def gradient_at(self, k):
-        """dE/dW at W_k as a list of matrices (what the step from k subtracts, / lr)."""
-        stepper = self.stepper
-        stepper.set_params(self.params_at(k))
-        with np.errstate(all="ignore"):
-            stepper.gradient()
-        return [g.copy() for g in stepper.grads]
+        """dE/dW at W_k on iteration k's batch, with the penalty's gradient, as a list
+        of matrices (for plain gradient descent: what the step from k subtracts, / lr)."""
+        return self.at(k).step().gradient_weights
 
     # ---- training ----------------------------------------------------------------------
 
@@ -189,95 +261,11 @@ class Run:
         Stops early after ``seconds`` of work as ``clock`` (a callable returning
         seconds) measures it, at ``capacity`` when ``seconds`` is given (without it,
         ``n`` updates that would pass ``capacity`` are refused with ``BudgetError``
-        before any step), or at divergence: then
-        ``diverged_at`` is the first iteration whose weights, outputs or loss are
+        before any step), or at divergence: then ``diverged_at`` is the first
+        iteration whose parameters, optimizer state, outputs, losses or penalty are
         not finite, and the history ends at the last finite iteration before it.
         """
-        if self.diverged_at is not None or n <= 0:
-            return 0
-        if seconds is None:  # all n will be made (unless it diverges): room for them at once
-            self.reserve(n)
-        elif self.newest + n > self.capacity:
-            n = self.capacity - self.newest
-            if n <= 0:
-                return 0
-        deadline = None if seconds is None else clock() + seconds
-        start, stride, stepper, h = self.newest, self.stride, self.stepper, self.history
-        stepper.set_params(self._current)
-        ops = stepper.step_ops(self.learning_rate)
-        n_out = h.outputs[0].size
-        with np.errstate(all="ignore"):
-            while self.newest < start + n:
-                first = self.newest
-                count = min(self._chunk, start + n - first)
-                try:
-                    h.reserve(first + count + 1)
-                except BudgetError:
-                    if deadline is None:
-                        raise
-                    self.capacity = self.newest  # less memory free than the budget allows
-                    break
-                if stride == 1:
-                    trace = self._trace[:count]
-                    stepper.run(ops, count, trace, stepper.record)
-                    h.outputs[first:first + count].reshape(count, n_out)[:] = trace[:, :n_out]
-                    np.negative(trace[:, n_out:], out=h.checkpoints[first + 1:first + count + 1])
-                else:
-                    self._run_to_checkpoints(ops, first, count)
-                previous, self._current = self._current, stepper.params
-                self.newest = first + count
-                h.outputs[self.newest] = stepper.forward()  # the newest iteration's too
-                h.score(first, self.newest + 1)
-                if not (np.isfinite(h.losses[first:self.newest + 1]).all()
-                        and np.isfinite(self._current).all()):
-                    # a non-finite weight stays non-finite, so the chunk's last
-                    # weights and its losses (which see every output) cover it all
-                    self._find_divergence(first, previous)
-                    return self.newest - start
-                if deadline is not None and clock() > deadline:
-                    break
-        return self.newest - start
-
-    def _run_to_checkpoints(self, ops, first, count):
-        """Checkpoint mode: ``count`` steps from ``first`` recording the outputs, and
-        the weights at each checkpoint passed."""
-        stepper, stride, h = self.stepper, self.stride, self.history
-        k, end, n_out = first, first + count, h.outputs[0].size
-        while k < end:
-            steps = min(end - k, stride - k % stride)
-            stepper.run(ops, steps, h.outputs[k:k + steps].reshape(steps, n_out),
-                        stepper.record[:n_out])
-            k += steps
-            if k % stride == 0:
-                np.negative(stepper.negated, out=h.checkpoints[k // stride])
-
-    def _find_divergence(self, first, first_params):
-        """Step again from ``first`` one update at a time to find the first bad
-        iteration; keep everything before it."""
-        end, stepper, lr, h = self.newest, self.stepper, self.learning_rate, self.history
-        self.newest, self._current = first, first_params
-        stepper.set_params(first_params)
-        with np.errstate(all="ignore"):
-            for k in range(first, end + 1):
-                h.outputs[k] = stepper.step(lr)
-                h.score(k, k + 1)
-                if not np.isfinite(h.losses[k]):
-                    bad = k  # W_k is finite but its outputs or loss are not
-                    break
-                params = stepper.params
-                if not np.isfinite(params).all():
-                    bad = k + 1
-                    break
-                self.newest, self._current = k + 1, params
-                if self.newest % self.stride == 0:
-                    h.checkpoints[self.newest // self.stride] = params
-            else:
-                raise AssertionError("a divergence seen in a chunk did not recur step by step")
-        if bad == self.newest and bad > 0:
-            self.truncate(bad - 1)
-        else:
-            self._record_current()
-        self.diverged_at = bad
+        return train(self, n, seconds, clock)
 
     @property
     def full(self):
@@ -322,7 +310,7 @@ class Run:
         k = self._checked(k)
         if k == self.newest and self.diverged_at is None:
             return
-        self._current = self.params_at(k)
+        self._current = self.row_at(k)
         self.newest = k
         self.diverged_at = None
         self._span.forget()
@@ -330,33 +318,42 @@ class Run:
         self._record_current()
 
     def set_learning_rate(self, k, rate):
-        """From iteration ``k`` on, train with ``rate``; later iterations are discarded."""
+        """From iteration ``k`` on, train with ``rate``; later iterations are discarded.
+        The optimizer's state at k is kept, as the replay gives it."""
         check_learning_rate(rate)
         self.truncate(k)
         self._change(Change(k, "learning_rate", float(rate)))
 
     def set_weight(self, k, layer, row, col, value):
         """Set ``W_k[layer][row, col] = value``; later iterations are discarded."""
-        value = float(value)
-        if not np.isfinite(value):
-            raise ValueError(f"weight: {value} is not a finite number")
+        value = _finite(value, "weight")
         shape = (self.layer_sizes[layer], self.layer_sizes[layer + 1])
         if not (0 <= row < shape[0] and 0 <= col < shape[1]):
             raise ValueError(f"weight: ({row}, {col}) is outside layer {layer} {shape}")
         self.truncate(k)
         self._change(Change(k, "weight", value, layer, row, col))
 
+    def set_bias(self, k, layer, unit, value):
+        """Set ``b_k[layer][unit] = value`` (the bias of unit ``unit`` of layer
+        ``layer + 1``); later iterations are discarded."""
+        value = _finite(value, "bias")
+        if not self.options.bias:
+            raise ValueError("bias: this network has no biases")
+        if not (0 <= layer < len(self.layer_sizes) - 1
+                and 0 <= unit < self.layer_sizes[layer + 1]):
+            raise ValueError(f"bias: ({layer}, {unit}) is outside layer sizes "
+                             f"{self.layer_sizes}")
+        self.truncate(k)
+        self._change(Change(k, "bias", value, layer, 0, unit))
+
     def _change(self, change):
         self._span.forget()
-        self._apply(change)
-        self.changes.append(change)
-        self._record_current()
-
-    def _apply(self, change):
-        if change.kind == "weight":
-            self._current[weight_index(self, change)] = change.value
+        if change.kind != "learning_rate":
+            self._current[theta_index(self, change)] = change.value
             if change.iteration % self.stride == 0:
                 self.history.checkpoints[change.iteration // self.stride] = self._current
+        self.changes.append(change)
+        self._record_current()
 
     # ---- bookkeeping -----------------------------------------------------------------------
 
@@ -367,12 +364,31 @@ class Run:
         return k
 
     def _record_current(self):
-        """Outputs, loss and accuracy of the newest iteration (no step has made them)."""
+        """Outputs, scores and penalty of the newest iteration (no step has made them)."""
         h = self.history
         h.reserve(self.newest + 1)
         if self.newest % self.stride == 0:
             h.checkpoints[self.newest // self.stride] = self._current
-        self.stepper.set_params(self._current)
+        if self.evaluated:
+            h.evaluate(self.newest, self._current[None, :self.n_theta])
+            return
+        self.plan.load(self._current)
         with np.errstate(all="ignore"):
-            h.outputs[self.newest] = self.stepper.forward()
+            h.outputs[self.newest] = self.plan.forward()
         h.score(self.newest, self.newest + 1)
+
+
+def _upto(array, newest):
+    return None if array is None else array[:newest + 1]
+
+
+def _finite(value, field):
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{field}: {value} is not a finite number")
+    return value
+
+
+def _is_seed(seed):
+    return (isinstance(seed, int | np.integer) and not isinstance(seed, bool)
+            and 0 <= seed <= MAX_SEED)
