@@ -1,6 +1,6 @@
 """Backprop Lab's engine: numpy only, no Qt, no printing."""
 
-from .datasets import BUILTIN, builtin, load_csv, save_csv, three_bit, two_d
+from .datasets import BUILTIN, builtin, load_csv, save_csv, three_bit, three_class, two_d
 from .errors import BudgetError, FileError, LoadError, SaveError
 from .export import export_weights, load_npz_weights, load_weights
 from .files import atomic_write
@@ -27,5 +27,6 @@ __all__ = [
     "check_learning_rate", "forward", "init_weights", "loss_value", "sigmoid", "__version__",
     "BUILTIN", "BudgetError", "FileError", "LoadError", "SaveError", "atomic_write",
     "builtin", "export_weights", "load_csv", "load_npz_weights", "load_snapshot",
-    "load_weights", "save_csv", "save_snapshot", "snapshot_dict", "three_bit", "two_d",
+    "load_weights", "save_csv", "save_snapshot", "snapshot_dict", "three_bit", "three_class",
+    "two_d",
 ]

@@ -46,6 +46,7 @@ THREE_BIT_RULES = {
 }
 
 TWO_D_KINDS = ("circle", "xor", "gaussian", "spiral")
+THREE_CLASS_KINDS = ("spiral", "blobs")  # for a softmax output with the ce loss
 
 
 def builtin(name):
@@ -116,6 +117,36 @@ def two_d(kind, n_points=200, noise=0.0, seed=0):
         pts += noise * 0.2 * rng.uniform(-1, 1, (n, 2))
     X = np.column_stack([pts, np.ones(n)])
     return X, y.reshape(-1, 1)
+
+
+def three_class(n_points=300, noise=0.0, seed=0, kind="spiral"):
+    """Three classes of 2-D points: inputs ``[x1, x2, 1]`` as :func:`two_d`'s, and
+    one-hot targets (column c is 1 for class c). ``spiral``: three interleaved arms,
+    each a third of a turn from the next, which a hidden layer must learn to bend
+    around; ``blobs``: three Gaussian clusters at the corners of a triangle, which a
+    network without hidden layers separates. ``noise`` in [0, 1] jitters the points
+    (widens the blobs). Class c holds points c, c + 3, c + 6, ... so every class
+    has n_points / 3 of them, give or take one."""
+    if kind not in THREE_CLASS_KINDS:
+        raise ValueError(f"kind: unknown kind {kind!r}; choose from "
+                         f"{', '.join(THREE_CLASS_KINDS)}")
+    if isinstance(n_points, bool) or int(n_points) != n_points or not 3 <= n_points <= 100_000:
+        raise ValueError(f"n_points: need a whole number from 3 to 100000, got {n_points!r}")
+    if not 0.0 <= noise <= 1.0:
+        raise ValueError(f"noise: need a number from 0 to 1, got {noise!r}")
+    n = int(n_points)
+    rng = np.random.default_rng(seed)
+    label = np.arange(n) % 3
+    if kind == "spiral":
+        r = (np.arange(n) // 3 + 1) / ((n + 2) // 3)  # out from the centre along each arm
+        t = 1.5 * np.pi * r + 2 * np.pi / 3 * label
+        pts = np.column_stack([r * np.sin(t), r * np.cos(t)])
+        pts += noise * 0.2 * rng.uniform(-1, 1, (n, 2))
+    else:
+        angle = np.pi / 2 + 2 * np.pi / 3 * label
+        centre = 0.5 * np.column_stack([np.cos(angle), np.sin(angle)])
+        pts = centre + (0.1 + 0.4 * noise) * rng.standard_normal((n, 2))
+    return np.column_stack([pts, np.ones(n)]), np.eye(3)[label]
 
 
 def target_range(activation):

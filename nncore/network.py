@@ -224,22 +224,34 @@ def forward_many(X, thetas, layer_sizes, activations, bias=False):
 
 
 def batch_loss(yhat, Y, loss="sse", axis=(-2, -1), reduction="sum"):
-    """The loss E summed over ``axis`` (by default the samples and outputs of one
-    batch; leading axes, such as iterations or grid points, are kept): 1/2 * sum
-    (y - yhat)^2, binary cross-entropy or cross-entropy summed; with reduction
-    ``mean``, divided by the number of samples. Call it inside
+    """The loss E summed over the samples and outputs of one batch (``axis`` (-2,
+    -1); leading axes, such as iterations or grid points, are kept), or over
+    everything (``axis`` None): 1/2 * sum (y - yhat)^2, binary cross-entropy or
+    cross-entropy summed; with reduction ``mean``, divided by the number of samples.
+    Each batch is summed as one flat run of numbers, so a batch's loss has the same
+    bits however many batches are scored at once. Call it inside
     ``np.errstate(all="ignore")`` when the outputs may not be finite."""
     if loss == "bce":
         # log(0) is -inf; clamping yhat keeps a saturated sigmoid's loss finite.
         p = np.clip(yhat, 1e-15, 1 - 1e-15)
-        total = -np.sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis=axis)
+        total = -_batch_sum(Y * np.log(p) + (1 - Y) * np.log(1 - p), axis)
     elif loss == "ce":
-        total = -np.sum(Y * np.log(np.maximum(yhat, CE_FLOOR)), axis=axis)
+        total = -_batch_sum(Y * np.log(np.maximum(yhat, CE_FLOOR)), axis)
     else:
-        total = 0.5 * np.sum((Y - yhat) ** 2, axis=axis)
+        total = 0.5 * _batch_sum((Y - yhat) ** 2, axis)
     if reduction == "mean":
         return total / np.shape(yhat)[-2]
     return total
+
+
+def _batch_sum(terms, axis):
+    """np.sum over the last two axes (or all) as a sum over one flat axis: numpy sums
+    a multi-axis block of a stack in another order than the same block alone."""
+    if axis is None:
+        return np.sum(terms)
+    if tuple(axis) != (-2, -1):
+        raise ValueError(f"axis: the samples and outputs (-2, -1), or None; got {axis}")
+    return np.sum(terms.reshape(terms.shape[:-2] + (-1,)), axis=-1)
 
 
 def loss_value(yhat, Y, loss="sse", reduction="sum"):

@@ -94,7 +94,9 @@ class Run:
         self.dataset_name = str(dataset_name)
         self.initial_learning_rate = float(learning_rate)
         self.test_rows = held_out_rows(X.shape[0], options.test_fraction, seed)
-        self.train_rows = np.setdiff1d(np.arange(X.shape[0]), self.test_rows)
+        training = np.ones(X.shape[0], dtype=bool)
+        training[self.test_rows] = False
+        self.train_rows = np.flatnonzero(training)
         self.stride = self.footprint.stride
         self.capacity = self.footprint.capacity  # the last iteration the budget allows
         self.evaluated = self.footprint.evaluated  # outputs computed after the steps

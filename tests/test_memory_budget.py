@@ -32,6 +32,7 @@ from nncore import (
 )
 from nncore.memory import MEMORY_CAP, SPAN_BYTES, Footprint, checkpoint_stride
 from nncore.network import forward
+from nncore.options import TrainingOptions
 
 TUTORIAL = builtin("tutorial")
 
@@ -86,25 +87,35 @@ def test_capacity_is_the_last_iteration_within_the_budget(sizes, n_samples):
         assert "the limit is 2 GiB" in f.iteration_problem(f.capacity + 1)
 
 
-@pytest.mark.parametrize("sizes, n_samples, iterations", [
-    ([3, 1], 4, 5000),  # dense storage
-    ([3, 4, 1], 4, 5000),
-    ([3, 32, 32, 1], 4, 3000),  # checkpoints
-    ([3, 1200, 1200, 1], 4, 20),  # the capped stride
-    ([3, 8, 1], 20_000, 300),  # many samples: shorter chunks
-    ([2, 18], 12_000, 30),  # dense with a one-step chunk
-])
-def test_the_footprint_counts_what_a_run_allocates(monkeypatch, sizes, n_samples, iterations):
+@pytest.mark.parametrize("sizes, n_samples, iterations, options", [
+    ([3, 1], 4, 5000, {}),  # dense storage
+    ([3, 4, 1], 4, 5000, {}),
+    ([3, 32, 32, 1], 4, 3000, {}),  # checkpoints
+    ([3, 1200, 1200, 1], 4, 20, {}),  # the capped stride
+    ([3, 8, 1], 20_000, 300, {}),  # many samples: shorter chunks
+    ([2, 18], 12_000, 30, {}),  # dense with a one-step chunk
+    ([3, 4, 1], 4, 5000, {"optimizer": "adam", "bias": True}),  # state in the rows
+    ([3, 32, 32, 3], 200, 2000, {"optimizer": "adam", "bias": True, "batch_size": 10}),
+    ([3, 32, 32, 3], 200, 2000, {"optimizer": "momentum", "test_fraction": 0.3, "l2": 0.1}),
+    ([3, 8, 1], 20_000, 300, {"optimizer": "rmsprop", "batch_size": 100,
+                              "test_fraction": 0.2}),
+    ([3, 8, 1], 20_000, 300, {"l2": 0.1}),  # outputs computed after the steps
+    ([3, 1200, 1200, 1], 4, 20, {"optimizer": "adam"}),
+    ([2, 18], 12_000, 30, {"batch_size": 7, "bias": True}),
+], ids=lambda v: str(v) if isinstance(v, dict) else None)
+def test_the_footprint_counts_what_a_run_allocates(monkeypatch, sizes, n_samples, iterations,
+                                                   options):
     """tracemalloc sees numpy's buffers. With the long-history reserve (address space
     only) off, building and training a run takes what Footprint said, within 10%."""
     monkeypatch.setattr(memory, "RESERVE_BYTES", 0)
     rng = np.random.default_rng(0)
     X = rng.random((n_samples, sizes[0]))
     Y = (rng.random((n_samples, sizes[-1])) > 0.5).astype(float)
-    expected = Footprint(sizes, n_samples).nbytes(iterations)
+    options = TrainingOptions(**options)
+    expected = Footprint(sizes, n_samples, options).nbytes(iterations)
     tracemalloc.start()
     try:
-        run = Run(X, Y, sizes)
+        run = Run(X, Y, sizes, options=options)
         run.train(iterations)
         run.params_at(iterations - 1)  # a replay fills the span
         peak = tracemalloc.get_traced_memory()[1]
