@@ -1,7 +1,9 @@
-"""Weights for other tools: ``.safetensors`` and ``.npz``, tensors ``layers.{k}.weight``.
+"""Weights for other tools: ``.safetensors`` and ``.npz``, tensors ``layers.{k}.weight``
+and, for a network with biases, ``layers.{k}.bias``.
 
 ``layers.{k}.weight`` has shape (n_k, n_{k+1}) as everywhere in Backprop Lab, i.e.
-``y = x @ W``; PyTorch's ``nn.Linear.weight`` is the transpose.
+``y = x @ W + b``; PyTorch's ``nn.Linear.weight`` is the transpose, and its ``bias``
+is ``layers.{k}.bias`` (shape (n_{k+1},)) as it is.
 
 Reading never runs code from a file: ``.npz`` members are opened with
 ``allow_pickle=False`` and each header is checked before its data is read, so a
@@ -22,12 +24,17 @@ from .files import MIB, atomic_write, read_capped, size_text
 
 WEIGHTS_SIZE_CAP = 256 * MIB
 _NAME = re.compile(r"layers\.(\d+)\.weight")
+_BIAS = re.compile(r"layers\.(\d+)\.bias")
 
 
-def export_weights(path, weights):
-    """Save ``weights`` (a list of 2-D arrays) to a ``.safetensors`` or ``.npz`` file."""
-    arrays = {f"layers.{k}.weight": np.ascontiguousarray(W, dtype=np.float64)
-              for k, W in enumerate(weights)}
+def export_weights(path, weights, biases=None):
+    """Save ``weights`` (a list of 2-D arrays) and ``biases`` (None, or a list of 1-D
+    arrays) to a ``.safetensors`` or ``.npz`` file."""
+    arrays = {}
+    for k, W in enumerate(weights):
+        arrays[f"layers.{k}.weight"] = np.ascontiguousarray(W, dtype=np.float64)
+        if biases is not None:
+            arrays[f"layers.{k}.bias"] = np.ascontiguousarray(biases[k], dtype=np.float64)
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix == ".safetensors":
         from safetensors.numpy import save  # imported here: keeps `import nncore` fast
@@ -43,9 +50,15 @@ def export_weights(path, weights):
 
 def load_weights(path):
     """The list of weight matrices in a ``.safetensors`` or ``.npz`` file."""
+    return load_parameters(path)[0]
+
+
+def load_parameters(path):
+    """``(weights, biases)`` in a ``.safetensors`` or ``.npz`` file: the weight
+    matrices, and the bias vectors or None when the file has none."""
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix == ".npz":
-        return load_npz_weights(path)
+        return _ordered(path, _npz_arrays(path))
     if suffix != ".safetensors":
         raise LoadError(path, "unknown weights format; use .safetensors or .npz")
     from safetensors.numpy import load
@@ -60,6 +73,10 @@ def load_weights(path):
 
 def load_npz_weights(path):
     """The list of weight matrices in an ``.npz`` file; pickled members are refused."""
+    return _ordered(path, _npz_arrays(path))[0]
+
+
+def _npz_arrays(path):
     data = read_capped(path, WEIGHTS_SIZE_CAP)
     arrays = {}
     try:
@@ -74,7 +91,7 @@ def load_npz_weights(path):
         if isinstance(exc, LoadError):
             raise
         raise LoadError(path, f"not a valid .npz file ({exc})") from None
-    return _ordered(path, arrays)
+    return arrays
 
 
 def _read_member(path, name, member, stored_size):
@@ -95,7 +112,9 @@ def _read_member(path, name, member, stored_size):
 
 
 def _ordered(path, arrays):
-    """``layers.0.weight``, ``layers.1.weight``, ... as finite float 2-D arrays.
+    """``(weights, biases)``: ``layers.0.weight``, ``layers.1.weight``, ... as finite
+    float 2-D arrays, and ``layers.{k}.bias`` for every k (or for none: then None)
+    as finite float vectors.
 
     As 64-bit floats they may take WEIGHTS_SIZE_CAP, what such a file of 64-bit
     floats takes: numbers stored narrower (uint8, float16) would otherwise grow up
@@ -105,11 +124,12 @@ def _ordered(path, arrays):
         raise BudgetError(path, f"{count} numbers would take {size_text(8 * count)} as "
                           f"64-bit floats, over the {size_text(WEIGHTS_SIZE_CAP)} limit",
                           "weights")
+    bias_names = [n for n in arrays if _BIAS.fullmatch(n)]
     weights = []
-    for k in range(len(arrays)):
+    for k in range(len(arrays) - len(bias_names)):
         name = f"layers.{k}.weight"
         if name not in arrays:
-            others = sorted(n for n in arrays if not _NAME.fullmatch(n))
+            others = sorted(n for n in arrays if not (_NAME.fullmatch(n) or _BIAS.fullmatch(n)))
             raise LoadError(path, f"missing {name!r}" + (
                 f" (found {', '.join(others[:3])})" if others else ""))
         W = np.asarray(arrays[name], dtype=float)
@@ -123,4 +143,21 @@ def _ordered(path, arrays):
         weights.append(W)
     if not weights:
         raise LoadError(path, "holds no weights")
-    return weights
+    if not bias_names:
+        return weights, None
+    biases = []
+    for k, W in enumerate(weights):
+        name = f"layers.{k}.bias"
+        if name not in arrays:
+            raise LoadError(path, f"missing {name!r}: biases are for every layer or none")
+        b = np.asarray(arrays[name], dtype=float)
+        if b.shape != (W.shape[1],):
+            raise LoadError(path, f"expected shape ({W.shape[1]},) to follow "
+                            f"'layers.{k}.weight', got {b.shape}", f"'{name}'")
+        if not np.isfinite(b).all():
+            raise LoadError(path, "holds NaN or infinite values", f"'{name}'")
+        biases.append(b)
+    if len(biases) != len(bias_names):
+        extra = sorted(set(bias_names) - {f"layers.{k}.bias" for k in range(len(weights))})
+        raise LoadError(path, f"{extra[0]!r} has no matching weight")
+    return weights, biases

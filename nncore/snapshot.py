@@ -15,7 +15,6 @@ raises ``LoadError`` naming the file and the field; nothing is returned half-bui
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 
 import numpy as np
@@ -23,13 +22,30 @@ import numpy as np
 from .errors import BudgetError, LoadError, SaveError, quoted
 from .files import MIB, atomic_write, decode_utf8, read_capped, size_text
 from .history import Change
+from .json_fields import Fields, kind_of, scan
 from .memory import MEMORY_CAP, Footprint
-from .network import ACTIVATIONS, LOSSES, check_learning_rate, n_weights
+from .network import (
+    ACTIVATIONS,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    check_architecture,
+    check_learning_rate,
+    n_weights,
+)
+from .options import TrainingOptions
 from .replay import finish
 from .run import Run
+from .snapshot_training import (
+    check_one_hot,
+    check_replayed_biases,
+    read_training,
+    schema_of,
+    training_doc,
+)
 
 FORMAT = "backprop-lab/snapshot"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # the newest this version reads; 1 for tutorial-style runs (see schema_of)
+SCHEMA_1_LOSSES = ("sse", "bce")  # schema 2 adds ce, with a softmax output layer
 SIZE_CAP = 20 * MIB
 MAX_ITERATION = 10_000_000
 MAX_UNITS = 10_000          # per layer
@@ -57,9 +73,9 @@ def snapshot_dict(run, k=None, dataset_name=None):
     k = run.newest if k is None else int(k)
     weights = run.weights_at(k)
     name = dataset_name or run.dataset_name
-    return {
+    doc = {
         "format": FORMAT,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema_of(run),
         "app_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "iteration": k,
@@ -78,6 +94,14 @@ def snapshot_dict(run, k=None, dataset_name=None):
                      "layer": c.layer, "row": c.row, "col": c.col}
                     for c in run.changes if c.iteration <= k],
     }
+    if doc["schema_version"] == 1:
+        return doc
+    options, biases = training_doc(run, k)
+    keys = list(doc)
+    seed_at, weights_at = keys.index("seed") + 1, keys.index("weights") + 1
+    items = list(doc.items())
+    return dict(items[:seed_at] + list(options.items()) + items[seed_at:weights_at]
+                + list(biases.items()) + items[weights_at:])
 
 
 def snapshot_bytes(doc):
@@ -91,7 +115,7 @@ def save_snapshot(path, run, k=None, dataset_name=None):
     """Write the snapshot of ``run`` at ``k`` to ``path`` atomically."""
     # Every number takes at least two bytes ("0,"): a run whose numbers alone are
     # over the cap is refused before its text is built.
-    least = 2 * (2 * run.n_params + run.X.size + run.Y.size)
+    least = 2 * (2 * run.n_theta + run.X.size + run.Y.size)
     if least > SIZE_CAP:
         raise SaveError(path, f"the snapshot would be at least {size_text(least)}, over "
                         f"the {size_text(SIZE_CAP)} limit for loading")
@@ -107,7 +131,8 @@ def save_snapshot(path, run, k=None, dataset_name=None):
     if k > MAX_ITERATION:
         raise SaveError(path, f"cannot save: {k} iterations, over the {MAX_ITERATION} "
                         "a snapshot may hold")
-    memory = Footprint(run.layer_sizes, run.X.shape[0]).problem(k, f"replaying {k} iterations")
+    memory = Footprint(run.layer_sizes, run.X.shape[0], run.options).problem(
+        k, f"replaying {k} iterations")
     problem = memory[1] if memory else _work_problem(k, run.X.shape[0], run.layer_sizes)
     if problem:
         raise SaveError(path, f"cannot save: {problem}")
@@ -151,10 +176,10 @@ def snapshot_run(doc, path=None, progress=None):
 
 def snapshot_steps(doc, path=None):
     """:func:`snapshot_run` as a generator (see :func:`load_snapshot_steps`)."""
-    f = _Fields(path)
+    f = Fields(path)
     if not isinstance(doc, dict):
-        f.fail(None, f"expected a JSON object, got {_kind(doc)}; not a Backprop Lab snapshot")
-    _scan(doc, f)
+        f.fail(None, f"expected a JSON object, got {kind_of(doc)}; not a Backprop Lab snapshot")
+    scan(doc, f, MAX_NESTING)
     if "format" not in doc:
         f.fail("format", "missing; not a Backprop Lab snapshot")
     if doc["format"] != FORMAT:
@@ -177,17 +202,20 @@ def snapshot_steps(doc, path=None):
     if not 2 <= len(sizes_raw) <= 32:
         f.fail("layer_sizes", f"need 2 to 32 layer sizes, got {len(sizes_raw)}")
     sizes = [f.integer(sizes_raw, i, 1, MAX_UNITS, "layer_sizes") for i in range(len(sizes_raw))]
-    activations = _activations(doc, f, len(sizes) - 1)
-    loss = f.string(doc, "loss", LOSSES)
-    if loss == "bce" and activations[-1] != "sigmoid":
-        f.fail("loss", "binary cross-entropy needs a sigmoid output layer")
+    activations = _activations(doc, f, len(sizes) - 1, version)
+    loss = f.string(doc, "loss", SCHEMA_1_LOSSES if version == 1 else LOSSES)
+    try:
+        check_architecture(sizes, activations, loss)
+    except ValueError as exc:  # "field: why"
+        f.fail(*str(exc).split(": ", 1))
     rate = f.number(doc, "learning_rate")
     if rate <= 0:
         f.fail("learning_rate", f"must be positive, got {rate!r}")
     seed = doc.get("seed")
     if seed is not None:
         seed = f.integer(doc, "seed", 0, 2**32 - 1)
-    for key in ("loss_value", "accuracy"):  # informational: recomputed by the replay
+    for key in ("loss_value", "accuracy", "penalty_value", "test_loss_value",
+                "test_accuracy"):  # informational: recomputed by the replay
         if doc.get(key) is not None:
             f.number(doc, key)
 
@@ -197,10 +225,14 @@ def snapshot_steps(doc, path=None):
     if not 1 <= X.shape[0] <= MAX_SAMPLES:
         f.fail("dataset.inputs", f"need 1 to {MAX_SAMPLES} samples, got {X.shape[0]}")
     Y = f.matrix(dataset, "targets", X.shape[0], sizes[-1], "dataset")
+    if loss == "ce":
+        check_one_hot(Y, f)
     initial = _weights(doc, "initial_weights", sizes, f)
     weights = _weights(doc, "weights", sizes, f)
-    changes = _changes(doc, k, sizes, f)
-    problem = Footprint(sizes, X.shape[0]).problem(k, f"replaying {k} iterations")
+    options, initial_biases, biases = (read_training(doc, f, sizes, X.shape[0], seed)
+                                       if version >= 2 else (TrainingOptions(), None, None))
+    changes = _changes(doc, k, sizes, f, options.bias)
+    problem = Footprint(sizes, X.shape[0], options).problem(k, f"replaying {k} iterations")
     if problem:  # checked before any memory is allocated (see nncore.memory)
         f.fail(*problem, error=BudgetError)
     problem = _work_problem(k, X.shape[0], sizes)
@@ -208,7 +240,8 @@ def snapshot_steps(doc, path=None):
         f.fail("iteration", problem)
 
     try:
-        run = Run(X, Y, sizes, activations, loss, rate, seed, initial, dataset_name=name)
+        run = Run(X, Y, sizes, activations, loss, rate, seed, initial, dataset_name=name,
+                  options=options, initial_biases=initial_biases)
     except ValueError as exc:
         f.fail(None, f"cannot build the run: {exc}")
     try:
@@ -226,140 +259,25 @@ def snapshot_steps(doc, path=None):
                                                                atol=REPLAY_RTOL):
             f.fail(f"weights[{layer}]",
                    "weights do not match replay (file tampered or corrupted)")
+    if biases is not None:
+        check_replayed_biases(run, k, biases, f, REPLAY_RTOL)
     return run, k
 
 
-# ---- validation ---------------------------------------------------------------------
-
-
-class _Fields:
-    """Typed getters that raise ``LoadError`` naming the file and the field."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def fail(self, field, problem, error=LoadError):
-        raise error(self.path, problem, None if field is None else f"field '{field}'")
-
-    def get(self, obj, key, kind, where=None):
-        name = _name(where, key)
-        try:
-            value = obj[key]
-        except (KeyError, IndexError):
-            self.fail(name, "missing")
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            self.fail(name, f"expected {_KINDS[kind]}, got {_kind(value)}")
-        return value
-
-    def integer(self, obj, key, low, high, where=None):
-        value = self.get(obj, key, int, where)
-        if value < low or (high is not None and value > high):
-            shown = str(value) if len(str(value)) < 30 else f"a {len(str(value))}-digit number"
-            limit = f"from {low} to {high}" if high is not None else f"{low} or more"
-            self.fail(_name(where, key), f"must be {limit}, got {shown}")
-        return value
-
-    def number(self, obj, key, where=None):
-        value = self.get(obj, key, (int, float), where)
-        try:
-            value = float(value)
-        except OverflowError:
-            self.fail(_name(where, key), "number too large")
-        if not math.isfinite(value):
-            self.fail(_name(where, key), f"{value} is not a finite number")
-        return value
-
-    def string(self, obj, key, choices=None, where=None):
-        value = self.get(obj, key, str, where)
-        if choices is not None and value not in choices:
-            self.fail(_name(where, key), f"unknown value {quoted(value)}; "
-                      f"choose from {', '.join(choices)}")
-        if len(value) > 1000:
-            self.fail(_name(where, key), f"text of {len(value)} characters is too long")
-        return value
-
-    def matrix(self, obj, key, n_rows, n_cols, where=None):
-        """A list of equal-length lists of numbers, as a float array of known shape."""
-        name = _name(where, key)
-        rows = self.get(obj, key, list, where)
-        if n_rows is not None and len(rows) != n_rows:
-            self.fail(name, f"expected {n_rows} rows, got {len(rows)}")
-        for i, row in enumerate(rows):
-            if not isinstance(row, list):
-                self.fail(f"{name}[{i}]", f"expected a list of numbers, got {_kind(row)}")
-            if len(row) != n_cols:
-                self.fail(f"{name}[{i}]", f"expected {n_cols} numbers, got {len(row)} "
-                          f"(expected shape ({len(rows)}, {n_cols}))")
-            if _NUMBER_TYPES.issuperset(map(type, row)):
-                continue  # the common case, checked at C speed; else find the culprit
-            for j, value in enumerate(row):
-                if type(value) is not float and type(value) is not int:
-                    self.fail(f"{name}[{i}][{j}]", f"expected a number, got {_kind(value)}")
-        try:
-            array = np.array(rows, dtype=float).reshape(len(rows), n_cols)
-        except OverflowError:
-            self.fail(name, "a number is too large")
-        if not np.isfinite(array).all():
-            i, j = np.argwhere(~np.isfinite(array))[0]
-            self.fail(f"{name}[{i}][{j}]", "number too large")
-        return array
-
-
-_NUMBER_TYPES = frozenset((int, float))
-_KINDS = {int: "a whole number", list: "a list", dict: "an object", str: "text",
-          (int, float): "a number"}
-
-
-def _kind(value):
-    if isinstance(value, bool):
-        return "true/false"
-    return {int: "a whole number", float: "a number", str: "text", list: "a list",
-            dict: "an object", type(None): "null"}.get(type(value), type(value).__name__)
-
-
-def _name(where, key):
-    if where is None:
-        return str(key)
-    return f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}"
-
-
-def _scan(doc, f):
-    """Refuse non-finite numbers anywhere, and absurd nesting, without recursion."""
-    stack = [(doc, None, 0)]
-    while stack:
-        obj, where, depth = stack.pop()
-        if depth > MAX_NESTING:
-            f.fail(where, f"nested more than {MAX_NESTING} levels deep")
-        if isinstance(obj, list) and _finite_numbers(obj):
-            continue
-        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
-        for key, value in items:
-            if isinstance(value, dict | list):
-                stack.append((value, _name(where, key), depth + 1))
-            elif type(value) is float and not math.isfinite(value):
-                f.fail(_name(where, key), f"{value} is not a finite number")
-
-
-def _finite_numbers(items):
-    """True when ``items`` holds finite numbers only: a weight row, checked at C
-    speed (False for text, null, nested lists or an integer too big for a float)."""
-    try:
-        return all(map(math.isfinite, items))
-    except (TypeError, OverflowError):
-        return False
-
-
-def _activations(doc, f, n_layers):
-    """One activation per weight matrix, from ``activations`` or the single ``activation``."""
+def _activations(doc, f, n_layers, version):
+    """One activation per weight matrix, from ``activations`` or the single
+    ``activation`` (schema 2 also knows softmax, which check_architecture keeps to
+    the output layer)."""
+    known = ACTIVATIONS if version == 1 else OUTPUT_ACTIVATIONS
     if "activations" in doc:
         names = f.get(doc, "activations", list)
         if len(names) != n_layers:
             f.fail("activations", f"need {n_layers} (one per layer), got {len(names)}")
-        names = [f.string(names, i, ACTIVATIONS, "activations") for i in range(n_layers)]
-        if "activation" in doc and f.string(doc, "activation", ACTIVATIONS) != names[-1]:
+        names = [f.string(names, i, known, "activations") for i in range(n_layers)]
+        if "activation" in doc and f.string(doc, "activation", known) != names[-1]:
             f.fail("activation", "does not match the last of 'activations'")
         return names
-    return [f.string(doc, "activation", ACTIVATIONS)] * n_layers
+    return [f.string(doc, "activation", known)] * n_layers
 
 
 def _weights(doc, key, sizes, f):
@@ -371,7 +289,7 @@ def _weights(doc, key, sizes, f):
             for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))]
 
 
-def _changes(doc, k, sizes, f):
+def _changes(doc, k, sizes, f, bias):
     raw = f.get(doc, "changes", list) if "changes" in doc else []
     if len(raw) > MAX_CHANGES:
         f.fail("changes", f"more than {MAX_CHANGES} changes")
@@ -380,7 +298,8 @@ def _changes(doc, k, sizes, f):
         where = f"changes[{i}]"
         f.get(raw, i, dict, "changes")
         it = f.integer(item, "iteration", previous, k, where)
-        kind = f.string(item, "kind", ("learning_rate", "weight"), where)
+        kind = f.string(item, "kind", ("learning_rate", "weight", "bias") if bias else
+                        ("learning_rate", "weight"), where)
         value = f.number(item, "value", where)
         if kind == "learning_rate":
             try:
@@ -393,7 +312,7 @@ def _changes(doc, k, sizes, f):
             changes.append(Change(it, kind, value))
         else:
             layer = f.integer(item, "layer", 0, len(sizes) - 2, where)
-            row = f.integer(item, "row", 0, sizes[layer] - 1, where)
+            row = f.integer(item, "row", 0, 0 if kind == "bias" else sizes[layer] - 1, where)
             col = f.integer(item, "col", 0, sizes[layer + 1] - 1, where)
             changes.append(Change(it, kind, value, layer, row, col))
         previous = it

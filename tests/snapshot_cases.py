@@ -12,7 +12,8 @@ import os
 
 import numpy as np
 
-from nncore import Run, builtin, snapshot_dict
+from nncore import Run, builtin, snapshot_dict, three_class
+from nncore.options import TrainingOptions
 from nncore.snapshot import snapshot_bytes
 
 
@@ -32,43 +33,69 @@ def valid_doc():
     return snapshot_dict(valid_run(), dataset_name="tutorial")
 
 
-def _edited(edit):
+V2_OPTIONS = TrainingOptions(bias=True, reduction="mean", l1=0.001, l2=0.01, batch_size=4,
+                             optimizer="adam", test_fraction=0.25)
+
+
+def valid_v2_run(iterations=40):
+    """Schema 2: three classes, softmax and ce, every option, a bias edit and a
+    learning-rate change."""
+    X, Y = three_class(12, seed=1)
+    run = Run(X, Y, [3, 4, 3], ["tanh", "softmax"], "ce", 0.1, seed=1, options=V2_OPTIONS,
+              dataset_name="three-spiral")
+    run.train(10)
+    run.set_bias(10, 0, 1, 0.25)
+    run.train(10)
+    run.set_learning_rate(20, 0.5)
+    run.train(iterations - 20)
+    return run
+
+
+def valid_v2_doc():
+    return snapshot_dict(valid_v2_run())
+
+
+def _edited(edit, base=valid_doc):
     """A writer for the valid document after ``edit(doc)`` (which may return a new doc)."""
     def write(path):
-        doc = copy.deepcopy(valid_doc())
+        doc = copy.deepcopy(base())
         doc = edit(doc) or doc
         with open(path, "wb") as f:
             f.write(snapshot_bytes(doc) if isinstance(doc, dict) else doc)
     return write
 
 
-def _raw(data):
+def _raw(data, base=valid_doc):
     def write(path):
         with open(path, "wb") as f:
-            f.write(data(valid_doc()) if callable(data) else data)
+            f.write(data(base()) if callable(data) else data)
     return write
 
 
-def _text_replace(old, new):
+def _text_replace(old, new, base=valid_doc):
     """The valid file with one piece of its text replaced (for tokens json cannot emit)."""
     def data(doc):
         text = snapshot_bytes(doc).decode()
         assert old in text
         return text.replace(old, new, 1).encode()
-    return _raw(data)
+    return _raw(data, base)
 
 
-def _set(*keys, value):
+def _set(*keys, value, base=valid_doc):
     def edit(doc):
         target = doc
         for key in keys[:-1]:
             target = target[key]
         target[keys[-1]] = value
-    return _edited(edit)
+    return _edited(edit, base)
 
 
-def _drop(key):
-    return _edited(lambda doc: doc.pop(key) and None)
+def _drop(key, base=valid_doc):
+    return _edited(lambda doc: doc.pop(key) and None, base)
+
+
+def _v2(*keys, value):
+    return _set(*keys, value=value, base=valid_v2_doc)
 
 
 def _sparse(size):
@@ -82,6 +109,9 @@ def _weights_text(doc):
     return json.dumps(doc["weights"])
 
 
+V2_REQUIRED = ["bias", "reduction", "l1", "l2", "batch_size", "optimizer", "momentum", "alpha",
+               "beta1", "beta2", "eps", "test_fraction", "test_rows", "initial_biases",
+               "biases"]
 REQUIRED = ["format", "schema_version", "app_version", "created", "iteration", "layer_sizes",
             "loss", "learning_rate", "dataset", "initial_weights", "weights"]
 
@@ -136,7 +166,7 @@ CASES = [
     ("unknown-format", _set("format", value="keras/h5"), ["field 'format'", "unknown format"]),
     ("schema-version-string", _set("schema_version", value="1"),
      ["field 'schema_version'", "got text"]),
-    ("schema-version-newer", _set("schema_version", value=2),
+    ("schema-version-newer", _set("schema_version", value=3),
      ["field 'schema_version'", "saved by a newer version"]),
     ("unknown-activation", _set("activations", value=["softmax"]),
      ["field 'activations[0]'", "unknown value 'softmax'"]),
@@ -188,6 +218,57 @@ CASES = [
     ("replay-diverges", _edited(lambda d: d.update(activation="linear", activations=["linear"],
                                                    learning_rate=1e300)),
      ["replay diverges at iteration 1, before iteration 40", "tampered or corrupted"]),
+    # schema 1 knows none of schema 2's additions
+    ("v1-ce-loss", _set("loss", value="ce"), ["field 'loss'", "unknown value 'ce'"]),
+    ("v1-bias-change", _set("changes", 0, "kind", value="bias"),
+     ["field 'changes[0].kind'", "unknown value 'bias'"]),
+    # schema 2: its keys, types and ranges
+    *[(f"v2-missing-{key}", _drop(key, base=valid_v2_doc), [f"field '{key}'", "missing"])
+      for key in V2_REQUIRED],
+    ("v2-bias-not-bool", _v2("bias", value=1), ["field 'bias'", "expected true or false"]),
+    ("v2-batch-size-0", _v2("batch_size", value=0), ["field 'batch_size'", "1 or more"]),
+    ("v2-batch-size-float", _v2("batch_size", value=4.0),
+     ["field 'batch_size'", "expected a whole number"]),
+    ("v2-momentum-1.5", _v2("momentum", value=1.5),
+     ["field 'momentum'", "at least 0 and less than 1, got 1.5"]),
+    ("v2-beta2-1", _v2("beta2", value=1), ["field 'beta2'", "less than 1"]),
+    ("v2-eps-0", _v2("eps", value=0.0), ["field 'eps'", "positive"]),
+    ("v2-l2-negative", _v2("l2", value=-0.5), ["field 'l2'", "0 or more"]),
+    ("v2-l1-text", _v2("l1", value="0.1"), ["field 'l1'", "expected a number, got text"]),
+    ("v2-test-fraction-1", _v2("test_fraction", value=1), ["field 'test_fraction'", "less than 1"]),
+    ("v2-optimizer-unknown", _v2("optimizer", value="lbfgs"),
+     ["field 'optimizer'", "unknown value 'lbfgs'"]),
+    ("v2-reduction-unknown", _v2("reduction", value="max"), ["field 'reduction'", "'max'"]),
+    ("v2-seed-missing", _edited(lambda d: d.pop("seed") and None, valid_v2_doc),
+     ["field 'seed'", "drawn from the seed"]),
+    ("v2-test-rows-tampered", _v2("test_rows", 0, value=11), ["field 'test_rows'", "tampered"]),
+    ("v2-test-rows-not-ints", _v2("test_rows", value=["a"]),
+     ["field 'test_rows[0]'", "expected a whole number"]),
+    ("v2-biases-shape", _v2("biases", 1, value=[0.0, 0.0]),
+     ["field 'biases[1]'", "expected 3 numbers, got 2"]),
+    ("v2-initial-biases-nan", _text_replace('"initial_biases": [[', '"initial_biases": [[NaN, ',
+                                            base=valid_v2_doc),
+     ["field 'initial_biases[0][0]'", "nan is not a finite number"]),
+    ("v2-biases-null-with-bias", _v2("biases", value=None), ["field 'biases'", "got null"]),
+    ("v2-biases-without-bias", _edited(lambda d: d.update(bias=False, changes=d["changes"][1:]),
+                                       valid_v2_doc),
+     ["field 'initial_biases'", "has no biases"]),
+    ("v2-softmax-hidden", _v2("activations", value=["softmax", "softmax"]),
+     ["field 'activations'", "softmax is for the output layer only"]),
+    ("v2-ce-without-softmax", _edited(lambda d: d.update(activations=["tanh", "sigmoid"],
+                                                         activation="sigmoid"), valid_v2_doc),
+     ["field 'loss'", "needs a softmax output layer"]),
+    ("v2-ce-not-one-hot", _v2("dataset", "targets", 2, value=[0.5, 0.5, 0.0]),
+     ["field 'dataset.targets[2]'", "one-hot"]),
+    ("v2-bias-change-row", _v2("changes", 0, "row", value=1),
+     ["field 'changes[0].row'", "from 0 to 0"]),
+    ("v2-tampered-biases", _edited(lambda d: d["biases"][0].__setitem__(0, 0.123), valid_v2_doc),
+     ["field 'biases[0]'", "biases do not match replay (file tampered or corrupted)"]),
+    ("v2-tampered-optimizer", _v2("optimizer", value="rmsprop"), ["do not match replay"]),
+    ("v2-tampered-batch-size", _v2("batch_size", value=3), ["do not match replay"]),
+    ("v2-tampered-beta1", _v2("beta1", value=0.8), ["do not match replay"]),
+    ("v2-tampered-l2", _v2("l2", value=0.02), ["do not match replay"]),
+    ("v2-tampered-reduction", _v2("reduction", value="sum"), ["do not match replay"]),
 ]
 
 

@@ -23,11 +23,14 @@ from nncore import (
     export_weights,
     load_csv,
     load_npz_weights,
+    load_parameters,
     load_snapshot,
     load_weights,
     save_csv,
     save_snapshot,
+    three_class,
 )
+from nncore.options import TrainingOptions
 from nncore.snapshot import snapshot_dict
 
 # ---- what a snapshot holds ----------------------------------------------------------
@@ -80,12 +83,27 @@ def _resume_case(name):
     if name == "xor-hidden":
         X, Y = builtin("xor")
         return Run(X, Y, [3, 4, 1], ["tanh", "sigmoid"], learning_rate=0.5, seed=3)
-    # 320 weights: the run keeps only every 32nd iteration and replays the rest
-    X, Y = builtin("and")
-    return Run(X, Y, [3, 16, 16, 1], ["relu", "tanh", "sigmoid"], "bce", 0.1, seed=5)
+    if name == "checkpointed":  # 320 weights: every 32nd iteration kept, the rest replayed
+        X, Y = builtin("and")
+        return Run(X, Y, [3, 16, 16, 1], ["relu", "tanh", "sigmoid"], "bce", 0.1, seed=5)
+    X, Y = three_class(30, seed=2)
+    options = {  # schema 2: each optimizer, with options enough to touch every path
+        "adam-everything": dict(optimizer="adam", bias=True, reduction="mean", batch_size=7,
+                                l1=0.001, l2=0.01, test_fraction=0.2),
+        "momentum-batches": dict(optimizer="momentum", batch_size=4, bias=True),
+        "nesterov-held-out": dict(optimizer="nesterov", test_fraction=0.3, momentum=0.5),
+        "rmsprop-penalty": dict(optimizer="rmsprop", l2=0.05, reduction="mean"),
+        "sgd-bias": dict(bias=True),
+    }[name]
+    return Run(X, Y, [3, 8, 8, 3], ["tanh", "relu", "softmax"], "ce", 0.05, seed=7,
+               options=TrainingOptions(**options))
 
 
-@pytest.mark.parametrize("name", ["tutorial", "xor-hidden", "checkpointed"])
+RESUME_CASES = ["tutorial", "xor-hidden", "checkpointed", "adam-everything",
+                "momentum-batches", "nesterov-held-out", "rmsprop-penalty", "sgd-bias"]
+
+
+@pytest.mark.parametrize("name", RESUME_CASES)
 def test_resume_is_bitwise_exact(tmp_path, name):
     """RELIABILITY 19: N+M iterations equal N, save, load, M more, bit for bit."""
     n, m = 300, 257
@@ -95,19 +113,80 @@ def test_resume_is_bitwise_exact(tmp_path, name):
         run.set_weight(100, 0, 0, 0, 0.75)  # a history with hand edits must replay too
         run.train(50)
         run.set_learning_rate(150, run.learning_rate * 2)
-        run.train(n - 150)
-    assert straight.stride == (32 if name == "checkpointed" else 1)
+        if run.options.bias:
+            run.train(20)
+            run.set_bias(170, 1, 2, -0.5)
+        run.train(n - run.newest)
+    if name == "checkpointed":
+        assert straight.stride == 32
+    elif name in ("tutorial", "xor-hidden"):
+        assert straight.stride == 1
+    else:
+        assert straight.stride > 1  # checkpoints hold the optimizer state
 
     save_snapshot(tmp_path / "n.json", paused)
     resumed, k = load_snapshot(tmp_path / "n.json")
-    assert k == n
+    assert k == n and resumed.options == straight.options
     straight.train(m)
     resumed.train(m)
     assert resumed.newest == straight.newest == n + m
     for i in (0, 99, 100, 101, n, n + m - 1, n + m):
-        assert np.array_equal(resumed.params_at(i), straight.params_at(i)), i
+        assert np.array_equal(resumed.row_at(i), straight.row_at(i)), i
     assert np.array_equal(resumed.outputs, straight.outputs)
-    assert np.array_equal(resumed.losses, straight.losses)
+    for name_ in ("losses", "accuracies", "test_losses", "test_accuracies", "penalties"):
+        a, b = getattr(resumed, name_), getattr(straight, name_)
+        assert (a is None and b is None) or np.array_equal(a, b), name_
+
+
+def test_schema_2_fields_round_trip(tmp_path):
+    run = snapshot_cases.valid_v2_run()
+    path = tmp_path / "v2.json"
+    save_snapshot(path, run)
+    doc = json.loads(path.read_text())
+    assert doc["schema_version"] == 2 and doc["loss"] == "ce"
+    assert doc["activations"] == ["tanh", "softmax"]
+    assert {key: doc[key] for key in ("bias", "reduction", "l1", "l2", "batch_size",
+                                      "optimizer", "beta1", "beta2", "eps",
+                                      "test_fraction")} == {
+        "bias": True, "reduction": "mean", "l1": 0.001, "l2": 0.01, "batch_size": 4,
+        "optimizer": "adam", "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+        "test_fraction": 0.25}
+    assert doc["test_rows"] == run.test_rows.tolist() and len(doc["test_rows"]) == 3
+    assert doc["initial_biases"] == [[0.0] * 4, [0.0] * 3]
+    assert doc["biases"] == [b.tolist() for b in run.at(40).biases]
+    assert doc["changes"][0] == {"iteration": 10, "kind": "bias", "value": 0.25, "layer": 0,
+                                 "row": 0, "col": 1}
+    assert doc["penalty_value"] == run.penalties[40]
+    assert doc["test_loss_value"] == run.test_losses[40]
+    keys = list(doc)  # the settings follow the seed; biases follow the weights
+    assert keys[keys.index("seed") + 1:keys.index("seed") + 14] == [
+        "bias", "reduction", "l1", "l2", "batch_size", "optimizer", "momentum", "alpha",
+        "beta1", "beta2", "eps", "test_fraction", "test_rows"]
+    assert keys[keys.index("weights") + 1:keys.index("weights") + 3] == [
+        "initial_biases", "biases"]
+
+    loaded, k = load_snapshot(path)
+    assert k == 40 and loaded.options == run.options and loaded.changes == run.changes
+    assert np.array_equal(loaded.row_at(40), run.row_at(40))
+    assert np.array_equal(loaded.test_losses, run.test_losses)
+    save_snapshot(tmp_path / "again.json", loaded)
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert {key: v for key, v in again.items() if key != "created"} == {
+        key: v for key, v in doc.items() if key != "created"}
+
+
+def test_schema_1_files_open_as_before_and_save_as_schema_1(tmp_path):
+    path = tmp_path / "v1.json"
+    (path).write_bytes(_valid_bytes())
+    run, k = load_snapshot(path)
+    assert run.options == TrainingOptions() and run.options.is_default
+    assert run.at(k).biases is None and run.test_losses is None and run.penalties is None
+    save_snapshot(tmp_path / "again.json", run, dataset_name="tutorial")
+    again = json.loads((tmp_path / "again.json").read_text())
+    first = json.loads(path.read_text())
+    assert again["schema_version"] == 1 and list(again) == list(first)
+    assert {key: v for key, v in again.items() if key != "created"} == {
+        key: v for key, v in first.items() if key != "created"}
 
 
 def test_snapshot_of_an_earlier_iteration(tmp_path):
@@ -405,6 +484,42 @@ def test_not_an_npz_is_refused(tmp_path):
     (tmp_path / "x.npz").write_bytes(b"hello")
     with pytest.raises(LoadError, match="not a valid .npz file"):
         load_npz_weights(tmp_path / "x.npz")
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_export_adds_the_biases_and_reads_them_back(tmp_path, suffix):
+    run = snapshot_cases.valid_v2_run()
+    it = run.at(40)
+    path = tmp_path / f"w{suffix}"
+    export_weights(path, it.weights, it.biases)
+    names = (load_file(str(path)) if suffix == ".safetensors"
+             else dict(np.load(path, allow_pickle=False)))
+    assert sorted(names) == ["layers.0.bias", "layers.0.weight", "layers.1.bias",
+                             "layers.1.weight"]
+    assert names["layers.1.bias"].shape == (3,)
+    weights, biases = load_parameters(path)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, it.weights, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(biases, it.biases, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(load_weights(path), it.weights,
+                                                    strict=True))
+    export_weights(tmp_path / f"plain{suffix}", it.weights)  # no biases: as before
+    assert load_parameters(tmp_path / f"plain{suffix}")[1] is None
+
+
+@pytest.mark.parametrize("members, message", [
+    ({"layers.0.weight": _npy(np.ones((3, 2))), "layers.1.weight": _npy(np.ones((2, 1))),
+      "layers.0.bias": _npy(np.ones(2))}, "missing 'layers.1.bias': biases are for every"),
+    ({"layers.0.weight": _npy(np.ones((3, 2))), "layers.0.bias": _npy(np.ones(3))},
+     r"'layers.0.bias': expected shape \(2,\) to follow"),
+    ({"layers.0.weight": _npy(np.ones((3, 2))), "layers.0.bias": _npy(np.array([1, np.nan]))},
+     "'layers.0.bias': holds NaN"),
+    ({"layers.0.weight": _npy(np.ones((3, 2))), "layers.0.bias": _npy(np.ones(2)),
+      "layers.1.bias": _npy(np.ones(1))}, "'layers.1.bias' has no matching weight"),
+])
+def test_bad_biases_are_refused(tmp_path, members, message):
+    _npz(tmp_path / "bad.npz", members)
+    with pytest.raises(LoadError, match=message):
+        load_parameters(tmp_path / "bad.npz")
 
 
 def test_safetensors_with_nan_or_garbage_is_refused(tmp_path):
