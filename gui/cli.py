@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-from gui.cli_output import Progress, count, report, summary
+from gui.cli_output import Progress, count, report, summary, training_result
 
 NO_DISPLAY = ("error: no display found; use 'backprop-lab train ...' for the command line, "
               "or set QT_QPA_PLATFORM=offscreen")
@@ -29,6 +29,8 @@ class UsageError(Exception):
 
 def build_parser():
     from nncore import __version__
+    from nncore.network import LOSSES, REDUCTIONS
+    from nncore.options import OPTIMIZERS
 
     parser = argparse.ArgumentParser(
         prog="backprop-lab",
@@ -37,12 +39,31 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a network and print the result")
-    train.add_argument("--dataset", help="a built-in name (tutorial, trask, xor, and, or) or "
-                       "a .csv file whose last columns are targets (default: tutorial)")
+    train.add_argument("--dataset", help="a built-in name (tutorial, trask, xor, and, or; "
+                       "three-spiral and three-blobs: 300 points of three classes, one-hot) "
+                       "or a .csv file whose last columns are targets (default: tutorial)")
     train.add_argument("--layers", help="layer sizes, e.g. 3,4,1 (default: inputs,1)")
     train.add_argument("--activation", help="one name for every layer, or one per layer "
-                       "(sigmoid, tanh, relu, linear; default: sigmoid)")
-    train.add_argument("--loss", choices=("sse", "bce"), help="default: sse")
+                       "(sigmoid, tanh, relu, linear; softmax for the output layer, with "
+                       "--loss ce; default: sigmoid, with a softmax output for --loss ce)")
+    train.add_argument("--loss", choices=LOSSES, help="sse (default), bce (sigmoid output) or "
+                       "ce (softmax output, one-hot targets)")
+    train.add_argument("--reduction", choices=REDUCTIONS, help="the loss over a batch's rows: "
+                       "sum (default) or mean")
+    train.add_argument("--bias", action="store_true", default=None,
+                       help="give every layer after the input a bias (starting at 0)")
+    train.add_argument("--l1", metavar="LAMBDA", help="add lambda * sum |W| to the loss")
+    train.add_argument("--l2", metavar="LAMBDA", help="add lambda/2 * sum W^2 to the loss")
+    train.add_argument("--batch-size", type=whole_number, metavar="B",
+                       help="rows per step, shuffled each epoch (default: every training row)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help="default: sgd")
+    train.add_argument("--momentum", metavar="MU", help="momentum and nesterov (default: 0.9)")
+    train.add_argument("--alpha", help="rmsprop's decay (default: 0.99)")
+    train.add_argument("--beta1", help="adam's first decay (default: 0.9)")
+    train.add_argument("--beta2", help="adam's second decay (default: 0.999)")
+    train.add_argument("--eps", help="rmsprop's and adam's epsilon (default: 1e-8)")
+    train.add_argument("--test-fraction", metavar="P", help="hold out floor(P * rows) rows, "
+                       "chosen by the seed, for a test loss (default: 0)")
     train.add_argument("--seed", type=whole_number,
                        help="weight initialisation seed, 0 to 4294967295 (default: 1)")
     train.add_argument("--lr", help="learning rate (default: 1)")
@@ -144,11 +165,12 @@ def train(args):
     if args.save:
         save_target(args.save)  # a FIFO, device or missing folder: said before training
     if args.resume:
-        given = [f"--{name}" for name in ("dataset", "layers", "activation", "loss", "seed")
+        given = [_flag(name) for name in ("dataset", "layers", "activation", "loss", "seed",
+                                          *OPTION_FLAGS)
                  if getattr(args, name) is not None]
         if given:
             raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
-                             "snapshot fixes the dataset and the network")
+                             "snapshot fixes the dataset, the network and how it trains")
         run, _ = _load(args.resume, show_progress=not args.json)
         name = run.dataset_name
         if args.lr is not None:
@@ -156,10 +178,11 @@ def train(args):
             if rate != run.learning_rate:
                 run.set_learning_rate(run.newest, rate)
     else:
+        options = _options(args)
         name, X, Y, sizes, activations = _network(args)
         rate = check_learning_rate(1.0 if args.lr is None else args.lr)
         run = Run(X, Y, sizes, activations, args.loss or "sse", rate,
-                  1 if args.seed is None else args.seed, dataset_name=name)
+                  1 if args.seed is None else args.seed, dataset_name=name, options=options)
     if run.newest + args.iterations > MAX_ITERATION:
         raise UsageError(f"--iterations: {run.newest} + {args.iterations} would pass the "
                          f"{MAX_ITERATION} iterations a snapshot may hold")
@@ -185,6 +208,7 @@ def train(args):
         "loss_function": run.loss,
         "accuracy": float(run.accuracies[k]),
         "diverged_at": run.diverged_at,
+        **training_result(run, k),
     }
     if args.json:
         print(json.dumps(result))
@@ -193,9 +217,31 @@ def train(args):
     return 0
 
 
+OPTION_FLAGS = ("bias", "reduction", "l1", "l2", "batch_size", "optimizer", "momentum",
+                "alpha", "beta1", "beta2", "eps", "test_fraction")
+THREE_CLASS = {"three-spiral": "spiral", "three-blobs": "blobs"}  # 300 points, one-hot
+
+
+def _flag(name):
+    return "--" + name.replace("_", "-")
+
+
+def _options(args):
+    """The TrainingOptions the flags ask for; numbers are read as ASCII decimals."""
+    from nncore.options import TrainingOptions
+
+    given = {name: getattr(args, name) for name in OPTION_FLAGS
+             if getattr(args, name) is not None}
+    try:
+        return TrainingOptions(**given).checked()
+    except ValueError as exc:  # "field: why", said with the flag's name
+        field, _, why = str(exc).partition(": ")
+        raise UsageError(f"{_flag(field)}: {why}") from None
+
+
 def _network(args):
     """(dataset name, X, Y, layer sizes, activations) from the train options."""
-    from nncore.datasets import BUILTIN, builtin, load_csv, target_range
+    from nncore.datasets import BUILTIN, builtin, load_csv, target_range, three_class
     from nncore.snapshot import MAX_UNITS
 
     sizes = _ints(args.layers, "--layers") if args.layers else None
@@ -204,7 +250,9 @@ def _network(args):
                          f"got {args.layers}")
     names = args.activation.split(",") if args.activation else ["sigmoid"]
     dataset = args.dataset or "tutorial"
-    if dataset in BUILTIN:
+    if dataset in THREE_CLASS:
+        X, Y = three_class(300, kind=THREE_CLASS[dataset])
+    elif dataset in BUILTIN:
         X, Y = builtin(dataset)
     elif dataset.lower().endswith(".csv") or os.path.exists(dataset):
         n_out = sizes[-1] if sizes else 1
@@ -212,13 +260,15 @@ def _network(args):
         dataset = os.path.basename(dataset)
     else:
         raise UsageError(f"--dataset: {dataset!r} is neither a built-in dataset "
-                         f"({', '.join(BUILTIN)}) nor a .csv file")
+                         f"({', '.join([*BUILTIN, *THREE_CLASS])}) nor a .csv file")
     sizes = sizes or [X.shape[1], Y.shape[1]]
     if sizes[0] != X.shape[1] or sizes[-1] != Y.shape[1]:
         raise UsageError(f"--layers {args.layers}: dataset {dataset!r} has "
                          f"{count(X.shape[1], 'input')} and {count(Y.shape[1], 'output')}")
     if len(names) == 1:
         names = names * (len(sizes) - 1)
+        if args.loss == "ce" and not args.activation:
+            names[-1] = "softmax"  # ce's output layer
     return dataset, X, Y, sizes, names
 
 

@@ -71,14 +71,42 @@ def accuracy(fraction, n_samples):
     return f"{correct * 100 // n_samples}% ({correct} of {count(n_samples, 'sample')})"
 
 
+def training_result(run, k):
+    """The ``--json`` keys about how ``run`` trains, at iteration ``k``: ``biases``
+    (null, or one list per layer), ``test_rows``, ``test_loss`` and ``test_accuracy``
+    (null without held-out rows), ``penalty`` (0 without one), ``epoch``,
+    ``optimizer``, ``batch_size`` (rows per step) and ``reduction``."""
+    it = run.at(k)
+    return {
+        "biases": None if it.biases is None else [b.tolist() for b in it.biases],
+        "test_rows": run.test_rows.tolist(),
+        "test_loss": it.test_loss,
+        "test_accuracy": it.test_accuracy,
+        "penalty": it.penalty,
+        "epoch": it.epoch,
+        "optimizer": run.options.optimizer,
+        "batch_size": run.plan.schedule.size,
+        "reduction": run.options.reduction,
+    }
+
+
 def summary(result, saved=None):
     """The lines ``train`` prints for ``result`` (the dict ``--json`` prints)."""
     sizes = ",".join(map(str, result["layer_sizes"]))
+    held_out = len(result["test_rows"])
+    n_train = len(result["outputs"]) - held_out
     lines = [f"iteration {result['iteration']}: {result['loss_function']} loss "
              f"{result['loss']:.8g}, accuracy "
-             f"{accuracy(result['accuracy'], len(result['outputs']))} (dataset "
+             f"{accuracy(result['accuracy'], n_train)} (dataset "
              f"{printable(result['dataset'])}, layers {sizes}, learning rate "
              f"{result['learning_rate']:g})"]
+    if held_out and result["test_loss"] is not None:
+        lines.append(f"test: loss {result['test_loss']:.8g}, accuracy "
+                     f"{accuracy(result['test_accuracy'], held_out)} (held out)")
+    if result["penalty"] or result["optimizer"] != "sgd" or result["batch_size"] < n_train:
+        lines.append(f"{result['optimizer']}, {count(result['batch_size'], 'row')} a step, "
+                     f"epoch {result['epoch']}, reduction {result['reduction']}, penalty "
+                     f"{result['penalty']:.8g}")
     if result["diverged_at"] is not None:
         lines.append(f"diverged at iteration {result['diverged_at']}: stopped at the last "
                      "finite iteration")
@@ -88,6 +116,11 @@ def summary(result, saved=None):
             continue
         rows = "; ".join(" ".join(f"{v:.8f}" for v in row) for row in W)
         lines.append(f"W[{k}] = [{rows}]")
+    for k, b in enumerate(result["biases"] or []):
+        if len(b) > SUMMARY_NUMBERS:
+            lines.append(f"b[{k}]: {len(b)} (use --json for the numbers)")
+        else:
+            lines.append(f"b[{k}] = [{' '.join(f'{v:.8f}' for v in b)}]")
     outputs = [v for row in result["outputs"] for v in row]
     shown = " ".join(f"{v:.8f}" for v in outputs[:SUMMARY_NUMBERS])
     more = len(outputs) - SUMMARY_NUMBERS
@@ -98,9 +131,10 @@ def summary(result, saved=None):
 
 
 def report(path, run, k):
-    """The lines ``inspect`` prints for the snapshot at ``path``, replayed to ``k``."""
+    """The lines ``inspect`` prints for the snapshot at ``path``, replayed to ``k``:
+    the training settings follow when they are not the tutorial's."""
     n_samples, n_inputs = run.X.shape
-    return "\n".join([
+    lines = [
         f"{path}: valid snapshot",
         f"iteration     {k}",
         f"layers        {','.join(map(str, run.layer_sizes))}",
@@ -108,11 +142,41 @@ def report(path, run, k):
         f"loss          {run.loss}",
         f"learning rate {schedule(run)}",
         f"loss value    {run.losses[k]:.8g}",
-        f"accuracy      {accuracy(run.accuracies[k], n_samples)}",
+        f"accuracy      {accuracy(run.accuracies[k], len(run.train_rows))}",
         f"dataset       {printable(run.dataset_name)}: {count(n_samples, 'sample')}, "
         f"{count(n_inputs, 'input')}, {count(run.Y.shape[1], 'output')}",
         f"changes       {changes(run)}",
-    ])
+    ]
+    if not run.options.is_default:
+        lines += settings(run, k)
+    return "\n".join(lines)
+
+
+def settings(run, k):
+    """``inspect``'s lines for the training settings of ``run`` at iteration ``k``."""
+    o, it, schedule = run.options, run.at(k), run.plan.schedule
+    hyper = {"momentum": ["momentum"], "nesterov": ["momentum"], "rmsprop": ["alpha", "eps"],
+             "adam": ["beta1", "beta2", "eps"]}.get(o.optimizer, [])
+    numbers = ", ".join(f"{name} {getattr(o, name):g}" for name in hyper)
+    lines = [f"optimizer     {o.optimizer}" + (f" ({numbers})" if numbers else ""),
+             f"reduction     {o.reduction}",
+             f"biases        {'yes' if o.bias else 'no'}"]
+    if schedule.full:
+        lines.append(f"batches       every training row ({count(schedule.size, 'row')})")
+    else:
+        lines.append(f"batches       {count(schedule.size, 'row')}, {schedule.per_epoch} an "
+                     f"epoch; iteration {k} is in epoch {it.epoch}")
+    if o.has_penalty:
+        lines.append(f"penalty       l1 {o.l1:g}, l2 {o.l2:g}: {it.penalty:.8g} at iteration {k}")
+    held_out = len(run.test_rows)
+    if held_out:
+        lines.append(f"test set      {count(held_out, 'row')} held out (fraction "
+                     f"{o.test_fraction:g}): loss {it.test_loss:.8g}, accuracy "
+                     f"{accuracy(it.test_accuracy, held_out)}")
+    elif o.test_fraction:
+        lines.append(f"test set      fraction {o.test_fraction:g} holds out no row of "
+                     f"{count(run.X.shape[0], 'sample')}")
+    return lines
 
 
 def schedule(run):
@@ -129,7 +193,9 @@ def schedule(run):
 def changes(run):
     """``none``, or ``1 learning-rate change, 2 weight edits``."""
     rates = sum(c.kind == "learning_rate" for c in run.changes)
-    edits = len(run.changes) - rates
+    biases = sum(c.kind == "bias" for c in run.changes)
+    edits = len(run.changes) - rates - biases
     parts = [count(rates, "learning-rate change")] if rates else []
     parts += [count(edits, "weight edit")] if edits else []
+    parts += [count(biases, "bias edit")] if biases else []
     return ", ".join(parts) or "none"

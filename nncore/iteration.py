@@ -72,7 +72,7 @@ class Iteration:
 
     @property
     def epoch(self):
-        """The epoch of iteration k (0 with full batches)."""
+        """The epoch of iteration k: k // batches per epoch (k with full batches)."""
         return self.run.plan.schedule.epoch(self.k)
 
     @property

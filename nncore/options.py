@@ -12,8 +12,8 @@ seed alone, so any iteration's batch is known without replaying anything:
   e = k // m, whose order is ``numpy.random.default_rng([seed, e]).permutation(n_train)``,
   and the batch is the training rows at positions ``order[j*B:(j+1)*B]`` (the last
   batch of an epoch may be smaller). Otherwise every step uses every training row,
-  in order. (``[seed, 0, 1]`` is three words and every epoch's seed two, so the two
-  streams never coincide.)
+  in order, and is an epoch of its own (m = 1). (``[seed, 0, 1]`` is three words
+  and every epoch's seed two, so the two streams never coincide.)
 """
 
 from __future__ import annotations
@@ -177,8 +177,8 @@ class BatchSchedule:
         self._epoch, self._order = None, None
 
     def epoch(self, k):
-        """The epoch of iteration k (0 for every k with full batches)."""
-        return 0 if self.full else k // self.per_epoch
+        """The epoch of iteration k: k // m (k itself with full batches, where m = 1)."""
+        return k // self.per_epoch
 
     def order(self, e):
         """The permutation of the training rows for epoch e (the newest one is kept)."""

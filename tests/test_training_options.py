@@ -89,7 +89,7 @@ def test_a_batch_at_least_the_training_rows_is_all_of_them_in_order():
         run = make_run(batch_size=batch_size, test_fraction=0.2)
         run.train(2)
         assert run.at(1).batch_rows.tolist() == run.train_rows.tolist()
-        assert run.at(2).epoch == 0
+        assert run.at(2).epoch == 2  # every step is a whole epoch
     full = make_run(test_fraction=0.2)
     full.train(30)
     same = make_run(batch_size=19, test_fraction=0.2)
