@@ -105,8 +105,8 @@ class History:
         (rows of theta): every row's output, the scores and the penalty."""
         run, end = self.run, first + len(thetas)
         with np.errstate(all="ignore"):
-            self.outputs[first:end] = forward_many(run.X, thetas, run.layer_sizes,
-                                                   run.activations, run.options.bias)
+            forward_many(run.X, thetas, run.layer_sizes, run.activations, run.options.bias,
+                         out=self.outputs[first:end])
             if self.penalties is not None:
                 options = run.options
                 self.penalties[first:end] = penalty_value(thetas[:, :run.n_params],

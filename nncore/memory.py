@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from .files import size_text
-from .network import n_weights
+from .network import FORWARD_MANY_BYTES, n_weights
 from .optimizers import scratch_size
 from .options import TrainingOptions
 
@@ -51,8 +51,8 @@ SPAN_BYTES = 256 * MIB  # the replay span's cap: what the stride may cost at onc
 CHUNK = 256  # steps between finiteness checks and time-budget checks, at most
 CHUNK_BYTES = 8 * MIB  # a chunk's trace and its scoring temporaries stay near this
 SCORE_TEMPORARIES = 4  # arrays the size of a chunk's outputs that scoring makes
-# A stacked forward pass holds the layer it reads and about this many arrays the size
-# of the layer it makes (the sums and an activation's temporaries).
+# A stacked forward pass (nncore.network.forward_many) holds the layer it reads, the one
+# it makes, and a temporary of a softmax's size.
 FORWARD_TEMPORARIES = 3
 LONG_HISTORY_BYTES = 2**23  # past this a growing array reserves RESERVE_BYTES (see grown)
 RESERVE_BYTES = 2**30
@@ -99,11 +99,11 @@ class Footprint:
         self.n_outputs = o = n * sizes[-1]
         rows = options.rows(n)
         self.evaluated = rows.evaluated
-        width, widest, ends = sum(sizes[1:]), max(sizes[1:]), sizes[0] + sizes[-1]
-        if rows.evaluated:  # per step: its row, its stacked forward pass, its scoring
-            self.chunk = chunk_steps(row + n * (width + FORWARD_TEMPORARIES * widest)
-                                     + SCORE_TEMPORARIES * o)
-            trace = self.chunk * (row + n * (width + FORWARD_TEMPORARIES * widest))
+        width, widest, ends = sum(sizes[1:]), max(sizes), sizes[0] + sizes[-1]
+        if rows.evaluated:  # per step: its row and its scoring; then a few stacked layers
+            self.chunk = chunk_steps(row + SCORE_TEMPORARIES * o)
+            layers = max(FORWARD_MANY_BYTES // 8, n * widest)  # see forward_many
+            trace = self.chunk * row + FORWARD_TEMPORARIES * layers
         else:
             dense = o + (row if self.stride == 1 else 0)
             self.chunk = chunk_steps(max(SCORE_TEMPORARIES * o, dense))

@@ -23,11 +23,11 @@ Conventions
 from __future__ import annotations
 
 import math
-import operator
-import random
 
 import numpy as np
 
+# MAX_SEED and init_weights lived here, and callers still import them from here
+from .initial_weights import MAX_SEED, init_weights, weight_shapes  # noqa: F401
 from .number_text import parse_number
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")  # for any layer
@@ -41,6 +41,7 @@ OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, math.
 # whose probability underflowed to 0 costs about 708 instead of an infinite loss.
 CE_FLOOR = np.finfo(float).tiny
 FORWARD_CHUNK_BYTES = 32 * 2**20  # forward(keep=...): the activations of one chunk of rows
+FORWARD_MANY_BYTES = 2**16  # forward_many: a layer's activations for a few iterations
 
 
 def output_range(activation):
@@ -98,15 +99,7 @@ def slope(name, a):
     return np.ones_like(a)
 
 
-MAX_SEED = 2**32 - 1  # seeds are 0..MAX_SEED, as numpy.random.RandomState takes them
-
-
 # ---- the flat weight vector: every weight matrix in turn, each row-major ----------------
-
-
-def weight_shapes(layer_sizes):
-    """``[(n_0, n_1), (n_1, n_2), ...]``: the shape of each weight matrix."""
-    return list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
 
 
 def n_weights(layer_sizes):
@@ -142,39 +135,6 @@ def unflatten(flat, layer_sizes):
     return matrix_views(flat, weight_shapes(layer_sizes))
 
 
-def init_weights(layer_sizes, seed):
-    """The tutorial's initialisation: one RandomState, each layer ``2*random - 1``."""
-    draw = random_sample(seed)
-    return [2 * draw(n_in * n_out).reshape(n_in, n_out) - 1
-            for n_in, n_out in weight_shapes(layer_sizes)]
-
-
-def random_sample(seed):
-    """``n -> numpy.random.RandomState(seed).random_sample(n)``, the same numbers.
-
-    That legacy generator is MT19937 seeded by init_genrand(seed), giving 53-bit
-    doubles made of two 32-bit draws; Python's ``random.Random`` is the same
-    generator making the same doubles, so given that seeded state it draws the
-    very same bits. It saves the window's start importing ``numpy.random`` (nine C
-    extensions, and OpenSSL through ``secrets``) for a handful of numbers. Seeds
-    other than an integer in 0..2**32-1 go to numpy itself, errors included.
-    """
-    try:
-        s = operator.index(seed)
-    except TypeError:
-        s = -1
-    if not 0 <= s <= 0xFFFFFFFF:
-        rng = np.random.RandomState(seed)
-        return rng.random_sample
-    key = [s]
-    for i in range(1, 624):
-        s = (1812433253 * (s ^ (s >> 30)) + i) & 0xFFFFFFFF
-        key.append(s)
-    mt = random.Random()
-    mt.setstate((3, (*key, 624), None))  # 624: the next draw regenerates the state
-    return lambda n: np.array([mt.random() for _ in range(n)], dtype=float)
-
-
 def forward(X, weights, activations, keep=None, biases=None):
     """All layer activations ``[X, a_1, ..., a_L]``; ``a_L`` is the output yhat.
 
@@ -205,22 +165,48 @@ def forward(X, weights, activations, keep=None, biases=None):
     return out
 
 
-def forward_many(X, thetas, layer_sizes, activations, bias=False):
+def activate_in_place(name, s):
+    """``activate(name, s)`` written into ``s``, for big arrays whose temporaries cost
+    more than the arithmetic; the same operations, so the same bits."""
+    if name == "sigmoid":
+        np.negative(s, out=s)
+        np.exp(s, out=s)
+        s += 1.0
+        np.reciprocal(s, out=s)
+    elif name == "tanh":
+        np.tanh(s, out=s)
+    elif name == "relu":
+        np.maximum(s, 0.0, out=s)
+    elif name == "softmax":
+        s -= s.max(axis=-1, keepdims=True)
+        np.exp(s, out=s)
+        s /= np.add.reduce(s, axis=-1, keepdims=True)
+    return s
+
+
+def forward_many(X, thetas, layer_sizes, activations, bias=False, out=None):
     """The output yhat for each of many parameter vectors at once: ``thetas`` is
-    ``(c, n_theta)``, flat rows (weights, then biases when ``bias``); returns
-    ``(c, n_samples, n_L)``. Each layer is one stacked matrix product, whose result
-    for one row of ``thetas`` does not depend on the others."""
-    a, c, weight_at = np.asarray(X, dtype=float), len(thetas), 0
-    bias_at = n_weights(layer_sizes)
-    for (n_in, n_out), name in zip(weight_shapes(layer_sizes), activations, strict=True):
-        W = thetas[:, weight_at:weight_at + n_in * n_out].reshape(c, n_in, n_out)
-        s = np.matmul(a, W)
-        if bias:
-            s += thetas[:, None, bias_at:bias_at + n_out]
-            bias_at += n_out
-        a = activate(name, s)
-        weight_at += n_in * n_out
-    return a
+    ``(c, n_theta)``, flat rows (weights, then biases when ``bias``); returns (or
+    fills ``out`` with) ``(c, n_samples, n_L)``. Each layer is one stacked matrix
+    product over a few rows of ``thetas`` at a time, sized to stay in cache; the
+    result for one row does not depend on the others."""
+    X = np.asarray(X, dtype=float)
+    c = len(thetas)
+    out = np.empty((c, len(X), layer_sizes[-1])) if out is None else out
+    step = max(1, FORWARD_MANY_BYTES // (8 * len(X) * max(layer_sizes[1:])))
+    for start in range(0, c, step):
+        part = thetas[start:start + step]
+        a, weight_at, bias_at = X, 0, n_weights(layer_sizes)
+        for (n_in, n_out), name in zip(weight_shapes(layer_sizes), activations, strict=True):
+            W = part[:, weight_at:weight_at + n_in * n_out].reshape(len(part), n_in, n_out)
+            s = np.matmul(a, W)
+            if bias:
+                s += part[:, None, bias_at:bias_at + n_out]
+                bias_at += n_out
+            a = activate_in_place(name, s)
+            weight_at += n_in * n_out
+        out[start:start + step] = a
+    return out
 
 
 def batch_loss(yhat, Y, loss="sse", axis=(-2, -1), reduction="sum"):
@@ -305,9 +291,8 @@ def backward(X, Y, weights, activations, loss="sse", biases=None, reduction="sum
 
 
 def bias_gradients(deltas):
-    """dE/db_k for each layer: the deltas summed over the samples. A bias is a weight
-    from a unit that is always 1, so this is ``1^T @ delta``, as for a weight."""
-    return [np.dot(np.ones((1, len(delta))), delta)[0] for delta in deltas]
+    """dE/db_k for each layer: the deltas summed over the samples."""
+    return [np.add.reduce(delta, axis=0) for delta in deltas]
 
 
 def penalty_value(flat_weights, l1=0.0, l2=0.0):

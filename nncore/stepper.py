@@ -78,7 +78,7 @@ class Stepper:
         unit_shapes = [(1, m) for m in layer_sizes[1:]]
         self.negated_biases = (matrix_views(self.negated[self.n_params:], unit_shapes)
                                if bias else None)
-        self.bias_grads = (matrix_views(self.grad[self.n_params:], unit_shapes)
+        self.bias_grads = ([g[0] for g in matrix_views(self.grad[self.n_params:], unit_shapes)]
                            if bias else None)
         self._ones = np.ones(n_act)
         self._zeros = np.zeros(n_act)
@@ -86,7 +86,6 @@ class Stepper:
         self._deltas = [np.zeros(shape) for shape in layer_shapes]
         self._scratch = Scratch(options, self.n_theta, self.n_params)
         self._rows = np.array(float(n))
-        self._row_of_ones = np.ones((1, n)) if bias else None
         self._forward_ops = self._build_forward()
         self._backward_ops = self._build_backward()
 
@@ -148,8 +147,7 @@ class Stepper:
         for a, delta, g in zip(self.layers, deltas, self.grads, strict=False):
             ops.append((a.T.dot, (delta, g)))
         for delta, g in zip(deltas, self.bias_grads or [], strict=False):
-            # a bias is a weight from a unit that is always 1: its gradient is 1^T delta
-            ops.append((self._row_of_ones.dot, (delta, g)))
+            ops.append((np.add.reduce, (delta, 0, None, g)))  # the deltas summed over rows
         return ops
 
     def _like(self, flat):

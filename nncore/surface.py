@@ -22,27 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import activate, batch_loss, flat_index, locate
+from .network import activate, activate_in_place, batch_loss, flat_index, locate
 
 # Grid points are evaluated in chunks of about this many bytes of activations: small
 # enough to stay in cache, which is faster than large chunks (docs/performance.md).
 CHUNK_BYTES = 1 << 20
-
-
-def _activate_in_place(name, s):
-    """``activate(name, s)`` written into ``s`` (the grid's arrays are big; temporaries
-    cost more than the arithmetic). Same operations as the engine's Stepper, so the
-    values equal :func:`nncore.network.activate` bit for bit."""
-    if name == "sigmoid":
-        np.negative(s, out=s)
-        np.exp(s, out=s)
-        s += 1.0
-        np.reciprocal(s, out=s)
-    elif name == "tanh":
-        np.tanh(s, out=s)
-    elif name == "relu":
-        np.maximum(s, 0.0, out=s)
-    return s
 
 
 def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, values_b):
@@ -86,7 +70,7 @@ def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, valu
             for layer, row, col, shift in edits:
                 if layer == first:
                     s[:, :, cols.index(col)] += shift[part, None] * shared[:, row]
-            changed = _activate_in_place(activations[first], s)  # (points, samples, cols)
+            changed = activate_in_place(activations[first], s)  # (points, samples, cols)
             if first == last:
                 a = np.repeat(base_out[None], count, axis=0)
                 a[:, :, cols] = changed
@@ -112,7 +96,7 @@ def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, valu
                             else:
                                 feeding = base_out[:, row]
                             s[:, :, col] += shift[part, None] * feeding
-                    a = _activate_in_place(activations[layer], s)
+                    a = activate_in_place(activations[layer], s)
             out[part] = batch_loss(a, Y, loss)  # one loss per grid point
     return out.reshape(grid_a.shape)
 

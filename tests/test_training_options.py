@@ -288,3 +288,23 @@ def test_mini_batches_and_held_out_rows_need_a_seed():
     with pytest.raises(ValueError, match="seed: mini-batches and held-out rows"):
         make_run(seed=None, batch_size=4)
     make_run(seed=None, batch_size=23)  # every row: no draw, no seed needed
+
+
+def test_the_benchmark_loop_is_the_engine_bit_for_bit():
+    """The obvious mini-batch Adam loop that the benchmark races (with biases, batches
+    of 10 of the 200-point spiral) makes the very same numbers."""
+    from benchmarks.baselines import minibatch_adam
+
+    from nncore import two_d
+
+    X, Y = two_d("spiral", 200)
+    X = X[:, :2]
+    weights = init_weights([2, 8, 8, 1], 1)
+    biases = [np.zeros(n) for n in (8, 8, 1)]
+    losses = minibatch_adam(X, Y, weights, biases, 0.01, 10, 1, 300)
+    run = Run(X, Y, [2, 8, 8, 1], learning_rate=0.01, seed=1,
+              options=TrainingOptions(bias=True, optimizer="adam", batch_size=10))
+    run.train(300)
+    assert np.array_equal(run.row_at(300)[:run.n_theta],
+                          np.concatenate([W.ravel() for W in weights] + biases))
+    np.testing.assert_allclose(run.losses[:300], losses, rtol=1e-13)
