@@ -231,8 +231,10 @@ def batch_loss(yhat, Y, loss="sse", axis=(-2, -1), reduction="sum"):
 
 
 def _batch_sum(terms, axis):
-    """np.sum over the last two axes (or all) as a sum over one flat axis: numpy sums
-    a multi-axis block of a stack in another order than the same block alone."""
+    """np.sum over the last two axes (or all) as a sum over one flat, contiguous run of
+    numbers: numpy sums a block of a stack, or a strided block (rows picked out of a
+    stack by index), in another order than the same block alone."""
+    terms = np.ascontiguousarray(terms)
     if axis is None:
         return np.sum(terms)
     if tuple(axis) != (-2, -1):
@@ -298,7 +300,7 @@ def bias_gradients(deltas):
 def penalty_value(flat_weights, l1=0.0, l2=0.0):
     """lambda2/2 * sum W^2 + lambda1 * sum |W| of the flat weight vector (the last
     axis; leading axes, such as iterations, are kept). Biases are never penalised."""
-    W = np.asarray(flat_weights, dtype=float)
+    W = np.ascontiguousarray(flat_weights, dtype=float)  # each row summed alike
     total = np.zeros(W.shape[:-1])
     if l2:
         total = total + l2 / 2 * np.sum(W * W, axis=-1)

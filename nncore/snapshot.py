@@ -229,7 +229,7 @@ def snapshot_steps(doc, path=None):
         check_one_hot(Y, f)
     initial = _weights(doc, "initial_weights", sizes, f)
     weights = _weights(doc, "weights", sizes, f)
-    options, initial_biases, biases = (read_training(doc, f, sizes, X.shape[0], seed)
+    options, initial_biases, biases = (read_training(doc, f, sizes, X.shape[0], seed, MAX_SAMPLES)
                                        if version >= 2 else (TrainingOptions(), None, None))
     changes = _changes(doc, k, sizes, f, options.bias)
     problem = Footprint(sizes, X.shape[0], options).problem(k, f"replaying {k} iterations")

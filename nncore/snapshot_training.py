@@ -41,7 +41,7 @@ def training_doc(run, k):
     return options, biases
 
 
-def read_training(doc, f, sizes, n_samples, seed):
+def read_training(doc, f, sizes, n_samples, seed, max_batch):
     """``(options, initial_biases, biases)`` from a schema-2 document, each field
     checked; ``f`` is the snapshot's :class:`~nncore.json_fields.Fields`."""
     values = {"bias": f.get(doc, "bias", bool),
@@ -52,7 +52,7 @@ def read_training(doc, f, sizes, n_samples, seed):
     if doc.get("batch_size", 0) is None:
         values["batch_size"] = None
     else:
-        values["batch_size"] = f.integer(doc, "batch_size", 1, None)
+        values["batch_size"] = f.integer(doc, "batch_size", 1, max_batch)
     try:
         options = TrainingOptions(**values).checked()
     except ValueError as exc:

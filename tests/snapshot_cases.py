@@ -226,7 +226,10 @@ CASES = [
     *[(f"v2-missing-{key}", _drop(key, base=valid_v2_doc), [f"field '{key}'", "missing"])
       for key in V2_REQUIRED],
     ("v2-bias-not-bool", _v2("bias", value=1), ["field 'bias'", "expected true or false"]),
-    ("v2-batch-size-0", _v2("batch_size", value=0), ["field 'batch_size'", "1 or more"]),
+    ("v2-batch-size-0", _v2("batch_size", value=0),
+     ["field 'batch_size'", "from 1 to 100000, got 0"]),
+    ("v2-batch-size-huge", _v2("batch_size", value=10**30),
+     ["field 'batch_size'", "from 1 to 100000, got a 31-digit number"]),
     ("v2-batch-size-float", _v2("batch_size", value=4.0),
      ["field 'batch_size'", "expected a whole number"]),
     ("v2-momentum-1.5", _v2("momentum", value=1.5),

@@ -308,3 +308,16 @@ def test_the_benchmark_loop_is_the_engine_bit_for_bit():
     assert np.array_equal(run.row_at(300)[:run.n_theta],
                           np.concatenate([W.ravel() for W in weights] + biases))
     np.testing.assert_allclose(run.losses[:300], losses, rtol=1e-13)
+
+
+@pytest.mark.parametrize("net", list(NETS))
+def test_scores_do_not_depend_on_how_many_iterations_were_scored_together(net):
+    """Iteration 1 scored in a chunk of 32 (training rows picked out of a stack of
+    outputs, strided) or alone: the same bits, as numpy sums a strided block in
+    another order unless it is made contiguous first."""
+    options = dict(bias=True, test_fraction=0.25, l2=0.01)
+    together, alone = make_run(net, **options), make_run(net, **options)
+    together.train(32)
+    alone.train(1)
+    for name in ("losses", "accuracies", "test_losses", "test_accuracies", "penalties"):
+        assert getattr(together, name)[1] == getattr(alone, name)[1], name
