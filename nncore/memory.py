@@ -58,15 +58,20 @@ LONG_HISTORY_BYTES = 2**23  # past this a growing array reserves RESERVE_BYTES (
 RESERVE_BYTES = 2**30
 
 
-def checkpoint_stride(n_params):
-    """Iterations between stored weights (a power of two): 1 while a network's
-    weights take at most DENSE_BYTES_PER_ITERATION, then about one row's worth of
-    them per DENSE_BYTES_PER_ITERATION, capped so ``stride`` rows fit in SPAN_BYTES
-    (but never below 2: dense storage has its own per-step trace)."""
+def checkpoint_stride(n_params, row_width=None):
+    """Iterations between stored rows (a power of two): 1 while a network's weights
+    (``n_params``) take at most DENSE_BYTES_PER_ITERATION, then about one row's worth
+    of them per DENSE_BYTES_PER_ITERATION, capped so ``stride`` rows of ``row_width``
+    numbers (the weights, biases and optimizer state; by default just the weights)
+    fit in SPAN_BYTES (but never below 2: dense storage has its own per-step trace).
+    Biases and the optimizer's state do not lengthen the stride: a jump replays as
+    many steps as it would without them (each step costs more), and the stored rows
+    take more memory."""
+    row_width = n_params if row_width is None else row_width
     stride = 1
     while n_params * 8 > DENSE_BYTES_PER_ITERATION * stride:
         stride *= 2
-    while stride > 2 and stride * n_params * 8 > SPAN_BYTES:
+    while stride > 2 and stride * row_width * 8 > SPAN_BYTES:
         stride //= 2
     return stride
 
@@ -95,7 +100,7 @@ class Footprint:
         self.n_params = p = n_weights(sizes)
         self.n_theta = theta = p + (sum(sizes[1:]) if options.bias else 0)
         self.n_row = row = theta + options.state_size(theta)
-        self.stride = checkpoint_stride(row)
+        self.stride = checkpoint_stride(p, row)
         self.n_outputs = o = n * sizes[-1]
         rows = options.rows(n)
         self.evaluated = rows.evaluated
