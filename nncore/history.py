@@ -116,9 +116,10 @@ class History:
     def finite(self, first, end):
         """True when every score of iterations first..end-1 is finite (a non-finite
         output makes its loss non-finite too)."""
-        return all(np.isfinite(getattr(self, name)[first:end]).all()
-                   for name in ("losses", "test_losses", "penalties")
-                   if getattr(self, name) is not None)
+        if not np.isfinite(self.losses[first:end]).all():
+            return False
+        return all(np.isfinite(scores[first:end]).all()
+                   for scores in (self.test_losses, self.penalties) if scores is not None)
 
     def keep(self, first, raw, n_theta):
         """Store the checkpoint rows among iterations first, first+1, ... given as
@@ -128,6 +129,9 @@ class History:
         picked = raw[skip::stride]
         start = (first + skip) // stride
         rows = self.checkpoints[start:start + len(picked)]
+        if rows.shape[1] == n_theta:  # no optimizer state: the tutorial's path
+            np.negative(picked, out=rows)
+            return
         np.negative(picked[:, :n_theta], out=rows[:, :n_theta])
         rows[:, n_theta:] = picked[:, n_theta:]
 

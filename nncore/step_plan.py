@@ -56,6 +56,8 @@ class StepPlan:
 
     def row(self):
         """The current ``[theta | optimizer state]`` (a fresh array)."""
+        if self.n_row == self.n_theta:  # no optimizer state: the tutorial's path
+            return -self.raw
         return raw_to_rows(self.raw, self.n_theta)
 
     # ---- steps ------------------------------------------------------------------------
