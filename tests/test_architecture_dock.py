@@ -277,10 +277,14 @@ def assert_whole_net_shown(dock):
     assert [r[1] for r in rows[1:-1]] == [str(n) for n in hidden]
     assert rows[-1][0] == "Output" and rows[-1][1].startswith(f"{run.layer_sizes[-1]} ")
     assert [r[2] for r in rows[1:]] == run.activations
-    combo = dock.output_activation
-    assert [combo.itemData(i) for i in range(combo.count())] == list(ACTIVATIONS)
+    combo = dock.output_activation  # softmax is offered for the output layer only
+    assert [combo.itemData(i) for i in range(combo.count())] == list(ACTIVATIONS) + [
+        "softmax"]
     assert [combo.itemText(i) for i in range(combo.count())] == [
-        "sigmoid σ", "tanh", "ReLU", "linear"]
+        "sigmoid σ", "tanh", "ReLU", "linear", "softmax"]
+    for _, _, hidden_combo, _ in dock.hidden_rows:
+        assert [hidden_combo.itemData(i) for i in range(hidden_combo.count())] == list(
+            ACTIVATIONS)
 
 
 def test_the_tutorial_net_shows_input_output_and_its_output_activation(make_view):
@@ -444,3 +448,20 @@ def test_the_rerun_rate_follows_an_edit_of_the_past_unless_being_typed(dock, qtb
     qtbot.keyClicks(dock.rerun_rate, "0.7")
     session.cursor.set_learning_rate(0.125)
     assert dock.rerun_rate.text() == "0.7"  # what the learner types stays
+
+
+def test_a_softmax_cross_entropy_snapshot_opens_and_the_dock_shows_it(window, tmp_path, warned):
+    from nncore import Run, save_snapshot
+    from nncore.datasets import three_class
+
+    X, Y = three_class(kind="blobs")
+    run = Run(X, Y, [3, 5, 3], ["tanh", "softmax"], "ce", 0.1, seed=3)
+    run.train(20)
+    path = tmp_path / "three classes.json"
+    save_snapshot(str(path), run, 20, "three blobs")
+    assert window.files.open_snapshot(str(path)) is True and warned == []
+    dock = window.docks["ArchitectureDock"]
+    assert dock.output_activation.currentData() == "softmax"
+    assert dock.output_activation.currentText() == "softmax"
+    assert dock.loss_combo.currentData() == "ce"
+    assert window.session.iteration == 20

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from gui.common import palette
 from gui.common.number_fields import WholeNumberBox, exact_text
 from nncore import ACTIVATIONS, Run, check_learning_rate
-from nncore.network import MAX_SEED
+from nncore.network import MAX_SEED, OUTPUT_ACTIVATIONS
 from nncore.number_text import parse_whole
 
 MAX_HIDDEN_LAYERS = 8
@@ -47,17 +47,19 @@ REROLL_MAX = 99_999  # re-rolled seeds stay short: easy to read out loud and typ
 NO_SEED = "none (weights from a file)"
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid σ", "tanh": "tanh", "relu": "ReLU",
-                     "linear": "linear"}
-LOSS_LABELS = {"sse": "squared error  ½Σ(y−ŷ)²", "bce": "binary cross-entropy"}
+                     "linear": "linear", "softmax": "softmax"}
+LOSS_LABELS = {"sse": "squared error  ½Σ(y−ŷ)²", "bce": "binary cross-entropy",
+               "ce": "cross-entropy (softmax output)"}
 BCE_NEEDS_SIGMOID = ("Binary cross-entropy needs a sigmoid output, whose ŷ lies "
                      "between 0 and 1. Set the output activation to sigmoid first.")
 
 
-def _activation_combo(name):
+def _activation_combo(name, choices=ACTIVATIONS):
+    """Softmax is among the ``choices`` of the output layer only."""
     combo = QComboBox()
-    for key in ACTIVATIONS:
+    for key in choices:
         combo.addItem(ACTIVATION_LABELS[key], key)
-    combo.setCurrentIndex(ACTIVATIONS.index(name))
+    combo.setCurrentIndex(choices.index(name))
     combo.setToolTip("The function each unit of this layer applies to its weighted sum s.")
     return combo
 
@@ -114,7 +116,7 @@ class ArchitectureDock(QDockWidget):
         self.output_units = QLabel()
         self.output_units.setToolTip("One output unit per y column of the data "
                                      "(change it in the Dataset editor).")
-        self.output_activation = _activation_combo("sigmoid")
+        self.output_activation = _activation_combo("sigmoid", OUTPUT_ACTIVATIONS)
         self.output_activation.currentIndexChanged.connect(self._apply)
         self._rebuild_rows(0)  # input and output rows from the start, hidden layers or not
         layout.addLayout(self.grid)
@@ -241,7 +243,8 @@ class ArchitectureDock(QDockWidget):
                 units.show_value(n)
                 combo.setCurrentIndex(ACTIVATIONS.index(name))
         with QSignalBlocker(self.output_activation):
-            self.output_activation.setCurrentIndex(ACTIVATIONS.index(run.activations[-1]))
+            self.output_activation.setCurrentIndex(
+                OUTPUT_ACTIVATIONS.index(run.activations[-1]))
         sigmoid_out = run.activations[-1] == "sigmoid"
         with QSignalBlocker(self.loss_combo):
             self.loss_combo.setCurrentIndex(list(LOSS_LABELS).index(run.loss))
