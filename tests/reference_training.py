@@ -152,3 +152,15 @@ def reference_run(X, Y, layer_sizes, activations, loss, options, seed, weights, 
                            o.l1, o.l2)
         params = optimizer.update(params, dW + (db or []), lr)
     return history
+
+
+def central_differences(E, params, i, h=1e-6):
+    """dE/d params[i] by central differences, one entry at a time: the check that
+    needs no calculus. ``params`` is a list of arrays; ``E(list)`` gives a number."""
+    numeric = np.zeros_like(params[i])
+    for index in np.ndindex(params[i].shape):
+        plus, minus = [q.copy() for q in params], [q.copy() for q in params]
+        plus[i][index] += h
+        minus[i][index] -= h
+        numeric[index] = (E(plus) - E(minus)) / (2 * h)
+    return numeric
