@@ -52,23 +52,19 @@ class FileActions:
         path = path if isinstance(path, str) and path else self._ask_open()
         if not path:
             return False
-        outcome = []
-
         def opened(result):
             run, k = result
             self.session.set_run(run, k, run.dataset_name or "file")
             self._set_path(path)
             self.window.statusBar().showMessage(
                 f"Opened {os.path.basename(path)} at iteration {k}.", 8000)
-            outcome.append(True)
+            return True
 
         def refused(exc):
-            self._file_problem("Could not open snapshot", path, exc)
-            outcome.append(False)
+            return self._file_problem("Could not open snapshot", path, exc)
 
-        job = start_job(self.window, f"Opening {os.path.basename(path)}\N{HORIZONTAL ELLIPSIS}",
+        return start_job(self.window, f"Opening {os.path.basename(path)}\N{HORIZONTAL ELLIPSIS}",
                         load_snapshot_steps(path), opened, refused)
-        return job if job is not None else outcome[0]
 
     def save_snapshot(self, *_):
         """Save to the current file, or ask for one the first time."""
@@ -142,19 +138,17 @@ class FileActions:
             "Export history", ".csv", FILTERS[".csv"])
         if not path:
             return False
-        what, outcome = f"{self.session.run.newest + 1} iterations", []
+        what = f"{self.session.run.newest + 1} iterations"
 
         def written(_):
             self._exported(what, path)
-            outcome.append(True)
+            return True
 
         def refused(exc):
-            self._file_problem("Could not export", path, exc)
-            outcome.append(False)
+            return self._file_problem("Could not export", path, exc)
 
-        job = start_job(self.window, f"Exporting {what}\N{HORIZONTAL ELLIPSIS}",
+        return start_job(self.window, f"Exporting {what}\N{HORIZONTAL ELLIPSIS}",
                         history_csv_steps(path, self.session.run), written, refused)
-        return job if job is not None else outcome[0]
 
     def export_weights(self, path=None, suffix=".safetensors"):
         path = path or self._ask_save("Export weights", suffix, FILTERS[suffix])
@@ -203,10 +197,11 @@ class FileActions:
         return path
 
     def _file_problem(self, title, path, exc):
-        """A job's error: a file problem gets the dialog, anything else is a bug."""
+        """A job's error: a file problem gets the dialog (False), anything else is a bug."""
         if not isinstance(exc, (FileError, OSError)):
             raise exc
         self._problem(title, path, exc)
+        return False
 
     def _problem(self, title, path, exc):
         """Tell the learner which file and what went wrong; the session is untouched."""

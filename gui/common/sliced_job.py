@@ -93,20 +93,18 @@ class SlicedJob(QObject):
 
 
 def start_job(parent, label, work, on_done, on_error=None, inline_yields=INLINE_YIELDS):
-    """Do ``work`` now if it ends within ``inline_yields`` yields (then ``on_done`` or
-    ``on_error`` has run and None is returned); else go on with the same generator
-    as a job with a progress dialog (see :func:`run_with_progress`), returned."""
+    """Do ``work`` now if it ends within ``inline_yields`` yields, and return what
+    ``on_done`` or ``on_error`` returns; else go on with the same generator as a job
+    with a progress dialog (see :func:`run_with_progress`), and return the job."""
     try:
         for _ in range(inline_yields):
             next(work)
     except StopIteration as stop:
-        on_done(stop.value)
-        return None
+        return on_done(stop.value)
     except Exception as exc:
         if on_error is None:
             raise
-        on_error(exc)
-        return None
+        return on_error(exc)
     return run_with_progress(parent, label, work, on_done, on_error)
 
 

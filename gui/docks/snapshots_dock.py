@@ -140,23 +140,20 @@ class SnapshotsDock(QDockWidget):
                 "Backprop Lab snapshots (*.json)")
             if not path:
                 return False
-        outcome = []
-
         def refused(exc):
             if not isinstance(exc, (FileError, OSError)):
                 raise exc
-            outcome.append(False)
             QMessageBox.warning(self, "Could not save snapshot",
                                 f"Could not save snapshot: {os.path.basename(path)}\n\n{exc}")
+            return False
 
         def save(run):
             try:
                 save_snapshot(path, run, entry.iteration, entry.dataset_name)
             except (FileError, OSError) as exc:
                 return refused(exc)
-            outcome.append(True)
+            return True
 
         # A replay first if an edit discarded the entry's history: in slices, if long.
-        job = start_job(self, f"Replaying to iteration {entry.iteration}\N{HORIZONTAL ELLIPSIS}",
-                        self.session.snapshots.snapshot_run_steps(entry), save, refused)
-        return job if job is not None else outcome[0]
+        return start_job(self, f"Replaying to iteration {entry.iteration}\N{HORIZONTAL ELLIPSIS}",
+                         self.session.snapshots.snapshot_run_steps(entry), save, refused)
