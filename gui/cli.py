@@ -155,6 +155,7 @@ def train(args):
     from nncore import Run, check_learning_rate, save_snapshot
     from nncore.files import save_target
     from nncore.network import MAX_SEED
+    from nncore.options import OPTION_NAMES
     from nncore.snapshot import MAX_ITERATION
 
     if not 0 <= args.iterations <= MAX_ITERATION:
@@ -166,7 +167,7 @@ def train(args):
         save_target(args.save)  # a FIFO, device or missing folder: said before training
     if args.resume:
         given = [_flag(name) for name in ("dataset", "layers", "activation", "loss", "seed",
-                                          *OPTION_FLAGS)
+                                          *OPTION_NAMES)
                  if getattr(args, name) is not None]
         if given:
             raise UsageError(f"{', '.join(given)} cannot be combined with --resume: the "
@@ -217,8 +218,6 @@ def train(args):
     return 0
 
 
-OPTION_FLAGS = ("bias", "reduction", "l1", "l2", "batch_size", "optimizer", "momentum",
-                "alpha", "beta1", "beta2", "eps", "test_fraction")
 THREE_CLASS = {"three-spiral": "spiral", "three-blobs": "blobs"}  # 300 points, one-hot
 
 
@@ -228,9 +227,9 @@ def _flag(name):
 
 def _options(args):
     """The TrainingOptions the flags ask for; numbers are read as ASCII decimals."""
-    from nncore.options import TrainingOptions
+    from nncore.options import OPTION_NAMES, TrainingOptions
 
-    given = {name: getattr(args, name) for name in OPTION_FLAGS
+    given = {name: getattr(args, name) for name in OPTION_NAMES
              if getattr(args, name) is not None}
     try:
         return TrainingOptions(**given).checked()

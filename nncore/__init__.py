@@ -8,6 +8,8 @@ from .history import Change
 from .network import (
     ACTIVATIONS,
     LOSSES,
+    OUTPUT_ACTIVATIONS,
+    REDUCTIONS,
     accuracy,
     activate,
     backward,
@@ -17,17 +19,18 @@ from .network import (
     loss_value,
     sigmoid,
 )
+from .options import OPTIMIZERS, TrainingOptions
 from .run import Run
 from .snapshot import load_snapshot, save_snapshot, snapshot_dict
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "LOSSES", "Change", "Run", "accuracy", "activate", "backward",
-    "check_learning_rate", "forward", "init_weights", "loss_value", "sigmoid", "__version__",
+    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "OUTPUT_ACTIVATIONS", "REDUCTIONS", "Change", "Run",
+    "TrainingOptions", "accuracy", "activate", "backward", "check_learning_rate", "forward",
+    "init_weights", "loss_value", "sigmoid", "__version__",
     "BUILTIN", "BudgetError", "FileError", "LoadError", "SaveError", "atomic_write",
     "builtin", "export_weights", "load_csv", "load_npz_weights", "load_parameters",
-    "load_snapshot",
-    "load_weights", "save_csv", "save_snapshot", "snapshot_dict", "three_bit", "three_class",
-    "two_d",
+    "load_snapshot", "load_weights", "save_csv", "save_snapshot", "snapshot_dict",
+    "three_bit", "three_class", "two_d",
 ]

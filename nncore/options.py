@@ -122,6 +122,9 @@ class Rows:
     evaluated: bool
 
 
+OPTION_NAMES = tuple(f.name for f in fields(TrainingOptions))  # snapshot keys, train flags
+
+
 def _number(name, value):
     given = value
     if isinstance(value, str):

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .options import DECAYS, OPTIMIZERS, TrainingOptions, held_out_rows
+from .options import DECAYS, OPTIMIZERS, OPTION_NAMES, TrainingOptions, held_out_rows
 
 SCHEMA_VERSION = 2
-OPTION_KEYS = ("bias", "reduction", "l1", "l2", "batch_size", "optimizer", "momentum",
-               "alpha", "beta1", "beta2", "eps", "test_fraction")
 
 
 def schema_of(run):
@@ -28,7 +26,7 @@ def training_doc(run, k):
     the options and held-out rows (to go after ``seed``), and the biases and scores
     (to go after ``weights``)."""
     o, it = run.options, run.at(k)
-    options = {key: getattr(o, key) for key in OPTION_KEYS}
+    options = {key: getattr(o, key) for key in OPTION_NAMES}
     options["test_rows"] = run.test_rows.tolist()
     biases = {
         "initial_biases": None if not o.bias else [

@@ -111,3 +111,46 @@ def test_two_d_labels_follow_the_geometry_without_noise():
 def test_two_d_refuses_bad_arguments(args, message):
     with pytest.raises(ValueError, match=message):
         two_d(*args)
+
+
+@pytest.mark.parametrize("kind", ["spiral", "blobs"])
+def test_three_classes_are_one_hot_balanced_and_reproducible(kind):
+    from nncore import three_class
+
+    X, Y = three_class(301, noise=0.3, seed=4, kind=kind)
+    assert X.shape == (301, 3) and Y.shape == (301, 3)
+    assert (X[:, 2] == 1).all() and np.abs(X[:, :2]).max() < 2
+    assert ((Y == 0) | (Y == 1)).all() and (Y.sum(axis=1) == 1).all()
+    assert Y.sum(axis=0).tolist() == [101, 100, 100]
+    again = three_class(301, noise=0.3, seed=4, kind=kind)
+    assert np.array_equal(X, again[0]) and np.array_equal(Y, again[1])
+    assert not np.array_equal(X, three_class(301, noise=0.3, seed=5, kind=kind)[0])
+
+
+def test_three_blobs_need_no_hidden_layer_and_the_spiral_does():
+    from nncore import three_class
+    from nncore.options import TrainingOptions
+
+    def accuracy(X, Y, sizes, activations):
+        run = Run(X, Y, sizes, activations, "ce", 0.05,
+                  options=TrainingOptions(bias=True, optimizer="adam", reduction="mean"))
+        run.train(1500)
+        return run.accuracies[-1]
+
+    X, Y = three_class(150, kind="blobs")
+    assert accuracy(X, Y, [3, 3], ["softmax"]) == 1.0
+    X, Y = three_class(150, kind="spiral")
+    assert accuracy(X, Y, [3, 3], ["softmax"]) < 0.8
+    assert accuracy(X, Y, [3, 32, 32, 3], ["tanh", "tanh", "softmax"]) > 0.9
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"kind": "moons"}, "kind: unknown kind 'moons'; choose from spiral, blobs"),
+    ({"n_points": 2}, "n_points: need a whole number from 3 to 100000"),
+    ({"noise": 1.5}, "noise: need a number from 0 to 1"),
+])
+def test_three_class_refuses_bad_arguments(args, message):
+    from nncore import three_class
+
+    with pytest.raises(ValueError, match=message):
+        three_class(**args)
