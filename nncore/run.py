@@ -219,6 +219,16 @@ class Run:
         weights, biases, optimizer state, batch rows, epoch, scores, and the step."""
         return Iteration(self, self._checked(k))
 
+    def restarted(self, learning_rate=None):
+        """A new run from this run's very first state (W_0, b_0, its data, options and
+        seed), with ``learning_rate`` (default: the initial one) and no history."""
+        first = self.at(0)
+        return Run(self.X, self.Y, self.layer_sizes, self.activations, self.loss,
+                   self.initial_learning_rate if learning_rate is None else learning_rate,
+                   self.seed, [W.copy() for W in first.weights], self.dataset_name,
+                   self.options,
+                   [b.copy() for b in first.biases] if self.options.bias else None)
+
     def unflatten(self, flat):
         """The weight matrices of the flat vector ``flat`` (views of it)."""
         return unflatten(flat, self.layer_sizes)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from gui.common import palette
 from gui.common.number_fields import WholeNumberBox, exact_text
-from nncore import ACTIVATIONS, Run, check_learning_rate
+from nncore import ACTIVATIONS, check_learning_rate
 from nncore.network import MAX_SEED, OUTPUT_ACTIVATIONS
 from nncore.number_text import parse_whole
 
@@ -377,9 +377,7 @@ class ArchitectureDock(QDockWidget):
         run = self.session.run
         try:
             rate = check_learning_rate(self.rerun_rate.text())
-            rerun = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
-                        rate, run.seed,
-                        initial_weights=run.unflatten(run.initial_params.copy()))
+            rerun = run.restarted(rate)
         except ValueError as exc:
             self.error_label.setText(f"Not changed: {exc}")
             self.error_label.show()  # the typed η stays, to be corrected

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from nncore import Run, check_learning_rate
+from nncore import Run, TrainingOptions, check_learning_rate
 from nncore.datasets import builtin
 
 
@@ -28,16 +28,17 @@ class RunConfig:
     loss: str = "sse"
     learning_rate: float = 1.0
     seed: int = 1
+    options: TrainingOptions = field(default_factory=TrainingOptions)
 
     def make_run(self):
         return Run(self.X, self.Y, self.layer_sizes, self.activations, self.loss,
-                   self.learning_rate, self.seed)
+                   self.learning_rate, self.seed, options=self.options)
 
     @classmethod
     def of(cls, run, dataset_name):
         """The config that makes ``run`` at iteration 0 (for a run made elsewhere)."""
         return cls(dataset_name, run.X, run.Y, list(run.layer_sizes), list(run.activations),
-                   run.loss, run.initial_learning_rate, run.seed)
+                   run.loss, run.initial_learning_rate, run.seed, run.options)
 
 
 class Cursor(QObject):
@@ -150,5 +151,12 @@ class Cursor(QObject):
     def set_weight(self, layer, row, col, value):
         """Edit one weight at the current iteration; later iterations go."""
         self.run.set_weight(self.iteration, layer, row, col, value)
+        self.sigHistoryChanged.emit()
+        self.sigIterationChanged.emit(self.iteration)
+
+    def set_bias(self, layer, unit, value):
+        """Edit the bias of unit ``unit`` of layer ``layer + 1`` at the current
+        iteration; later iterations go."""
+        self.run.set_bias(self.iteration, layer, unit, value)
         self.sigHistoryChanged.emit()
         self.sigIterationChanged.emit(self.iteration)

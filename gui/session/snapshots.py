@@ -76,9 +76,7 @@ class SnapshotList(QObject):
         run, k = entry.run, entry.iteration
         if k <= run.newest and np.array_equal(run.params_at(k), entry.params):
             return run
-        replayed = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
-                       run.initial_learning_rate, run.seed, run.unflatten(run.initial_params),
-                       dataset_name=run.dataset_name)
+        replayed = run.restarted()
         yield from replayed.replay_steps(entry.changes, k)
         entry.run = replayed
         return replayed
