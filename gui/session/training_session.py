@@ -10,6 +10,7 @@ its dims, cursor and camera:
   "Run to", on timers read from an injectable clock.
 - ``selection`` (:class:`Selection`): the sample, the selected weight, a typed input.
 - ``snapshots`` (:class:`SnapshotList`): the Snapshots list and its comparison.
+- ``micro`` (:class:`MicroSteps`): the phase of the shown iteration (Shift+arrows).
 
 The session itself does what needs several parts at once (a new run, Reset, a jump
 to a snapshot) and gathers their status-bar messages in ``sigMessage``.
@@ -22,6 +23,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from .cursor import Cursor, RunConfig
+from .micro_steps import MicroSteps
 from .player import Player
 from .selection import Selection
 from .snapshots import SnapshotList
@@ -43,6 +45,7 @@ class TrainingSession(QObject):
         self.player = Player(self.cursor, clock, self)
         self.selection = Selection(self.cursor, self)
         self.snapshots = SnapshotList(self.cursor, self)
+        self.micro = MicroSteps(self.cursor, self)
         for part in (self.cursor, self.player, self.snapshots):
             part.sigMessage.connect(self.sigMessage)
 
