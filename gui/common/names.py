@@ -34,6 +34,26 @@ def edge_name(layer_sizes, edge):
             f"{unit_name(layer_sizes, layer + 1, col, True)}")
 
 
+def bias_name(layer_sizes, layer, unit):
+    """ "+1 → h2" for the bias of unit ``unit`` of layer ``layer + 1``: the edge from
+    layer ``layer``'s constant "+1" node, as the diagram draws it."""
+    return f"+1 → {unit_name(layer_sizes, layer + 1, unit, True)}"
+
+
+def theta_index(layer_sizes, param):
+    """Position of ``param`` in the flat theta (weights layer by layer, row-major,
+    then the biases layer by layer): a weight is (layer, row, col), a bias is
+    (layer, unit), the bias of unit ``unit`` of layer ``layer + 1``."""
+    sizes = list(layer_sizes)
+    if len(param) == 2:
+        layer, unit = param
+        n_w = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        return n_w + sum(sizes[1:layer + 1]) + unit
+    layer, row, col = param
+    return sum(a * b for a, b in zip(sizes[:layer], sizes[1:layer + 1], strict=True)) + \
+        row * sizes[layer + 1] + col
+
+
 def vector_text(values):
     """[0 0 1] for whole numbers, [0.25 -1.5] otherwise; short enough for a combo box."""
     values = np.asarray(values, dtype=float).ravel()

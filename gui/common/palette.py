@@ -27,6 +27,8 @@ INK = QColor("#202020")  # text and outlines
 FAINT_INK = QColor("#707070")
 HIGHLIGHT = QColor("#009E73")  # bluish green: the selected edge, the probe banner
 BACKGROUND = QColor("#FFFFFF")
+BIAS_FILL = QColor("#E4E4E4")  # a "+1" bias node: a constant, not an activation
+OUT_OF_BATCH = QColor("#A8A8A8")  # a row the shown step's batch leaves out
 
 # Okabe-Ito order for lines that need telling apart (samples, weights); the
 # yellow is left out because it vanishes on white.

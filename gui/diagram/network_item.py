@@ -9,7 +9,11 @@ shown actually differ; node values are cheap and set on every change.
 
 Conventions: edge e is weight ``W[layer][row, col]``, from unit ``row`` of layer
 ``layer`` to unit ``col`` of layer ``layer + 1``; edges are listed layer by layer,
-row-major, which is also the order of ``Run.params_at``.
+row-major, which is also the order of ``Run.params_at``. With biases, a "+1" node
+sits below each layer but the output, and its edges follow the weights' as
+``(layer, n_layer, col)``: the bias of unit ``col`` of layer ``layer + 1``, as if it
+were row ``n_layer`` of an augmented weight matrix. Edges then are in theta's order
+(weights, then biases), so ``set_edge_values(theta)`` draws both on one scale.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class NetworkItem(QGraphicsItem):
         self.sizes = [1, 1]
         self.captions = []
         self.positions = []  # per layer: (n, 2) array of node centres
+        self.bias_positions = []  # per layer but the output: its "+1" node's centre
         self.radius = 10.0
         self.edge_scale = 1.0  # < 1 thins edges when the layout is dense
         self.show_values = True
@@ -70,10 +75,11 @@ class NetworkItem(QGraphicsItem):
 
     # ---- layout ----------------------------------------------------------------------------
 
-    def set_layout(self, sizes, width, height, captions=()):
+    def set_layout(self, sizes, width, height, captions=(), bias=False):
         """Place the nodes of ``sizes`` in a ``width`` x ``height`` area. ``captions``
         name the layers: a string, or a (long, short) pair to fall back on when
-        the long names do not fit between layers."""
+        the long names do not fit between layers. ``bias``: add a "+1" node below
+        every layer but the output, with an edge to each unit of the next layer."""
         self.prepareGeometryChange()
         self.rect = QRectF(0, 0, max(width, 120), max(height, 100))
         self.sizes = [int(n) for n in sizes]
@@ -82,19 +88,23 @@ class NetworkItem(QGraphicsItem):
         n_layers = len(self.sizes)
         usable_h = max(10.0, r.height() - MARGIN_TOP - MARGIN_BOTTOM)
         gap = (r.width() - 2 * MARGIN_SIDE) / max(1, n_layers - 1)
-        spacing = min(MAX_SPACING, usable_h / max(self.sizes))
+        # A "+1" node takes one more slot in its layer's column.
+        slots = [n + (bias and layer < n_layers - 1) for layer, n in enumerate(self.sizes)]
+        spacing = min(MAX_SPACING, usable_h / max(slots))
         self.radius = float(np.clip(min(0.36 * spacing, 0.22 * gap), MIN_RADIUS, MAX_RADIUS))
         self.show_values = self.radius >= VALUE_MIN_RADIUS
         # hidden units' names sit above them, between edges: only where there is room
         self.show_hidden_names = spacing >= 2 * self.radius + 14 and gap >= 70
         self.edge_scale = float(np.clip(spacing / (2 * palette.MAX_WIDTH), 0.25, 1.0))
         centre_y = MARGIN_TOP + usable_h / 2
-        self.positions = []
-        for layer, n in enumerate(self.sizes):
+        self.positions, self.bias_positions = [], []
+        for layer, (n, slot_count) in enumerate(zip(self.sizes, slots, strict=True)):
             x = MARGIN_SIDE + gap * layer if n_layers > 1 else r.width() / 2
-            step = min(MAX_SPACING, usable_h / n)
-            ys = centre_y + (np.arange(n) - (n - 1) / 2) * step
-            self.positions.append(np.column_stack([np.full(n, x), ys]))
+            step = min(MAX_SPACING, usable_h / slot_count)
+            ys = centre_y + (np.arange(slot_count) - (slot_count - 1) / 2) * step
+            self.positions.append(np.column_stack([np.full(n, x), ys[:n]]))
+            if slot_count > n:
+                self.bias_positions.append(np.array([x, ys[n]]))
         edges, ends = [], []
         for layer in range(n_layers - 1):
             a, b = self.positions[layer], self.positions[layer + 1]
@@ -102,6 +112,12 @@ class NetworkItem(QGraphicsItem):
             rows, cols = rows.ravel(), cols.ravel()
             edges.append(np.column_stack([np.full(len(rows), layer), rows, cols]))
             ends.append(np.column_stack([a[rows], b[cols]]))
+        for layer, centre in enumerate(self.bias_positions):
+            b = self.positions[layer + 1]
+            cols = np.arange(len(b))
+            edges.append(np.column_stack([np.full(len(b), layer), np.full(len(b), len(
+                self.positions[layer])), cols]))
+            ends.append(np.column_stack([np.tile(centre, (len(b), 1)), b]))
         self.edges = np.concatenate(edges) if edges else np.zeros((0, 3), dtype=int)
         self.ends = np.concatenate(ends) if ends else np.zeros((0, 4))
         if self.edge_values is not None and len(self.edge_values) == len(self.edges):
@@ -304,12 +320,30 @@ class NetworkItem(QGraphicsItem):
                 if named:  # a dense hidden layer has no room for names: skip the call
                     self._paint_name(painter, name_font, layer, last, i, x, y)
                     painter.setPen(outline)
+        self._paint_bias_nodes(painter)
         if self.target_text and r >= 6:
             painter.setFont(_font(8))
             painter.setPen(palette.FAINT_INK)
             x, y = self.positions[last][-1]
             painter.drawText(QRectF(x - 60, y + r + 2, 120, 16), Qt.AlignHCenter | Qt.AlignTop,
                              self.target_text)
+
+    def _paint_bias_nodes(self, painter):
+        """Each "+1" node: a small grey disc, the constant its edges multiply."""
+        r = self.bias_radius
+        painter.setPen(QPen(palette.FAINT_INK, 1.2))
+        painter.setBrush(palette.BIAS_FILL)
+        painter.setFont(_font(8 if r >= 9 else 6))
+        for x, y in (c.tolist() for c in self.bias_positions):
+            painter.drawEllipse(QPointF(x, y), r, r)
+            if r >= 6:
+                painter.setPen(palette.INK)
+                painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter, "+1")
+                painter.setPen(QPen(palette.FAINT_INK, 1.2))
+
+    @property
+    def bias_radius(self):
+        return max(MIN_RADIUS, 0.7 * self.radius)
 
     def _paint_name(self, painter, font, layer, last, i, x, y):
         r = self.radius

@@ -1,8 +1,9 @@
 """The network diagram at the centre of the window.
 
 Edges are weights: width proportional to |w| (fixed scale, see gui/common/palette.py),
-orange negative, blue positive, grey near zero. Nodes show their activation for
-the selected training sample (or for an input the learner typed, the "probe").
+orange negative, blue positive, grey near zero. With biases, each layer but the
+output has a "+1" node whose edges are the next layer's biases, on the same scale.
+Nodes show their activation for the selected training sample (or for an input the learner typed, the "probe").
 Hover an edge for its weight, last update and gradient; click it to inspect it;
 double-click it to type a new value (the iterations after the current one are
 discarded, as with any edit of the past). While two snapshots are compared the
@@ -28,13 +29,21 @@ from PySide6.QtWidgets import (
 )
 
 from gui.common import palette
-from gui.common.names import edge_name, sample_text, unit_name, vector_text
+from gui.common.names import (
+    bias_name,
+    edge_name,
+    sample_text,
+    theta_index,
+    unit_name,
+    vector_text,
+)
 from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
 from gui.diagram.node_text import fit_value, value_text
 from gui.diagram.weight_legend import WeightLegend
-from nncore.network import flat_index, forward
+from gui.session import Bias, is_bias
+from nncore.network import forward
 from nncore.number_text import parse_number
 
 __all__ = ["NetworkItem", "NetworkView", "WeightLegend"]
@@ -139,7 +148,8 @@ class NetworkView(QWidget):
                 captions.append((f"hidden {layer}\n{activation}", f"H{layer}\n{short}"))
             else:
                 captions.append((f"output\n{activation}", f"out\n{short}"))
-        self.item.set_layout(run.layer_sizes, width, height, captions)
+        self.item.set_layout(run.layer_sizes, width, height, captions, run.options.bias)
+        self.legend.set_bias(run.options.bias)
 
     def _on_sample_changed(self, index):
         with QSignalBlocker(self.samples):
@@ -152,17 +162,23 @@ class NetworkView(QWidget):
     def refresh(self):
         """Bring edges, nodes and caption up to the session's state now."""
         session, run = self.session, self.session.run
+        shown = run.at(session.iteration)
         compare = self._compare_pair()
         if compare is None:
-            self.item.set_edge_values(run.params_at(session.iteration))
+            self.item.set_edge_values(shown.theta)
         else:
             a, b = compare
             with np.errstate(over="ignore"):  # 1e308 - -1e308 is inf: drawn as such
-                self.item.set_edge_values(b.params - a.params)
+                change = b.params - a.params
+            # A snapshot keeps the weights only: its biases' change is not known, and
+            # nan draws the "+1" edges thin and grey.
+            self.item.set_edge_values(np.concatenate(
+                [change, np.full(run.n_theta - run.n_params, np.nan)]))
         probe = self._probe()
         x = probe if probe is not None else run.X[session.selection.sample]
         with np.errstate(all="ignore"):  # huge inputs or weights: inf and nan show as "?"
-            layers = forward(x[None, :], session.cursor.weights(), run.activations)
+            layers = forward(x[None, :], shown.weights, run.activations,
+                             biases=shown.biases)
         values = [a[0] for a in layers]
         texts = [[value_text(v) for v in layer] for layer in values]
         target = "" if probe is not None else "y = " + vector_text(
@@ -191,6 +207,9 @@ class NetworkView(QWidget):
             a, b = compare
             lines.append(f"Comparing snapshots: edges show the change Δw = W(iteration "
                          f"{b.iteration}) − W(iteration {a.iteration}), not the weights.")
+            if self.session.run.options.bias:
+                lines.append("Snapshots keep the weights only: the \"+1\" bias edges "
+                             "are grey, not compared.")
         self.caption.setText("\n".join(lines))
         self.caption.setVisible(bool(lines))
         color = palette.HIGHLIGHT if probe is not None else palette.FAINT_INK
@@ -203,12 +222,20 @@ class NetworkView(QWidget):
     # ---- what is drawn (also for tests) ------------------------------------------------------
 
     def edge_index(self, edge):
-        """Index into the drawn edges of weight ``edge = (layer, row, col)``: edges are
-        drawn in the order of the flat weight vector."""
-        return flat_index(self.session.run.layer_sizes, *edge)
+        """Index into the drawn edges of weight ``edge = (layer, row, col)`` or of a
+        :class:`Bias`: edges are drawn in theta's order (weights, then biases)."""
+        return theta_index(self.session.run.layer_sizes, edge)
+
+    def param_of(self, index):
+        """The weight (layer, row, col) or :class:`Bias` that drawn edge ``index`` is."""
+        layer, row, col = (int(v) for v in self.item.edges[index])
+        if row == self.session.run.layer_sizes[layer]:  # the "+1" node's row
+            return Bias(layer, col)
+        return layer, row, col
 
     def edge_styles(self):
-        """[(layer, row, col, width px, QColor)] for every edge, as drawn."""
+        """[(layer, row, col, width px, QColor)] for every edge, as drawn; a bias edge
+        has row = the size of its layer (the "+1" node below it)."""
         item = self.item
         return [(int(layer), int(row), int(col), float(item.widths[i]), item.edge_color(i))
                 for i, (layer, row, col) in enumerate(item.edges)]
@@ -230,8 +257,28 @@ class NetworkView(QWidget):
 
     # ---- tooltips --------------------------------------------------------------------------
 
+    def bias_tooltip(self, bias):
+        """What hovering the edge of :class:`Bias` ``bias`` shows, at the current iteration."""
+        run, k = self.session.run, self.session.iteration
+        index = self.edge_index(bias)
+        b = run.at(k).theta[index]
+        lines = [f"bias {bias_name(run.layer_sizes, *bias)}   (b{bias.layer + 1}"
+                 f"[{bias.unit + 1}]: a constant input of 1 times this bias)",
+                 f"b = {b:+.6g} at iteration {k}"]
+        if k > 0:
+            lines.append(f"last update Δb = {b - run.at(k - 1).theta[index]:+.4g}")
+        else:
+            lines.append("last update Δb = —  (iteration 0: no update yet)")
+        step = run.at(k).step()
+        lines.append(f"gradient ∂E/∂b = {step.g[index]:+.4g}  (next step: "
+                     f"Δb = {-step.parts['step'][index]:+.4g}, {run.options.optimizer})")
+        lines.append("click to inspect, double-click to edit")
+        return "\n".join(lines)
+
     def edge_tooltip(self, edge):
         """What hovering weight ``edge = (layer, row, col)`` shows, at the current iteration."""
+        if is_bias(edge):
+            return self.bias_tooltip(edge)
         layer, row, col = edge
         run, k = self.session.run, self.session.iteration
         w = run.weights_at(k)[layer][row, col]
@@ -275,7 +322,7 @@ class NetworkView(QWidget):
             return ""
         kind, where = target
         if kind == "edge":
-            return self.edge_tooltip(tuple(int(v) for v in self.item.edges[where]))
+            return self.edge_tooltip(self.param_of(where))
         return self.node_tooltip(where)
 
     def _on_hover(self, target, screen_point):
@@ -293,41 +340,43 @@ class NetworkView(QWidget):
     # ---- clicks and edits ------------------------------------------------------------------
 
     def _on_click(self, index):
-        edge = None if index is None else tuple(int(v) for v in self.item.edges[index])
-        self.session.selection.select_edge(edge)
+        self.session.selection.select_edge(None if index is None else self.param_of(index))
 
     def edit_weight(self, edge, value=None):
-        """Set weight ``edge`` (a (layer, row, col) tuple or an edge index) at the current
-        iteration; asks for the value when ``value`` is None. Later iterations are
-        discarded. Returns True when the weight was set."""
+        """Set weight ``edge`` (a (layer, row, col) tuple, a :class:`Bias` or an edge
+        index) at the current iteration; asks for the value when ``value`` is None.
+        Later iterations are discarded. Returns True when the value was set."""
         if not isinstance(edge, tuple):
-            edge = tuple(int(v) for v in self.item.edges[edge])
-        layer, row, col = edge
+            edge = self.param_of(edge)
         if value is None:
             # The dialog runs its own event loop: without a pause, play would move the
             # iteration on under the question "new value at iteration k".
             self.session.player.pause()
         run, k = self.session.run, self.session.iteration
-        current = float(run.weights_at(k)[layer][row, col])
+        sizes, bias = run.layer_sizes, is_bias(edge)
+        what = "bias" if bias else "weight"
+        current = float(run.at(k).theta[self.edge_index(edge)])
         if value is None:
             later = (f"\nIterations after {k} (up to {run.newest}) will be discarded."
                      if run.newest > k else "")
+            name = bias_name(sizes, *edge) if bias else edge_name(sizes, edge)
             # Text, not getDouble: its spin box shows 6 decimals and clamps to ±1e6, so
             # OK on 1e-07 would set 0. The text starts as every digit of the weight.
             value, ok = QInputDialog.getText(
-                self, "Edit weight",
-                f"New value of {edge_name(run.layer_sizes, edge)} at iteration {k}:{later}",
+                self, f"Edit {what}", f"New value of {name} at iteration {k}:{later}",
                 QLineEdit.EchoMode.Normal, exact_text(current))
             if not ok:
                 return False
         try:
-            value = parse_number(value, "weight") if isinstance(value, str) else float(value)
+            value = parse_number(value, what) if isinstance(value, str) else float(value)
             if not np.isfinite(value):
-                raise ValueError(f"weight: {value} is not a finite number")
-            if value != current:  # the same value keeps the iterations after k
-                self.session.cursor.set_weight(layer, row, col, value)
+                raise ValueError(f"{what}: {value} is not a finite number")
+            if value != current and bias:  # the same value keeps the iterations after k
+                self.session.cursor.set_bias(edge.layer, edge.unit, value)
+            elif value != current:
+                self.session.cursor.set_weight(*edge, value)
         except (TypeError, ValueError) as error:
-            self.session.sigMessage.emit(f"Weight not changed: {error}")
+            self.session.sigMessage.emit(f"{what.capitalize()} not changed: {error}")
             return False
         self.session.selection.select_edge(edge)
         return True

@@ -19,6 +19,7 @@ class WeightLegend(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.compare = False
+        self.bias = False  # the "+1" edges are biases, on the weights' scale
         self.rows = 1
         self.setFixedHeight(self.ROW_HEIGHT + 6)
 
@@ -27,9 +28,14 @@ class WeightLegend(QWidget):
             self.compare = on
             self.update()
 
+    def set_bias(self, on):
+        if on != self.bias:
+            self.bias = on
+            self.update()
+
     def groups(self):
         """Each group is a list of ("line", pen), ("dot", colour) or ("text", str)."""
-        symbol = "|Δw|" if self.compare else "|w|"
+        symbol = "|Δw|" if self.compare else ("|w| or |b|" if self.bias else "|w|")
         widths = [("text", f"edge width ∝ {symbol}:")]
         for w in self.SAMPLES:
             widths += [("line", QPen(palette.INK, palette.weight_width(w))),

@@ -1,14 +1,19 @@
-"""The backprop inspector: the tutorial's chain rule for one weight, with live numbers.
+"""The backprop inspector: the tutorial's chain rule for one weight or bias, with live
+numbers.
 
-For the selected edge W[l][i, j] (unit i of layer l -> unit j of layer l+1) at the
-current iteration k, a table lists each training sample's factors of
-dE/dw = dE/dŷ · dŷ/ds · ds/dw and their product; below it the batch sum, the
-learning rate, the update Δw = -η·dE/dw and the weight before and after the step
-from iteration k to k+1. For hidden-layer edges the table also shows how the unit's
-back-propagated error δ was formed from the errors of the units it feeds.
+For the selected edge W[l][i, j] (unit i of layer l -> unit j of layer l+1), or the
+bias b[l][j] (the edge from layer l's "+1" node), at the current iteration k, a
+table lists each dataset row's factors of dE/dw = dE/dŷ · dŷ/ds · ds/dw and their
+product, greying the rows that the step's batch leaves out; below it the batch
+gradient, the learning rate, the update Δw and the value before and after the step
+from iteration k to k+1. For hidden units the table also shows how the unit's
+back-propagated error δ was formed from the errors of the units it feeds. Beyond the
+tutorial's plain step (mini-batches, mean reduction, a penalty, another optimizer, a
+test split), lines below spell out the batch, the penalty's gradient and the
+optimizer's path from g to Δw, every number plugged in (``inspector/update_lines.py``).
 
-Every number comes from ``nncore.network.backward`` at W_k, which performs the same
-arithmetic as the training step, so "after" is exactly what Step will produce.
+The step's numbers are ``run.at(k).step()``'s, the training's own bits, so "after"
+is exactly what Step will produce.
 
 When no edge is selected the panel shows w₁ (x₁ → ŷ, the tutorial's worked example)
 rather than an empty box, with a line saying to click an edge for another weight: a
@@ -18,7 +23,7 @@ learner opening the panel first should see the derivation they just read.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,181 +35,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.common.chain_rule import chain_rule, fmt, weight_label, weight_symbol, widest_number
+from gui.common.chain_rule import chain_rule, fmt, param_label, param_symbol, widest_number
 from gui.common.redraw import RedrawTimer
+from gui.docks.inspector.chain_table import ChainTableModel, WrappedText, row_label
+from gui.docks.inspector.update_lines import plain_step, update_lines
+from gui.session import is_bias, param_fits
 
 DEFAULT_EDGE = (0, 0, 0)
 TABLE_ROWS = 10  # more samples than this scroll
-LABELLED_INPUTS = 4  # a row's header lists this many inputs, then "…"
 SUMMARY_ROWS = ("gradient", "learning_rate", "delta_w", "before", "after")
 CELL_MARGIN = 14  # px beside a cell's text: Qt's margins, and some air
-DISPLAY, TOOLTIP, FONT, ALIGNMENT = (int(role) for role in (
-    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole,
-    Qt.ItemDataRole.TextAlignmentRole))
-RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+# What each optimizer subtracts, over η (see nncore/optimizers.py).
+UPDATE_RULES = {"momentum": "v", "nesterov": "(g + μ·v)", "rmsprop": "g / (√s + ε)",
+                "adam": "m̂ / (√v̂ + ε)"}
+PLAIN_NOTE = ("One row per training sample; the step adds up their products (batch "
+              "gradient descent):")
+BATCH_NOTE = ("One row per dataset row; the step's gradient takes the products of the "
+              "rows in its batch (the greyed rows are left out){mean}:")
 
 
-def row_label(r, x):
-    """Sample r's row header: its number and its first inputs (a wide input would make
-    the header wider than the numbers; the tooltip lists them all)."""
-    more = " …" if len(x) > LABELLED_INPUTS else ""
-    return f"{r + 1}  [{' '.join(f'{v:.3g}' for v in x[:LABELLED_INPUTS])}{more}]"
-
-
-def consecutive_spans(indices):
-    """[1, 2, 3, 5] -> [(1, 3), (5, 5)]: consecutive indices as (first, last) pairs."""
-    out = []
-    for i in indices:
-        if out and out[-1][1] == i - 1:
-            out[-1] = (out[-1][0], i)
-        else:
-            out.append((i, i))
-    return out
-
-
-def summary_names(w, k):
-    """The summary's captions for weight symbol ``w`` at iteration ``k``."""
-    return {"gradient": f"∂E/∂{w} = Σ products (the batch sum)",
+def summary_names(w, k, options):
+    """The summary's captions for parameter symbol ``w`` at iteration ``k`` of a run
+    trained with ``options``."""
+    if options.optimizer == "sgd":
+        update = f"Δ{w} = −η · " + ("g" if options.has_penalty else f"∂E/∂{w}")
+    else:
+        update = f"Δ{w} = −η · {UPDATE_RULES[options.optimizer]}"
+    mean = options.reduction == "mean"
+    return {"gradient": (f"∂E/∂{w} = (1/B) · Σ products (the batch mean)" if mean
+                         else f"∂E/∂{w} = Σ products (the batch sum)"),
             "learning_rate": f"η, the learning rate at iteration {k}",
-            "delta_w": f"Δ{w} = −η · ∂E/∂{w}",
+            "delta_w": update,
             "before": f"{w} now (iteration {k})",
             "after": f"{w} after the step (iteration {k + 1}) = {w} + Δ{w}"}
 
 
-class ChainTableModel(QAbstractTableModel):
-    """One row per sample, one column per factor; the tooltip holds the full-precision
-    value. A cell is formatted when the view first paints it after its value changed,
-    so a 200-sample dataset costs no more per frame than the rows on screen.
-
-    The view asks ``data()`` for seven roles of every cell it repaints, so ``data()``
-    answers from Python lists, and ``set_rule`` announces only the columns whose values
-    changed (x, y and ∂s/∂w stay put from one iteration to the next)."""
-
-    # Class-level empties: Qt may still ask a model for headers while its window is
-    # being torn down, after Python has let go of the instance's attributes.
-    headers: list = []
-    row_labels: list = []
-    row_tips: list = []
-    values = np.zeros((0, 0))  # (samples, columns)
-    columns: list = []  # values per column, as floats
-    texts: list = []  # per column, each cell's text, None until painted
-    last = -1  # the products' column
-    bold = None
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.bold = QFont()
-        self.bold.setBold(True)
-
-    def set_rule(self, rule, row_labels, row_tips=()):
-        headers = [header for header, _ in rule.columns]
-        values = np.column_stack([np.asarray(v, dtype=float) for _, v in rule.columns])
-        n = values.shape[0]
-        if headers != self.headers or values.shape != self.values.shape or \
-                row_labels != self.row_labels:
-            self.beginResetModel()
-            self.headers, self.row_labels, self.values = headers, row_labels, values
-            self.row_tips = list(row_tips)
-            self.columns = values.T.tolist()
-            self.texts = [[None] * n for _ in headers]
-            self.newest = len(headers) - 1
-            self.endResetModel()
-            return
-        # Bit for bit, so that a nan, or a zero changing sign (its tooltip says −0.0), counts.
-        changed = np.flatnonzero(np.any(values.view(np.int64) != self.values.view(np.int64),
-                                        axis=0))
-        self.values = values
-        for c in changed:
-            self.columns[c] = values[:, c].tolist()
-            self.texts[c] = [None] * n
-        for first, last in consecutive_spans(changed):
-            self.dataChanged.emit(self.index(0, first), self.index(n - 1, last))
-
-    def rowCount(self, parent=QModelIndex()):  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else self.values.shape[0]
-
-    def columnCount(self, parent=QModelIndex()):  # noqa: B008
-        return 0 if parent.isValid() else self.values.shape[1]
-
-    def data(self, index, role=DISPLAY):
-        if role == DISPLAY:
-            row, column = index.row(), index.column()
-            texts = self.texts[column]
-            text = texts[row]
-            if text is None:
-                text = texts[row] = fmt(self.columns[column][row])
-            return text
-        if role == ALIGNMENT:
-            return RIGHT
-        if role == FONT:
-            return self.bold if index.column() == self.newest else None  # what the step sums
-        if role == TOOLTIP:
-            return repr(self.columns[index.column()][index.row()])
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal
-        labels = self.headers if horizontal else self.row_labels
-        if not 0 <= section < len(labels):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return labels[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if not horizontal:
-                tip = self.row_tips[section] if section < len(self.row_tips) else ""
-                return f"Training sample {section + 1} and its input x{tip}"
-            if section == len(labels) - 1:
-                return "This sample's share of ∂E/∂w: the factors to its left multiplied"
-        return None
-
-
-class WrappedText(QWidget):
-    """A word-wrapped QLabel whose new text lays out the window again only when it
-    needs another height.
-
-    A QLabel in a layout asks for a relayout on every setText (unless its minimum and
-    maximum sizes are equal), and the relayout climbs from the dock to the main window.
-    The title (with an edge selected) and the notes (a hidden unit's outgoing weights)
-    change on every seek, so the label sits in this box, outside any layout; the box
-    stands in for it in the dock's layout with the label's own size policy and hints."""
-
-    def __init__(self):
-        super().__init__()
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)
-        self.setSizePolicy(self.label.sizePolicy())
-        self.fitted = None  # (width, height) the layout last saw the text needing
-
-    def setText(self, text):
-        if text == self.label.text():
-            return
-        self.label.setText(text)
-        fitted = (self.width(), self.label.heightForWidth(self.width()))
-        if fitted != self.fitted:
-            self.fitted = fitted
-            self.updateGeometry()
-
-    def text(self):
-        return self.label.text()
-
-    def sizeHint(self):
-        return self.label.sizeHint()
-
-    def minimumSizeHint(self):
-        return self.label.minimumSizeHint()
-
-    def hasHeightForWidth(self):
-        return True
-
-    def heightForWidth(self, width):
-        return self.label.heightForWidth(width)
-
-    def resizeEvent(self, event):
-        self.label.resize(event.size())
-
-
 class InspectorDock(QDockWidget):
-    """The chain rule for the selected weight at ``session.iteration``.
+    """The chain rule for the selected weight or bias at ``session.iteration``.
 
     ``displayed()`` returns what the panel shows, read back from its table model and
     labels: every cell's text and the full-precision value in its tooltip.
@@ -252,8 +119,7 @@ class InspectorDock(QDockWidget):
         self.table.verticalHeader().setDefaultSectionSize(
             self.table.fontMetrics().height() + 8)
         layout.addWidget(self.table, 10)  # grows to its rows; the stretch below takes the rest
-        self.batch_note = QLabel("One row per training sample; the step adds up their "
-                                 "products (batch gradient descent):")
+        self.batch_note = QLabel(PLAIN_NOTE)
         self.batch_note.setWordWrap(True)
         layout.addWidget(self.batch_note)
         grid = QGridLayout()
@@ -273,18 +139,25 @@ class InspectorDock(QDockWidget):
             self.summary_values[key] = value
         grid.setColumnStretch(2, 1)
         layout.addLayout(grid)
+        self.update_lines = WrappedText()
+        self.update_lines.setObjectName("update_lines")
+        self.update_lines.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.update_lines.label.setToolTip(
+            "The step from the batch to the update, every number as the training used it "
+            "(10 significant digits): each line can be redone by hand from the numbers "
+            "on screen.")
+        layout.addWidget(self.update_lines)
         layout.addStretch(1)
         self.setWidget(body)
 
     @property
     def edge(self):
-        """The edge shown: the selected one, or w₁ when none (or one that no longer fits)."""
-        edge = self.session.selection.edge
-        sizes = self.session.run.layer_sizes
-        if edge is not None:
-            l, i, j = edge
-            if 0 <= l < len(sizes) - 1 and 0 <= i < sizes[l] and 0 <= j < sizes[l + 1]:
-                return tuple(edge)
+        """The parameter shown: the selected weight or bias, or w₁ when none (or one
+        that no longer fits)."""
+        edge, run = self.session.selection.edge, self.session.run
+        if param_fits(edge, run.layer_sizes, run.options.bias):
+            return edge if is_bias(edge) else tuple(edge)
         return DEFAULT_EDGE
 
     def refresh(self):
@@ -299,10 +172,14 @@ class InspectorDock(QDockWidget):
         if self.shown_for is None or self.shown_for[0] is not run or \
                 self.shown_for[1:] != shown_for[1:]:
             self.shown_for = shown_for
-            self._size_summary(sizes, edge, run.newest)
-        w = weight_symbol(sizes, edge)
-        label = weight_label(sizes, edge)
-        if session.selection.edge is None or tuple(session.selection.edge) != edge:
+            self._size_summary(sizes, edge, run.newest, run.options)
+            plain = plain_step(run)
+            mean = " and divides their sum by B" if run.options.reduction == "mean" else ""
+            self.batch_note.setText(PLAIN_NOTE if plain else BATCH_NOTE.format(mean=mean))
+            self.update_lines.setVisible(not plain)
+        w = param_symbol(sizes, edge)
+        label = param_label(sizes, edge)
+        if session.selection.edge is None or session.selection.edge != edge:
             self.title.setText(f"<b>Showing {label}</b>, the tutorial's worked example. "
                                "Click an edge in the diagram to inspect another weight.")
         else:
@@ -312,7 +189,9 @@ class InspectorDock(QDockWidget):
         self.notes.setText("\n".join(rule.notes))
         self.notes.setVisible(bool(rule.notes))
         self._fill_table(rule, run)
-        names = summary_names(w, k)
+        if self.update_lines.isVisibleTo(self):
+            self.update_lines.setText("\n".join(update_lines(run, rule, w, is_bias(edge))))
+        names = summary_names(w, k, run.options)
         if rule.recorded_after is not None and rule.recorded_after != rule.after:
             # A hand edit at k+1 replaced the stepped value; say so rather than hide it,
             # on a line of its own, so the caption's width stays that of the others.
@@ -328,8 +207,8 @@ class InspectorDock(QDockWidget):
     # every seek, so they get a fixed size that only grows, sized for the widest text
     # they are likely to show (every iteration up to the last, fmt's widest).
 
-    def _size_summary(self, sizes, edge, last):
-        for key, text in summary_names(weight_symbol(sizes, edge), last).items():
+    def _size_summary(self, sizes, edge, last, options):
+        for key, text in summary_names(param_symbol(sizes, edge), last, options).items():
             self._set_steady(self.summary_names[key], text, fit=True)
         for label in self.summary_values.values():
             self._set_steady(label, widest_number(label.font()), fit=True)
@@ -357,6 +236,7 @@ class InspectorDock(QDockWidget):
         labels = self.row_labels
         table, layout_before = self.table, (self.model.headers, self.model.row_labels)
         self.model.set_rule(rule, labels, self.row_tips)
+        self.model.set_batch(rule.in_batch)
         if layout_before == (self.model.headers, self.model.row_labels):
             return
         table.resizeColumnsToContents()
@@ -389,8 +269,10 @@ class InspectorDock(QDockWidget):
 
     def displayed(self):
         """What is on screen: ``{"iteration", "edge", "formula", "headers", "text",
-        "values", <summary key>: value, <summary key>_text: text}``. ``text`` and
-        ``values`` are per column, per sample; values are parsed from the tooltips."""
+        "values", "greyed", "update", <summary key>: value, <summary key>_text: text}``.
+        ``text`` and ``values`` are per column, per sample; values are parsed from the
+        tooltips. ``greyed``: the rows drawn grey; ``update``: the lines from the batch
+        to Δw, as shown (empty when hidden)."""
         model = self.model
         display, tip = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
         rows, cols = range(model.rowCount()), range(model.columnCount())
@@ -399,7 +281,11 @@ class InspectorDock(QDockWidget):
                "headers": [model.headerData(c, Qt.Orientation.Horizontal) for c in cols],
                "text": [[model.data(model.index(r, c), display) for r in rows] for c in cols],
                "values": [[float(model.data(model.index(r, c), tip)) for r in rows]
-                          for c in cols]}
+                          for c in cols],
+               "greyed": [r for r in rows if model.data(
+                   model.index(r, 0), Qt.ItemDataRole.ForegroundRole) is not None],
+               "update": (self.update_lines.text().split("\n")
+                          if self.update_lines.isVisibleTo(self) else [])}
         for key in SUMMARY_ROWS:
             out[key] = float(self.summary_values[key].toolTip())
             out[key + "_text"] = self.summary_values[key].text()

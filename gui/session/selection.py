@@ -1,14 +1,45 @@
-"""What the learner picked to look at: a sample, a weight (edge) and a typed input."""
+"""What the learner picked to look at: a sample, a parameter (a weight or a bias) and
+a typed input."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 
+class Bias(NamedTuple):
+    """The bias of unit ``unit`` of layer ``layer + 1``: ``b[layer][unit]``, drawn as
+    the edge from layer ``layer``'s "+1" node. A weight stays a plain (layer, row, col)
+    tuple, so a reader that unpacks three numbers fails loudly on a bias instead of
+    reading another weight's number."""
+    layer: int
+    unit: int
+
+
+def is_bias(param):
+    """True for a :class:`Bias`, False for a weight's (layer, row, col) or None."""
+    return isinstance(param, Bias)
+
+
+def param_fits(param, layer_sizes, bias):
+    """Whether ``param`` names a parameter of a network of ``layer_sizes`` (with
+    biases when ``bias``)."""
+    last = len(layer_sizes) - 1
+    if is_bias(param):
+        return bias and 0 <= param.layer < last and 0 <= param.unit < layer_sizes[param.layer + 1]
+    if param is None or len(param) != 3:
+        return False
+    layer, row, col = param
+    return (0 <= layer < last and 0 <= row < layer_sizes[layer]
+            and 0 <= col < layer_sizes[layer + 1])
+
+
 class Selection(QObject):
-    """``sample``: a row of the cursor's dataset; ``edge``: (layer, row, col) of a
-    weight, or None; ``probe``: an input vector typed by the learner, or None.
+    """``sample``: a row of the cursor's dataset; ``edge``: the selected parameter,
+    (layer, row, col) of a weight, a :class:`Bias`, or None; ``probe``: an input
+    vector typed by the learner, or None.
 
     Signals: sigSampleChanged(int), sigEdgeSelected(object), sigProbeChanged(object).
     """
@@ -31,6 +62,9 @@ class Selection(QObject):
             self.sigSampleChanged.emit(index)
 
     def select_edge(self, edge):
+        """Select a weight ``(layer, row, col)``, a :class:`Bias`, or nothing (None)."""
+        if edge is not None and not is_bias(edge):
+            edge = tuple(int(v) for v in edge)
         self.edge = edge
         self.sigEdgeSelected.emit(edge)
 
