@@ -108,10 +108,17 @@ def slope_formula(activation, a):
             "relu": f"1 if {a} > 0 else 0", "linear": "1"}[activation]
 
 
+def factor_of(text):
+    """``text`` as a factor of a product: "1 − h²" in parentheses, "h(1 − h)" as it is."""
+    return f"({text})" if text.startswith("1 ") else text
+
+
 @dataclass
 class ChainRule:
     """The numbers behind one parameter's update at one iteration. ``columns`` hold
-    one value per dataset row; ``in_batch`` says which rows the step's batch takes.
+    one value per dataset row: the batch's rows first, in the batch's order, then the
+    others in the dataset's order (``rows`` gives each one's dataset row);
+    ``in_batch`` says which table rows the step's batch takes.
     ``gradient`` is the data loss's ∂E/∂θ on the batch (with the reduction),
     ``delta_w`` what the step adds, ``step`` the engine's :class:`~nncore.iteration.Step`."""
     edge: tuple
@@ -125,7 +132,8 @@ class ChainRule:
     before: float = 0.0
     after: float = 0.0
     recorded_after: float | None = None  # θ_{k+1} in the history, when there is one
-    in_batch: np.ndarray | None = None  # (n_rows,) bool
+    in_batch: np.ndarray | None = None  # (n_rows,) bool, per table row
+    rows: np.ndarray | None = None  # the dataset row of each table row
     index: int = 0  # the parameter's place in theta
     step: object = None
 
@@ -152,7 +160,7 @@ def _output_columns(run, l, j, w, dst, y, a, fprime):
         return [(f"δ = {dst} − {y}", a - yj)], f"({dst} − {y})", [note]
     columns = [(f"∂E/∂{dst}\n= {dst} − {y}", a - yj),
                (f"∂{dst}/∂s\n= {slope_formula(acts[l], dst)}", fprime)]
-    return columns, f"({dst} − {y}) · {slope_formula(acts[l], dst)}", []
+    return columns, f"({dst} − {y}) · {factor_of(slope_formula(acts[l], dst))}", []
 
 
 def _chain_rule(run, k, param):
@@ -203,18 +211,22 @@ def _chain_rule(run, k, param):
     formula = f"∂E/∂{w} = {'(1/B) ' if mean else ''}Σ {factor_text}"
     if not output:
         formula += (f",   δ({dst}) = (Σₘ δₘ · w({dst}→m)) · "
-                    f"{slope_formula(acts[l], dst)}")
+                    f"{factor_of(slope_formula(acts[l], dst))}")
     if bias:
         notes.append(f"A bias is the weight of a constant input 1: ∂s/∂{w} = 1, so each "
                      f"row's share is its δ.")
     columns += [(f"∂s/∂{w}\n= {src}", x), ("product", delta * x)]
     step = shown.step()
     index = theta_index(sizes, param)
-    in_batch = np.zeros(len(run.X), dtype=bool)
-    in_batch[step.batch_rows] = True
+    taken = np.zeros(len(run.X), dtype=bool)
+    taken[step.batch_rows] = True
+    rows = np.concatenate([step.batch_rows, np.flatnonzero(~taken)])
+    if not np.array_equal(rows, np.arange(len(rows))):
+        columns = [(header, np.asarray(values)[rows]) for header, values in columns]
+    in_batch = taken[rows]
     before = float(shown.theta[index])
     delta_w = -float(step.parts["step"][index])
     recorded = float(run.at(k + 1).theta[index]) if k < run.newest else None
     return ChainRule(param, k, formula, notes, columns, float(step.gradient[index]),
                      float(step.learning_rate), delta_w, before,
-                     float(step.theta_next[index]), recorded, in_batch, index, step)
+                     float(step.theta_next[index]), recorded, in_batch, rows, index, step)

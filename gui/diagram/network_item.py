@@ -336,10 +336,13 @@ class NetworkItem(QGraphicsItem):
         painter.setFont(_font(8 if r >= 9 else 6))
         for x, y in (c.tolist() for c in self.bias_positions):
             painter.drawEllipse(QPointF(x, y), r, r)
-            if r >= 6:
-                painter.setPen(palette.INK)
+            painter.setPen(palette.INK)
+            if r >= 7:
                 painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter, "+1")
-                painter.setPen(QPen(palette.FAINT_INK, 1.2))
+            else:  # too small to hold its name: it goes on the left, as the inputs' do
+                painter.drawText(QRectF(x - r - 26, y - 8, 22, 16),
+                                 Qt.AlignRight | Qt.AlignVCenter, "+1")
+            painter.setPen(QPen(palette.FAINT_INK, 1.2))
 
     @property
     def bias_radius(self):

@@ -3,7 +3,8 @@
 Edges are weights: width proportional to |w| (fixed scale, see gui/common/palette.py),
 orange negative, blue positive, grey near zero. With biases, each layer but the
 output has a "+1" node whose edges are the next layer's biases, on the same scale.
-Nodes show their activation for the selected training sample (or for an input the learner typed, the "probe").
+Nodes show their activation for the selected training sample (or for an input the
+learner typed, the "probe").
 Hover an edge for its weight, last update and gradient; click it to inspect it;
 double-click it to type a new value (the iterations after the current one are
 discarded, as with any edit of the past). While two snapshots are compared the

@@ -28,8 +28,10 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
+    QFrame,
     QGridLayout,
     QLabel,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -38,16 +40,17 @@ from PySide6.QtWidgets import (
 from gui.common.chain_rule import chain_rule, fmt, param_label, param_symbol, widest_number
 from gui.common.redraw import RedrawTimer
 from gui.docks.inspector.chain_table import ChainTableModel, WrappedText, row_label
-from gui.docks.inspector.update_lines import plain_step, update_lines
+from gui.docks.inspector.update_lines import html_lines, plain_step, update_html, update_lines
 from gui.session import is_bias, param_fits
 
 DEFAULT_EDGE = (0, 0, 0)
 TABLE_ROWS = 10  # more samples than this scroll
+STEP_TABLE_ROWS = 6  # fewer with the step's lines below, so that they show too
 SUMMARY_ROWS = ("gradient", "learning_rate", "delta_w", "before", "after")
 CELL_MARGIN = 14  # px beside a cell's text: Qt's margins, and some air
 # What each optimizer subtracts, over η (see nncore/optimizers.py).
 UPDATE_RULES = {"momentum": "v", "nesterov": "(g + μ·v)", "rmsprop": "g / (√s + ε)",
-                "adam": "m̂ / (√v̂ + ε)"}
+                "adam": "m_hat / (√v_hat + ε)"}
 PLAIN_NOTE = ("One row per training sample; the step adds up their products (batch "
               "gradient descent):")
 BATCH_NOTE = ("One row per dataset row; the step's gradient takes the products of the "
@@ -106,6 +109,17 @@ class InspectorDock(QDockWidget):
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.formula)
+        self.update_lines = WrappedText()
+        self.update_lines.setObjectName("update_lines")
+        self.update_lines.label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.update_lines.label.setToolTip(
+            "The step from the batch to the update, every number as the training used it "
+            "(10 significant digits): each line can be redone by hand from the numbers "
+            "on screen.")
+        # Right under the formula: in a dock shared with others, the step is what shows
+        # first; the table below holds the products its first line sums.
+        layout.addWidget(self.update_lines)
         self.notes = WrappedText()
         layout.addWidget(self.notes)
         self.model = ChainTableModel(self)
@@ -122,7 +136,9 @@ class InspectorDock(QDockWidget):
         self.batch_note = QLabel(PLAIN_NOTE)
         self.batch_note.setWordWrap(True)
         layout.addWidget(self.batch_note)
-        grid = QGridLayout()
+        self.summary = QWidget()
+        grid = QGridLayout(self.summary)
+        grid.setContentsMargins(0, 0, 0, 0)
         self.summary_names = {}
         self.summary_values = {}
         for row, key in enumerate(SUMMARY_ROWS):
@@ -138,18 +154,16 @@ class InspectorDock(QDockWidget):
             self.summary_names[key] = name
             self.summary_values[key] = value
         grid.setColumnStretch(2, 1)
-        layout.addLayout(grid)
-        self.update_lines = WrappedText()
-        self.update_lines.setObjectName("update_lines")
-        self.update_lines.label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.update_lines.label.setToolTip(
-            "The step from the batch to the update, every number as the training used it "
-            "(10 significant digits): each line can be redone by hand from the numbers "
-            "on screen.")
-        layout.addWidget(self.update_lines)
+        layout.addWidget(self.summary)
         layout.addStretch(1)
-        self.setWidget(body)
+        # Beyond the tutorial's step the optimizer's lines make the panel taller than
+        # a dock shared with others: it scrolls rather than squeezing the table.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
 
     @property
     def edge(self):
@@ -177,6 +191,7 @@ class InspectorDock(QDockWidget):
             mean = " and divides their sum by B" if run.options.reduction == "mean" else ""
             self.batch_note.setText(PLAIN_NOTE if plain else BATCH_NOTE.format(mean=mean))
             self.update_lines.setVisible(not plain)
+            self.summary.setVisible(plain)  # the lines show its numbers, and how
         w = param_symbol(sizes, edge)
         label = param_label(sizes, edge)
         if session.selection.edge is None or session.selection.edge != edge:
@@ -190,7 +205,7 @@ class InspectorDock(QDockWidget):
         self.notes.setVisible(bool(rule.notes))
         self._fill_table(rule, run)
         if self.update_lines.isVisibleTo(self):
-            self.update_lines.setText("\n".join(update_lines(run, rule, w, is_bias(edge))))
+            self.update_lines.setText(update_html(update_lines(run, rule, w, is_bias(edge))))
         names = summary_names(w, k, run.options)
         if rule.recorded_after is not None and rule.recorded_after != rule.after:
             # A hand edit at k+1 replaced the stepped value; say so rather than hide it,
@@ -233,11 +248,14 @@ class InspectorDock(QDockWidget):
             self.labels_for = run
             self.row_labels = [row_label(r, x) for r, x in enumerate(run.X)]
             self.row_tips = [f" = [{' '.join(f'{v:.6g}' for v in x)}]" for x in run.X]
-        labels = self.row_labels
-        table, layout_before = self.table, (self.model.headers, self.model.row_labels)
-        self.model.set_rule(rule, labels, self.row_tips)
+        labels, tips = self.row_labels, self.row_tips
+        if not np.array_equal(rule.rows, np.arange(n)):  # a mini-batch's rows come first
+            labels = [labels[r] for r in rule.rows]
+            tips = [tips[r] for r in rule.rows]
+        table, layout_before = self.table, (self.model.headers, len(self.model.row_labels))
+        self.model.set_rule(rule, labels, tips)
         self.model.set_batch(rule.in_batch)
-        if layout_before == (self.model.headers, self.model.row_labels):
+        if layout_before == (self.model.headers, len(self.model.row_labels)):
             return
         table.resizeColumnsToContents()
         # Wide enough for any number fmt() prints, not just the ones on screen now (the
@@ -255,7 +273,8 @@ class InspectorDock(QDockWidget):
             table.setColumnWidth(c, max(table.columnWidth(c), widest))
         # At most as tall as its rows (TABLE_ROWS at most), so the sum sits right below;
         # room is kept for a horizontal scroll bar, which a narrow dock needs.
-        rows = sum(table.rowHeight(r) for r in range(min(n, TABLE_ROWS)))
+        limit = TABLE_ROWS if plain_step(run) else STEP_TABLE_ROWS
+        rows = sum(table.rowHeight(r) for r in range(min(n, limit)))
         frame = (table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
                  + table.horizontalScrollBar().sizeHint().height())
         table.setMaximumHeight(frame + rows)
@@ -271,7 +290,8 @@ class InspectorDock(QDockWidget):
         """What is on screen: ``{"iteration", "edge", "formula", "headers", "text",
         "values", "greyed", "update", <summary key>: value, <summary key>_text: text}``.
         ``text`` and ``values`` are per column, per sample; values are parsed from the
-        tooltips. ``greyed``: the rows drawn grey; ``update``: the lines from the batch
+        tooltips. ``rows``: each table row's dataset row (0-based, read from its
+        header); ``greyed``: the table rows drawn grey; ``update``: the lines from the batch
         to Δw, as shown (empty when hidden)."""
         model = self.model
         display, tip = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
@@ -282,9 +302,11 @@ class InspectorDock(QDockWidget):
                "text": [[model.data(model.index(r, c), display) for r in rows] for c in cols],
                "values": [[float(model.data(model.index(r, c), tip)) for r in rows]
                           for c in cols],
+               "rows": [int(model.headerData(r, Qt.Orientation.Vertical).split()[0]) - 1
+                        for r in rows],
                "greyed": [r for r in rows if model.data(
                    model.index(r, 0), Qt.ItemDataRole.ForegroundRole) is not None],
-               "update": (self.update_lines.text().split("\n")
+               "update": (html_lines(self.update_lines.text())
                           if self.update_lines.isVisibleTo(self) else [])}
         for key in SUMMARY_ROWS:
             out[key] = float(self.summary_values[key].toolTip())
