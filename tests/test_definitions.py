@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gui.docks.dataset.decision_map import output_levels, unit_levels
-from gui.docks.inspector_dock import consecutive_spans
+from gui.docks.inspector.chain_table import consecutive_spans
 from nncore import (
     ACTIVATIONS,
     BudgetError,
