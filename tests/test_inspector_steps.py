@@ -313,3 +313,15 @@ def test_a_bias_edited_in_the_diagram_goes_through_set_bias(view, drawn):
     assert session.selection.edge == Bias(1, 0)
     assert not view.edit_weight(Bias(1, 0), "abc")  # refused, with a message
     assert run.at(4).biases[1][0] == 0.75
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_a_weights_tooltip_gives_the_optimizers_next_step(view, drawn):
+    session = view.session
+    start(session)
+    session.cursor.seek(8)
+    drawn(view)
+    step = session.run.at(8).step()
+    text = view.tooltip_for(("edge", view.edge_index((0, 1, 2))))
+    assert f"∂E/∂w = {step.g[6]:+.4g}" in text
+    assert f"next step: Δw = {-step.parts['step'][6]:+.4g}, adam" in text

@@ -290,9 +290,15 @@ class NetworkView(QWidget):
             lines.append(f"last update Δw = W_{k} − W_{k - 1} = {dw:+.4g}")
         else:
             lines.append("last update Δw = —  (iteration 0: no update yet)")
-        grad = run.gradient_at(k)[layer][row, col]
-        lines.append(f"gradient ∂E/∂w = {grad:+.4g}  (next step: w − η·∂E/∂w, "
-                     f"η = {run.learning_rate_at(k):g})")
+        step = run.at(k).step()
+        index = self.edge_index(edge)
+        grad = step.g[index]
+        if run.options.optimizer == "sgd":
+            lines.append(f"gradient ∂E/∂w = {grad:+.4g}  (next step: w − η·∂E/∂w, "
+                         f"η = {run.learning_rate_at(k):g})")
+        else:  # the optimizer's state shapes the step: say what it is
+            lines.append(f"gradient ∂E/∂w = {grad:+.4g}  (next step: Δw = "
+                         f"{-step.parts['step'][index]:+.4g}, {run.options.optimizer})")
         compare = self._compare_pair()
         if compare is not None:
             a, b = compare
