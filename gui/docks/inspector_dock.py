@@ -28,10 +28,8 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
-    QFrame,
     QGridLayout,
     QLabel,
-    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,6 +38,7 @@ from PySide6.QtWidgets import (
 from gui.common.chain_rule import chain_rule, fmt, param_label, param_symbol, widest_number
 from gui.common.redraw import RedrawTimer
 from gui.docks.inspector.chain_table import ChainTableModel, WrappedText, row_label
+from gui.docks.inspector.fitted_scroll import FittedScroll
 from gui.docks.inspector.update_lines import html_lines, plain_step, update_html, update_lines
 from gui.session import is_bias, param_fits
 
@@ -158,12 +157,7 @@ class InspectorDock(QDockWidget):
         layout.addStretch(1)
         # Beyond the tutorial's step the optimizer's lines make the panel taller than
         # a dock shared with others: it scrolls rather than squeezing the table.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        self.setWidget(scroll)
+        self.setWidget(FittedScroll(body))
 
     @property
     def edge(self):
