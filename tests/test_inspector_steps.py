@@ -325,3 +325,20 @@ def test_a_weights_tooltip_gives_the_optimizers_next_step(view, drawn):
     text = view.tooltip_for(("edge", view.edge_index((0, 1, 2))))
     assert f"∂E/∂w = {step.g[6]:+.4g}" in text
     assert f"next step: Δw = {-step.parts['step'][6]:+.4g}, adam" in text
+
+
+def test_mean_reduction_divides_the_batch_sum_by_b_on_screen(dock, drawn):
+    session = dock.session
+    start(session, "nesterov", reduction="mean")
+    run = session.run
+    seen = shown(dock, drawn, Bias(0, 0), 3)
+    line = next(line for line in seen["update"] if line.startswith("∂E/∂b₁"))
+    assert "(1/B)·Σ products over the batch (reduction mean)" in line
+    (total, b), = [numbers(p) for p in line.split(" = ")[2:-1]]
+    result = numbers(line.split(" = ")[-1])[0]
+    assert b == 10 and total / b == pytest.approx(result, rel=1e-9)
+    products = np.array(seen["values"][-1])[:10]  # the batch's rows come first
+    assert products.sum() == pytest.approx(total, rel=1e-9)
+    assert result == pytest.approx(run.at(3).step().gradient[run.n_params], rel=1e-9)
+    assert seen["formula"].startswith("∂E/∂b₁ = (1/B) Σ δ(h₁)")
+    assert "divides their sum by B" in dock.batch_note.text()
