@@ -1,6 +1,6 @@
 """The ``backprop-lab`` command: the desktop window, or headless subcommands.
 
-``train``, ``predict`` and ``inspect`` never import Qt, so they work on a server.
+``train``, ``predict``, ``inspect`` and ``export-code`` never import Qt, so they work on a server.
 Exit status: 0 on success, 2 on bad usage or bad input, with exactly one line
 ``error: ...`` on stderr naming the file and the problem (never a traceback). Output
 into a pipe that closed early (``| head -1``) ends the command quietly with status
@@ -83,6 +83,11 @@ def build_parser():
     inspect = commands.add_parser("inspect", help="check a snapshot and summarise it")
     inspect.add_argument("snapshot", metavar="SNAP.json")
 
+    code = commands.add_parser("export-code", help="write a snapshot's run as a numpy script")
+    code.add_argument("snapshot", metavar="SNAP.json")
+    code.add_argument("-o", "--output", metavar="FILE.py",
+                      help="write the script here (default: print it)")
+
     shot = commands.add_parser("screenshot", help="save a picture of the window (offscreen)")
     shot.add_argument("out", metavar="OUT.png")
     shot.add_argument("--iteration", type=whole_number, default=0, help="default: 0")
@@ -115,7 +120,8 @@ def _command(argv):
             return launch_window(argv)
         if args.command == "screenshot":
             return screenshot(args)
-        return {"train": train, "predict": predict, "inspect": inspect}[args.command](args)
+        return {"train": train, "predict": predict, "inspect": inspect,
+                "export-code": export_code}[args.command](args)
     except BrokenPipeError:
         raise  # the reader has gone: nothing to tell it
     except (FileError, UsageError, ValueError) as exc:
@@ -319,6 +325,22 @@ def predict(args):
 def inspect(args):
     run, k = _load(args.snapshot)
     print(report(args.snapshot, run, k))
+    return 0
+
+
+def export_code(args):
+    """The snapshot's run to its iteration as a script that needs only numpy."""
+    from nncore.codegen import training_script
+    from nncore.files import atomic_write, save_target
+
+    if args.output:
+        save_target(args.output)  # a folder or a FIFO is refused before the replay
+    run, k = _load(args.snapshot)
+    text = training_script(run, k).text
+    if args.output:
+        atomic_write(args.output, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.common.exports import export_plots, history_csv_steps
 from gui.common.sliced_job import start_job
+from nncore.codegen import training_script
 from nncore.errors import FileError
 from nncore.export import export_weights
+from nncore.files import atomic_write
 from nncore.snapshot import load_snapshot_steps, save_snapshot
 
 MAX_RECENT = 8
@@ -25,6 +27,7 @@ FILTERS = {
     ".csv": "CSV tables (*.csv)",
     ".safetensors": "safetensors weights (*.safetensors)",
     ".npz": "numpy archives (*.npz)",
+    ".py": "Python scripts (*.py)",
 }
 
 
@@ -155,6 +158,14 @@ class FileActions:
         k = self.session.iteration
         return self._export(path, lambda p: export_weights(p, self.session.cursor.weights()),
                             f"the weights of iteration {k}")
+
+    def export_script(self, path=None):
+        """The run to the shown iteration as a Python script that needs only numpy."""
+        path = path or self._ask_save("Export Python script", ".py", FILTERS[".py"])
+        k = self.session.iteration
+        text = training_script(self.session.run, k).text
+        return self._export(path, lambda p: atomic_write(p, text.encode("utf-8")),
+                            f"the training script to iteration {k}")
 
     def _export(self, path, write, what):
         if not path:

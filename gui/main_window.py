@@ -140,6 +140,9 @@ class MainWindow(QMainWindow):
         self.action_export_npz = self._action(
             "Weights as .&npz...", None, None, "Weights of the shown iteration as a numpy "
             "archive", lambda: f.export_weights(suffix=".npz"))
+        self.action_export_script = self._action(
+            "Python scr&ipt...", None, None, "The training so far as a numpy script that "
+            "prints these weights", f.export_script)
         self.action_quit = self._action("&Quit", None, "Ctrl+Q", "Quit Backprop Lab",
                                         self.close)
         self.action_log_x = self._action("&Logarithmic iteration axis", None, None,
@@ -237,7 +240,7 @@ class MainWindow(QMainWindow):
         export_menu = file_menu.addMenu(icon("export"), "&Export")
         for action in (self.action_export_png, self.action_export_svg, None,
                        self.action_export_csv, None, self.action_export_safetensors,
-                       self.action_export_npz):
+                       self.action_export_npz, None, self.action_export_script):
             export_menu.addSeparator() if action is None else export_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)

@@ -4,13 +4,10 @@ app's weights and biases; its loop lines are the tutorial's for the tutorial's r
 from __future__ import annotations
 
 import ast
-import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from script_check import assert_same, imported_modules, numpy_only_folder, run_script
 
 from nncore import Run, TrainingOptions, builtin
 from nncore.codegen import number, training_script
@@ -22,49 +19,7 @@ W_1000 = [7.26283009, -0.21614618, -3.41703015]  # the tutorial's printed weight
 
 @pytest.fixture(scope="module")
 def numpy_only(tmp_path_factory):
-    """A folder whose only package is numpy (and the libraries its wheel brings)."""
-    folder = tmp_path_factory.mktemp("numpy_only")
-    site = os.path.dirname(os.path.dirname(np.__file__))
-    for name in os.listdir(site):
-        if name == "numpy" or name.startswith("numpy.libs"):
-            os.symlink(os.path.join(site, name), folder / name)
-    return folder
-
-
-def run_script(text, folder, tmp_path):
-    """Run ``text`` in a fresh interpreter that sees the standard library and numpy
-    alone (-I -S: no site-packages, no PYTHONPATH); its last line, parsed."""
-    path = tmp_path / "train.py"
-    path.write_text(text, encoding="utf-8")
-    boot = (f"import sys; sys.path.insert(0, {str(folder)!r}); sys.argv = [{str(path)!r}]; "
-            f"exec(compile(open({str(path)!r}).read(), {str(path)!r}, 'exec'), "
-            "{'__name__': '__main__'})")
-    done = subprocess.run([sys.executable, "-I", "-S", "-c", boot], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.splitlines()[-1])
-
-
-def imported_modules(text):
-    names = set()
-    for node in ast.walk(ast.parse(text)):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            names.add((node.module or "").split(".")[0])
-    return names
-
-
-def assert_same(doc, run, k):
-    it = run.at(k)
-    assert doc["iteration"] == k
-    for got, want in zip(doc["weights"], it.weights, strict=True):
-        np.testing.assert_allclose(np.array(got), want, rtol=1e-12, atol=0)
-    if it.biases is None:
-        assert doc["biases"] is None
-    else:
-        for got, want in zip(doc["biases"], it.biases, strict=True):
-            np.testing.assert_allclose(np.array(got), want, rtol=1e-12, atol=0)
+    return numpy_only_folder(tmp_path_factory.mktemp("numpy_only"))
 
 
 # ---- the tutorial ---------------------------------------------------------------------
@@ -215,3 +170,10 @@ def test_the_random_runs_cover_every_option():
     assert any(len(run.layer_sizes) > 3 for run in runs)
     kinds = {c.kind for run in runs for c in run.changes}
     assert kinds == {"weight", "bias", "learning_rate"}
+
+
+def test_the_sandbox_has_numpy_alone(numpy_only, tmp_path):
+    for other in ("nncore", "PySide6", "pytest"):
+        with pytest.raises(AssertionError, match="ModuleNotFoundError"):
+            run_script(f"import {other}\n", numpy_only, tmp_path)
+    assert run_script("import numpy\nprint('[1]')\n", numpy_only, tmp_path) == [1]

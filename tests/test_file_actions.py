@@ -178,6 +178,7 @@ WINDOW_WRITERS = {  # name: (suffix, write(window, path, monkeypatch) -> True wh
     "weights-safetensors": (".safetensors",
                             lambda w, p, _: w.files.export_weights(p, ".safetensors")),
     "weights-npz": (".npz", lambda w, p, _: w.files.export_weights(p, ".npz")),
+    "python-script": (".py", lambda w, p, _: w.files.export_script(p)),
     "snapshots-dock": (".json", save_from_snapshots_dock),
     "dataset-table": (".csv", export_dataset_table),
 }
