@@ -30,34 +30,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .code_text import (
+    FUNCTIONS,
+    JSON_TEXT,
+    SOFTMAX,
+    STATE,
+    change_line,
+    hyperparameters,
+    nested,
+    number,
+    optimizer_lines,
+    state_text,
+    wrapped,
+)
 from .initial_weights import MAX_SEED, init_weights
 from .phases import Phase
-
-FUNCTIONS = {
-    "sigmoid": ('    """The sigmoid; with deriv=True its slope, given the sigmoid\'s '
-                'output x."""',
-                "    if deriv:", "        return x * (1 - x)",
-                "    return 1 / (1 + np.exp(-x))"),
-    "tanh": ('    """tanh; with deriv=True its slope, given tanh\'s output x."""',
-             "    if deriv:", "        return 1 - x * x", "    return np.tanh(x)"),
-    "relu": ('    """max(x, 0); with deriv=True its slope (1 where the output is positive)."""',
-             "    if deriv:", "        return (x > 0).astype(float)",
-             "    return np.maximum(x, 0.0)"),
-    "linear": ('    """The identity; with deriv=True its slope, 1."""',
-               "    if deriv:", "        return np.ones_like(x)", "    return x"),
-}
-SOFTMAX = ("def softmax(x):",
-           '    """exp(x - max x) / sum exp(x - max x) over each row. It has no slope of its',
-           "    own here: with cross-entropy the output's delta is y - softmax(x).\"\"\"",
-           "    e = np.exp(x - x.max(axis=1, keepdims=True))",
-           "    return e / e.sum(axis=1, keepdims=True)")
-JSON_TEXT = ("def json_text(value):",
-             '    """Nested lists of floats as JSON; repr() reads back as the same float."""',
-             "    if value is None:", '        return "null"',
-             "    if isinstance(value, list):",
-             '        return "[" + ", ".join(json_text(v) for v in value) + "]"',
-             "    return repr(value)")
-STATE = {"momentum": ("v",), "nesterov": ("v",), "rmsprop": ("s",), "adam": ("m", "v")}
 
 
 @dataclass
@@ -92,14 +79,6 @@ def is_drawn_from_seed(run):
         return False
     drawn = np.concatenate([W.ravel() for W in init_weights(run.layer_sizes, int(seed))])
     return np.array_equal(drawn, run.initial_params)
-
-
-def number(value):
-    """A float as Python text that reads back as the same float (whole numbers bare)."""
-    value = float(value)
-    if value.is_integer() and abs(value) < 2**53 and not (value == 0 and np.signbit(value)):
-        return str(int(value))
-    return repr(value)
 
 
 class _Writer:
@@ -168,7 +147,7 @@ class _Writer:
         if self.changes:
             n = len(self.changes)
             what.append(f"{n} change{'s' if n > 1 else ''} by hand")
-        for line in _wrapped(", ".join(what) + "."):
+        for line in wrapped(", ".join(what) + "."):
             self.emit(line)
         self.emit(f"Written by Backprop Lab {__version__}. The last line it prints is JSON: "
                   "the iteration,")
@@ -214,7 +193,7 @@ class _Writer:
     def matrix(self, name, values):
         whole = self.data_rows is None or len(values) <= self.data_rows
         if values.shape[1] == 1 and whole:  # one column, written as the tutorial's y
-            self.emit(f"{name} = np.array([{_nested(values[:, 0])}], dtype=float).T")
+            self.emit(f"{name} = np.array([{nested(values[:, 0])}], dtype=float).T")
             return
         rows = values.tolist()
         shown = rows if self.data_rows is None else rows[:self.data_rows]
@@ -240,7 +219,7 @@ class _Writer:
             if value:
                 self.emit(f"{name} = {number(value)}  # the L{name[-1]} penalty's strength")
         for name in ("momentum", "alpha", "beta1", "beta2", "eps"):
-            if name in _hyperparameters(options.optimizer):
+            if name in hyperparameters(options.optimizer):
                 self.emit(f"{'mu' if name == 'momentum' else name} = "
                           f"{number(getattr(options, name))}")
         if self.held_out or self.batches:
@@ -274,7 +253,7 @@ class _Writer:
         else:
             self.emit("# the weights the run started from")
             for layer, W in enumerate(run.unflatten(run.initial_params)):
-                self.emit(f"syn{layer} = np.array({_nested(W)}, dtype=float)")
+                self.emit(f"syn{layer} = np.array({nested(W)}, dtype=float)")
         if self.options.bias:
             start = run.initial_row[run.n_params:run.n_theta]
             if not start.any():
@@ -284,14 +263,14 @@ class _Writer:
                 b = start[offset:offset + n]
                 offset += n
                 self.emit(f"b{layer} = np.zeros({n})" if not b.any()
-                          else f"b{layer} = np.array({_nested(b)}, dtype=float)")
+                          else f"b{layer} = np.array({nested(b)}, dtype=float)")
         if not self.plain:
             names = [f"syn{i}" for i in range(L)] + (
                 [f"b{i}" for i in range(L)] if self.options.bias else [])
             self.emit(f"params = [{', '.join(names)}]")
             for state in STATE.get(self.options.optimizer, ()):
                 self.emit(f"{state} = [np.zeros_like(p) for p in params]  # "
-                          f"{_state_text(self.options.optimizer, state)}, starting at 0")
+                          f"{state_text(self.options.optimizer, state)}, starting at 0")
 
     def loop(self):
         self.emit()
@@ -304,7 +283,7 @@ class _Writer:
                 continue
             self.emit(f"    if i == {k}:  # changed by hand at iteration {k}")
             for change in by_iteration[k]:
-                self.emit("        " + _change_line(change))
+                self.emit("        " + change_line(change))
         self.batch_lines()
         self.forward()
         self.backward()
@@ -313,7 +292,7 @@ class _Writer:
             self.emit()
             self.emit(f"# changed by hand at iteration {self.k}, after the last step")
             for change in by_iteration[self.k]:
-                self.emit(_change_line(change))
+                self.emit(change_line(change))
 
     def batch_lines(self):
         source = "X_train" if self.held_out else "X"
@@ -388,7 +367,7 @@ class _Writer:
         loop_vars = ", ".join(["p", "g"] + [f"{s}_p" for s in state])
         self.emit(f"    for {loop_vars} in zip(params, grads{''.join(', ' + s for s in state)}):",
                   phase)
-        for line in _optimizer_lines(name):
+        for line in optimizer_lines(name):
             self.emit("        " + line, phase)
 
     def result(self):
@@ -404,62 +383,3 @@ class _Writer:
         self.emit()
         self.emit('print(\'{"iteration": %d, "weights": %s, "biases": %s}\' % (')
         self.emit(f"    ITERATIONS, json_text([{weights}]), {biases}))")
-
-
-def _hyperparameters(optimizer):
-    return {"sgd": (), "momentum": ("momentum",), "nesterov": ("momentum",),
-            "rmsprop": ("alpha", "eps"), "adam": ("beta1", "beta2", "eps")}[optimizer]
-
-
-def _state_text(optimizer, state):
-    if optimizer == "adam":
-        return "the averages of g" if state == "m" else "the averages of g * g"
-    if optimizer == "rmsprop":
-        return "the average of g * g"
-    return "the velocity"
-
-
-def _optimizer_lines(name):
-    """The update of one parameter ``p`` with gradient ``g``, as nncore.optimizers
-    computes it (the same operations in the same order)."""
-    if name == "sgd":
-        return ("p -= lr * g",)
-    if name == "momentum":
-        return ("v_p[:] = mu * v_p + g", "p -= lr * v_p")
-    if name == "nesterov":
-        return ("v_p[:] = mu * v_p + g", "p -= lr * (g + mu * v_p)")
-    if name == "rmsprop":
-        return ("s_p[:] = alpha * s_p + (1 - alpha) * g * g",
-                "p -= lr * g / (np.sqrt(s_p) + eps)")
-    return ("m_p[:] = beta1 * m_p + (1 - beta1) * g",
-            "v_p[:] = beta2 * v_p + (1 - beta2) * g * g",
-            "m_hat = m_p / (1 - beta1 ** t)",
-            "v_hat = v_p / (1 - beta2 ** t)",
-            "p -= lr * m_hat / (np.sqrt(v_hat) + eps)")
-
-
-def _change_line(change):
-    value = number(change.value)
-    if change.kind == "learning_rate":
-        return f"lr = {value}  # the learning rate from here on"
-    if change.kind == "bias":
-        return f"b{change.layer}[{change.col}] = {value}"
-    return f"syn{change.layer}[{change.row}, {change.col}] = {value}"
-
-
-def _nested(values):
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 1:
-        return "[" + ", ".join(number(v) for v in values) + "]"
-    return "[" + ", ".join(_nested(row) for row in values) + "]"
-
-
-def _wrapped(text, width=88):
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    return lines + [line]

@@ -10,7 +10,9 @@ import pytest
 from script_check import assert_same, imported_modules, numpy_only_folder, run_script
 
 from nncore import Run, TrainingOptions, builtin
-from nncore.codegen import number, training_script
+from nncore.code_text import number
+from nncore.code_values import phase_values
+from nncore.codegen import training_script
 from nncore.datasets import three_class
 from nncore.phases import Phase, phases
 
@@ -177,3 +179,20 @@ def test_the_sandbox_has_numpy_alone(numpy_only, tmp_path):
         with pytest.raises(AssertionError, match="ModuleNotFoundError"):
             run_script(f"import {other}\n", numpy_only, tmp_path)
     assert run_script("import numpy\nprint('[1]')\n", numpy_only, tmp_path) == [1]
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4, 8, 13])
+def test_inline_values_are_the_scripts_variables(seed):
+    """The script run to k + 1 leaves its loop with the variables of the pass i = k:
+    they are what the code view shows for iteration k, to the bit."""
+    run = random_run(seed)
+    k = run.newest - 1
+    names = {"print": lambda *a: None, "__name__": "script"}
+    exec(training_script(run, k + 1).text, names)
+    for phase in phases(len(run.layer_sizes) - 1):
+        for name, values in phase_values(run, k, phase):
+            if phase.kind == "sum":
+                layer = phase.layer
+                assert name.startswith(f"np.dot(l{layer}, syn{layer})")
+                continue
+            assert np.array_equal(values, names[name]), (phase, name)
