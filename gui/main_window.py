@@ -28,6 +28,7 @@ from gui.common.lazy_dock import LazyDock
 from gui.common.screen_fit import bound_minimum_size, leave_minimum_to_us, screen_room
 from gui.diagram.network_view import NetworkView
 from gui.docks.architecture_dock import ArchitectureDock
+from gui.docks.code_dock import CodeDock
 from gui.docks.dataset.dataset_dock import DatasetDock
 from gui.docks.inspector_dock import InspectorDock
 from gui.docks.loss_surface_dock import LossSurfaceDock
@@ -51,6 +52,7 @@ DOCKS = (
     (InspectorDock, Qt.BottomDockWidgetArea),
     (PredictionDock, Qt.BottomDockWidgetArea),
     (LossSurfaceDock, Qt.BottomDockWidgetArea),
+    (CodeDock, Qt.BottomDockWidgetArea),
 )
 
 

@@ -52,11 +52,12 @@ class Script:
     """The script's ``text``; ``phase_lines[phase]``: the 1-based numbers of the
     lines of the loop that compute ``phase``; ``variable_lines[name]``: the line
     that assigns the loop variable ``name``; ``iteration``: the iteration the script
-    trains to."""
+    trains to; ``loop_line``: the line of the loop's ``for``."""
     text: str = ""
     iteration: int = 0
     phase_lines: dict = field(default_factory=dict)
     variable_lines: dict = field(default_factory=dict)
+    loop_line: int = 0  # the line ``for i in range(ITERATIONS):``
 
     def phases_at(self, line):
         """The phases that line ``line`` computes, in the order of the iteration."""
@@ -274,7 +275,7 @@ class _Writer:
 
     def loop(self):
         self.emit()
-        self.emit("for i in range(ITERATIONS):")
+        self.out.loop_line = self.emit("for i in range(ITERATIONS):")
         by_iteration = {}
         for change in self.changes:
             by_iteration.setdefault(change.iteration, []).append(change)
