@@ -75,6 +75,11 @@ def test_values_beside_the_line_are_iteration_ks(dock, drawn):
     assert dock.view.notes[line_of(dock, "l1 = nonlin(np.dot(l0, syn0))")] == value_text(
         "l1", yhat)
     assert line not in dock.view.notes
+    assert dock.values.text() == value_text("l1", yhat, 8)
+    session.micro.show_phase(None)
+    drawn(dock)
+    assert dock.view.notes == {dock.script.loop_line: "i = 3"} and dock.highlighted == ()
+    assert not dock.values.isVisible()
 
 
 def test_clicking_a_loop_line_shows_its_phase(dock, drawn, qtbot):
@@ -131,8 +136,10 @@ def test_adam_with_biases_and_batches(make_view, drawn, qtbot):
                          "l1_delta = l1_error * tanh(l1, True)",
                          "syn0_grad = -np.dot(l0.T, l1_delta) + lambda2 * syn0",
                          "b0_grad = -l1_delta.sum(axis=0)"]
-    rows = session.run.at(1).batch_rows
-    assert len(rows) == 2
+    step = session.run.at(1).step()
+    assert dock.values.text().splitlines()[2] == value_text(
+        "syn0_grad", step.gradient_weights[0], 8)
+    assert dock.values.isVisible()
     click_line(qtbot, dock, line_of(dock, "l2_error = y[rows] - l2"))
     assert session.micro.phase == Phase("error")
 

@@ -31,6 +31,7 @@ from nncore.codegen import training_script
 
 DATA_ROWS = 6  # dataset rows shown; the exported script has them all
 NUMBERS_SHOWN = 4  # of each variable, beside its line
+VALUES_LISTED = 8  # of each variable, in the list below the code
 LINE_TINT = QColor(palette.HIGHLIGHT.red(), palette.HIGHLIGHT.green(),
                    palette.HIGHLIGHT.blue(), 48)
 VALUE_INK = palette.POSITIVE
@@ -108,7 +109,7 @@ class CodeView(QPlainTextEdit):
     def show_lines(self, first, last):
         """Scroll so that lines ``first`` to ``last`` are on screen, if they are not."""
         bar = self.verticalScrollBar()
-        top, rows = bar.value() + 1, max(1, bar.pageStep())
+        top, rows = bar.value() + 1, max(1, bar.pageStep() - 1)  # the last may be cut
         if first < top or last >= top + rows:
             bar.setValue(max(0, min(first - 1, last - rows + 1)))
 
@@ -137,7 +138,8 @@ class CodeView(QPlainTextEdit):
         font.setItalic(True)
         painter.setFont(font)
         painter.setPen(VALUE_INK)
-        metrics, offset = self.fontMetrics(), self.contentOffset()
+        metrics, offset = painter.fontMetrics(), self.contentOffset()
+        right = self.viewport().width() - 4
         for line, text in self.notes.items():
             block = self.document().findBlockByNumber(line - 1)
             if not block.isValid() or not block.isVisible():
@@ -145,8 +147,10 @@ class CodeView(QPlainTextEdit):
             rect = self.blockBoundingGeometry(block).translated(offset)
             x = rect.left() + self.document().documentMargin() + metrics.horizontalAdvance(
                 block.text() + "   ")
-            painter.drawText(QRectF(x, rect.top(), 10_000, rect.height()),
-                             Qt.AlignLeft | Qt.AlignVCenter, text)
+            # What does not fit is cut with an ellipsis; the list below the code has it all.
+            shown = metrics.elidedText(text, Qt.ElideRight, int(right - x))
+            painter.drawText(QRectF(x, rect.top(), max(0.0, right - x), rect.height()),
+                             Qt.AlignLeft | Qt.AlignVCenter, shown)
         painter.end()
 
     def mouseReleaseEvent(self, event):
@@ -179,8 +183,14 @@ class CodeDock(LazyDock):
         self.view = CodeView()
         self.view.setToolTip("The training loop that made this run. Shift+→ and Shift+← "
                              "step through its lines; click a line of the loop to show it.")
+        self.values = QLabel()  # every value of the phase, in full
+        self.values.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.values.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.values.setWordWrap(True)
+        self.values.setStyleSheet(f"color: {VALUE_INK.name()}")
         layout.addWidget(self.caption)
-        layout.addWidget(self.view)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.values)
         self.setWidget(body)
         session = self.session
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=15)
@@ -203,8 +213,10 @@ class CodeDock(LazyDock):
         self.view.highlight(lines)
         if lines:
             self.view.show_lines(min(loop, lines[0]), lines[-1])
-        notes = self.notes(run, k, phase) if phase is not None else {}
-        self.view.set_notes({loop: f"i = {k}", **notes})
+        values = phase_values(run, k, phase) if phase is not None else []
+        self.view.set_notes({loop: f"i = {k}", **self.notes(phase, values)})
+        self.values.setText("\n".join(value_text(name, v, VALUES_LISTED) for name, v in values))
+        self.values.setVisible(bool(values))
         if phase is None:
             self.caption.setText(f"Paused in the loop at i = {k}. Shift+→ steps through "
                                  "its lines; click a line of the loop to show that step.")
@@ -212,16 +224,17 @@ class CodeDock(LazyDock):
             self.caption.setText(f"Paused in the loop at i = {k}: {_phase_text(phase)}, "
                                  f"on iteration {k}'s batch.")
 
-    def notes(self, run, k, phase):
-        """``{line: text}``: each variable of ``phase`` beside the line assigning it
-        (beside the phase's last line when the loop assigns it indirectly)."""
+    def notes(self, phase, values):
+        """``{line: text}``: each of ``values`` (name, numbers) beside the line of
+        ``phase`` that assigns it (the phase's last line when the loop assigns it
+        indirectly, as the optimizer's loop does)."""
         out = {}
         lines = self.script.phase_lines.get(phase, ())
-        for name, values in phase_values(run, k, phase):
+        for name, numbers in values:
             line = self.script.variable_lines.get(name)
             if line not in lines:
                 line = lines[0] if phase.kind == "sum" else lines[-1]
-            text = value_text(name, values)
+            text = value_text(name, numbers)
             out[line] = f"{out[line]};  {text}" if line in out else text
         return out
 
