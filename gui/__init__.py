@@ -8,7 +8,7 @@ Where things are (imports only point down this list; ``lint-imports`` checks it)
 - ``main_window.py``: ``MainWindow`` builds the actions, menus, docks and the
   layout, and restores the saved settings.
 - The views, which never import each other:
-  - ``docks/``: one module per dock (architecture, dataset, inspector, loss
+  - ``docks/``: one module per dock (architecture, code, dataset, inspector, loss
     surface, prediction, snapshots); the dataset dock's table and decision map
     live in ``docks/dataset/``.
   - ``diagram/``: the network diagram, its nodes and edges, and the weight legend.

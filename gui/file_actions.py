@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.common.exports import export_plots, history_csv_steps
 from gui.common.sliced_job import start_job
-from nncore.codegen import training_script
+from nncore.codegen import training_script_steps
 from nncore.errors import FileError
 from nncore.export import export_weights
-from nncore.files import atomic_write
+from nncore.files import atomic_write, save_target
 from nncore.snapshot import load_snapshot_steps, save_snapshot
 
 MAX_RECENT = 8
@@ -160,12 +160,30 @@ class FileActions:
                             f"the weights of iteration {k}")
 
     def export_script(self, path=None):
-        """The run to the shown iteration as a Python script that needs only numpy."""
-        path = path or self._ask_save("Export Python script", ".py", FILTERS[".py"])
-        k = self.session.iteration
-        text = training_script(self.session.run, k).text
-        return self._export(path, lambda p: atomic_write(p, text.encode("utf-8")),
-                            f"the training script to iteration {k}")
+        """The run to the shown iteration as a Python script that needs only numpy; a
+        big dataset is written in slices with progress and Cancel (see
+        :meth:`open_snapshot` for what is returned)."""
+        path = path if isinstance(path, str) and path else self._ask_save(
+            "Export Python script", ".py", FILTERS[".py"])
+        if not path:
+            return False
+        run, k = self.session.run, self.session.iteration
+        what = f"the training script to iteration {k}"
+
+        def steps():
+            save_target(path)  # a folder or a FIFO is refused before the work
+            script = yield from training_script_steps(run, k)
+            atomic_write(path, script.text.encode("utf-8"))
+
+        def written(_):
+            self._exported(what, path)
+            return True
+
+        def refused(exc):
+            return self._file_problem("Could not export", path, exc)
+
+        return start_job(self.window, f"Writing {what}\N{HORIZONTAL ELLIPSIS}", steps(),
+                         written, refused)
 
     def _export(self, path, write, what):
         if not path:

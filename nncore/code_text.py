@@ -96,3 +96,13 @@ def wrapped(text, width=88):
         else:
             line = f"{line} {word}" if line else word
     return lines + [line]
+
+
+def optimizer_text(o):
+    """The optimizer of options ``o`` and its numbers, in words."""
+    return {"sgd": "plain gradient descent",
+            "momentum": f"momentum {number(o.momentum)}",
+            "nesterov": f"Nesterov momentum {number(o.momentum)}",
+            "rmsprop": f"RMSProp (alpha {number(o.alpha)}, eps {number(o.eps)})",
+            "adam": f"Adam (beta1 {number(o.beta1)}, beta2 {number(o.beta2)}, "
+                    f"eps {number(o.eps)})"}[o.optimizer]

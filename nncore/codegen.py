@@ -26,6 +26,7 @@ line each variable of the loop is assigned.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,11 +41,17 @@ from .code_text import (
     nested,
     number,
     optimizer_lines,
+    optimizer_text,
     state_text,
     wrapped,
 )
 from .initial_weights import MAX_SEED, init_weights
 from .phases import Phase
+from .replay import finish
+
+_DRAWN = weakref.WeakKeyDictionary()  # run -> is_drawn_from_seed(run)
+ROWS_PER_SLICE = 2000  # dataset rows written between two yields of the writer
+COLUMN_ROWS = 20  # a one-column dataset up to this long is written as one row, .T
 
 
 @dataclass
@@ -68,12 +75,25 @@ def training_script(run, k=None, data_rows=None):
     """The script that trains ``run`` to iteration ``k`` (default: the newest).
     ``data_rows``: write at most that many rows of the dataset (the rest elided, for
     showing the code; the script then no longer runs as the run did)."""
+    return finish(training_script_steps(run, k, data_rows))
+
+
+def training_script_steps(run, k=None, data_rows=None, rows_per_slice=ROWS_PER_SLICE):
+    """:func:`training_script` as a generator that yields ``(rows written, rows)``
+    while it writes the dataset (a big one takes seconds) and returns the Script."""
     k = run.newest if k is None else int(k)
-    return _Writer(run, k, data_rows).script()
+    return (yield from _Writer(run, k, data_rows, rows_per_slice).script())
 
 
 def is_drawn_from_seed(run):
-    """True when the run's W_0 is the seed's draw (so the script draws it too)."""
+    """True when the run's W_0 is the seed's draw (so the script draws it too).
+    Remembered for each run: W_0 never changes, and a wide network's draw is slow."""
+    if run not in _DRAWN:
+        _DRAWN[run] = _drawn_from_seed(run)
+    return _DRAWN[run]
+
+
+def _drawn_from_seed(run):
     seed = run.seed
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not (
             0 <= seed <= MAX_SEED):
@@ -83,8 +103,9 @@ def is_drawn_from_seed(run):
 
 
 class _Writer:
-    def __init__(self, run, k, data_rows):
+    def __init__(self, run, k, data_rows, rows_per_slice):
         self.run, self.k, self.data_rows = run, k, data_rows
+        self.rows_per_slice, self.rows_written = rows_per_slice, 0
         self.options = options = run.options
         self.n_layers = len(run.layer_sizes) - 1
         self.sigmoid_name = ("nonlin" if all(a == "sigmoid" for a in run.activations)
@@ -113,7 +134,7 @@ class _Writer:
     def script(self):
         self.header()
         self.functions()
-        self.data()
+        yield from self.data()
         self.settings()
         self.parameters()
         self.loop()
@@ -136,7 +157,7 @@ class _Writer:
                 f"{number(run.initial_learning_rate)}"]
         if options.bias:
             what.append("biases")
-        what.append(self.optimizer_text())
+        what.append(optimizer_text(options))
         if self.batches:
             what.append(f"batches of {options.batch_size} rows")
         if options.l2:
@@ -156,15 +177,6 @@ class _Writer:
         self.emit('"""')
         self.emit()
         self.emit("import numpy as np")
-
-    def optimizer_text(self):
-        o = self.options
-        return {"sgd": "plain gradient descent",
-                "momentum": f"momentum {number(o.momentum)}",
-                "nesterov": f"Nesterov momentum {number(o.momentum)}",
-                "rmsprop": f"RMSProp (alpha {number(o.alpha)}, eps {number(o.eps)})",
-                "adam": f"Adam (beta1 {number(o.beta1)}, beta2 {number(o.beta2)}, "
-                        f"eps {number(o.eps)})"}[o.optimizer]
 
     def function_name(self, activation):
         return self.sigmoid_name if activation == "sigmoid" else activation
@@ -187,26 +199,32 @@ class _Writer:
         self.emit()
         self.emit()
         self.emit("# input dataset: one sample per row")
-        self.matrix("X", run.X)
+        yield from self.matrix("X", run.X)
         self.emit("# output dataset")
-        self.matrix("y", run.Y)
+        yield from self.matrix("y", run.Y)
 
     def matrix(self, name, values):
-        whole = self.data_rows is None or len(values) <= self.data_rows
-        if values.shape[1] == 1 and whole:  # one column, written as the tutorial's y
+        total = 2 * len(values)  # rows of X and y
+        if values.shape[1] == 1 and len(values) <= COLUMN_ROWS:  # as the tutorial's y
             self.emit(f"{name} = np.array([{nested(values[:, 0])}], dtype=float).T")
+            self.rows_written += len(values)
+            yield self.rows_written, total
             return
-        rows = values.tolist()
-        shown = rows if self.data_rows is None else rows[:self.data_rows]
+        shown = (values if self.data_rows is None else values[:self.data_rows]).tolist()
+        n_rows = len(values)
         start = f"{name} = np.array(["
         pad = " " * len(start)
         for i, row in enumerate(shown):
             text = "[" + ", ".join(number(v) for v in row) + "]"
-            last = i == len(rows) - 1
+            last = i == n_rows - 1
             end = "], dtype=float)" if last else ","
             self.emit((start if i == 0 else pad) + text + end)
-        if len(shown) < len(rows):
-            self.emit(f"{pad}# ... {len(rows) - len(shown)} more rows (File > Export > "
+            if (i + 1) % self.rows_per_slice == 0:
+                yield self.rows_written + i + 1, total
+        self.rows_written += len(values)
+        yield self.rows_written, total
+        if len(shown) < n_rows:
+            self.emit(f"{pad}# ... {n_rows - len(shown)} more rows (File > Export > "
                       "Python script writes them all)")
             self.emit(f"{pad}], dtype=float)")
 

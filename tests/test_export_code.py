@@ -123,3 +123,27 @@ def test_the_menu_writes_the_shown_iterations_script(window, run_to, monkeypatch
     assert_same(run_script(text, numpy_only, tmp_path), session.run, 45)
     assert window.statusBar().currentMessage() == (
         "Exported the training script to iteration 45 to run.py.")
+
+
+def test_a_big_dataset_is_written_in_slices_and_cancel_keeps_the_old_file(
+        window, qtbot, tmp_path, warned):
+    from test_long_jobs import cancel, finish
+
+    from gui.common.sliced_job import SlicedJob
+    from nncore import Run
+
+    rng = np.random.default_rng(3)
+    X = np.hstack([rng.normal(size=(12_000, 2)), np.ones((12_000, 1))])
+    run = Run(X, (X[:, :1] > 0) * 1.0, [3, 1], learning_rate=0.001)
+    run.train(2)
+    window.session.set_run(run, 2, "big")
+    path = tmp_path / "big.py"
+    path.write_text("the old file\n", encoding="utf-8")
+    job = window.files.export_script(str(path))
+    assert isinstance(job, SlicedJob)
+    cancel(qtbot, job)
+    assert path.read_text(encoding="utf-8") == "the old file\n"
+    assert os.listdir(tmp_path) == ["big.py"]
+    assert finish(qtbot, window.files.export_script(str(path))) == "done"
+    assert path.read_text(encoding="utf-8") == training_script(run, 2).text
+    assert warned == []
