@@ -272,7 +272,11 @@ class _Writer:
         else:
             self.emit("# the weights the run started from")
             for layer, W in enumerate(run.unflatten(run.initial_params)):
-                self.emit(f"syn{layer} = np.array({nested(W)}, dtype=float)")
+                if self.data_rows is not None and W.size > 4 * self.data_rows:
+                    self.emit(f"syn{layer} = np.array(...)  # {W.shape[0]}x{W.shape[1]} "
+                              "numbers: File > Export > Python script writes them")
+                else:
+                    self.emit(f"syn{layer} = np.array({nested(W)}, dtype=float)")
         if self.options.bias:
             start = run.initial_row[run.n_params:run.n_theta]
             if not start.any():

@@ -196,3 +196,14 @@ def test_inline_values_are_the_scripts_variables(seed):
                 assert name.startswith(f"np.dot(l{layer}, syn{layer})")
                 continue
             assert np.array_equal(values, names[name]), (phase, name)
+
+
+def test_the_code_views_script_elides_long_literal_weights():
+    X, Y = builtin("xor")
+    start = [np.full((3, 12), 0.5), np.full((12, 1), -0.5)]
+    run = Run(X, Y, [3, 12, 1], seed=None, initial_weights=start)
+    shown = training_script(run, data_rows=6).text.splitlines()
+    assert "syn0 = np.array(...)  # 3x12 numbers: File > Export > Python script writes them" \
+        in shown
+    assert any(line.startswith("syn1 = np.array([[-0.5], [-0.5]") for line in shown)  # short
+    assert "syn0 = np.array([[0.5, 0.5" in training_script(run).text
