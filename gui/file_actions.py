@@ -168,11 +168,12 @@ class FileActions:
         if not path:
             return False
         run, k = self.session.run, self.session.iteration
+        name = self.session.cursor.config.dataset_name
         what = f"the training script to iteration {k}"
 
         def steps():
             save_target(path)  # a folder or a FIFO is refused before the work
-            script = yield from training_script_steps(run, k)
+            script = yield from training_script_steps(run, k, dataset_name=name)
             atomic_write(path, script.text.encode("utf-8"))
 
         def written(_):

@@ -71,18 +71,22 @@ class Script:
         return [p for p, lines in self.phase_lines.items() if line in lines]
 
 
-def training_script(run, k=None, data_rows=None):
+def training_script(run, k=None, data_rows=None, dataset_name=None):
     """The script that trains ``run`` to iteration ``k`` (default: the newest).
     ``data_rows``: write at most that many rows of the dataset (the rest elided, for
-    showing the code; the script then no longer runs as the run did)."""
-    return finish(training_script_steps(run, k, data_rows))
+    showing the code; the script then no longer runs as the run did);
+    ``dataset_name``: the name its docstring gives the data (default: the run's)."""
+    return finish(training_script_steps(run, k, data_rows, dataset_name))
 
 
-def training_script_steps(run, k=None, data_rows=None, rows_per_slice=ROWS_PER_SLICE):
+def training_script_steps(run, k=None, data_rows=None, dataset_name=None,
+                          rows_per_slice=ROWS_PER_SLICE):
     """:func:`training_script` as a generator that yields ``(rows written, rows)``
     while it writes the dataset (a big one takes seconds) and returns the Script."""
     k = run.newest if k is None else int(k)
-    return (yield from _Writer(run, k, data_rows, rows_per_slice).script())
+    writer = _Writer(run, k, data_rows, rows_per_slice)
+    writer.dataset_name = str(dataset_name or run.dataset_name)
+    return (yield from writer.script())
 
 
 def is_drawn_from_seed(run):
@@ -149,7 +153,7 @@ class _Writer:
         from . import __version__
 
         sizes = "-".join(str(n) for n in run.layer_sizes)
-        self.emit(f'"""Backprop Lab: the run on "{run.dataset_name}" to iteration {self.k}, '
+        self.emit(f'"""Backprop Lab: the run on "{self.dataset_name}" to iteration {self.k}, '
                   "with numpy alone.")
         self.emit()
         what = [f"Layers {sizes} ({', '.join(run.activations)}), loss {run.loss} "

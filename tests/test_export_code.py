@@ -118,7 +118,8 @@ def test_the_menu_writes_the_shown_iterations_script(window, run_to, monkeypatch
     window.action_export_script.trigger()
     assert asked[0][0] == "Export Python script" and warned == []
     text = target.read_text(encoding="utf-8")  # the suffix was added
-    assert text == training_script(session.run, 45).text
+    assert text == training_script(session.run, 45, dataset_name="tutorial").text
+    assert text.startswith('"""Backprop Lab: the run on "tutorial" to iteration 45')
     assert "    if i == 30:  # changed by hand at iteration 30" in text.splitlines()
     assert_same(run_script(text, numpy_only, tmp_path), session.run, 45)
     assert window.statusBar().currentMessage() == (
@@ -145,5 +146,5 @@ def test_a_big_dataset_is_written_in_slices_and_cancel_keeps_the_old_file(
     assert path.read_text(encoding="utf-8") == "the old file\n"
     assert os.listdir(tmp_path) == ["big.py"]
     assert finish(qtbot, window.files.export_script(str(path))) == "done"
-    assert path.read_text(encoding="utf-8") == training_script(run, 2).text
+    assert path.read_text(encoding="utf-8") == training_script(run, 2, None, "big").text
     assert warned == []

@@ -205,7 +205,8 @@ class CodeDock(LazyDock):
         session = self.session
         run, k, phase = session.run, session.iteration, session.micro.phase
         # The loop's last pass is i = k: the one that makes iteration k + 1.
-        self.script = script = training_script(run, k + 1, data_rows=DATA_ROWS)
+        self.script = script = training_script(run, k + 1, DATA_ROWS,
+                                               session.cursor.config.dataset_name)
         loop = script.loop_line
         self.view.set_code(script.text, loop)
         lines = script.phase_lines.get(phase, ()) if phase is not None else ()
