@@ -50,7 +50,7 @@ from .phases import Phase
 from .replay import finish
 
 _DRAWN = weakref.WeakKeyDictionary()  # run -> is_drawn_from_seed(run)
-ROWS_PER_SLICE = 2000  # dataset rows written between two yields of the writer
+SLICE_CELLS = 2**12  # dataset numbers written between two yields (a few ms; see docs)
 COLUMN_ROWS = 20  # a one-column dataset up to this long is written as one row, .T
 
 
@@ -80,11 +80,11 @@ def training_script(run, k=None, data_rows=None, dataset_name=None):
 
 
 def training_script_steps(run, k=None, data_rows=None, dataset_name=None,
-                          rows_per_slice=ROWS_PER_SLICE):
+                          cells=SLICE_CELLS):
     """:func:`training_script` as a generator that yields ``(rows written, rows)``
     while it writes the dataset (a big one takes seconds) and returns the Script."""
     k = run.newest if k is None else int(k)
-    writer = _Writer(run, k, data_rows, rows_per_slice)
+    writer = _Writer(run, k, data_rows, cells)
     writer.dataset_name = str(dataset_name or run.dataset_name)
     return (yield from writer.script())
 
@@ -107,9 +107,9 @@ def _drawn_from_seed(run):
 
 
 class _Writer:
-    def __init__(self, run, k, data_rows, rows_per_slice):
+    def __init__(self, run, k, data_rows, cells):
         self.run, self.k, self.data_rows = run, k, data_rows
-        self.rows_per_slice, self.rows_written = rows_per_slice, 0
+        self.cells, self.rows_written = cells, 0
         self.options = options = run.options
         self.n_layers = len(run.layer_sizes) - 1
         self.sigmoid_name = ("nonlin" if all(a == "sigmoid" for a in run.activations)
@@ -218,12 +218,13 @@ class _Writer:
         n_rows = len(values)
         start = f"{name} = np.array(["
         pad = " " * len(start)
+        per_slice = max(1, self.cells // values.shape[1])
         for i, row in enumerate(shown):
             text = "[" + ", ".join(number(v) for v in row) + "]"
             last = i == n_rows - 1
             end = "], dtype=float)" if last else ","
             self.emit((start if i == 0 else pad) + text + end)
-            if (i + 1) % self.rows_per_slice == 0:
+            if (i + 1) % per_slice == 0:
                 yield self.rows_written + i + 1, total
         self.rows_written += len(values)
         yield self.rows_written, total

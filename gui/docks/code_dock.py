@@ -93,6 +93,7 @@ class CodeView(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.setFocusPolicy(Qt.NoFocus)  # Space and the arrows stay the window's keys
         self.colours = PythonColours(self.document())
         self.notes = {}  # line -> text painted beside it
 
