@@ -85,7 +85,10 @@ def training_script_steps(run, k=None, data_rows=None, dataset_name=None,
     while it writes the dataset (a big one takes seconds) and returns the Script."""
     k = run.newest if k is None else int(k)
     writer = _Writer(run, k, data_rows, cells)
-    writer.dataset_name = str(dataset_name or run.dataset_name)
+    # The name goes into the docstring: quotes, backslashes and line breaks would end
+    # it or make escapes, so they become "?".
+    writer.dataset_name = "".join(c if c.isprintable() and c not in '\\"' else "?"
+                                  for c in str(dataset_name or run.dataset_name))
     return (yield from writer.script())
 
 

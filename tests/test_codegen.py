@@ -207,3 +207,12 @@ def test_the_code_views_script_elides_long_literal_weights():
         in shown
     assert any(line.startswith("syn1 = np.array([[-0.5], [-0.5]") for line in shown)  # short
     assert "syn0 = np.array([[0.5, 0.5" in training_script(run).text
+
+
+def test_a_hostile_dataset_name_cannot_break_the_script():
+    run = tutorial_run(2)
+    for name in ('a"""b', "C:\\Users\\new\\N{x}", "two\nlines\r", "end\\"):
+        text = training_script(run, dataset_name=name).text
+        tree = ast.parse(text)
+        assert ast.get_docstring(tree).startswith("Backprop Lab: the run on ")
+        assert "import numpy as np" in text
