@@ -127,6 +127,9 @@ def test_adam_with_biases_and_batches(make_view, drawn, qtbot):
     session.micro.show_phase(Phase("update"))
     drawn(dock)
     assert lit(dock)[-1] == "p -= lr * m_hat / (np.sqrt(v_hat) + eps)"
+    top = dock.view.firstVisibleBlock().blockNumber() + 1  # the lit lines are on screen
+    assert top <= dock.highlighted[0] and dock.highlighted[-1] < top + dock.view.verticalScrollBar(
+        ).pageStep()
     note = dock.view.notes[dock.highlighted[-1]]
     W1, b1 = session.run.at(2).weights, session.run.at(2).biases
     assert note.startswith(value_text("syn0", W1[0])) and value_text("b1", b1[1]) in note

@@ -107,12 +107,15 @@ class CodeView(QPlainTextEdit):
         self.setPlainText(text)
         self.verticalScrollBar().setValue(first_line - 1 if fresh else scroll)
 
-    def show_lines(self, first, last):
-        """Scroll so that lines ``first`` to ``last`` are on screen, if they are not."""
+    def show_lines(self, first, last, context=None):
+        """Scroll so that lines ``first`` to ``last`` are on screen, if they are not;
+        from line ``context`` (the loop's first line) when that fits too."""
         bar = self.verticalScrollBar()
         top, rows = bar.value() + 1, max(1, bar.pageStep() - 1)  # the last may be cut
-        if first < top or last >= top + rows:
-            bar.setValue(max(0, min(first - 1, last - rows + 1)))
+        if top <= first and last < top + rows:
+            return
+        start = context if context is not None and last - context < rows else first
+        bar.setValue(max(0, start - 1))
 
     def highlight(self, lines):
         selections = []
@@ -214,7 +217,7 @@ class CodeDock(LazyDock):
         self.highlighted = tuple(lines)
         self.view.highlight(lines)
         if lines:
-            self.view.show_lines(min(loop, lines[0]), lines[-1])
+            self.view.show_lines(lines[0], lines[-1], loop)
         values = phase_values(run, k, phase) if phase is not None else []
         self.view.set_notes({loop: f"i = {k}", **self.notes(phase, values)})
         self.values.setText("\n".join(value_text(name, v, VALUES_LISTED) for name, v in values))
