@@ -84,14 +84,16 @@ class Clock:
 
 class Scratch:
     """The buffers an update works in, allocated once per Stepper: those its
-    optimizer and penalty use (``scratch_size`` numbers)."""
+    optimizer and penalty use (``scratch_size`` numbers; ``runs`` times that, one
+    row per run, for a sweep)."""
 
-    def __init__(self, options, n_theta, n_weights):
+    def __init__(self, options, n_theta, n_weights, runs=None):
+        lead = () if runs is None else (runs,)
         plain = options.optimizer == "sgd"
-        self.rate = np.ones(n_theta) if plain else None
-        self.step = None if plain else np.zeros(n_theta)
-        self.other = None if plain else np.zeros(n_theta)
-        self.weights = np.zeros(n_weights) if options.has_penalty else None
+        self.rate = np.ones(lead + (n_theta,)) if plain else None
+        self.step = None if plain else np.zeros(lead + (n_theta,))
+        self.other = None if plain else np.zeros(lead + (n_theta,))
+        self.weights = np.zeros(lead + (n_weights,)) if options.has_penalty else None
 
 
 def scratch_size(options, n_theta, n_weights):
@@ -102,26 +104,33 @@ def scratch_size(options, n_theta, n_weights):
 
 def update_ops(options, raw, grad, n_weights, lr, clock, scratch):
     """The calls of one update: penalty into ``grad``, then the optimizer on ``raw``
-    (``[V | state]``, V = -theta, the state in ``options.state_names`` order)."""
-    n_theta = len(grad)
-    V, state = raw[:n_theta], raw[n_theta:]
+    (``[V | state]``, V = -theta, the state in ``options.state_names`` order).
+
+    A sweep passes one row per run (``raw`` and ``grad`` 2-D, the last axis as
+    above) and ``lr`` as an array of one rate per run, shape (runs, 1): the same
+    calls on every row at once, so each row gets the bits a single run gets."""
+    n_theta = grad.shape[-1]
+    V, state = raw[..., :n_theta], raw[..., n_theta:]
     ops = []
     if options.l2:  # g + l2 W = g - l2 V
-        Vw, gw, tmp = V[:n_weights], grad[:n_weights], scratch.weights
+        Vw, gw, tmp = V[..., :n_weights], grad[..., :n_weights], scratch.weights
         ops += [(np.multiply, (Vw, _const(options.l2), tmp)), (np.subtract, (gw, tmp, gw))]
     if options.l1:  # g + l1 sign(W) = g - l1 sign(V)
-        Vw, gw, tmp = V[:n_weights], grad[:n_weights], scratch.weights
+        Vw, gw, tmp = V[..., :n_weights], grad[..., :n_weights], scratch.weights
         ops += [(np.sign, (Vw, tmp)), (np.multiply, (tmp, _const(options.l1), tmp)),
                 (np.subtract, (gw, tmp, gw))]
     name, step, other = options.optimizer, scratch.step, scratch.other
-    rate = _const(lr)
+    per_run = isinstance(lr, np.ndarray)
+    rate = lr if per_run else _const(lr)
     if name == "sgd":
-        if lr != 1.0:  # lr * g is exactly g when lr is 1; skip the multiply
+        if per_run:  # 1.0 * g is exactly g, so rows at rate 1 match the skipped multiply
+            ops.append((np.multiply, (grad, rate, grad)))
+        elif lr != 1.0:  # lr * g is exactly g when lr is 1; skip the multiply
             scratch.rate.fill(lr)
             ops.append((np.multiply, (grad, scratch.rate, grad)))
         return ops + [(np.add, (V, grad, V))]
     if name in ("momentum", "nesterov"):
-        v, mu = state[:n_theta], _const(options.momentum)
+        v, mu = state[..., :n_theta], _const(options.momentum)
         ops += [(np.multiply, (mu, v, v)), (np.add, (v, grad, v))]
         if name == "nesterov":  # lr * (g + mu v)
             ops += [(np.multiply, (mu, v, step)), (np.add, (grad, step, step)),
@@ -129,14 +138,14 @@ def update_ops(options, raw, grad, n_weights, lr, clock, scratch):
         else:
             ops.append((np.multiply, (rate, v, step)))
     elif name == "rmsprop":
-        s = state[:n_theta]
+        s = state[..., :n_theta]
         ops += [(np.multiply, (_const(options.alpha), s, s)),
                 (np.multiply, (_const(1 - options.alpha), grad, step)),
                 (np.multiply, (step, grad, step)), (np.add, (s, step, s)),
                 (np.sqrt, (s, other)), (np.add, (other, _const(options.eps), other)),
                 (np.multiply, (rate, grad, step)), (np.divide, (step, other, step))]
     else:  # adam
-        m, v = state[:n_theta], state[n_theta:]
+        m, v = state[..., :n_theta], state[..., n_theta:]
         ops += [(np.multiply, (_const(options.beta1), m, m)),
                 (np.multiply, (_const(1 - options.beta1), grad, step)),
                 (np.add, (m, step, m)),
