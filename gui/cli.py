@@ -16,21 +16,16 @@ import json
 import os
 import sys
 
-from gui.cli_output import Progress, count, report, summary, training_result
+from gui.cli_output import Progress, UsageError, count, report, summary, training_result
+from gui.cli_sweep import add_sweep_parser, sweep
 
 NO_DISPLAY = ("error: no display found; use 'backprop-lab train ...' for the command line, "
               "or set QT_QPA_PLATFORM=offscreen")
 CLOSED_PIPE_STATUS = 128 + 13  # as a shell reports a process that SIGPIPE ended
 
 
-class UsageError(Exception):
-    """Bad input found after argument parsing: printed as ``error: ...``, exit 2."""
-
-
 def build_parser():
     from nncore import __version__
-    from nncore.network import LOSSES, REDUCTIONS
-    from nncore.options import OPTIMIZERS
 
     parser = argparse.ArgumentParser(
         prog="backprop-lab",
@@ -39,31 +34,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a network and print the result")
-    train.add_argument("--dataset", help="a built-in name (tutorial, trask, xor, and, or; "
-                       "three-spiral and three-blobs: 300 points of three classes, one-hot) "
-                       "or a .csv file whose last columns are targets (default: tutorial)")
-    train.add_argument("--layers", help="layer sizes, e.g. 3,4,1 (default: inputs,1)")
-    train.add_argument("--activation", help="one name for every layer, or one per layer "
-                       "(sigmoid, tanh, relu, linear; softmax for the output layer, with "
-                       "--loss ce; default: sigmoid, with a softmax output for --loss ce)")
-    train.add_argument("--loss", choices=LOSSES, help="sse (default), bce (sigmoid output) or "
-                       "ce (softmax output, one-hot targets)")
-    train.add_argument("--reduction", choices=REDUCTIONS, help="the loss over a batch's rows: "
-                       "sum (default) or mean")
-    train.add_argument("--bias", action="store_true", default=None,
-                       help="give every layer after the input a bias (starting at 0)")
-    train.add_argument("--l1", metavar="LAMBDA", help="add lambda * sum |W| to the loss")
-    train.add_argument("--l2", metavar="LAMBDA", help="add lambda/2 * sum W^2 to the loss")
-    train.add_argument("--batch-size", type=whole_number, metavar="B",
-                       help="rows per step, shuffled each epoch (default: every training row)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help="default: sgd")
-    train.add_argument("--momentum", metavar="MU", help="momentum and nesterov (default: 0.9)")
-    train.add_argument("--alpha", help="rmsprop's decay (default: 0.99)")
-    train.add_argument("--beta1", help="adam's first decay (default: 0.9)")
-    train.add_argument("--beta2", help="adam's second decay (default: 0.999)")
-    train.add_argument("--eps", help="rmsprop's and adam's epsilon (default: 1e-8)")
-    train.add_argument("--test-fraction", metavar="P", help="hold out floor(P * rows) rows, "
-                       "chosen by the seed, for a test loss (default: 0)")
+    add_training_flags(train)
     train.add_argument("--seed", type=whole_number,
                        help="weight initialisation seed, 0 to 4294967295 (default: 1)")
     train.add_argument("--lr", help="learning rate (default: 1)")
@@ -87,12 +58,45 @@ def build_parser():
     code.add_argument("snapshot", metavar="SNAP.json")
     code.add_argument("-o", "--output", metavar="FILE.py",
                       help="write the script here (default: print it)")
+    add_sweep_parser(commands, add_training_flags)
 
     shot = commands.add_parser("screenshot", help="save a picture of the window (offscreen)")
     shot.add_argument("out", metavar="OUT.png")
     shot.add_argument("--iteration", type=whole_number, default=0, help="default: 0")
     shot.add_argument("--size", default="1400x900", help="WIDTHxHEIGHT in pixels")
     return parser
+
+
+def add_training_flags(parser):
+    """The flags that say what to train and how: ``train``'s and ``sweep``'s."""
+    from nncore.network import LOSSES, REDUCTIONS
+    from nncore.options import OPTIMIZERS
+
+    parser.add_argument("--dataset", help="a built-in name (tutorial, trask, xor, and, or; "
+                        "three-spiral and three-blobs: 300 points of three classes, one-hot) "
+                        "or a .csv file whose last columns are targets (default: tutorial)")
+    parser.add_argument("--layers", help="layer sizes, e.g. 3,4,1 (default: inputs,1)")
+    parser.add_argument("--activation", help="one name for every layer, or one per layer "
+                        "(sigmoid, tanh, relu, linear; softmax for the output layer, with "
+                        "--loss ce; default: sigmoid, with a softmax output for --loss ce)")
+    parser.add_argument("--loss", choices=LOSSES, help="sse (default), bce (sigmoid output) or "
+                        "ce (softmax output, one-hot targets)")
+    parser.add_argument("--reduction", choices=REDUCTIONS, help="the loss over a batch's rows: "
+                        "sum (default) or mean")
+    parser.add_argument("--bias", action="store_true", default=None,
+                        help="give every layer after the input a bias (starting at 0)")
+    parser.add_argument("--l1", metavar="LAMBDA", help="add lambda * sum |W| to the loss")
+    parser.add_argument("--l2", metavar="LAMBDA", help="add lambda/2 * sum W^2 to the loss")
+    parser.add_argument("--batch-size", type=whole_number, metavar="B",
+                        help="rows per step, shuffled each epoch (default: every training row)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help="default: sgd")
+    parser.add_argument("--momentum", metavar="MU", help="momentum and nesterov (default: 0.9)")
+    parser.add_argument("--alpha", help="rmsprop's decay (default: 0.99)")
+    parser.add_argument("--beta1", help="adam's first decay (default: 0.9)")
+    parser.add_argument("--beta2", help="adam's second decay (default: 0.999)")
+    parser.add_argument("--eps", help="rmsprop's and adam's epsilon (default: 1e-8)")
+    parser.add_argument("--test-fraction", metavar="P", help="hold out floor(P * rows) rows, "
+                        "chosen by the seed, for a test loss (default: 0)")
 
 
 def main(argv=None):
@@ -121,7 +125,7 @@ def _command(argv):
         if args.command == "screenshot":
             return screenshot(args)
         return {"train": train, "predict": predict, "inspect": inspect,
-                "export-code": export_code}[args.command](args)
+                "export-code": export_code, "sweep": sweep}[args.command](args)
     except BrokenPipeError:
         raise  # the reader has gone: nothing to tell it
     except (FileError, UsageError, ValueError) as exc:

@@ -16,6 +16,10 @@ SUMMARY_NUMBERS = 24  # the training summary lists weights and outputs up to thi
 SCHEDULE_CHANGES = 6  # `inspect` lists the learning-rate changes up to this many
 
 
+class UsageError(Exception):
+    """Bad input found after argument parsing: printed as ``error: ...``, exit 2."""
+
+
 class Progress:
     """A tqdm bar on stderr for long work, or nothing: a ``progress(done, total)``
     callback that draws only when stderr is a terminal and ``total`` is at least

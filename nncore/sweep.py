@@ -48,6 +48,7 @@ from .options import BatchSchedule, held_out_rows
 from .run import Run, _is_seed
 from .sweep_step import BatchStepper
 
+MAX_RUNS = 100_000  # runs in one sweep; the memory budget usually binds first
 RECORD_BYTES = 64 * MIB  # the curves: loss and accuracy (and test) of every run
 SWEEP_BYTES = 192 * MIB  # everything a sweep allocates, curves included
 CHUNK_WORK = 2**24  # runs x weights x batch rows per chunk: a few tens of milliseconds
@@ -69,6 +70,9 @@ class Sweep:
                  learning_rates=(1.0,), iterations=1000, options=None, stride=None):
         if len(seeds) != len(learning_rates) or not len(seeds):
             raise ValueError("seeds: need one learning rate per seed, and at least one run")
+        if len(seeds) > MAX_RUNS:
+            raise BudgetError(None, f"{len(seeds)} runs is more than a sweep may train "
+                              f"({MAX_RUNS})", "runs")
         for seed in seeds:
             if not _is_seed(seed):
                 raise ValueError(f"seed: must be a whole number from 0 to 2**32-1, got {seed!r}")
