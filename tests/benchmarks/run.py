@@ -312,6 +312,20 @@ for _key, (_figure, _target, _higher, _unit) in window_benchmarks.FIGURES.items(
         window_figure(_key, _figure))
 
 
+from benchmarks import sweep_benchmarks  # noqa: E402
+
+
+def sweep_figure(key, figure):
+    def measure(sizes):
+        return Result(figure(sizes is QUICK), sweep_benchmarks.details(key))
+    return measure
+
+
+for _key, (_figure, _target, _higher, _unit) in sweep_benchmarks.FIGURES.items():
+    benchmark(_key, target=_target, higher_is_better=_higher, unit=_unit)(
+        sweep_figure(_key, _figure))
+
+
 # ---- running and reporting ------------------------------------------------------------------
 
 def machine():
@@ -338,6 +352,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: proves the script runs")
     parser.add_argument("--json", metavar="FILE", help="write {key: value} for every key")
+    parser.add_argument("--only", metavar="PREFIX", help="measure only the keys that start "
+                        "with PREFIX (the others are null)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     print(machine())
@@ -345,14 +361,18 @@ def main(argv=None):
 
     values, details, failed = {}, [], False
     for key, bench in BENCHMARKS.items():
+        if args.only and not key.startswith(args.only):
+            values[key] = None
+            continue
         try:
             result = bench.measure(sizes)
         except Exception as exc:  # one broken figure must not hide the others
             result, failed = Result(None, [f"FAILED: {type(exc).__name__}: {exc}"]), True
         values[key] = result.value
         details += [f"{key}:"] + [f"  {line}" for line in result.details]
-    details += ["engine history:"] + [f"  {line}" for line in engine_history_details(sizes)]
-    details += ["loss surface:"] + [f"  {line}" for line in loss_surface_details(sizes)]
+    if not args.only:
+        details += ["engine history:"] + [f"  {line}" for line in engine_history_details(sizes)]
+        details += ["loss surface:"] + [f"  {line}" for line in loss_surface_details(sizes)]
 
     print(f"{'key':28} {'value':>8} {'target':>9}  met?")
     for key, bench in BENCHMARKS.items():
