@@ -139,7 +139,7 @@ class _Buffers:
             else:
                 ops.append((_product(a_in.shape[-1]), (a_in, s.V[k], a)))  # a = -s
             if s.Vb is not None:
-                ops.append((np.add, (a, s.Vb[k], a)))
+                ops.append(_elementwise(np.add, a, s.Vb[k], a))
             if name == "sigmoid":
                 ops += [(np.exp, (a, a)), (np.add, (a, self._ones, a)),
                         (np.divide, (self._ones, a, a))]
@@ -176,8 +176,9 @@ class _Buffers:
         if s.options.reduction == "mean":
             ops.append((np.divide, (deltas[last], self._rows, deltas[last])))
         for k in range(last, 0, -1):
-            ops += [(_product(deltas[k].shape[-1]),
-                     (deltas[k], s.V[k].transpose(0, 2, 1), deltas[k - 1])),
+            inner, Vt = deltas[k].shape[-1], s.V[k].transpose(0, 2, 1)
+            ops += [_elementwise(np.multiply, deltas[k], Vt, deltas[k - 1]) if inner == 1
+                    else (np.matmul, (deltas[k], Vt, deltas[k - 1])),
                     (np.multiply, (deltas[k - 1], slopes[k - 1], deltas[k - 1]))]
         for k, delta in enumerate(deltas):
             if k == 0 and s.shared:  # X^T @ [delta_0 | delta_0 | ...]: one product
@@ -198,6 +199,15 @@ def _product(inner):
     entry is a single product, which an elementwise multiply makes with the same
     bits and without a BLAS call per run."""
     return np.multiply if inner == 1 else np.matmul
+
+
+def _elementwise(function, a, b, out):
+    """``function(a, b, out)`` broadcasting into ``out``, given in ``out``'s memory order:
+    numpy walks the output's last axis innermost, and a shared first layer stored
+    (b, R, n) would otherwise be walked a few numbers at a time."""
+    if out.strides[0] < out.strides[1]:  # stored (b, R, n)
+        a, b, out = (x.transpose(1, 0, 2) for x in (a, b, out))
+    return function, (a, b, out)
 
 
 def _relu(a):
