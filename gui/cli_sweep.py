@@ -76,47 +76,24 @@ def sweep(args):
 
 
 def parse_seeds(text):
-    """``A-B`` (A <= B) or ``a,b,c``: the seeds, each 0..MAX_SEED; UsageError naming
-    --seeds otherwise. A range's size is checked before any list is made."""
-    from nncore.network import MAX_SEED
-    from nncore.number_text import read_whole
+    """The seeds of ``--seeds``; UsageError naming the flag."""
     from nncore.sweep import MAX_RUNS
+    from nncore.sweep_results import parse_seeds as parse
 
-    def whole(part):
-        value, why = read_whole(part.strip())
-        if why is not None or not 0 <= value <= MAX_SEED:
-            raise UsageError(f"--seeds: expected whole numbers from 0 to {MAX_SEED}, as A-B "
-                             f"or a,b,c; got {text!r}")
-        return value
-
-    if "-" in text.strip("-") and "," not in text:
-        low, high = (whole(part) for part in text.split("-", 1))
-        if low > high:
-            raise UsageError(f"--seeds: the range {text!r} ends before it starts")
-        if high - low + 1 > MAX_RUNS:
-            raise UsageError(f"--seeds: {high - low + 1} seeds is more than a sweep may "
-                             f"train ({MAX_RUNS})")
-        return list(range(low, high + 1))
-    seeds = [whole(part) for part in text.split(",")]
-    if len(set(seeds)) != len(seeds):
-        raise UsageError(f"--seeds: a seed is given twice in {text!r}")
-    return seeds
+    try:
+        return parse(text, MAX_RUNS)
+    except ValueError as exc:
+        raise UsageError(f"--seeds: {str(exc).partition(': ')[2]}") from None
 
 
 def parse_rates(text):
-    """``x,y,z``: positive finite learning rates; UsageError naming --lrs otherwise."""
-    from nncore import check_learning_rate
+    """The learning rates of ``--lrs``; UsageError naming the flag."""
+    from nncore.sweep_results import parse_rates as parse
 
-    rates = []
-    for part in text.split(","):
-        try:
-            rates.append(check_learning_rate(part.strip()))
-        except ValueError as exc:
-            why = str(exc).partition(": ")[2]
-            raise UsageError(f"--lrs: {part.strip()!r}: {why}") from None
-    if len(set(rates)) != len(rates):
-        raise UsageError(f"--lrs: a learning rate is given twice in {text!r}")
-    return rates
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--lrs: {str(exc).partition(': ')[2]}") from None
 
 
 def sweep_summary(swept, name, solved, csv_path=None):

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 
+from .initial_weights import MAX_SEED
+from .network import check_learning_rate
+from .number_text import read_whole
+
 CSV_COLUMNS = ("seed", "learning_rate", "iterations", "loss", "accuracy", "test_loss",
                "test_accuracy", "diverged_at")
 
@@ -47,6 +51,49 @@ def csv_text(sweep):
     for record in run_records(sweep, parameters=False):
         lines.append(",".join("" if record[c] is None else repr(record[c]) for c in CSV_COLUMNS))
     return "\n".join(lines) + "\n"
+
+
+def parse_seeds(text, limit):
+    """``A-B`` (A <= B) or ``a,b,c``: the seeds, each 0..MAX_SEED, at most ``limit`` of
+    them (a range's size is checked before any list is made); ValueError starting
+    ``seeds:`` otherwise."""
+    def whole(part):
+        value, why = read_whole(part.strip())
+        if why is not None or not 0 <= value <= MAX_SEED:
+            raise ValueError(f"seeds: expected whole numbers from 0 to {MAX_SEED}, as A-B "
+                             f"or a,b,c; got {text!r}")
+        return value
+
+    text = str(text).strip()
+    if "-" in text.strip("-") and "," not in text:
+        low, high = (whole(part) for part in text.split("-", 1))
+        if low > high:
+            raise ValueError(f"seeds: the range {text!r} ends before it starts")
+        if high - low + 1 > limit:
+            raise ValueError(f"seeds: {high - low + 1} seeds is more than a sweep may "
+                             f"train ({limit})")
+        return list(range(low, high + 1))
+    seeds = [whole(part) for part in text.split(",")]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds: a seed is given twice in {text!r}")
+    if len(seeds) > limit:
+        raise ValueError(f"seeds: {len(seeds)} seeds is more than a sweep may train ({limit})")
+    return seeds
+
+
+def parse_rates(text):
+    """``x,y,z``: positive finite learning rates, ASCII decimals; ValueError starting
+    ``learning_rates:`` otherwise."""
+    rates = []
+    for part in str(text).split(","):
+        try:
+            rates.append(check_learning_rate(part.strip()))
+        except ValueError as exc:
+            why = str(exc).partition(": ")[2]
+            raise ValueError(f"learning_rates: {part.strip()!r}: {why}") from None
+    if len(set(rates)) != len(rates):
+        raise ValueError(f"learning_rates: a learning rate is given twice in {text!r}")
+    return rates
 
 
 def _number(value):
