@@ -34,6 +34,7 @@ from gui.docks.inspector_dock import InspectorDock
 from gui.docks.loss_surface_dock import LossSurfaceDock
 from gui.docks.prediction_dock import PredictionDock
 from gui.docks.snapshots_dock import SnapshotsDock
+from gui.docks.sweep_dock import SweepDock
 from gui.file_actions import FileActions
 from gui.plots.plots_view import PlotsView
 from gui.session import WATCH, TrainingSession
@@ -53,6 +54,7 @@ DOCKS = (
     (PredictionDock, Qt.BottomDockWidgetArea),
     (LossSurfaceDock, Qt.BottomDockWidgetArea),
     (CodeDock, Qt.BottomDockWidgetArea),
+    (SweepDock, Qt.BottomDockWidgetArea),
 )
 
 

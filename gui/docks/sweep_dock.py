@@ -1,0 +1,266 @@
+"""The Sweep dock: train the current network for many seeds and learning rates at
+once (:mod:`nncore.sweep`) and read what the seed and the rate do.
+
+The sweep takes everything else from the run on screen (dataset, layers,
+activations, loss, training options). It trains in slices on the GUI thread
+(:class:`~gui.common.sliced_job.SlicedJob`), with a progress bar and Cancel; a
+cancelled sweep leaves the previous results on show. Clicking a row of the table,
+or a point of the rate plot, opens that run in the main timeline, replayed by the
+single-run engine (the same numbers, bit for bit), at its last iteration.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.common.sliced_job import SlicedJob, start_job
+from gui.docks.sweep_plots import SweepPlots
+from nncore import atomic_write
+from nncore.number_text import read_whole
+from nncore.sweep import Sweep
+from nncore.sweep_results import csv_text, parse_rates, parse_seeds, solved_fraction
+
+MAX_RUNS = 10_000  # in the window: the table and the plots stay quick
+MAX_ITERATIONS = 10**6
+GUI_CHUNK_SHARE = 4  # a quarter of the engine's chunk, so a slice stays short
+COLUMNS = ("Seed", "Learning rate", "Final loss", "Accuracy", "Test loss", "Test accuracy",
+           "Diverged at")
+
+
+class SweepDock(QDockWidget):
+    """``sweep``: the results on show (None before the first). ``job``: the sweep being
+    trained, if any. ``opened``: the last run opened in the timeline."""
+
+    sigSweepShown = Signal()
+
+    def __init__(self, session, parent=None, clock=time.perf_counter):
+        super().__init__("Sweep", parent)
+        self.setObjectName("sweep_dock")
+        self.session, self.clock = session, clock
+        self.sweep = self.job = self.opened = None
+        self._dataset = None
+        self._make_widgets()
+
+    def _make_widgets(self):
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        row = QHBoxLayout()
+        self.seeds = self._field(row, "Seeds", "0-99", "A range such as 0-999, or a list "
+                                 "such as 1,5,9: each seed draws its own initial weights")
+        self.rates = self._field(row, "Learning rates", "1", "One rate, or several such as "
+                                 "0.1,0.3,1,3: every seed trains with each")
+        self.iterations = self._field(row, "Iterations", "2000", "Updates per run")
+        self.start_button = QPushButton("Run sweep")
+        self.start_button.setToolTip("Train every seed with every learning rate, the rest "
+                                     "as the network on screen")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._ask_export)
+        for button in (self.start_button, self.cancel_button, self.export_button):
+            row.addWidget(button)
+        layout.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.status = QLabel("Pick seeds and learning rates, then Run sweep.")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.plots = SweepPlots(self.open_run)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.cellClicked.connect(lambda row, _col: self.open_run(self.run_of_row(row)))
+        self.tabs = QTabWidget()
+        for widget, title in ((self.plots.curves, "Loss curves"),
+                              (self.plots.rates, "Loss vs learning rate"),
+                              (self.plots.spread, "Spread over runs"), (self.table, "Runs")):
+            self.tabs.addTab(widget, title)
+        layout.addWidget(self.tabs, 1)
+        self.setWidget(body)
+
+    @staticmethod
+    def _field(row, label, text, tip):
+        field = QLineEdit(text)
+        field.setToolTip(tip)
+        field.setMinimumWidth(field.fontMetrics().horizontalAdvance("0.001,0.01,0.1") + 12)
+        row.addWidget(QLabel(label))
+        row.addWidget(field)
+        return field
+
+    # ---- training --------------------------------------------------------------------
+
+    def start(self):
+        """Read the fields and start the sweep; a bad field is said in the status."""
+        if self.job is not None and self.job.running:
+            return
+        try:
+            swept = self._make_sweep()
+        except ValueError as exc:
+            self._say(f"Not started: {exc}", error=True)
+            return
+        swept.chunk = max(1, swept.chunk // GUI_CHUNK_SHARE)
+        self._say(f"Training {swept.runs} runs…")
+        self.progress.setRange(0, swept.iterations)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.job = SlicedJob(self._work(swept), self._finished, self._failed, self.clock,
+                             parent=self)
+        self.job.sigProgress.connect(lambda done, _total: self.progress.setValue(done))
+        self.job.sigEnded.connect(self._ended)
+        self.job.start()
+
+    def _make_sweep(self):
+        seeds = parse_seeds(self.seeds.text(), MAX_RUNS)
+        rates = parse_rates(self.rates.text())
+        if len(seeds) * len(rates) > MAX_RUNS:
+            raise ValueError(f"seeds x learning rates: {len(seeds) * len(rates)} runs; the "
+                             f"window trains up to {MAX_RUNS} at once")
+        iterations, why = read_whole(self.iterations.text().strip())
+        if why is not None or not 1 <= iterations <= MAX_ITERATIONS:
+            raise ValueError(f"iterations: expected a whole number from 1 to "
+                             f"{MAX_ITERATIONS}, got {self.iterations.text()!r}")
+        config = self.session.cursor.config
+        self._dataset = config.dataset_name
+        return Sweep.grid(config.X, config.Y, config.layer_sizes, config.activations,
+                          config.loss, seeds, rates, iterations=iterations,
+                          options=config.options)
+
+    @staticmethod
+    def _work(swept):
+        for done in swept.steps():
+            yield done, swept.iterations
+        return swept
+
+    def cancel(self):
+        if self.job is not None:
+            self.job.cancel()
+
+    def _ended(self, outcome):
+        self.progress.hide()
+        self.start_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if outcome == "cancelled":
+            kept = "the previous results are still shown" if self.sweep else "nothing shown"
+            self._say(f"Sweep cancelled; {kept}.")
+
+    def _failed(self, exc):
+        self._say(f"Sweep failed: {exc}", error=True)
+
+    def _finished(self, swept):
+        self.sweep = swept
+        self.export_button.setEnabled(True)
+        self.plots.show(swept)
+        self._fill_table(swept)
+        self._say(self.summary())
+        self.sigSweepShown.emit()
+
+    # ---- results ---------------------------------------------------------------------
+
+    def summary(self):
+        """The shown sweep in words: the grid, the share solved, divergences."""
+        swept = self.sweep
+        runs = swept.runs
+        solved = round(solved_fraction(swept) * runs)
+        diverged = int((swept.diverged_at >= 0).sum())
+        seeds, rates = len(set(swept.seeds.tolist())), len(set(swept.learning_rates.tolist()))
+        return (f"{count(runs, 'run')} ({count(seeds, 'seed')} × "
+                f"{count(rates, 'learning rate')}, {count(swept.iterations, 'iteration')} "
+                f"each) on {self._dataset}: {solved} of {runs} "
+                f"({_percent(solved, runs)}) solved it, accuracy 100% on every training "
+                f"row; {diverged} diverged. Click a run in the table, or a point, to open it "
+                "in the timeline.")
+
+    def _fill_table(self, swept):
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(swept.runs)
+        final = swept.final
+        for i in range(swept.runs):
+            cells = (int(swept.seeds[i]), float(swept.learning_rates[i]), final["loss"][i],
+                     final["accuracy"][i], final["test_loss"][i], final["test_accuracy"][i],
+                     swept.diverged(i))
+            for col, value in enumerate(cells):
+                item = QTableWidgetItem()
+                if value is not None and not (col in (4, 5) and swept.curves["test_loss"]
+                                              is None):
+                    item.setData(Qt.DisplayRole, float(value) if col else int(value))
+                if col == 0:
+                    item.setData(Qt.UserRole, i)
+                self.table.setItem(i, col, item)
+        self.table.setSortingEnabled(True)
+        self.table.sortItems(0, Qt.AscendingOrder)
+
+    def run_of_row(self, row):
+        """The sweep's index of the run shown in table row ``row`` (rows sort)."""
+        return int(self.table.item(row, 0).data(Qt.UserRole))
+
+    def open_run(self, i):
+        """Open run i in the timeline: the single-run engine replays it to its last
+        iteration (in slices, with Cancel, when that takes long)."""
+        swept = self.sweep
+        run = swept.single_run(i)
+        target = swept.iterations if swept.diverged(i) is not None else int(
+            swept.last_iteration[i])
+        name = f"{self._dataset}, seed {swept.seeds[i]}, lr {swept.learning_rates[i]:g}"
+
+        def adopt(_reached):
+            self.opened = run
+            self.session.set_run(run, run.newest, self._dataset)
+            self._say(f"Opened {name} at iteration {run.newest}.")
+
+        start_job(self, f"Replaying {name}…", run.replay_steps([], target), adopt,
+                  lambda exc: self._say(f"Could not open the run: {exc}", error=True))
+
+    def export_csv(self, path):
+        """Write the shown sweep as CSV (one line per run); True if written."""
+        try:
+            atomic_write(path, csv_text(self.sweep).encode())
+        except (OSError, ValueError) as exc:
+            self._say(f"Not exported: {exc}", error=True)
+            return False
+        self._say(f"Exported {self.sweep.runs} runs to {os.path.basename(path)}.")
+        return True
+
+    def _ask_export(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export sweep", "sweep.csv",
+                                              "CSV files (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def _say(self, text, error=False):
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #B00020;" if error else "")
+
+
+def count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _percent(part, whole):
+    """Rounded down, so it never says 100% while a run is unsolved."""
+    return f"{int(1000 * part / whole) / 10:.1f}%"

@@ -1,0 +1,116 @@
+"""The Sweep dock's three plots: every run's loss curve, the final loss against the
+learning rate, and how the final loss spreads over the runs.
+
+Each plot is built once and refilled by ``show(sweep)``. A thousand curves are one
+item (NaN-separated, drawn as one path) with a faint pen, so where many runs go
+the plot is dark and a lone run stays visible; each curve is thinned to at most
+CURVE_POINTS points for drawing only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from gui.common import palette
+
+CURVE_POINTS = 300
+HISTOGRAM_BINS = 30
+LOSS_FLOOR = 1e-300  # a loss of exactly 0 still has a place on a log axis
+
+
+def curve_pen(runs):
+    """A pen faint enough that ``runs`` curves overlap into a density."""
+    colour = QColor(palette.POSITIVE)
+    colour.setAlpha(int(np.clip(4000 / max(runs, 1), 18, 220)))
+    return pg.mkPen(colour, width=1)
+
+
+def curves_path(recorded, losses):
+    """``(x, y)``: every run's curve (a column of ``losses``) one after another, each
+    followed by a NaN so the path breaks between runs; at most CURVE_POINTS points
+    each (the recorded iterations thinned evenly, the last one kept)."""
+    picked = np.unique(np.linspace(0, len(recorded) - 1, min(CURVE_POINTS, len(recorded)))
+                       .round().astype(int))
+    runs = losses.shape[1]
+    x = np.empty((runs, len(picked) + 1))
+    y = np.empty_like(x)
+    x[:, :-1], x[:, -1] = recorded[picked], np.nan
+    y[:, :-1], y[:, -1] = losses[picked].T, np.nan
+    return x.ravel(), y.ravel()
+
+
+class SweepPlots:
+    """``curves``, ``rates`` and ``spread``: three PlotWidgets. ``points_clicked`` is
+    called with a run's index when its point in the rate plot is clicked."""
+
+    def __init__(self, points_clicked):
+        self.curves = pg.PlotWidget()
+        self.curves.setLabel("bottom", "iteration")
+        self.curves.setLabel("left", "loss (training rows)")
+        self.curve_item = self.curves.plot([], [], connect="finite")
+        self.rates = pg.PlotWidget()
+        self.rates.setLogMode(x=True, y=True)
+        self.rates.setLabel("bottom", "learning rate")
+        self.rates.setLabel("left", "final loss (a dot per run; the line: median)")
+        self.median_item = self.rates.plot([], [], pen=pg.mkPen(palette.INK, width=2))
+        # a PlotDataItem, not a bare ScatterPlotItem: only it follows the log axes
+        self.points = self.rates.plot([], [], pen=None, symbol="o", symbolSize=7)
+        self.points.sigPointsClicked.connect(
+            lambda _item, spots, _event: points_clicked(int(spots[0].data())))
+        self.spread = pg.PlotWidget()
+        self.spread.setLabel("bottom", "final loss (log10)")
+        self.spread.setLabel("left", "runs")
+        self.spread.addLegend(offset=(-10, 10))
+        self.bars = None
+        for plot in (self.curves, self.rates, self.spread):
+            plot.setBackground(palette.BACKGROUND)
+            plot.setMenuEnabled(False)
+            for side in ("bottom", "left"):  # "x1e+27" on a log axis reads as nonsense
+                plot.getAxis(side).enableAutoSIPrefix(False)
+        # (bin edges, runs per bin, solved runs per bin) as drawn
+        self.histogram = (np.zeros(0), np.zeros(0), np.zeros(0))
+
+    def show(self, sweep):
+        live = sweep.diverged_at < 0
+        x, y = curves_path(sweep.recorded, sweep.curves["loss"])
+        self.curve_item.setData(x, y, connect="finite")
+        self.curve_item.setPen(curve_pen(sweep.runs))
+        losses = np.maximum(sweep.final["loss"], LOSS_FLOOR)
+        brushes = [pg.mkBrush(palette.POSITIVE if ok else palette.NEGATIVE) for ok in live]
+        self.points.setData(x=sweep.learning_rates, y=losses, data=np.arange(sweep.runs),
+                            symbolBrush=brushes, symbol=["o" if ok else "x" for ok in live])
+        rates = np.unique(sweep.learning_rates)
+        medians = [np.median(losses[live & (sweep.learning_rates == r)])
+                   if (live & (sweep.learning_rates == r)).any() else np.nan for r in rates]
+        self.median_item.setData(rates, np.array(medians), connect="finite")
+        self.rates.autoRange()
+        kept = live & np.isfinite(losses)
+        self._show_histogram(np.log10(losses[kept]), sweep.solved()[kept])
+
+    def _show_histogram(self, values, solved):
+        """Runs per bin of log10(final loss): solved runs (accuracy 100%) in green,
+        the others stacked above them in blue."""
+        for bars in self.bars or ():
+            self.spread.removeItem(bars)
+        self.bars = None
+        if not len(values):
+            self.histogram = (np.zeros(0), np.zeros(0), np.zeros(0))
+            return
+        low, high = float(values.min()), float(values.max())
+        if high - low < 1e-9:
+            low, high = low - 0.5, high + 0.5
+        counts, edges = np.histogram(values, bins=HISTOGRAM_BINS, range=(low, high))
+        solved_counts, _ = np.histogram(values[solved], bins=edges)
+        self.histogram = (edges, counts, solved_counts)
+        self.bars = [
+            pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], height=solved_counts,
+                            brush=pg.mkBrush(palette.HIGHLIGHT), pen=pg.mkPen(None),
+                            name="solved"),
+            pg.BarGraphItem(x0=edges[:-1], x1=edges[1:], y0=solved_counts,
+                            height=counts - solved_counts, brush=pg.mkBrush(palette.POSITIVE),
+                            pen=pg.mkPen(None), name="not solved")]
+        for bars in self.bars:
+            self.spread.addItem(bars)
+        self.spread.autoRange()
