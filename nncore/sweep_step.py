@@ -97,32 +97,25 @@ class BatchStepper:
 
 
 class _Buffers:
-    """Activations, slopes and deltas of a batch of ``b`` rows, and the step's calls.
-
-    Logical shapes are (R, b, n); with shared rows the first layer's activations and
-    deltas are stored (b, R, n), so that one matrix product fills them for all runs.
-    """
+    """Activations, slopes and deltas of a batch of ``b`` rows, (R, b, n) each, and the
+    step's calls. Every per-run product reads and writes whole contiguous stacks: numpy
+    hands a strided one to another routine, with other bits, for some shapes."""
 
     def __init__(self, stepper, b):
         s, runs, sizes = stepper, stepper.runs, stepper.layer_sizes
         self.X = np.zeros((b, sizes[0]) if s.shared else (runs, b, sizes[0]))
         self.Y = np.zeros((b, sizes[-1]) if s.shared else (runs, b, sizes[-1]))
-        # with shared rows, the first layer's buffers are stored (b, R, n): one product
-        # fills or reads them for every run, and elementwise calls see one layout
-        def layer(k, m, fill=0.0):
-            if k == 0 and s.shared:
-                return np.full((b, runs, m), fill).transpose(1, 0, 2)
-            return np.full((runs, b, m), fill)
-        self.acts = [layer(k, m) for k, m in enumerate(sizes[1:])]
-        self.deltas = [layer(k, m) for k, m in enumerate(sizes[1:])]
-        self.slopes = [layer(k, m, -1.0) for k, m in enumerate(sizes[1:])]  # linear: -1
+        self.acts = [np.zeros((runs, b, m)) for m in sizes[1:]]
+        self.deltas = [np.zeros((runs, b, m)) for m in sizes[1:]]
+        self.slopes = [np.full((runs, b, m), -1.0) for m in sizes[1:]]  # linear: -1
         self.output = self.acts[-1]
         self._ones = np.ones(())
         self._rows = np.array(float(b))
-        if s.shared:
+        if s.shared:  # the first layer's one product works in (n_in or b, R, n_1)
             n_in, n_out = sizes[0], sizes[1]
             self._first_V = np.zeros((n_in, runs, n_out))
             self._first_G = np.zeros((n_in, runs, n_out))
+            self._first_S = np.zeros((b, runs, n_out))
         self.gradient_ops = self._forward(s) + self._backward(s)
         self.step_ops = self.gradient_ops + s.update
 
@@ -132,14 +125,14 @@ class _Buffers:
         for k, name in enumerate(s.activations):
             a = self.acts[k]
             if k == 0 and s.shared:  # one product for every run: X @ [V_0 | V_0 | ...]
-                V, out = self._first_V, a.transpose(1, 0, 2)
-                flat = (len(self.X), -1)
+                V, S = self._first_V, self._first_S
                 ops += [(np.copyto, (V, s.V[0].transpose(1, 0, 2))),
-                        (np.dot, (self.X, V.reshape(V.shape[0], -1), out.reshape(flat)))]
+                        (np.dot, (self.X, V.reshape(V.shape[0], -1), S.reshape(S.shape[0], -1))),
+                        (np.copyto, (a, S.transpose(1, 0, 2)))]
             else:
                 ops.append((_product(a_in.shape[-1]), (a_in, s.V[k], a)))  # a = -s
             if s.Vb is not None:
-                ops.append(_elementwise(np.add, a, s.Vb[k], a))
+                ops.append((np.add, (a, s.Vb[k], a)))
             if name == "sigmoid":
                 ops += [(np.exp, (a, a)), (np.add, (a, self._ones, a)),
                         (np.divide, (self._ones, a, a))]
@@ -177,14 +170,13 @@ class _Buffers:
             ops.append((np.divide, (deltas[last], self._rows, deltas[last])))
         for k in range(last, 0, -1):
             inner, Vt = deltas[k].shape[-1], s.V[k].transpose(0, 2, 1)
-            ops += [_elementwise(np.multiply, deltas[k], Vt, deltas[k - 1]) if inner == 1
-                    else (np.matmul, (deltas[k], Vt, deltas[k - 1])),
+            ops += [((np.multiply if inner == 1 else np.matmul), (deltas[k], Vt, deltas[k - 1])),
                     (np.multiply, (deltas[k - 1], slopes[k - 1], deltas[k - 1]))]
         for k, delta in enumerate(deltas):
             if k == 0 and s.shared:  # X^T @ [delta_0 | delta_0 | ...]: one product
-                G, d = self._first_G, delta.transpose(1, 0, 2)
-                ops += [(np.dot, (self.X.T, d.reshape(d.shape[0], -1),
-                                  G.reshape(G.shape[0], -1))),
+                G, S = self._first_G, self._first_S
+                ops += [(np.copyto, (S, delta.transpose(1, 0, 2))),
+                        (np.dot, (self.X.T, S.reshape(S.shape[0], -1), G.reshape(G.shape[0], -1))),
                         (np.copyto, (s.G[0], G.transpose(1, 0, 2)))]
             else:
                 a_in = self.X if k == 0 else acts[k - 1]
@@ -199,15 +191,6 @@ def _product(inner):
     entry is a single product, which an elementwise multiply makes with the same
     bits and without a BLAS call per run."""
     return np.multiply if inner == 1 else np.matmul
-
-
-def _elementwise(function, a, b, out):
-    """``function(a, b, out)`` broadcasting into ``out``, given in ``out``'s memory order:
-    numpy walks the output's last axis innermost, and a shared first layer stored
-    (b, R, n) would otherwise be walked a few numbers at a time."""
-    if out.strides[0] < out.strides[1]:  # stored (b, R, n)
-        a, b, out = (x.transpose(1, 0, 2) for x in (a, b, out))
-    return function, (a, b, out)
 
 
 def _relu(a):

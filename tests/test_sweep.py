@@ -63,7 +63,7 @@ def test_every_optimizer_with_full_batches(optimizer):
     assert_runs_equal(swept, SPIRAL_X, SPIRAL_Y, [2, 5, 1], options=options)
 
 
-@pytest.mark.parametrize("layer_sizes", [[3, 4, 1], [3, 1], [3, 8, 8, 1]])
+@pytest.mark.parametrize("layer_sizes", [[3, 4, 1], [3, 1], [3, 2, 1], [3, 3, 1], [3, 8, 8, 1]])
 def test_the_tutorial_training_of_xor_nets(layer_sizes):
     swept = Sweep.grid(XOR_X, XOR_Y, layer_sizes, seeds=range(6), learning_rates=[1.0, 0.5],
                        iterations=130, stride=7).train()

@@ -1,0 +1,155 @@
+"""The Sweep dock, driven as a learner drives it: type the seeds, rates and
+iterations, press Run sweep, read the table and the plots, click a run to open it in
+the timeline, cancel, export."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.docks.sweep_plots import curves_path
+from nncore import Run, builtin
+from nncore.sweep import Sweep
+
+
+@pytest.fixture
+def dock(window, qtbot):
+    X, Y = builtin("xor")
+    window.session.new_run(dataset_name="xor", X=X, Y=Y, layer_sizes=[3, 2, 1],
+                           activations=["sigmoid", "sigmoid"])
+    sweep_dock = window.docks["SweepDock"]
+    sweep_dock.raise_()
+    qtbot.waitUntil(sweep_dock.isVisible)
+    return sweep_dock
+
+
+def run_sweep(qtbot, type_text, dock, seeds, rates, iterations):
+    for field, text in ((dock.seeds, seeds), (dock.rates, rates),
+                        (dock.iterations, iterations)):
+        type_text(field, text)
+    qtbot.mouseClick(dock.start_button, Qt.LeftButton)
+    assert dock.job is not None
+    qtbot.waitUntil(lambda: not dock.job.running, timeout=60_000)
+    assert dock.job.outcome == "done"
+
+
+def click_row(qtbot, dock, row):
+    dock.tabs.setCurrentWidget(dock.table)
+    qtbot.waitUntil(dock.table.isVisible)
+    rect = dock.table.visualItemRect(dock.table.item(row, 2))
+    qtbot.mouseClick(dock.table.viewport(), Qt.LeftButton, pos=rect.center())
+
+
+def test_a_seed_sweep_shows_every_run(qtbot, type_text, dock):
+    run_sweep(qtbot, type_text, dock, "0-39", "1", "400")
+    swept = dock.sweep
+    assert swept.runs == 40 and list(swept.seeds) == list(range(40))
+    table = dock.table
+    assert table.rowCount() == 40
+    assert [int(table.item(r, 0).text()) for r in range(40)] == list(range(40))
+    for row in (0, 17):
+        alone = Run(swept.X, swept.Y, [3, 2, 1], seed=row)
+        alone.train(400)
+        assert table.item(row, 2).data(Qt.DisplayRole) == alone.losses[400]
+        assert table.item(row, 3).data(Qt.DisplayRole) == alone.accuracies[400]
+        assert table.item(row, 4).text() == "" and table.item(row, 6).text() == ""
+    x, y = dock.plots.curve_item.getData()
+    want_x, want_y = curves_path(swept.recorded, swept.curves["loss"])
+    assert np.array_equal(x, want_x, equal_nan=True)
+    assert np.array_equal(y, want_y, equal_nan=True)
+    alone = Run(swept.X, swept.Y, [3, 2, 1], seed=5)
+    alone.train(400)
+    per_run = y.reshape(40, -1)[5, :-1]
+    assert np.array_equal(per_run, alone.losses[x.reshape(40, -1)[5, :-1].astype(int)])
+    edges, counts, solved = dock.plots.histogram
+    assert counts.sum() == 40 and solved.sum() == swept.solved().sum()
+    n_solved = int(swept.solved().sum())
+    assert 0 < n_solved < 40
+    assert (f"{n_solved} of 40 ({int(1000 * n_solved / 40) / 10:.1f}%) solved it"
+            in dock.status.text())
+    assert dock.status.text().startswith("40 runs (40 seeds × 1 learning rate, 400 iterations")
+
+
+def test_clicking_a_sorted_row_opens_that_run_in_the_timeline(qtbot, type_text, dock, window):
+    run_sweep(qtbot, type_text, dock, "0-19", "0.5,2", "300")
+    dock.table.sortItems(2, Qt.AscendingOrder)  # the best final loss first
+    seed = int(dock.table.item(0, 0).text())
+    rate = float(dock.table.item(0, 1).text())
+    click_row(qtbot, dock, 0)
+    run = window.session.cursor.run
+    assert run is dock.opened and (run.seed, run.learning_rate) == (seed, rate)
+    assert window.session.iteration == run.newest == 300
+    alone = Run(dock.sweep.X, dock.sweep.Y, [3, 2, 1], learning_rate=rate, seed=seed)
+    alone.train(300)
+    for shown, want in zip(run.weights_at(300), alone.weights_at(300), strict=True):
+        assert np.array_equal(shown, want)
+    i = dock.run_of_row(0)
+    assert np.array_equal(np.concatenate([W.ravel() for W in run.weights_at(300)]),
+                          dock.sweep.final_rows[i])
+    assert f"seed {seed}, lr {rate:g} at iteration 300" in dock.status.text()
+
+
+def test_a_learning_rate_sweep_plots_loss_against_rate_and_opens_a_point(
+        qtbot, type_text, dock, window):
+    X, Y = builtin("xor")
+    window.session.new_run(dataset_name="xor", X=X, Y=Y, layer_sizes=[3, 4, 1],
+                           activations=["tanh", "linear"])
+    run_sweep(qtbot, type_text, dock, "1,2,3", "0.01,0.1,3", "200")
+    swept = dock.sweep
+    diverged = swept.diverged_at >= 0
+    assert diverged.any() and not diverged.all()  # the largest rate blows up
+    x, y = dock.plots.points.getData()
+    assert np.allclose(x, np.log10(swept.learning_rates))  # log axes
+    assert np.allclose(y, np.log10(np.maximum(swept.final["loss"], 1e-300)))
+    rows = {dock.run_of_row(r): r for r in range(swept.runs)}
+    i = int(np.flatnonzero(diverged)[0])
+    assert dock.table.item(rows[i], 6).data(Qt.DisplayRole) == swept.diverged_at[i]
+    spot = dock.plots.points.scatter.points()[4]
+    dock.plots.points.sigPointsClicked.emit(dock.plots.points, [spot], None)
+    run = window.session.cursor.run
+    assert (run.seed, run.learning_rate) == (int(swept.seeds[4]), swept.learning_rates[4])
+    assert run.newest == swept.last_iteration[4]
+
+
+def test_cancel_keeps_the_previous_results(qtbot, type_text, dock):
+    run_sweep(qtbot, type_text, dock, "0-4", "1", "100")
+    before = dock.sweep
+    type_text(dock.seeds, "0-999")
+    type_text(dock.iterations, "100000")
+    qtbot.mouseClick(dock.start_button, Qt.LeftButton)
+    assert dock.job.running and not dock.start_button.isEnabled()
+    qtbot.mouseClick(dock.cancel_button, Qt.LeftButton)
+    assert dock.job.outcome == "cancelled"
+    assert dock.sweep is before and dock.table.rowCount() == 5
+    assert dock.start_button.isEnabled() and not dock.cancel_button.isEnabled()
+    assert "cancelled; the previous results are still shown" in dock.status.text()
+
+
+@pytest.mark.parametrize("field, text, said", [
+    ("seeds", "5-2", "seeds: the range '5-2' ends before it starts"),
+    ("rates", "0", "learning_rates: '0'"),
+    ("iterations", "1_0", "iterations: expected a whole number"),
+    ("seeds", "0-20000", "seeds: 20001 seeds is more than a sweep may train"),
+])
+def test_a_bad_field_is_said_and_nothing_starts(qtbot, type_text, dock, field, text, said):
+    type_text(getattr(dock, field), text)
+    qtbot.mouseClick(dock.start_button, Qt.LeftButton)
+    assert dock.job is None and dock.sweep is None
+    assert said in dock.status.text()
+
+
+def test_export_writes_one_line_per_run(qtbot, type_text, dock, tmp_path):
+    run_sweep(qtbot, type_text, dock, "3,4,5", "1,2", "50")
+    path = tmp_path / "sweep.csv"
+    assert dock.export_csv(str(path))
+    lines = path.read_text().splitlines()
+    assert len(lines) == 7 and lines[1].startswith("3,1.0,50,")
+    assert not dock.export_csv(str(tmp_path))  # a folder: refused, said
+    assert "Not exported" in dock.status.text()
+
+
+def test_the_sweep_uses_the_network_on_screen(qtbot, type_text, dock, window):
+    run_sweep(qtbot, type_text, dock, "1", "1", "10")
+    config = window.session.cursor.config
+    assert dock.sweep.layer_sizes == config.layer_sizes == [3, 2, 1]
+    direct = Sweep.grid(config.X, config.Y, [3, 2, 1], seeds=[1], iterations=10).train()
+    assert np.array_equal(direct.final_rows, dock.sweep.final_rows)
