@@ -51,6 +51,7 @@ from .sweep_step import BatchStepper
 MAX_RUNS = 100_000  # runs in one sweep; the memory budget usually binds first
 RECORD_BYTES = 64 * MIB  # the curves: loss and accuracy (and test) of every run
 SWEEP_BYTES = 192 * MIB  # everything a sweep allocates, curves included
+PREPARE_BLOCK = 32  # seeds whose initial weights are drawn between two yields
 CHUNK_WORK = 2**24  # runs x weights x batch rows per chunk: a few tens of milliseconds
 SCORES = ("loss", "accuracy", "test_loss", "test_accuracy")
 
@@ -105,9 +106,9 @@ class Sweep:
         self.last_iteration = np.full(runs, self.iterations, dtype=np.int64)
         self.done = 0
         self._score_each = self.activations[-1] in ("linear", "relu")
-        self._stepper = self._make_stepper(np.arange(runs))
-        self.final_rows = self._stepper.rows()
-        self.n_params, self.n_theta = self._stepper.n_params, self._stepper.n_theta
+        self.n_params, self.n_theta = first.n_params, first.n_theta
+        self.final_rows = np.zeros((runs, first.plan.n_row))  # the initial rows, once drawn
+        self._stepper = None  # made when the initial weights are drawn, by steps()
         self.chunk = max(1, CHUNK_WORK // (runs * self.n_params * self.rows.batch))
 
     @classmethod
@@ -156,15 +157,33 @@ class Sweep:
         return self
 
     def steps(self):
-        """Train chunk by chunk, yielding the iterations done after each; stopping
-        the generator leaves every run at the last chunk's end (``done``)."""
+        """Draw the initial weights, then train chunk by chunk, yielding the
+        iterations done after each (0 while drawing); stopping the generator leaves
+        every run at the last chunk's end (``done``)."""
+        if self._stepper is None and not self.done:
+            yield from self._prepare()
         with np.errstate(all="ignore"):
-            while self.done < self.iterations and len(self._stepper.index):
+            while self.done < self.iterations and self._stepper is not None:
                 end = min(self.done + self.chunk, self.iterations)
                 self._chunk(self.done, end)
                 self.done = end
                 yield end
-        self.done = self.iterations if not len(self._stepper.index) else self.done
+        if self._stepper is None:  # every run diverged
+            self.done = self.iterations
+
+    def _prepare(self):
+        """Every run's initial weights, PREPARE_BLOCK seeds at a time: drawing them is
+        Python work that a window should not wait for in one piece."""
+        drawn = {}
+        for start in range(0, self.runs, PREPARE_BLOCK):
+            for i in range(start, min(start + PREPARE_BLOCK, self.runs)):
+                seed = int(self.seeds[i])
+                if seed not in drawn:
+                    drawn[seed] = np.concatenate(
+                        [W.ravel() for W in init_weights(self.layer_sizes, seed, True)])
+                self.final_rows[i, :self.n_params] = drawn[seed]
+            yield 0
+        self._stepper = self._make_stepper(np.arange(self.runs), self.final_rows)
 
     def _chunk(self, first, end):
         stepper = self._stepper
@@ -194,15 +213,13 @@ class Sweep:
             if scores[name] is not None:
                 self.final[name][index] = scores[name][keep]
         if suspect.any():
-            rows = stepper.rows()[keep]
-            self._stepper = self._make_stepper(index)
-            self._stepper.load(rows)
+            self._stepper = self._make_stepper(index, stepper.rows()[keep]) if keep.any() \
+                else None
 
     def _find_divergence(self, rows, index, first, end):
         """Step the runs ``index`` from ``rows`` at iteration ``first`` one at a time
         to find each one's first bad iteration, as :func:`nncore.training.train` does."""
-        stepper = self._make_stepper(index)
-        stepper.load(rows)
+        stepper = self._make_stepper(index, rows)
         bad = np.full(len(index), -1, dtype=np.int64)
         kept, current = rows.copy(), rows.copy()  # W_{k-1} and W_k of each run
         for k in range(first, end + 1):
@@ -258,9 +275,7 @@ class Sweep:
         return self._scores(stepper, buffers)
 
     def _scores_of_rows(self, index, rows):
-        stepper = self._make_stepper(index)
-        stepper.load(rows)
-        return self._scores_now(stepper, 0)
+        return self._scores_now(self._make_stepper(index, rows), 0)
 
     def _evaluate(self, index, thetas):
         """Every row's output from the parameters, scored on each run's own rows."""
@@ -290,17 +305,13 @@ class Sweep:
 
     # ---- runs --------------------------------------------------------------------------
 
-    def _make_stepper(self, index):
-        """A BatchStepper for runs ``index``, at their initial weights."""
+    def _make_stepper(self, index, rows):
+        """A BatchStepper for runs ``index``, from their ``rows``."""
         shared = self.rows.shareable and shared_product_is_exact(
             self.X, self.layer_sizes[1], len(index))  # every run reads the same rows
         stepper = BatchStepper(self.layer_sizes, self.activations, self.loss, self.options,
                                self.learning_rates[index], shared)
         stepper.index = np.asarray(index)  # which runs of the sweep it steps
-        rows = np.zeros((len(index), stepper.n_row))
-        for i, seed in enumerate(self.seeds[index]):
-            rows[i, :stepper.n_params] = np.concatenate(
-                [W.ravel() for W in init_weights(self.layer_sizes, int(seed))])
         stepper.load(rows)
         return stepper
 
@@ -402,6 +413,8 @@ def shared_product_is_exact(X, n_out, runs):
     delta = rng.standard_normal((n, runs, n_out))
     together = np.dot(X, W.reshape(n_in, -1)).reshape(n, runs, n_out)
     gradient = np.dot(X.T, delta.reshape(n, -1)).reshape(n_in, runs, n_out)
-    return all(np.array_equal(together[:, r], np.dot(X, np.ascontiguousarray(W[:, r])))
-               and np.array_equal(gradient[:, r], X.T.dot(np.ascontiguousarray(delta[:, r])))
-               for r in range(runs))
+    # each run's own product: a stacked matmul of contiguous matrices makes np.dot's call
+    alone = np.matmul(X, np.ascontiguousarray(W.transpose(1, 0, 2)))
+    alone_gradient = np.matmul(X.T, np.ascontiguousarray(delta.transpose(1, 0, 2)))
+    return (np.array_equal(together, alone.transpose(1, 0, 2))
+            and np.array_equal(gradient, alone_gradient.transpose(1, 0, 2)))

@@ -83,11 +83,11 @@ def test_softmax_with_cross_entropy():
 
 def test_the_first_layer_is_one_product_only_where_it_gives_each_run_its_bits():
     assert shared_product_is_exact(np.asarray(XOR_X, float), 4, 1000)
-    swept = Sweep.grid(XOR_X, XOR_Y, [3, 4, 1], seeds=range(3), iterations=1)
+    swept = Sweep.grid(XOR_X, XOR_Y, [3, 4, 1], seeds=range(3), iterations=1).train()
     assert swept._stepper.shared
     # numpy makes a one-column product a matrix-vector product, summed otherwise
     assert not shared_product_is_exact(np.random.default_rng(0).random((200, 2)), 1, 50)
-    swept = Sweep.grid(SPIRAL_X, SPIRAL_Y, [2, 1], seeds=range(50), iterations=1)
+    swept = Sweep.grid(SPIRAL_X, SPIRAL_Y, [2, 1], seeds=range(50), iterations=1).train()
     assert not swept._stepper.shared
 
 
@@ -107,14 +107,15 @@ def test_some_runs_diverge_and_the_others_go_on(options):
 
 
 def test_stopping_between_chunks_leaves_every_run_where_a_single_run_would_be():
-    swept = Sweep.grid(XOR_X, XOR_Y, [3, 4, 1], seeds=range(4), iterations=500)
+    swept = Sweep.grid(XOR_X, XOR_Y, [3, 4, 1], seeds=range(250), iterations=500)
     swept.chunk = 64
     steps = swept.steps()
+    assert [next(steps) for _ in range(8)] == [0] * 8  # 32 seeds' weights drawn each
     assert next(steps) == 64
     assert next(steps) == 128
     steps.close()  # cancel: no more steps
     assert swept.done == 128
-    for i in range(swept.runs):
+    for i in (0, 101, 249):
         run = Run(XOR_X, XOR_Y, [3, 4, 1], seed=i)
         run.train(128)
         assert np.array_equal(swept.final_rows[i], run.row_at(128))
@@ -127,7 +128,7 @@ def test_progress_is_told_after_every_chunk():
     swept.chunk = 100
     told = []
     swept.train(lambda done, total: told.append((done, total)))
-    assert told == [(100, 300), (200, 300), (300, 300)]
+    assert told == [(0, 300), (100, 300), (200, 300), (300, 300)]
 
 
 def test_the_curves_keep_every_stride_th_iteration_within_their_budget(monkeypatch):

@@ -4,7 +4,7 @@ the timeline, cancel, export."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from gui.docks.sweep_plots import curves_path
 from nncore import Run, builtin
@@ -35,7 +35,7 @@ def run_sweep(qtbot, type_text, dock, seeds, rates, iterations):
 def click_row(qtbot, dock, row):
     dock.tabs.setCurrentWidget(dock.table)
     qtbot.waitUntil(dock.table.isVisible)
-    rect = dock.table.visualItemRect(dock.table.item(row, 2))
+    rect = dock.table.visualRect(dock.model.index(row, 2))
     qtbot.mouseClick(dock.table.viewport(), Qt.LeftButton, pos=rect.center())
 
 
@@ -43,15 +43,14 @@ def test_a_seed_sweep_shows_every_run(qtbot, type_text, dock):
     run_sweep(qtbot, type_text, dock, "0-39", "1", "400")
     swept = dock.sweep
     assert swept.runs == 40 and list(swept.seeds) == list(range(40))
-    table = dock.table
-    assert table.rowCount() == 40
-    assert [int(table.item(r, 0).text()) for r in range(40)] == list(range(40))
+    assert dock.model.rowCount() == 40
+    assert [dock.cell(r, 0) for r in range(40)] == list(range(40))
     for row in (0, 17):
         alone = Run(swept.X, swept.Y, [3, 2, 1], seed=row)
         alone.train(400)
-        assert table.item(row, 2).data(Qt.DisplayRole) == alone.losses[400]
-        assert table.item(row, 3).data(Qt.DisplayRole) == alone.accuracies[400]
-        assert table.item(row, 4).text() == "" and table.item(row, 6).text() == ""
+        assert dock.cell(row, 2) == alone.losses[400]
+        assert dock.cell(row, 3) == alone.accuracies[400]
+        assert dock.cell(row, 4) is None and dock.cell(row, 6) is None
     x, y = dock.plots.curve_item.getData()
     want_x, want_y = curves_path(swept.recorded, swept.curves["loss"])
     assert np.array_equal(x, want_x, equal_nan=True)
@@ -71,9 +70,15 @@ def test_a_seed_sweep_shows_every_run(qtbot, type_text, dock):
 
 def test_clicking_a_sorted_row_opens_that_run_in_the_timeline(qtbot, type_text, dock, window):
     run_sweep(qtbot, type_text, dock, "0-19", "0.5,2", "300")
-    dock.table.sortItems(2, Qt.AscendingOrder)  # the best final loss first
-    seed = int(dock.table.item(0, 0).text())
-    rate = float(dock.table.item(0, 1).text())
+    header = dock.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.LeftButton,
+                     pos=header.rect().topLeft() + QPoint(header.sectionViewportPosition(2) + 5, 5))
+    if header.sortIndicatorOrder() != Qt.AscendingOrder:  # Qt may start a column descending
+        qtbot.mouseClick(header.viewport(), Qt.LeftButton, pos=header.rect().topLeft()
+                         + QPoint(header.sectionViewportPosition(2) + 5, 5))
+    losses = [dock.cell(r, 2) for r in range(40)]
+    assert losses == sorted(losses)  # the best final loss first
+    seed, rate = dock.cell(0, 0), dock.cell(0, 1)
     click_row(qtbot, dock, 0)
     run = window.session.cursor.run
     assert run is dock.opened and (run.seed, run.learning_rate) == (seed, rate)
@@ -97,17 +102,21 @@ def test_a_learning_rate_sweep_plots_loss_against_rate_and_opens_a_point(
     swept = dock.sweep
     diverged = swept.diverged_at >= 0
     assert diverged.any() and not diverged.all()  # the largest rate blows up
-    x, y = dock.plots.points.getData()
-    assert np.allclose(x, np.log10(swept.learning_rates))  # log axes
-    assert np.allclose(y, np.log10(np.maximum(swept.final["loss"], 1e-300)))
+    for item, which in ((dock.plots.points, ~diverged), (dock.plots.diverged_points, diverged)):
+        x, y = item.getData()
+        assert np.allclose(x, np.log10(swept.learning_rates[which]))  # log axes
+        assert np.allclose(y, np.log10(np.maximum(swept.final["loss"][which], 1e-300)))
     rows = {dock.run_of_row(r): r for r in range(swept.runs)}
     i = int(np.flatnonzero(diverged)[0])
-    assert dock.table.item(rows[i], 6).data(Qt.DisplayRole) == swept.diverged_at[i]
-    spot = dock.plots.points.scatter.points()[4]
-    dock.plots.points.sigPointsClicked.emit(dock.plots.points, [spot], None)
-    run = window.session.cursor.run
-    assert (run.seed, run.learning_rate) == (int(swept.seeds[4]), swept.learning_rates[4])
-    assert run.newest == swept.last_iteration[4]
+    assert dock.cell(rows[i], 6) == swept.diverged_at[i]
+    for item in (dock.plots.points, dock.plots.diverged_points):
+        spot = item.scatter.points()[-1]
+        item.sigPointsClicked.emit(item, [spot], None)
+        j = int(spot.data())
+        run = window.session.cursor.run
+        assert (run.seed, run.learning_rate) == (int(swept.seeds[j]), swept.learning_rates[j])
+        assert run.newest == swept.last_iteration[j]
+        assert run.diverged_at == swept.diverged(j)
 
 
 def test_cancel_keeps_the_previous_results(qtbot, type_text, dock):
@@ -119,7 +128,7 @@ def test_cancel_keeps_the_previous_results(qtbot, type_text, dock):
     assert dock.job.running and not dock.start_button.isEnabled()
     qtbot.mouseClick(dock.cancel_button, Qt.LeftButton)
     assert dock.job.outcome == "cancelled"
-    assert dock.sweep is before and dock.table.rowCount() == 5
+    assert dock.sweep is before and dock.model.rowCount() == 5
     assert dock.start_button.isEnabled() and not dock.cancel_button.isEnabled()
     assert "cancelled; the previous results are still shown" in dock.status.text()
 

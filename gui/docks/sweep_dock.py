@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from gui.common.sliced_job import SlicedJob, start_job
 from gui.docks.sweep_plots import SweepPlots
+from gui.docks.sweep_table import SweepTableModel
 from nncore import atomic_write
 from nncore.number_text import read_whole
 from nncore.sweep import Sweep
@@ -39,9 +39,8 @@ from nncore.sweep_results import csv_text, parse_rates, parse_seeds, solved_frac
 
 MAX_RUNS = 10_000  # in the window: the table and the plots stay quick
 MAX_ITERATIONS = 10**6
-GUI_CHUNK_SHARE = 4  # a quarter of the engine's chunk, so a slice stays short
-COLUMNS = ("Seed", "Learning rate", "Final loss", "Accuracy", "Test loss", "Test accuracy",
-           "Diverged at")
+FIRST_CHUNK = 8  # iterations; later chunks are sized by how long this one took (_work)
+CHUNK_SECONDS = 0.02  # one chunk of training between two turns of the event loop
 
 
 class SweepDock(QDockWidget):
@@ -88,12 +87,15 @@ class SweepDock(QDockWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.plots = SweepPlots(self.open_run)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        self.model = SweepTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.AscendingOrder)
+        self.table.setEditTriggers(QTableView.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableView.SelectRows)
         self.table.verticalHeader().hide()
-        self.table.cellClicked.connect(lambda row, _col: self.open_run(self.run_of_row(row)))
+        self.table.clicked.connect(lambda index: self.open_run(self.run_of_row(index.row())))
         self.tabs = QTabWidget()
         for widget, title in ((self.plots.curves, "Loss curves"),
                               (self.plots.rates, "Loss vs learning rate"),
@@ -114,15 +116,16 @@ class SweepDock(QDockWidget):
     # ---- training --------------------------------------------------------------------
 
     def start(self):
-        """Read the fields and start the sweep; a bad field is said in the status."""
+        """Read the fields and start the sweep (returns its job); a bad field is said
+        in the status (returns None)."""
         if self.job is not None and self.job.running:
-            return
+            return None
         try:
             swept = self._make_sweep()
         except ValueError as exc:
             self._say(f"Not started: {exc}", error=True)
-            return
-        swept.chunk = max(1, swept.chunk // GUI_CHUNK_SHARE)
+            return None
+        swept.chunk = min(swept.chunk, FIRST_CHUNK)
         self._say(f"Training {swept.runs} runs…")
         self.progress.setRange(0, swept.iterations)
         self.progress.setValue(0)
@@ -133,7 +136,7 @@ class SweepDock(QDockWidget):
                              parent=self)
         self.job.sigProgress.connect(lambda done, _total: self.progress.setValue(done))
         self.job.sigEnded.connect(self._ended)
-        self.job.start()
+        return self.job.start()
 
     def _make_sweep(self):
         seeds = parse_seeds(self.seeds.text(), MAX_RUNS)
@@ -151,9 +154,16 @@ class SweepDock(QDockWidget):
                           config.loss, seeds, rates, iterations=iterations,
                           options=config.options)
 
-    @staticmethod
-    def _work(swept):
+    def _work(self, swept):
+        """The sweep's steps, each chunk resized to take about CHUNK_SECONDS (the
+        numbers do not depend on where chunks end, only the window's lateness does)."""
+        started = self.clock()
         for done in swept.steps():
+            now = self.clock()
+            spent, started = now - started, now
+            if done and spent > 0:
+                scale = min(4.0, max(0.25, CHUNK_SECONDS / spent))
+                swept.chunk = max(1, int(swept.chunk * scale))
             yield done, swept.iterations
         return swept
 
@@ -176,7 +186,7 @@ class SweepDock(QDockWidget):
         self.sweep = swept
         self.export_button.setEnabled(True)
         self.plots.show(swept)
-        self._fill_table(swept)
+        self.model.show(swept)
         self._say(self.summary())
         self.sigSweepShown.emit()
 
@@ -196,28 +206,13 @@ class SweepDock(QDockWidget):
                 f"row; {diverged} diverged. Click a run in the table, or a point, to open it "
                 "in the timeline.")
 
-    def _fill_table(self, swept):
-        self.table.setSortingEnabled(False)
-        self.table.setRowCount(swept.runs)
-        final = swept.final
-        for i in range(swept.runs):
-            cells = (int(swept.seeds[i]), float(swept.learning_rates[i]), final["loss"][i],
-                     final["accuracy"][i], final["test_loss"][i], final["test_accuracy"][i],
-                     swept.diverged(i))
-            for col, value in enumerate(cells):
-                item = QTableWidgetItem()
-                if value is not None and not (col in (4, 5) and swept.curves["test_loss"]
-                                              is None):
-                    item.setData(Qt.DisplayRole, float(value) if col else int(value))
-                if col == 0:
-                    item.setData(Qt.UserRole, i)
-                self.table.setItem(i, col, item)
-        self.table.setSortingEnabled(True)
-        self.table.sortItems(0, Qt.AscendingOrder)
-
     def run_of_row(self, row):
         """The sweep's index of the run shown in table row ``row`` (rows sort)."""
-        return int(self.table.item(row, 0).data(Qt.UserRole))
+        return int(self.model.order[row])
+
+    def cell(self, row, column):
+        """The number shown in table row ``row``, ``column`` (None: empty)."""
+        return self.model.index(row, column).data()
 
     def open_run(self, i):
         """Open run i in the timeline: the single-run engine replays it to its last

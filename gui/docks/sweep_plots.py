@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor
 from gui.common import palette
 
 CURVE_POINTS = 300
+PATH_POINTS = 100_000  # the whole path: drawing it stays a fraction of a second
 HISTOGRAM_BINS = 30
 LOSS_FLOOR = 1e-300  # a loss of exactly 0 still has a place on a log axis
 
@@ -30,8 +31,10 @@ def curve_pen(runs):
 def curves_path(recorded, losses):
     """``(x, y)``: every run's curve (a column of ``losses``) one after another, each
     followed by a NaN so the path breaks between runs; at most CURVE_POINTS points
-    each (the recorded iterations thinned evenly, the last one kept)."""
-    picked = np.unique(np.linspace(0, len(recorded) - 1, min(CURVE_POINTS, len(recorded)))
+    each, and about PATH_POINTS in all (the recorded iterations thinned evenly, the
+    last one kept)."""
+    points = int(np.clip(PATH_POINTS // max(losses.shape[1], 1), 20, CURVE_POINTS))
+    picked = np.unique(np.linspace(0, len(recorded) - 1, min(points, len(recorded)))
                        .round().astype(int))
     runs = losses.shape[1]
     x = np.empty((runs, len(picked) + 1))
@@ -55,10 +58,14 @@ class SweepPlots:
         self.rates.setLabel("bottom", "learning rate")
         self.rates.setLabel("left", "final loss (a dot per run; the line: median)")
         self.median_item = self.rates.plot([], [], pen=pg.mkPen(palette.INK, width=2))
-        # a PlotDataItem, not a bare ScatterPlotItem: only it follows the log axes
-        self.points = self.rates.plot([], [], pen=None, symbol="o", symbolSize=7)
-        self.points.sigPointsClicked.connect(
-            lambda _item, spots, _event: points_clicked(int(spots[0].data())))
+        # PlotDataItems, not bare ScatterPlotItems: only they follow the log axes
+        self.points = self.rates.plot([], [], pen=None, symbol="o", symbolSize=7,
+                                      symbolBrush=palette.POSITIVE, symbolPen=None)
+        self.diverged_points = self.rates.plot([], [], pen=None, symbol="x", symbolSize=9,
+                                               symbolBrush=palette.NEGATIVE, symbolPen=None)
+        for item in (self.points, self.diverged_points):
+            item.sigPointsClicked.connect(
+                lambda _item, spots, _event: points_clicked(int(spots[0].data())))
         self.spread = pg.PlotWidget()
         self.spread.setLabel("bottom", "final loss (log10)")
         self.spread.setLabel("left", "runs")
@@ -78,9 +85,9 @@ class SweepPlots:
         self.curve_item.setData(x, y, connect="finite")
         self.curve_item.setPen(curve_pen(sweep.runs))
         losses = np.maximum(sweep.final["loss"], LOSS_FLOOR)
-        brushes = [pg.mkBrush(palette.POSITIVE if ok else palette.NEGATIVE) for ok in live]
-        self.points.setData(x=sweep.learning_rates, y=losses, data=np.arange(sweep.runs),
-                            symbolBrush=brushes, symbol=["o" if ok else "x" for ok in live])
+        index = np.arange(sweep.runs)
+        for item, which in ((self.points, live), (self.diverged_points, ~live)):
+            item.setData(x=sweep.learning_rates[which], y=losses[which], data=index[which])
         rates = np.unique(sweep.learning_rates)
         medians = [np.median(losses[live & (sweep.learning_rates == r)])
                    if (live & (sweep.learning_rates == r)).any() else np.nan for r in rates]

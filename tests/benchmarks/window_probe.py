@@ -312,7 +312,10 @@ def long_jobs(app, window, temp, iterations):
     out = {"jobs_iterations": iterations}
     for name, start in (("open_snapshot", lambda: window.files.open_snapshot(path)),
                         ("export_csv", lambda: window.files.export_history(
-                            os.path.join(temp, "history.csv")))):
+                            os.path.join(temp, "history.csv"))),
+                        ("sweep", window.docks["SweepDock"].start)):
+        if name == "sweep":
+            prepare_sweep(window, iterations)
         settle(app, window)
         probe = LatenessProbe()
         probe.start()
@@ -329,6 +332,20 @@ def long_jobs(app, window, temp, iterations):
         out[f"{name}_probe_firings"] = len(probe.late_ms)
         out[f"{name}_lateness_max_ms"] = max(probe.late_ms or [0.0])
     return out
+
+
+def prepare_sweep(window, iterations):
+    """The Sweep dock in front, set to train 1000 seeds of a 3-4-1 xor net for
+    iterations / 1500 updates each (2000 at full size)."""
+    from nncore import builtin
+
+    X, Y = builtin("xor")
+    window.session.new_run(dataset_name="xor", X=X, Y=Y, layer_sizes=[3, 4, 1],
+                           activations=["sigmoid", "sigmoid"])
+    dock = window.docks["SweepDock"]
+    dock.raise_()
+    dock.seeds.setText("0-999")
+    dock.iterations.setText(str(max(10, iterations // 1500)))
 
 
 def main(argv=None):
