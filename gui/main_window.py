@@ -42,7 +42,7 @@ from gui.transport import TransportBar, TransportKeys
 from nncore.number_text import parse_whole
 from nncore.snapshot import MAX_ITERATION
 
-SETTINGS_VERSION = 2  # bump when the docks or their names change so old layouts are not restored
+SETTINGS_VERSION = 3  # bump when the docks or their names change so old layouts are not restored
 DEFAULT_SIZE = QSize(1400, 900)  # at the first start, or less to fit the screen
 # Docks sharing an area are tabbed: the left holds what sets a run up, the bottom
 # what explains the shown iteration, the right the history.
