@@ -76,9 +76,12 @@ class SweepDock(QDockWidget):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._ask_export)
-        for button in (self.start_button, self.cancel_button, self.export_button):
-            row.addWidget(button)
         layout.addLayout(row)
+        buttons = QHBoxLayout()  # a row of its own: the dock stays narrow enough to tab
+        for button in (self.start_button, self.cancel_button, self.export_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.hide()
@@ -108,7 +111,7 @@ class SweepDock(QDockWidget):
     def _field(row, label, text, tip):
         field = QLineEdit(text)
         field.setToolTip(tip)
-        field.setMinimumWidth(field.fontMetrics().horizontalAdvance("0.001,0.01,0.1") + 12)
+        field.setMinimumWidth(field.fontMetrics().horizontalAdvance("0.01,0.1,1") + 12)
         row.addWidget(QLabel(label))
         row.addWidget(field)
         return field
