@@ -46,7 +46,7 @@ from .network import (
 )
 from .options import BatchSchedule, held_out_rows
 from .run import Run, _is_seed
-from .sweep_step import BatchStepper
+from .sweep_step import BatchStepper, shared_product_is_exact
 
 MAX_RUNS = 100_000  # runs in one sweep; the memory budget usually binds first
 RECORD_BYTES = 64 * MIB  # the curves: loss and accuracy (and test) of every run
@@ -398,23 +398,3 @@ def _finite(scores):
         if scores.get(name) is not None:
             ok &= np.isfinite(scores[name])
     return ok
-
-
-def shared_product_is_exact(X, n_out, runs):
-    """True when one product ``X @ [W of run 0 | W of run 1 | ...]`` (and the
-    gradient's ``X^T @ [delta | delta | ...]``) gives each run the bits of its own
-    ``X @ W`` (and ``X^T @ delta``). BLAS picks its kernel, and where a kernel fuses
-    a multiply and an add, from the shapes alone; a matrix with a single row or
-    column is a matrix-vector product, summed otherwise. So the shapes are tried
-    once on random numbers, and a mismatch falls back to one product per run."""
-    n, n_in = X.shape
-    rng = np.random.default_rng(0)
-    W = rng.standard_normal((n_in, runs, n_out))
-    delta = rng.standard_normal((n, runs, n_out))
-    together = np.dot(X, W.reshape(n_in, -1)).reshape(n, runs, n_out)
-    gradient = np.dot(X.T, delta.reshape(n, -1)).reshape(n_in, runs, n_out)
-    # each run's own product: a stacked matmul of contiguous matrices makes np.dot's call
-    alone = np.matmul(X, np.ascontiguousarray(W.transpose(1, 0, 2)))
-    alone_gradient = np.matmul(X.T, np.ascontiguousarray(delta.transpose(1, 0, 2)))
-    return (np.array_equal(together, alone.transpose(1, 0, 2))
-            and np.array_equal(gradient, alone_gradient.transpose(1, 0, 2)))

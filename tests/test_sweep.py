@@ -9,8 +9,9 @@ from benchmarks.baselines import XOR_X, XOR_Y
 from nncore import BudgetError, Run, three_class, two_d
 from nncore import sweep as sweep_module
 from nncore.options import OPTIMIZERS, TrainingOptions
-from nncore.sweep import Sweep, shared_product_is_exact
+from nncore.sweep import Sweep
 from nncore.sweep_results import csv_text, run_records, solved_fraction
+from nncore.sweep_step import shared_product_is_exact
 
 SPIRAL_X, SPIRAL_Y = two_d("spiral", 40)[0][:, :2], two_d("spiral", 40)[1]
 
