@@ -162,3 +162,13 @@ def test_the_sweep_uses_the_network_on_screen(qtbot, type_text, dock, window):
     assert dock.sweep.layer_sizes == config.layer_sizes == [3, 2, 1]
     direct = Sweep.grid(config.X, config.Y, [3, 2, 1], seeds=[1], iterations=10).train()
     assert np.array_equal(direct.final_rows, dock.sweep.final_rows)
+
+
+def test_closing_the_window_ends_a_sweep_in_progress(qtbot, type_text, dock, window):
+    type_text(dock.seeds, "0-999")
+    type_text(dock.iterations, "100000")
+    qtbot.mouseClick(dock.start_button, Qt.LeftButton)
+    job = dock.job
+    assert job.running
+    window.close()
+    assert job.outcome == "cancelled" and not job.timer.isActive()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -56,6 +56,8 @@ class SweepDock(QDockWidget):
         self.sweep = self.job = self.opened = None
         self._dataset = None
         self._make_widgets()
+        if parent is not None:  # the window closing ends a sweep in progress
+            parent.installEventFilter(self)
 
     def _make_widgets(self):
         body = QWidget()
@@ -173,6 +175,11 @@ class SweepDock(QDockWidget):
     def cancel(self):
         if self.job is not None:
             self.job.cancel()
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Close and watched is self.parent():
+            self.cancel()
+        return False
 
     def _ended(self, outcome):
         self.progress.hide()
