@@ -36,6 +36,10 @@ PACE_TIP = ("Play pace. Far left, watch: every tenfold of iterations takes as lo
 RATE_TIP = ("Learning rate \N{GREEK SMALL LETTER ETA} from the shown iteration on; press "
             "Enter to apply. Later iterations are discarded and trained again.")
 RATE_INVALID = "type a positive number such as 1 or 0.5."
+EPOCH_GAP = 10  # pixels between the counter and the epoch
+EPOCH_TIP = ("With mini-batches: the epoch (a pass through the reshuffled training rows, "
+             "counted from 0 as iterations are) and which of its batches the step from the "
+             "shown iteration uses")
 
 
 def pace_text(pace):
@@ -49,6 +53,16 @@ def rate_text(rate):
     """A learning rate as the learner would type it (1, 0.5, 1e-05), every digit of it:
     Enter on the text shown must apply the very rate in force, not a rounded one."""
     return exact_text(rate)
+
+
+def epoch_text(run, k):
+    """"epoch e · batch j/m" for iteration ``k`` of a mini-batch run; "" when every
+    step takes every training row (then each iteration is an epoch of its own, and
+    the counter already says which)."""
+    per_epoch = run.plan.schedule.per_epoch
+    if per_epoch == 1:
+        return ""
+    return f"epoch {run.at(k).epoch} \N{MIDDLE DOT} batch {k % per_epoch + 1}/{per_epoch}"
 
 
 def rate_problem(text):
@@ -103,6 +117,13 @@ class TransportBar(QWidget):
         self.counter.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.counter.setToolTip("Shown iteration / newest recorded iteration")
         layout.addWidget(self.counter)
+        self.epoch_label = QLabel(self)
+        self.epoch_label.setObjectName("epoch_label")
+        self.epoch_label.setToolTip(EPOCH_TIP)
+        self.epoch_label.setContentsMargins(EPOCH_GAP, 0, 0, 0)  # apart from the counter
+        self.epoch_label.hide()
+        self._epoch_width = 0
+        layout.addWidget(self.epoch_label)
         layout.addSpacing(12)
 
         layout.addWidget(QLabel("Speed", self))
@@ -132,8 +153,8 @@ class TransportBar(QWidget):
         self.rate.installEventFilter(self)
         layout.addWidget(self.rate)
 
-        for signal in (session.cursor.sigRunReplaced, session.cursor.sigHistoryChanged):
-            signal.connect(self.sync)
+        session.cursor.sigRunReplaced.connect(self._run_replaced)
+        session.cursor.sigHistoryChanged.connect(self.sync)
         session.cursor.sigIterationChanged.connect(self.sync)
         session.player.sigRunToProgress.connect(self.sync)
         session.player.sigPaceChanged.connect(self._show_pace)
@@ -151,6 +172,7 @@ class TransportBar(QWidget):
             self.timeline.setPageStep(max(1, run.newest // 20))
         self.timeline.setEnabled(not session.player.busy)
         self.counter.setText(f"{session.iteration} / {run.newest}")
+        self._show_epoch(epoch_text(run, session.iteration))
         self.rate.setEnabled(not session.player.busy)
         if not self.rate.isModified():  # do not overwrite what the learner is typing
             text = rate_text(run.learning_rate_at(session.iteration))
@@ -158,6 +180,23 @@ class TransportBar(QWidget):
                 self.rate.setText(text)
                 self.rate.setCursorPosition(0)  # a long rate shows its first digits
             self._mark_rate(valid=True)
+
+    def _run_replaced(self):
+        self._epoch_width = 0  # the new run's texts may be narrower
+        self.sync()
+
+    def _show_epoch(self, text):
+        """The epoch beside the counter. Its width only grows within a run (as the
+        epoch gains a digit), so a frame of Play does not lay the bar out again."""
+        label = self.epoch_label
+        label.setVisible(bool(text))
+        if text == label.text():
+            return
+        width = label.fontMetrics().horizontalAdvance(text) + EPOCH_GAP + 4
+        if width > self._epoch_width:
+            self._epoch_width = width
+            label.setFixedWidth(width)
+        label.setText(text)
 
     def _show_pace(self, pace):
         """The slider at ``pace``, or at the step nearest to it (a pace set elsewhere)."""

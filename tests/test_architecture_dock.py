@@ -160,22 +160,22 @@ def test_rerun_with_rate_keeps_the_initial_weights(dock, qtbot):
     set_seed(dock, "3")
     first = dock.session.run
     first.train(100)
-    dock.rerun_rate.setText("0.25")
-    qtbot.mouseClick(dock.rerun_button, Qt.MouseButton.LeftButton)
+    dock.rerun_box.rate.setText("0.25")
+    qtbot.mouseClick(dock.rerun_box.button, Qt.MouseButton.LeftButton)
     run = dock.session.run
     assert run is not first
     np.testing.assert_array_equal(run.initial_params, first.initial_params)
     assert run.initial_learning_rate == 0.25 and run.learning_rate == 0.25
     assert run.layer_sizes == [3, 4, 1] and run.seed == 3
     assert dock.session.iteration == 0
-    assert dock.rerun_rate.text() == "0.25"
+    assert dock.rerun_box.rate.text() == "0.25"
 
 
 def test_architecture_change_keeps_the_rate_in_force(dock):
     dock.session.cursor.set_learning_rate(0.5)
     dock.add_layer()
     assert dock.session.run.learning_rate == 0.5
-    assert dock.rerun_rate.text() == "0.5" and "3 → 4 → 1" in dock.summary.text()
+    assert dock.rerun_box.rate.text() == "0.5" and "3 → 4 → 1" in dock.summary.text()
 
 
 def test_follows_a_run_set_elsewhere_without_echo(dock):
@@ -191,7 +191,7 @@ def test_follows_a_run_set_elsewhere_without_echo(dock):
     assert [r[2].currentData() for r in dock.hidden_rows] == ["tanh", "relu"]
     assert dock.loss_combo.currentData() == "bce"
     assert dock.seed_field.text() == "42"
-    assert dock.rerun_rate.text() == "0.5"
+    assert dock.rerun_box.rate.text() == "0.5"
 
 
 def test_xor_needs_a_hidden_layer(dock):
@@ -219,8 +219,8 @@ def test_a_loaded_run_without_a_seed(dock):
     session.set_run(Run(X, Y, [3, 1], seed=None, initial_weights=W0), 0, "old.json")
     assert dock.seed_field.text() == ""
     assert dock.seed_field.placeholderText() == "none (weights from a file)"
-    dock.rerun_rate.setText("0.1")
-    assert dock.rerun_with_rate()
+    dock.rerun_box.rate.setText("0.1")
+    assert dock.rerun_box.rerun()
     np.testing.assert_array_equal(session.run.initial_params, [0.5, -0.25, 2.0])
     assert session.run.learning_rate == 0.1 and session.run.seed is None
     dock.add_layer()  # new weights need a seed: a fresh one, shown
@@ -412,22 +412,22 @@ def test_a_typed_seed_is_used_exactly(dock, qtbot):
 ])
 def test_the_rerun_rate_is_used_exactly_or_refused_visibly(dock, qtbot, text, why):
     run = dock.session.run
-    type_into(qtbot, dock.rerun_rate, text)
+    type_into(qtbot, dock.rerun_box.rate, text)
     assert dock.session.run is run
     assert dock.error_label.text().startswith(f"Not changed: {why}")
-    assert dock.rerun_rate.text() == text  # kept, to be corrected
+    assert dock.rerun_box.rate.text() == text  # kept, to be corrected
 
 
 def test_the_rerun_rate_shows_every_digit_of_the_rate_in_force(dock, qtbot):
     session = dock.session
     X, Y = builtin("tutorial")
     session.set_run(Run(X, Y, [3, 1], learning_rate=0.123456789, seed=1), 0, "f.json")
-    assert dock.rerun_rate.text() == "0.123456789"
+    assert dock.rerun_box.rate.text() == "0.123456789"
     session.set_run(Run(X, Y, [3, 1], learning_rate=5000.0, seed=1), 0, "g.json")
-    assert dock.rerun_rate.text() == "5000"  # not a spin box's 1000
+    assert dock.rerun_box.rate.text() == "5000"  # not a spin box's 1000
     session.set_run(Run(X, Y, [3, 1], learning_rate=1e-5, seed=1), 0, "h.json")
-    assert dock.rerun_rate.text() == "1e-05"  # not 0.0001
-    qtbot.mouseClick(dock.rerun_button, Qt.MouseButton.LeftButton)
+    assert dock.rerun_box.rate.text() == "1e-05"  # not 0.0001
+    qtbot.mouseClick(dock.rerun_box.button, Qt.MouseButton.LeftButton)
     assert session.run.learning_rate == 1e-5
 
 
@@ -442,12 +442,12 @@ def test_a_refusal_goes_when_a_run_arrives_from_elsewhere(dock, qtbot):
 def test_the_rerun_rate_follows_an_edit_of_the_past_unless_being_typed(dock, qtbot):
     session = dock.session
     session.cursor.set_learning_rate(0.25)  # the transport's η field, at iteration 50
-    assert dock.rerun_rate.text() == "0.25"
-    dock.rerun_rate.setFocus()
-    dock.rerun_rate.selectAll()
-    qtbot.keyClicks(dock.rerun_rate, "0.7")
+    assert dock.rerun_box.rate.text() == "0.25"
+    dock.rerun_box.rate.setFocus()
+    dock.rerun_box.rate.selectAll()
+    qtbot.keyClicks(dock.rerun_box.rate, "0.7")
     session.cursor.set_learning_rate(0.125)
-    assert dock.rerun_rate.text() == "0.7"  # what the learner types stays
+    assert dock.rerun_box.rate.text() == "0.7"  # what the learner types stays
 
 
 def test_a_softmax_cross_entropy_snapshot_opens_and_the_dock_shows_it(window, tmp_path, warned):

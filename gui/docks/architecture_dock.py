@@ -1,4 +1,5 @@
-"""The architecture editor: layers, units, activations, loss and seed.
+"""The architecture editor: layers, units, activations, biases, loss, seed and how the
+network trains (the Training section, ``training_box.py``).
 
 Every control applies at once and starts a new run at iteration 0 through
 ``session.new_run``; the network diagram and plots follow from ``sigRunReplaced``.
@@ -35,8 +36,10 @@ from PySide6.QtWidgets import (
 )
 
 from gui.common import palette
-from gui.common.number_fields import WholeNumberBox, exact_text
-from nncore import ACTIVATIONS, check_learning_rate
+from gui.common.number_fields import WholeNumberBox
+from gui.docks.rerun_box import RerunBox
+from gui.docks.training_box import TrainingBox
+from nncore import ACTIVATIONS
 from nncore.network import MAX_SEED, OUTPUT_ACTIVATIONS
 from nncore.number_text import parse_whole
 
@@ -52,6 +55,8 @@ LOSS_LABELS = {"sse": "squared error  ½Σ(y−ŷ)²", "bce": "binary cross-entr
                "ce": "cross-entropy (softmax output)"}
 BCE_NEEDS_SIGMOID = ("Binary cross-entropy needs a sigmoid output, whose ŷ lies "
                      "between 0 and 1. Set the output activation to sigmoid first.")
+CE_NEEDS_CLASSES = ("Cross-entropy needs a softmax output of two or more units: data "
+                    "with one y column per class, such as the three-class sets.")
 
 
 def _activation_combo(name, choices=ACTIVATIONS):
@@ -85,9 +90,15 @@ class ArchitectureDock(QDockWidget):
         self.error_label.setStyleSheet("color: #B00020;")
         self.error_label.hide()
         outer.addWidget(self.error_label)
+        self.training = TrainingBox()
+        self.training.sigOptionsChosen.connect(lambda options: self._new_run(options=options))
+        self.training.sigRefused.connect(self._refuse)
         outer.addWidget(self._make_layers_box())
-        outer.addWidget(self._make_training_box())
-        outer.addWidget(self._make_rerun_box())
+        outer.addWidget(self._make_loss_box())
+        outer.addWidget(self.training)
+        self.rerun_box = RerunBox(session)
+        self.rerun_box.sigRefused.connect(self._say_not_changed)  # the typed η stays
+        outer.addWidget(self.rerun_box)
         outer.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -96,7 +107,6 @@ class ArchitectureDock(QDockWidget):
         self.setWidget(scroll)
 
         session.cursor.sigRunReplaced.connect(self._run_replaced)
-        session.cursor.sigHistoryChanged.connect(self._history_changed)
         self.sync()
 
     # ---- building -------------------------------------------------------------------
@@ -117,7 +127,7 @@ class ArchitectureDock(QDockWidget):
         self.output_units.setToolTip("One output unit per y column of the data "
                                      "(change it in the Dataset editor).")
         self.output_activation = _activation_combo("sigmoid", OUTPUT_ACTIVATIONS)
-        self.output_activation.currentIndexChanged.connect(self._apply)
+        self.output_activation.currentIndexChanged.connect(self._output_chosen)
         self._rebuild_rows(0)  # input and output rows from the start, hidden layers or not
         layout.addLayout(self.grid)
 
@@ -128,6 +138,7 @@ class ArchitectureDock(QDockWidget):
         self.add_button.clicked.connect(self.add_layer)
         buttons.addWidget(self.add_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.training.bias_switch)
         layout.addLayout(buttons)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -135,13 +146,15 @@ class ArchitectureDock(QDockWidget):
         layout.addWidget(self.summary)
         return box
 
-    def _make_training_box(self):
+    def _make_loss_box(self):
         box = QGroupBox("Loss and starting weights")
         form = QFormLayout(box)
         self.loss_combo = QComboBox()
         for key, label in LOSS_LABELS.items():
             self.loss_combo.addItem(label, key)
-        self.loss_combo.currentIndexChanged.connect(self._apply)
+        self.loss_combo.setToolTip("The error E that training makes smaller: squared "
+                                   "error (the default), or a cross-entropy.")
+        self.loss_combo.currentIndexChanged.connect(self._loss_chosen)
         form.addRow("Loss E:", self.loss_combo)
         self.loss_hint = QLabel(BCE_NEEDS_SIGMOID)
         self.loss_hint.setWordWrap(True)
@@ -162,27 +175,6 @@ class ArchitectureDock(QDockWidget):
         self.reroll_button.clicked.connect(self.reroll)
         row.addWidget(self.reroll_button)
         form.addRow("Seed:", row)
-        return box
-
-    def _make_rerun_box(self):
-        box = QGroupBox("Compare learning rates")
-        layout = QVBoxLayout(box)
-        text = QLabel("Start again from the same initial weights W₀, with another η:")
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("η ="))
-        self.rerun_rate = QLineEdit()
-        self.rerun_rate.setToolTip("The learning rate η of the re-run, from iteration 0: "
-                                   "a positive number such as 0.5 or 1e-3.")
-        self.rerun_rate.returnPressed.connect(self.rerun_with_rate)
-        row.addWidget(self.rerun_rate, 1)
-        self.rerun_button = QPushButton("Re-run")
-        self.rerun_button.setToolTip("New run at iteration 0: same seed, same layers, "
-                                     "so the same W₀; only η differs.")
-        self.rerun_button.clicked.connect(self.rerun_with_rate)
-        row.addWidget(self.rerun_button)
-        layout.addLayout(row)
         return box
 
     def _rebuild_rows(self, n_hidden):
@@ -245,38 +237,39 @@ class ArchitectureDock(QDockWidget):
         with QSignalBlocker(self.output_activation):
             self.output_activation.setCurrentIndex(
                 OUTPUT_ACTIVATIONS.index(run.activations[-1]))
-        sigmoid_out = run.activations[-1] == "sigmoid"
         with QSignalBlocker(self.loss_combo):
             self.loss_combo.setCurrentIndex(list(LOSS_LABELS).index(run.loss))
-        # A disabled item says "not now"; the hint under it says why.
-        self.loss_combo.model().item(1).setEnabled(sigmoid_out)
-        self.loss_hint.setVisible(not sigmoid_out)
+        self._offer_losses(run)
         self.seed_field.setText(self._seed_text(run.seed))
         self.add_button.setEnabled(len(hidden) < MAX_HIDDEN_LAYERS)
-        n_weights = run.n_params
+        self.training.show_options(run.options)
+        self.summary.setText(self._summary(run))
+        self.rerun_box.sync()
+
+    def _offer_losses(self, run):
+        """A disabled item says "not now"; the hint under the loss, or the item's
+        tooltip for softmax and cross-entropy (a one-output net is the usual case, not
+        worth a standing hint), says why."""
+        sigmoid_out, classes = run.activations[-1] == "sigmoid", run.layer_sizes[-1] > 1
+        self.loss_combo.model().item(1).setEnabled(sigmoid_out)
+        self.loss_hint.setVisible(not sigmoid_out)
+        softmax = self.output_activation.model().item(OUTPUT_ACTIVATIONS.index("softmax"))
+        for item in (self.loss_combo.model().item(2), softmax):
+            item.setEnabled(classes)
+            item.setToolTip("" if classes else CE_NEEDS_CLASSES)
+
+    @staticmethod
+    def _summary(run):
         arrows = " → ".join(str(n) for n in run.layer_sizes)
-        self.summary.setText(f"Network {arrows}: {n_weights} weight"
-                             f"{'s' if n_weights != 1 else ''}, no biases "
-                             "(a constant input column plays that role).")
-        self._sync_rate()
+        n_weights, n_biases = run.n_params, run.n_theta - run.n_params
+        weights = f"{n_weights} weight{'s' if n_weights != 1 else ''}"
+        if run.options.bias:
+            return f"Network {arrows}: {weights} and {n_biases} biases."
+        return f"Network {arrows}: {weights}, no biases (a constant input column plays that role)."
 
     @staticmethod
     def _seed_text(seed):
         return "" if seed is None else str(int(seed))
-
-    def _history_changed(self):
-        self._sync_rate(keep_typed=True)
-
-    def _sync_rate(self, keep_typed=False):
-        """Offer the η in force as the starting point for a re-run; with
-        ``keep_typed`` (an edit of the past, or a frame of play) a value being typed
-        is not overwritten."""
-        if keep_typed and self.rerun_rate.isModified():
-            return
-        text = exact_text(self.session.run.learning_rate_at(self.session.iteration))
-        if text != self.rerun_rate.text():
-            self.rerun_rate.setText(text)
-        self.rerun_rate.setModified(False)
 
     # ---- widgets -> model ---------------------------------------------------------------
 
@@ -313,11 +306,33 @@ class ArchitectureDock(QDockWidget):
                                          "random (see the Seed field).")
         return True
 
+    def _output_chosen(self, *_):
+        self._pair_softmax_with_ce(self.output_activation.currentData() == "softmax")
+
+    def _loss_chosen(self, *_):
+        self._pair_softmax_with_ce(self.loss_combo.currentData() == "ce")
+
+    def _pair_softmax_with_ce(self, softmax):
+        """A softmax output and the cross-entropy loss need each other: choosing one
+        (or leaving it) brings the other along (or back to the defaults) before applying."""
+        if softmax != (self.loss_combo.currentData() == "ce"):
+            with QSignalBlocker(self.loss_combo):
+                self.loss_combo.setCurrentIndex(self.loss_combo.findData(
+                    "ce" if softmax else "sse"))
+        if softmax != (self.output_activation.currentData() == "softmax"):
+            with QSignalBlocker(self.output_activation):
+                self.output_activation.setCurrentIndex(self.output_activation.findData(
+                    "softmax" if softmax else "sigmoid"))
+        self._apply()
+
     def _refuse(self, why):
         """Say why a change was not made; show the run still in force."""
+        self._say_not_changed(why)
+        self.sync()
+
+    def _say_not_changed(self, why):
         self.error_label.setText(f"Not changed: {why}")
         self.error_label.show()
-        self.sync()
 
     def _apply(self, *_):
         sizes, activations = self._architecture()
@@ -370,17 +385,3 @@ class ArchitectureDock(QDockWidget):
         while seed == self.session.run.seed:
             seed = random.randint(0, REROLL_MAX)
         return self._new_run(seed=seed)
-
-    def rerun_with_rate(self):
-        """A new run from this run's very initial weights W₀ (copied, so it holds even
-        for a loaded run without a seed), with the learning rate from the field."""
-        run = self.session.run
-        try:
-            rate = check_learning_rate(self.rerun_rate.text())
-            rerun = run.restarted(rate)
-        except ValueError as exc:
-            self.error_label.setText(f"Not changed: {exc}")
-            self.error_label.show()  # the typed η stays, to be corrected
-            return False
-        self.session.set_run(rerun, 0, self.session.cursor.config.dataset_name)
-        return True
