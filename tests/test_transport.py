@@ -6,8 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication
 
-from gui.session import MAX, WATCH, TrainingSession
+from gui.session import MAX, WATCH, RunConfig, TrainingSession
 from gui.transport import PACES, TransportBar, pace_text
+from nncore import TrainingOptions
+from nncore.datasets import builtin
 
 
 @pytest.fixture
@@ -230,3 +232,60 @@ def test_the_rate_field_shows_every_digit_of_the_rate_in_force(qtbot, bar):
     qtbot.keyClick(bar.rate, Qt.Key_Return)  # Enter on the text shown changes nothing
     assert session.run.newest == 100 and len(session.run.changes) == 1
     assert session.run.learning_rate_at(50) == 0.123456789
+
+
+# ---- the epoch beside the iteration --------------------------------------------------------
+
+@pytest.fixture
+def minibatch_bar(qtbot, make_view):
+    """The bar on xor (4 rows) with batches of 3: two batches per epoch, of 3 and 1 rows."""
+    clock = FakeClock(per_reading=0)  # a pace trains exactly what it asks for
+    X, Y = builtin("xor")
+    session = TrainingSession(RunConfig("xor", X, Y, [3, 1],
+                                        options=TrainingOptions(batch_size=3)), clock=clock)
+    widget = make_view(TransportBar, [], session=session)
+    widget.clock = clock
+    return widget
+
+
+def shown_epoch(bar, k):
+    """What the label must say at iteration k: the engine's epoch, and the batch."""
+    return f"epoch {bar.session.run.at(k).epoch} · batch {k % 2 + 1}/2"
+
+
+def test_the_epoch_follows_the_timeline(minibatch_bar):
+    bar, session = minibatch_bar, minibatch_bar.session
+    assert bar.epoch_label.isVisible() and bar.epoch_label.text() == "epoch 0 · batch 1/2"
+    session.run.train(2000)
+    session.cursor.sigHistoryChanged.emit()
+    for k in (1, 2, 7, 1000, 1999, 2000, 3):
+        bar.timeline.setValue(k)  # scrubbing
+        assert session.iteration == k
+        assert bar.epoch_label.text() == shown_epoch(bar, k)
+    assert session.run.at(1999).epoch == 999 and session.run.at(2000).epoch == 1000
+    # The label is as wide as its widest text so far: no text is cut.
+    label = bar.epoch_label
+    bar.timeline.setValue(2000)
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+
+
+def test_the_epoch_follows_play(minibatch_bar):
+    bar, session = minibatch_bar, minibatch_bar.session
+    session.player.set_pace(100)  # 3 iterations a frame
+    session.player.play()
+    for _ in range(5):
+        frames(session, bar.clock)
+        k = session.iteration
+        assert bar.epoch_label.text() == shown_epoch(bar, k)
+    assert session.iteration == 15
+    session.player.pause()
+
+
+def test_full_batch_runs_show_no_epoch(minibatch_bar):
+    """With every training row in each step, each iteration is its own epoch: the counter
+    says it already, and the label goes (the tutorial's bar stays as it was)."""
+    bar, session = minibatch_bar, minibatch_bar.session
+    session.new_run(options=TrainingOptions(batch_size=4))
+    assert bar.epoch_label.isHidden()
+    session.new_run(options=TrainingOptions(batch_size=1))
+    assert bar.epoch_label.isVisible() and bar.epoch_label.text() == "epoch 0 · batch 1/4"
