@@ -60,3 +60,17 @@ def test_a_snapshot_of_a_cut_history_replays_with_the_options(qtbot):
     session.cursor.set_learning_rate(0.3)  # iterations after 10 are discarded
     replayed = session.snapshots.snapshot_run(entry)
     assert np.array_equal(replayed.row_at(25), want)
+
+
+def test_a_snapshot_of_iteration_0_survives_an_edit_there(qtbot):
+    """Jumping back to a snapshot of iteration 0 after editing a weight and a bias at 0
+    shows the weights of the snapshot, not the edited ones."""
+    session = _session(qtbot)
+    entry = session.snapshots.take()
+    want = session.run.row_at(0)
+    session.cursor.set_weight(0, 0, 0, 0.0)
+    session.cursor.set_bias(0, 1, 0.5)
+    session.jump_to_snapshot(entry)
+    assert session.iteration == 0
+    assert np.array_equal(session.run.row_at(0), want)
+    assert np.array_equal(session.run.params_at(0), entry.params)

@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nncore import Run
+from nncore.iteration import unflatten_biases
 from nncore.replay import finish
 
 
@@ -76,7 +77,14 @@ class SnapshotList(QObject):
         run, k = entry.run, entry.iteration
         if k <= run.newest and np.array_equal(run.params_at(k), entry.params):
             return run
-        replayed = run.restarted()
+        # From W_0 and b_0 as first made: an edit at iteration 0 is one of the changes
+        # (run.restarted() would start from the edited iteration 0).
+        first = run.initial_row
+        biases = (unflatten_biases(first[run.n_params:run.n_theta], run.layer_sizes)
+                  if run.options.bias else None)
+        replayed = Run(run.X, run.Y, run.layer_sizes, run.activations, run.loss,
+                       run.initial_learning_rate, run.seed, run.unflatten(run.initial_params),
+                       run.dataset_name, run.options, biases)
         yield from replayed.replay_steps(entry.changes, k)
         entry.run = replayed
         return replayed
