@@ -10,7 +10,8 @@ Where things are (imports only point down this list; ``lint-imports`` checks it)
 - The views, which never import each other:
   - ``docks/``: one module per dock (architecture, code, dataset, inspector, loss
     surface, prediction, snapshots); the dataset dock's table and decision map
-    live in ``docks/dataset/``.
+    live in ``docks/dataset/``, the architecture dock's Training section and
+    re-run box in ``docks/training_box.py`` and ``docks/rerun_box.py``.
   - ``diagram/``: the network diagram, its nodes and edges, and the weight legend.
   - ``plots/``: the accuracy, loss, output and weight plots over the iterations.
   - ``transport.py``: the step / play bar and the iteration slider.

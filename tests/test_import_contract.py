@@ -1,7 +1,8 @@
 """The import-linter contracts in pyproject.toml hold, and each one has teeth.
 
 The contracts: nncore is numpy-only; gui/ imports only downwards (window -> views ->
-session -> common -> nncore); the docks do not import each other; the diagram and
+session -> common -> nncore); the docks do not import each other, and only the
+Architecture dock uses its sections (training_box, rerun_box); the diagram and
 the plots do not import each other; inside the session, its parts import only the
 cursor. For each, a copy of the code with one import
 that breaks it must be reported broken, by that contract.
@@ -57,6 +58,10 @@ VIOLATIONS = [
     ("docks do not import", "gui/docks/dataset/decision_map.py",
      "import gui.docks.loss_surface_dock",
      "gui.docks.dataset.decision_map -> gui.docks.loss_surface_dock"),
+    ("only the Architecture dock", "gui/docks/inspector_dock.py",
+     "import gui.docks.training_box", "gui.docks.inspector_dock -> gui.docks.training_box"),
+    ("docks do not import", "gui/docks/training_box.py", "import gui.docks.prediction_dock",
+     "gui.docks.training_box -> gui.docks.prediction_dock"),
     ("the diagram and the plots", "gui/diagram/network_view.py",
      "import gui.plots.plot_panel", "gui.diagram.network_view -> gui.plots.plot_panel"),
     ("session parts", "gui/session/cursor.py", "import gui.session.player",

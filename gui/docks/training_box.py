@@ -88,6 +88,7 @@ class TrainingBox(QGroupBox):
             field.setToolTip(tip)
             field.editingFinished.connect(self._commit)
             self.form.addRow(f"{label}:", field)
+            self.form.labelForField(field).setToolTip(tip)
             self.fields[name] = field
             if name == "eps":  # the optimizer's rows end here; the batch's begin
                 self.reduction_combo = self._combo(REDUCTION_LABELS, REDUCTION_TIP)
