@@ -2,6 +2,8 @@
 each control reaches ``session.run.options`` as a new run at iteration 0, a bad typed
 value is refused with the field named, and the controls show the run's own options."""
 
+import json
+
 import numpy as np
 import pytest
 from benchmarks.baselines import TUTORIAL_X, TUTORIAL_Y, quiet, tutorial_net
@@ -190,6 +192,7 @@ def test_a_schema_2_snapshot_shows_its_options_and_a_change_keeps_the_rest(
     run.train(30)
     path = tmp_path / "adam run.json"
     save_snapshot(str(path), run, 30, "xor")
+    assert json.loads(path.read_text())["schema_version"] == 2
     assert window.files.open_snapshot(str(path)) is True and warned == []
     session, dock = window.session, window.docks["ArchitectureDock"]
     box = dock.training
@@ -251,3 +254,17 @@ def test_number_fields_are_named_in_the_form_as_in_refusals():
     assert [label for label, _ in NUMBER_FIELDS.values()] == [
         "Momentum μ", "Decay α", "Decay β₁", "Decay β₂", "Epsilon ε", "Batch size", "L1 λ",
         "L2 λ", "Test fraction"]
+
+
+def test_mini_batches_chosen_in_the_dock_show_their_epoch_in_the_bar(window, qtbot, run_to):
+    dock, bar = window.docks["ArchitectureDock"], window.transport
+    assert bar.epoch_label.isHidden()
+    type_into(qtbot, dock.training.fields["batch_size"], "3")  # 4 rows: batches of 3, 1
+    assert bar.epoch_label.isVisible() and bar.epoch_label.text() == "epoch 0 · batch 1/2"
+    run_to(window, 40)
+    run = window.session.run
+    for k in (0, 1, 2, 17, 40):
+        bar.timeline.setValue(k)
+        assert window.session.iteration == k
+        assert bar.epoch_label.text() == f"epoch {run.at(k).epoch} · batch {k % 2 + 1}/2"
+    assert run.at(17).epoch == 8
