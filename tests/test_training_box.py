@@ -102,7 +102,7 @@ def test_typed_options_reach_the_run_exactly(dock, qtbot):
     assert session.iteration == 0 and session.run.newest == 0
     assert not dock.error_label.isVisibleTo(dock)
     assert box.fields["l2"].text() == "0.01" and box.fields["batch_size"].text() == "3"
-    assert "3 weights and 1 biases" in dock.summary.text()
+    assert "3 weights and 1 bias." in dock.summary.text()
     assert [b.tolist() for b in session.run.at(0).biases] == [[0.0]]
 
 

@@ -263,8 +263,9 @@ class ArchitectureDock(QDockWidget):
         arrows = " → ".join(str(n) for n in run.layer_sizes)
         n_weights, n_biases = run.n_params, run.n_theta - run.n_params
         weights = f"{n_weights} weight{'s' if n_weights != 1 else ''}"
+        biases = f"{n_biases} bias{'es' if n_biases != 1 else ''}"
         if run.options.bias:
-            return f"Network {arrows}: {weights} and {n_biases} biases."
+            return f"Network {arrows}: {weights} and {biases}."
         return f"Network {arrows}: {weights}, no biases (a constant input column plays that role)."
 
     @staticmethod
