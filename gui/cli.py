@@ -97,6 +97,8 @@ def add_training_flags(parser):
     parser.add_argument("--eps", help="rmsprop's and adam's epsilon (default: 1e-8)")
     parser.add_argument("--test-fraction", metavar="P", help="hold out floor(P * rows) rows, "
                         "chosen by the seed, for a test loss (default: 0)")
+    parser.add_argument("--init", help="how the seed draws the weights: uniform (the "
+                        "tutorial's, on [-1, 1); default), xavier or he")
 
 
 def main(argv=None):

@@ -180,6 +180,7 @@ def settings(run, k):
     elif o.test_fraction:
         lines.append(f"test set      fraction {o.test_fraction:g} holds out no row of "
                      f"{count(run.X.shape[0], 'sample')}")
+    lines.append(f"initial       {o.init} weights from seed {run.seed}")
     return lines
 
 

@@ -1,13 +1,30 @@
-"""The initial weights: the tutorial's draw, for any layer sizes."""
+"""The initial weights: the tutorial's draw, for any layer sizes, and two scaled ones.
+
+Every scheme draws from one ``numpy.random.RandomState(seed)``, layer by layer,
+``random_sample(n_in * n_out)`` reshaped to ``(n_in, n_out)`` (row-major), and maps
+each number u in [0, 1) to a weight:
+
+* ``uniform`` (the default, the tutorial's): ``2*u - 1``, uniform on [-1, 1).
+* ``xavier`` (Glorot uniform): ``a * (2*u - 1)`` with ``a = sqrt(6 / (n_in + n_out))``,
+  so the variance is ``2 / (n_in + n_out)``.
+* ``he`` (He uniform): ``a * (2*u - 1)`` with ``a = sqrt(6 / n_in)``, so the
+  variance is ``2 / n_in``. He's uniform form, not his normal one: the same uniform
+  numbers then serve every scheme, and layer sizes and seed alone fix every bit.
+
+``n_in`` counts every unit feeding the layer, the tutorial's constant input column
+too; biases are not drawn (they start at 0).
+"""
 
 from __future__ import annotations
 
+import math
 import operator
 import random
 
 import numpy as np
 
 MAX_SEED = 2**32 - 1  # seeds are 0..MAX_SEED, as numpy.random.RandomState takes them
+INITS = ("uniform", "xavier", "he")
 
 
 def weight_shapes(layer_sizes):
@@ -16,13 +33,31 @@ def weight_shapes(layer_sizes):
     return list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
 
 
-def init_weights(layer_sizes, seed, numpy_random=False):
-    """The tutorial's initialisation: one RandomState, each layer ``2*random - 1``.
-    ``numpy_random``: draw with ``numpy.random.RandomState`` itself, the same numbers
-    (see :func:`random_sample`), quicker for many seeds once numpy.random is loaded."""
+def init_weights(layer_sizes, seed, numpy_random=False, init="uniform"):
+    """The initial weight matrices: one RandomState, each layer ``2*random - 1``,
+    scaled for ``xavier`` and ``he`` (see the module's docstring). ``numpy_random``:
+    draw with ``numpy.random.RandomState`` itself, the same numbers (see
+    :func:`random_sample`), quicker for many seeds once numpy.random is loaded."""
+    if init not in INITS:
+        raise ValueError(f"init: unknown value {init!r}; choose from {', '.join(INITS)}")
     draw = np.random.RandomState(seed).random_sample if numpy_random else random_sample(seed)
-    return [2 * draw(n_in * n_out).reshape(n_in, n_out) - 1
-            for n_in, n_out in weight_shapes(layer_sizes)]
+    weights = []
+    for n_in, n_out in weight_shapes(layer_sizes):
+        W = 2 * draw(n_in * n_out).reshape(n_in, n_out) - 1
+        if init != "uniform":  # the tutorial's bits are left untouched
+            W *= init_limit(init, n_in, n_out)
+        weights.append(W)
+    return weights
+
+
+def init_limit(init, n_in, n_out):
+    """The bound a of the scheme's uniform draw on [-a, a): 1, sqrt(6/(n_in+n_out))
+    or sqrt(6/n_in)."""
+    if init == "xavier":
+        return math.sqrt(6 / (n_in + n_out))
+    if init == "he":
+        return math.sqrt(6 / n_in)
+    return 1.0
 
 
 def random_sample(seed):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from .initial_weights import INITS
 from .network import REDUCTIONS
 from .number_text import parse_number
 
@@ -30,6 +31,7 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "rmsprop", "adam")
 # The optimizer's state vectors, each as long as theta (weights, then biases).
 STATE_NAMES = {"sgd": (), "momentum": ("v",), "nesterov": ("v",), "rmsprop": ("s",),
                "adam": ("m", "v")}
+CHOICES = {"reduction": REDUCTIONS, "optimizer": OPTIMIZERS, "init": INITS}
 # Hyperparameters that must lie in [0, 1): a decay of 1 would never forget.
 DECAYS = ("momentum", "alpha", "beta1", "beta2")
 
@@ -44,6 +46,8 @@ class TrainingOptions:
     ``batch_size``: rows per step, or None for every training row.
     ``optimizer`` and its hyperparameters (unused ones are kept, and ignored).
     ``test_fraction``: the share of rows held out, in [0, 1).
+    ``init``: how the weights are drawn from the seed, ``uniform`` (the tutorial's),
+    ``xavier`` or ``he`` (see :mod:`nncore.initial_weights`).
     """
     bias: bool = False
     reduction: str = "sum"
@@ -57,6 +61,7 @@ class TrainingOptions:
     beta2: float = 0.999
     eps: float = 1e-8
     test_fraction: float = 0.0
+    init: str = "uniform"
 
     def checked(self):
         """These options with numbers as floats; ValueError naming the field (as
@@ -68,8 +73,8 @@ class TrainingOptions:
                 if not isinstance(value, bool | np.bool_):
                     raise ValueError(f"bias: expected true or false, got {value!r}")
                 value = bool(value)
-            elif f.name in ("reduction", "optimizer"):
-                choices = REDUCTIONS if f.name == "reduction" else OPTIMIZERS
+            elif f.name in CHOICES:
+                choices = CHOICES[f.name]
                 if value not in choices:
                     raise ValueError(f"{f.name}: unknown value {value!r}; choose from "
                                      f"{', '.join(choices)}")

@@ -4,13 +4,16 @@ A run whose :class:`~nncore.options.TrainingOptions` are all at their defaults (
 whose loss is not ``ce``) is saved as schema 1, exactly as before, so older versions
 still open it. Any other run is saved as schema 2, which adds the keys below and
 allows the ``ce`` loss, a ``softmax`` output layer and ``bias`` changes; every key
-is checked as strictly as schema 1's (type, range, and against the replay).
+is checked as strictly as schema 1's (type, range, and against the replay). The key
+``init`` (``xavier`` or ``he``) is present only when the weights were not drawn the
+tutorial's way; a file without it, as every file before it, reads as ``uniform``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .initial_weights import INITS
 from .options import DECAYS, OPTIMIZERS, OPTION_NAMES, TrainingOptions, held_out_rows
 
 SCHEMA_VERSION = 2
@@ -26,7 +29,10 @@ def training_doc(run, k):
     the options and held-out rows (to go after ``seed``), and the biases and scores
     (to go after ``weights``)."""
     o, it = run.options, run.at(k)
-    options = {key: getattr(o, key) for key in OPTION_NAMES}
+    # ``init`` is written only when it is not the tutorial's draw, so files of runs
+    # with uniform weights are the same as before it existed
+    options = {key: getattr(o, key) for key in OPTION_NAMES
+               if key != "init" or o.init != "uniform"}
     options["test_rows"] = run.test_rows.tolist()
     biases = {
         "initial_biases": None if not o.bias else [
@@ -44,7 +50,10 @@ def read_training(doc, f, sizes, n_samples, seed, max_batch):
     checked; ``f`` is the snapshot's :class:`~nncore.json_fields.Fields`."""
     values = {"bias": f.get(doc, "bias", bool),
               "reduction": f.string(doc, "reduction", ("sum", "mean")),
-              "optimizer": f.string(doc, "optimizer", OPTIMIZERS)}
+              "optimizer": f.string(doc, "optimizer", OPTIMIZERS),
+              # how initial_weights were drawn from the seed; the replay starts from
+              # initial_weights themselves, so this is the run's record of its choice
+              "init": f.string(doc, "init", INITS) if "init" in doc else "uniform"}
     for key in ("l1", "l2", "eps", "test_fraction", *DECAYS):
         values[key] = f.number(doc, key)
     if doc.get("batch_size", 0) is None:

@@ -34,7 +34,7 @@ def valid_doc():
 
 
 V2_OPTIONS = TrainingOptions(bias=True, reduction="mean", l1=0.001, l2=0.01, batch_size=4,
-                             optimizer="adam", test_fraction=0.25)
+                             optimizer="adam", test_fraction=0.25, init="xavier")
 
 
 def valid_v2_run(iterations=40):
@@ -242,6 +242,10 @@ CASES = [
     ("v2-optimizer-unknown", _v2("optimizer", value="lbfgs"),
      ["field 'optimizer'", "unknown value 'lbfgs'"]),
     ("v2-reduction-unknown", _v2("reduction", value="max"), ["field 'reduction'", "'max'"]),
+    ("v2-init-unknown", _v2("init", value="glorot"),
+     ["field 'init'", "unknown value 'glorot'; choose from uniform, xavier, he"]),
+    ("v2-init-not-text", _v2("init", value=1), ["field 'init'", "expected text"]),
+    ("v2-init-null", _v2("init", value=None), ["field 'init'", "got null"]),
     ("v2-seed-missing", _edited(lambda d: d.pop("seed") and None, valid_v2_doc),
      ["field 'seed'", "drawn from the seed"]),
     ("v2-test-rows-tampered", _v2("test_rows", 0, value=11), ["field 'test_rows'", "tampered"]),

@@ -34,7 +34,8 @@ OPTIONS = st.builds(
     TrainingOptions, bias=st.booleans(), reduction=st.sampled_from(["sum", "mean"]),
     l1=st.sampled_from([0.0, 0.01]), l2=st.sampled_from([0.0, 0.05]),
     batch_size=st.sampled_from([None, 1, 3, 5]), optimizer=st.sampled_from(OPTIMIZERS),
-    test_fraction=st.sampled_from([0.0, 0.25]))
+    test_fraction=st.sampled_from([0.0, 0.25]),
+    init=st.sampled_from(["uniform", "xavier", "he"]))
 RATES = st.sampled_from([0.001, 0.05, 0.5, 1e6])
 
 

@@ -159,9 +159,10 @@ def test_schema_2_fields_round_trip(tmp_path):
     assert doc["penalty_value"] == run.penalties[40]
     assert doc["test_loss_value"] == run.test_losses[40]
     keys = list(doc)  # the settings follow the seed; biases follow the weights
-    assert keys[keys.index("seed") + 1:keys.index("seed") + 14] == [
+    assert keys[keys.index("seed") + 1:keys.index("seed") + 15] == [
         "bias", "reduction", "l1", "l2", "batch_size", "optimizer", "momentum", "alpha",
-        "beta1", "beta2", "eps", "test_fraction", "test_rows"]
+        "beta1", "beta2", "eps", "test_fraction", "init", "test_rows"]
+    assert doc["init"] == "xavier"
     assert keys[keys.index("weights") + 1:keys.index("weights") + 3] == [
         "initial_biases", "biases"]
 
