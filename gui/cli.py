@@ -43,6 +43,10 @@ def build_parser():
     train.add_argument("--save", metavar="SNAP.json", help="save a snapshot at the end")
     train.add_argument("--resume", metavar="SNAP.json",
                        help="continue the run saved in a snapshot")
+    train.add_argument("--stop-when", action="append", metavar="COND", help="stop at the "
+                       "first iteration where COND becomes true (repeatable): loss<0.05, "
+                       "accuracy>=1, test_loss_rising:50, sign:W0[1,2], saturated, dead, "
+                       "diverged")
     train.add_argument("--json", action="store_true", help="print one JSON object")
 
     predict = commands.add_parser("predict", help="run a saved network on one input")
@@ -165,6 +169,7 @@ def _discard_stdout():
 
 def train(args):
     from nncore import Run, check_learning_rate, save_snapshot
+    from nncore.breakpoints import check_conditions
     from nncore.files import save_target
     from nncore.network import MAX_SEED
     from nncore.options import OPTION_NAMES
@@ -175,6 +180,7 @@ def train(args):
                          f"got {args.iterations}")
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         raise UsageError(f"--seed must be from 0 to {MAX_SEED}, got {args.seed}")
+    stops = _stop_conditions(args.stop_when)
     if args.save:
         save_target(args.save)  # a FIFO, device or missing folder: said before training
     if args.resume:
@@ -200,8 +206,12 @@ def train(args):
         raise UsageError(f"--iterations: {run.newest} + {args.iterations} would pass the "
                          f"{MAX_ITERATION} iterations a snapshot may hold")
     run.reserve(args.iterations)  # or refuse at once, not after training up to the budget
+    try:
+        check_conditions(stops, run)
+    except ValueError as exc:
+        raise UsageError(f"--stop-when {exc}") from None
     with Progress("training", enabled=not args.json) as progress:
-        _train(run, args.iterations, progress)
+        hit = _train(run, args.iterations, progress, stops)
     saved = None
     if args.save:
         save_snapshot(args.save, run, run.newest, dataset_name=name)
@@ -223,6 +233,8 @@ def train(args):
         "diverged_at": run.diverged_at,
         **training_result(run, k),
     }
+    if stops:  # the condition that stopped training, as written, or null
+        result["stopped_by"] = hit and hit.condition.text
     if args.json:
         print(json.dumps(result))
     else:
@@ -283,16 +295,22 @@ def _network(args):
     return dataset, X, Y, sizes, names
 
 
-def _train(run, n, progress):
-    """Train ``n`` updates, telling ``progress`` every 1/200 of the way."""
-    chunk = max(1000, n // 200)
-    done = 0
-    while done < n:
-        step = run.train(min(chunk, n - done))
-        if step == 0:  # diverged
-            break
-        done += step
-        progress(done, n)
+def _train(run, n, progress, stops=()):
+    """Train ``n`` updates, telling ``progress`` every 1/200 of the way; stop at the
+    first of ``stops`` to become true (returning its Hit, else None)."""
+    from nncore.breakpoints import train_until
+
+    return train_until(run, n, stops, progress)
+
+
+def _stop_conditions(texts):
+    """The parsed ``--stop-when`` conditions; exit 2 naming the text for bad ones."""
+    from nncore.breakpoints import parse_condition
+
+    try:
+        return [parse_condition(text) for text in texts or ()]
+    except ValueError as exc:
+        raise UsageError(f"--stop-when {exc}") from None
 
 
 def _load(path, show_progress=True):

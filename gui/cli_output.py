@@ -111,6 +111,11 @@ def summary(result, saved=None):
         lines.append(f"{result['optimizer']}, {count(result['batch_size'], 'row')} a step, "
                      f"epoch {result['epoch']}, reduction {result['reduction']}, penalty "
                      f"{result['penalty']:.8g}")
+    if result.get("stopped_by"):
+        lines.append(f"stopped at iteration {result['iteration']}: "
+                     f"{printable(result['stopped_by'])} became true")
+    elif "stopped_by" in result:
+        lines.append("no --stop-when condition became true")
     if result["diverged_at"] is not None:
         lines.append(f"diverged at iteration {result['diverged_at']}: stopped at the last "
                      "finite iteration")
