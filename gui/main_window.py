@@ -30,12 +30,14 @@ from gui.diagram.network_view import NetworkView
 from gui.docks.architecture_dock import ArchitectureDock
 from gui.docks.code_dock import CodeDock
 from gui.docks.dataset.dataset_dock import DatasetDock
+from gui.docks.gradient_flow_dock import GradientFlowDock
 from gui.docks.inspector_dock import InspectorDock
 from gui.docks.loss_surface_dock import LossSurfaceDock
 from gui.docks.prediction_dock import PredictionDock
 from gui.docks.snapshots_dock import SnapshotsDock
 from gui.docks.sweep_dock import SweepDock
 from gui.file_actions import FileActions
+from gui.lessons import Lessons
 from gui.plots.plots_view import PlotsView
 from gui.session import WATCH, TrainingSession
 from gui.transport import TransportBar, TransportKeys
@@ -55,6 +57,7 @@ DOCKS = (
     (LossSurfaceDock, Qt.BottomDockWidgetArea),
     (CodeDock, Qt.BottomDockWidgetArea),
     (SweepDock, Qt.BottomDockWidgetArea),
+    (GradientFlowDock, Qt.RightDockWidgetArea),  # tabbed behind the plots: history too
 )
 
 
@@ -69,6 +72,7 @@ class MainWindow(QMainWindow):
         self.progress = None  # the "Run to" progress dialog while a job runs
         self.run_to_default = 1000
         self.files = FileActions(self)
+        self.lessons = Lessons(self)  # Stop when... and the Lessons menu
         self.setWindowTitle("Backprop Lab")
         self.setWindowIcon(icon("backprop-lab"))
         self.setDockOptions(QMainWindow.AllowTabbedDocks
@@ -252,8 +256,9 @@ class MainWindow(QMainWindow):
         training = bar.addMenu("&Training")
         for action in (self.action_play, self.action_step, self.action_step_back,
                        self.action_reset, None, self.action_run_to, None,
-                       self.action_snapshot):
+                       self.action_snapshot, None, self.lessons.action_stop_when):
             training.addSeparator() if action is None else training.addAction(action)
+        self.lessons.add_menu(bar)
 
         self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():

@@ -222,3 +222,29 @@ def train_until(run, n, conditions=(), progress=None, chunk=None):
         if progress is not None:
             progress(done, n)
     return None
+
+
+def applicable(conditions, run):
+    """The conditions that ``run`` can have (see :func:`check_conditions`); the
+    others, set for an earlier run, wait for a run that has them."""
+    kept = []
+    for c in conditions:
+        try:
+            check_conditions([c], run)
+        except ValueError:
+            continue
+        kept.append(c)
+    return kept
+
+
+def parse_lines(text):
+    """The conditions of ``text``, one a line (blank lines are skipped); ValueError
+    ``"line n: 'text': why"`` for the first bad one."""
+    conditions = []
+    for number, line in enumerate(str(text).splitlines(), 1):
+        if line.strip():
+            try:
+                conditions.append(parse_condition(line))
+            except ValueError as exc:
+                raise ValueError(f"line {number}: {exc}") from None
+    return conditions

@@ -17,6 +17,12 @@ The pace of Play is one of:
   runs in slices whenever the event loop has nothing else to do, and each frame
   shows the newest iteration. So the views draw on time, input never waits for
   more than a slice, and training gets all the time that drawing leaves.
+
+Breakpoints (``stop_conditions``, see :mod:`nncore.breakpoints`) are checked after
+each frame on every iteration Play has passed, or "Run to" has trained, since it
+started; at the first one where a condition becomes true, Play or the job stops
+and the cursor shows that iteration. Which iteration that is depends on the
+history alone, never on the frames, so it is the one ``train --stop-when`` stops at.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import math
 import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from nncore.breakpoints import applicable, first_hit
 
 FRAME_MS = 30  # one frame, and at most one redraw of each view, per 30 ms
 TRAIN_BUDGET_S = 0.008  # training per frame at a set pace
@@ -66,13 +74,15 @@ class Player(QObject):
     -------
     sigPlayingChanged(bool), sigPaceChanged(object): the new pace,
     sigRunToProgress(int done, int total) while a "Run to" job works (total 0 = finished),
-    sigMessage(str) for the status bar.
+    sigMessage(str) for the status bar,
+    sigStopped(object): a breakpoint stopped Play or "Run to" (its ``Hit``).
     """
 
     sigPlayingChanged = Signal(bool)
     sigPaceChanged = Signal(object)
     sigRunToProgress = Signal(int, int)
     sigMessage = Signal(str)
+    sigStopped = Signal(object)
 
     def __init__(self, cursor, clock=time.perf_counter, parent=None):
         super().__init__(parent)
@@ -84,6 +94,8 @@ class Player(QObject):
         self._owed = 0.0  # the fraction of an iteration the pace has moved past the cursor
         self._steps_per_frame = 256  # how far max-pace play moves through recorded history
         self._last_frame = clock()
+        self.stop_conditions = []  # parsed breakpoints (nncore.breakpoints.Condition)
+        self._checked = 0  # breakpoints are checked on the iterations after this one
         self.frame_timer = QTimer(self)
         self.frame_timer.setTimerType(Qt.PreciseTimer)  # frames 30 ms apart, not 28 or 33
         self.frame_timer.setInterval(FRAME_MS)
@@ -117,6 +129,7 @@ class Player(QObject):
             return
         self._owed = 0.0
         self._last_frame = self.clock()
+        self._checked = cursor.iteration
         self.frame_timer.start()
         if self.pace == MAX and cursor.at_end:
             self.slice_timer.start()
@@ -148,7 +161,8 @@ class Player(QObject):
         Does nothing while neither plays (the timer is stopped then)."""
         now = self.clock()
         elapsed, self._last_frame = now - self._last_frame, now
-        if self.busy:
+        busy = self.busy
+        if busy:
             self._frame_of_run_to()
         elif not self.playing:
             return
@@ -157,6 +171,29 @@ class Player(QObject):
         else:
             self.slice_timer.stop()  # the pace was changed from max while playing
             self._frame_at_pace(elapsed)
+        self._check_breakpoints(self.cursor.run.newest if busy else self.cursor.iteration)
+
+    def _check_breakpoints(self, reached):
+        """Stop at the first breakpoint among the iterations after ``_checked`` up to
+        ``reached``."""
+        if not self.stop_conditions or reached <= self._checked:
+            return
+        run = self.cursor.run
+        hit = first_hit(applicable(self.stop_conditions, run), run, self._checked, reached)
+        self._checked = reached
+        if hit is None:
+            return
+        was_playing, was_busy = self.playing, self.busy
+        self.run_to_target = None
+        self.frame_timer.stop()
+        self.slice_timer.stop()
+        self.cursor.seek(hit.iteration)
+        if was_busy:
+            self.sigRunToProgress.emit(0, 0)
+        if was_playing:
+            self.sigPlayingChanged.emit(False)
+        self.sigMessage.emit(hit.message)
+        self.sigStopped.emit(hit)
 
     def train_slice(self):
         """One slice of max-pace training past the newest iteration, as the slice
@@ -206,8 +243,10 @@ class Player(QObject):
         window stays responsive."""
         target = max(0, int(target))
         self.pause()
+        self._checked = self.cursor.iteration
         if target <= self.cursor.run.newest:
             self.cursor.seek(target)
+            self._check_breakpoints(target)
             return
         self.run_to_target = target
         self._run_to_start = self.cursor.run.newest
