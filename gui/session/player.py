@@ -175,14 +175,14 @@ class Player(QObject):
 
     def _check_breakpoints(self, reached):
         """Stop at the first breakpoint among the iterations after ``_checked`` up to
-        ``reached``."""
+        ``reached``; returns its Hit, or None."""
         if not self.stop_conditions or reached <= self._checked:
-            return
+            return None
         run = self.cursor.run
         hit = first_hit(applicable(self.stop_conditions, run), run, self._checked, reached)
         self._checked = reached
         if hit is None:
-            return
+            return None
         was_playing, was_busy = self.playing, self.busy
         self.run_to_target = None
         self.frame_timer.stop()
@@ -194,6 +194,7 @@ class Player(QObject):
             self.sigPlayingChanged.emit(False)
         self.sigMessage.emit(hit.message)
         self.sigStopped.emit(hit)
+        return hit
 
     def train_slice(self):
         """One slice of max-pace training past the newest iteration, as the slice
@@ -248,6 +249,8 @@ class Player(QObject):
             self.cursor.seek(target)
             self._check_breakpoints(target)
             return
+        if self._check_breakpoints(self.cursor.run.newest):
+            return  # in the recorded history, before any training
         self.run_to_target = target
         self._run_to_start = self.cursor.run.newest
         self._last_frame = self.clock()
