@@ -42,6 +42,7 @@ from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
 from gui.diagram.node_text import fit_value, value_text
+from gui.diagram.unit_flags import UnitFlags
 from gui.diagram.weight_legend import WeightLegend
 from gui.session import Bias, is_bias
 from nncore.network import forward
@@ -89,6 +90,7 @@ class NetworkView(QWidget):
         session.snapshots.sigCompareChanged.connect(self.redraw.schedule)
         session.selection.sigEdgeSelected.connect(self._on_edge_selected)
         self._on_run_replaced()
+        self.unit_flags = UnitFlags(self)  # badges on saturated and dead units
 
     def _create_widgets(self):
         self.samples = QComboBox()
