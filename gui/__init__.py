@@ -8,14 +8,16 @@ Where things are (imports only point down this list; ``lint-imports`` checks it)
 - ``main_window.py``: ``MainWindow`` builds the actions, menus, docks and the
   layout, and restores the saved settings.
 - The views, which never import each other:
-  - ``docks/``: one module per dock (architecture, code, dataset, inspector, loss
-    surface, prediction, snapshots); the dataset dock's table and decision map
-    live in ``docks/dataset/``, the architecture dock's Training section and
-    re-run box in ``docks/training_box.py`` and ``docks/rerun_box.py``.
-  - ``diagram/``: the network diagram, its nodes and edges, and the weight legend.
+  - ``docks/``: one module per dock (architecture, code, dataset, gradient flow,
+    inspector, loss surface, prediction, snapshots, sweep); the dataset dock's table
+    and decision map live in ``docks/dataset/``, the architecture dock's Training
+    section and re-run box in ``docks/training_box.py`` and ``docks/rerun_box.py``.
+  - ``diagram/``: the network diagram, its nodes and edges, the weight legend, and
+    the flags on saturated and dead units.
   - ``plots/``: the accuracy, loss, output and weight plots over the iterations.
   - ``transport.py``: the step / play bar and the iteration slider.
   - ``file_actions.py``: File menu commands (open, save, export).
+  - ``lessons.py``: Training ▸ Stop when… (breakpoints) and the Lessons menu.
 - ``session/``: ``TrainingSession``, the training state the views show, as parts
   that each own their state and signals: the cursor (the run and the shown
   iteration), the player (Play, its pace and "Run to", on an injectable clock),

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .initial_weights import weight_shapes
-from .network import activate, output_delta, slope
+from .network import activate_in_place, output_delta, slope
 
 SATURATION = {"sigmoid": 4.0, "tanh": 2.0}  # |s| from which the slope is under 1/14 of its peak
 SATURATED_SHARE = 0.9  # of the training rows
@@ -78,16 +78,19 @@ def _parameters(run, thetas):
     return weights, biases
 
 
-def _forward(run, X, weights, biases):
-    """The sums s and activations a of every layer, stacked over iterations."""
+def _forward(run, X, weights, biases, keep_sums=False):
+    """The activations a of every layer, stacked over iterations, and their sums s
+    (with ``keep_sums``; else None)."""
     sums, layers = [], [X]
     for W, b, name in zip(weights, biases, run.activations, strict=True):
         s = np.matmul(layers[-1], W)
         if b is not None:
-            s = s + b
-        sums.append(s)
-        layers.append(activate(name, s))
-    return sums, layers
+            s += b
+        if keep_sums:
+            sums.append(s)
+            s = s.copy()
+        layers.append(activate_in_place(name, s))  # fewer temporaries, the same values
+    return (sums if keep_sums else None), layers
 
 
 def gradient_norms(run, iterations):
@@ -152,10 +155,22 @@ class GradientFlow:
         ks = np.arange(0, run.newest + 1, step)
         return ks if ks[-1] == run.newest else np.append(ks, run.newest)
 
-    def curves(self):
-        """``(iterations, norms)``: the sample and its norms, ``(len, n_layers)``."""
+    def curves(self, limit=None):
+        """``(iterations, norms, complete)``: the sample and its norms, ``(len,
+        n_layers)``. With ``limit``, at most that many norms not known yet are
+        computed (spread over the sample), the iterations returned are those known,
+        and ``complete`` says whether that is the whole sample: a window draws what
+        it has and asks again, so a long run's first drawing never blocks it."""
         ks = self.sample()
-        return ks, self.at(ks)
+        self._forget_stale()
+        missing = [int(k) for k in ks if int(k) not in self._norms]
+        if limit is not None and len(missing) > limit:
+            picked = missing[::-(-len(missing) // limit)]
+            self.at(picked)
+            known = np.array([int(k) in self._norms for k in ks], dtype=bool)
+            ks = ks[known]
+            return ks, self.at(ks), False
+        return ks, self.at(ks), True
 
     def at(self, iterations):
         """The norms at ``iterations`` (kept for the next call)."""
@@ -228,7 +243,7 @@ def unit_flags(run, iterations):
     with np.errstate(all="ignore"):
         for start in range(0, len(iterations), step):
             ks = iterations[start:start + step]
-            sums, _ = _forward(run, X, *_parameters(run, theta_rows(run, ks)))
+            sums, _ = _forward(run, X, *_parameters(run, theta_rows(run, ks)), keep_sums=True)
             offset = 0
             for s, kind in zip(sums, kinds, strict=True):
                 width, part = s.shape[-1], slice(start, start + len(ks))

@@ -80,14 +80,15 @@ def test_the_plot_sample_sits_on_stored_rows_and_stays_small():
               learning_rate=0.01)
     run.train(1000)
     flow = GradientFlow(run, max_points=64)
-    ks, norms = flow.curves()
+    ks, norms, complete = flow.curves()
+    assert complete
     assert len(ks) <= 65 and ks[-1] == 1000 and ks[0] == 0
     assert all(k % run.stride == 0 for k in ks[:-1])
     step = ks[1] - ks[0]
     assert step % run.stride == 0 and (step // run.stride) & (step // run.stride - 1) == 0
     np.testing.assert_allclose(norms, gradient_norms(run, ks), rtol=1e-12)
     run.train(1000)  # twice as long: the new sample's old part is the old sample's
-    ks2, norms2 = flow.curves()
+    ks2, norms2, _ = flow.curves()
     assert len(ks2) <= 65 and ks2[-1] == 2000
     assert {int(k) for k in ks2 if k < 1000} <= {int(k) for k in ks}
     np.testing.assert_allclose(norms2, gradient_norms(run, ks2), rtol=1e-12)
@@ -143,3 +144,20 @@ def test_unit_states_against_a_plain_forward_pass():
                 share = np.mean(np.abs(s) >= 4.0, axis=0)
             np.testing.assert_allclose(states.share[layer], share)
         assert not states.dead[0].any() and not states.saturated[1].any()
+
+
+def test_a_limit_computes_part_of_the_sample_at_a_time():
+    run = Run(*builtin("xor"), [3, 4, 1])
+    run.train(500)
+    flow = GradientFlow(run, max_points=100)
+    full = flow.sample()
+    seen = []
+    for _ in range(10):
+        ks, norms, complete = flow.curves(limit=20)
+        assert len(ks) == len(norms) and set(ks) <= set(full)
+        np.testing.assert_allclose(norms, gradient_norms(run, ks), rtol=1e-12)
+        seen.append(len(ks))
+        if complete:
+            break
+    assert complete and np.array_equal(ks, full)
+    assert seen[0] <= 20 and seen == sorted(seen) and len(seen) > 1

@@ -178,7 +178,8 @@ def test_the_dock_draws_one_curve_per_layer_following_the_history(make_view, qtb
     session.cursor.seek(120)
     qtbot.waitUntil(lambda: not dock.redraw.stale)
     assert len(dock.curves) == 4
-    ks, norms = GradientFlow(session.run).curves()
+    ks, norms, complete = GradientFlow(session.run).curves()
+    assert complete
     for layer, curve in enumerate(dock.curves):
         x, y = curve.getData()
         assert np.array_equal(x, ks) and ks[-1] == 300

@@ -30,6 +30,7 @@ from nncore.gradient_flow import GradientFlow, gradient_norms, unit_states
 # Norms of exactly 0 (every unit of a layer dead) are drawn at this floor: a log axis
 # has no 0, and the curve must not break.
 FLOOR = 1e-30
+POINTS_PER_DRAW = 64  # new points computed in one draw (each is one backward pass)
 INITS = (
     ("uniform", "Uniform (−1, 1)", "The tutorial's draw: every weight uniform on [−1, 1), "
      "whatever the layer's size."),
@@ -123,7 +124,9 @@ class GradientFlowDock(LazyDock):
         if self.flow is None or self.flow.run is not run:
             self.flow = GradientFlow(run)
             self._make_curves(len(run.layer_sizes) - 1)
-        ks, norms = self.flow.curves()
+        ks, norms, complete = self.flow.curves(POINTS_PER_DRAW)
+        if not complete:
+            self.redraw.schedule()  # the rest in the next draws: the window stays responsive
         logs = np.log10(np.maximum(norms, FLOOR))
         for layer, curve in enumerate(self.curves):
             curve.setData(ks.astype(float), logs[:, layer])
