@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from fake_clock import FakeClock, finish_run_to, frames
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QDialogButtonBox
 
 from gui import cli
@@ -20,6 +21,25 @@ from nncore.gradient_flow import GradientFlow, gradient_norms
 OVERFIT = dict(layer_sizes=[3, 16, 16, 1], activations=["tanh", "tanh", "sigmoid"],
                learning_rate=0.05, seed=1,
                options=TrainingOptions(test_fraction=0.5, bias=True))
+
+
+@pytest.fixture
+def flow_dock(make_view):
+    """``flow_dock(session, size)``: a Gradient flow dock of its own, deleted at the
+    end of the test while nothing paints. (Left to the garbage collector, a dock's
+    pyqtgraph scene could be freed in the middle of a later test's paint.)"""
+    made = []
+
+    def make(session, size=None):
+        dock = make_view(GradientFlowDock, session=session, size=size)
+        made.append(dock)
+        return dock
+
+    yield make
+    for dock in made:
+        dock.close()
+        dock.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def overfit_data():
@@ -167,12 +187,12 @@ def test_the_vanishing_gradients_lesson_sets_up_a_deep_sigmoid_net(window, qtbot
     assert dock.init_combo.currentData() == "he"
 
 
-def test_the_dock_draws_one_curve_per_layer_following_the_history(make_view, qtbot):
+def test_the_dock_draws_one_curve_per_layer_following_the_history(flow_dock, qtbot):
     session = TrainingSession()
     X, Y = two_d("circle", 60)
     session.new_run(dataset_name="2-D circle", X=X, Y=Y, layer_sizes=[3, 6, 6, 6, 1],
                     activations=["sigmoid"] * 4, learning_rate=0.5)
-    dock = make_view(GradientFlowDock, session=session, size=(420, 600))
+    dock = flow_dock(session, size=(420, 600))
     session.player.run_to(300)
     finish_run_to(session)
     session.cursor.seek(120)
@@ -194,11 +214,11 @@ def test_the_dock_draws_one_curve_per_layer_following_the_history(make_view, qtb
         "Iteration 0: the gradient of W0 is ")
 
 
-def test_the_init_combo_starts_the_run_again_with_that_scheme(make_view, qtbot):
+def test_the_init_combo_starts_the_run_again_with_that_scheme(flow_dock, qtbot):
     session = TrainingSession()
     session.new_run(layer_sizes=[3, 4, 1], seed=7)
     session.run.train(20)
-    dock = make_view(GradientFlowDock, session=session)
+    dock = flow_dock(session)
     dock.init_combo.setCurrentIndex(dock.init_combo.findData("xavier"))
     run = session.run
     assert run.options.init == "xavier" and run.newest == 0 and run.seed == 7

@@ -134,12 +134,14 @@ class GradientFlowDock(LazyDock):
         self.summary.setText(self.describe(run, k))
 
     def _make_curves(self, n_layers):
+        """One curve per layer: the existing ones are kept, extra ones taken out of
+        the legend and then the plot, missing ones added."""
         item = self.plot.getPlotItem()
-        for curve in self.curves:
+        while len(self.curves) > n_layers:
+            curve = self.curves.pop()
+            self.legend.removeItem(curve)
             item.removeItem(curve)
-        self.legend.clear()
-        self.curves = []
-        for layer in range(n_layers):
+        for layer in range(len(self.curves), n_layers):
             pen = pg.mkPen(palette.categorical(layer), width=2)
             curve = pg.PlotDataItem(pen=pen, name=f"W{layer}")
             item.addItem(curve)
