@@ -11,11 +11,12 @@ over many iterations at once; it equals ``run.at(k).step().gradient`` to roundin
 
 A plot needs as many points as it has pixels, not one per iteration:
 :class:`GradientFlow` computes the norms at every ``step``-th iteration, ``step``
-being the history's stride times a power of two chosen so that at most
-``max_points`` are drawn, plus the newest iteration. The points sit where the
-history keeps the parameters (no replay), each is computed once and kept until a
-change in the past makes it stale, and when the run doubles in length the new
-sample is a subset of the old one. Any single iteration (the cursor's) is
+being the smallest power of two that keeps the points to at most ``max_points``,
+plus the newest iteration. Once the run is ``max_points`` times the history's
+stride long, every point sits where the history keeps the parameters (no replay);
+a shorter run replays the few rows between. Each point is computed once and kept
+until a change in the past makes it stale, and when the run doubles in length the
+new sample is a subset of the old one. Any single iteration (the cursor's) is
 available exactly with ``at([k])``.
 
 **Unit states** at iteration k, over the training rows at W_k (s is a unit's
@@ -149,7 +150,7 @@ class GradientFlow:
     def sample(self):
         """The iterations drawn: every ``step``-th, and the newest."""
         run = self.run
-        step = run.stride
+        step = 1
         while run.newest // step + 1 > self.max_points:
             step *= 2
         ks = np.arange(0, run.newest + 1, step)
