@@ -40,7 +40,7 @@ def test_opens_on_the_tutorial_run_with_standard_actions_and_docks(window):
     assert status(window) == ("Iteration 0", f"Loss {loss0:.6g}", "Accuracy 50%")
     assert window.windowTitle() == "Backprop Lab"
     assert [a.text() for a in window.menuBar().actions()] == [
-        "&File", "&Training", "&View", "&Help"]
+        "&File", "&Training", "&Lessons", "&View", "&Help"]
     assert window.action_play.text() == "&Play"
     assert window.action_play.isEnabled() and window.action_step.isEnabled()
     assert not window.action_step_back.isEnabled() and not window.action_reset.isEnabled()

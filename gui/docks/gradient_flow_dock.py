@@ -80,14 +80,19 @@ class GradientFlowDock(LazyDock):
         row.addStretch(1)
         layout.addLayout(row)
 
-        self.plot = pg.PlotWidget(body, background="w")
+        self.key = QLabel(body)  # which colour is which layer, as the plots' keys say it
+        self.key.setWordWrap(True)
+        layout.addWidget(self.key)
+        self.plot = pg.PlotWidget(background=palette.BACKGROUND, enableMenu=False)
         item = self.plot.getPlotItem()
         item.setLabel("left", "‖∂E/∂W‖ (log)")
         item.setLabel("bottom", "iteration")
         item.getAxis("left").setLogMode(False, True)  # data is log10 already: label 10^x
+        for side in ("left", "bottom"):
+            item.getAxis(side).enableAutoSIPrefix(False)
         item.showGrid(x=False, y=True, alpha=0.2)
         item.setMenuEnabled(False)
-        self.legend = item.addLegend(offset=(-10, 10), labelTextColor=palette.INK)
+        item.hideButtons()
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
                                            pen=pg.mkPen(palette.FAINT_INK, width=1))
         item.addItem(self.cursor_line)
@@ -134,18 +139,18 @@ class GradientFlowDock(LazyDock):
         self.summary.setText(self.describe(run, k))
 
     def _make_curves(self, n_layers):
-        """One curve per layer: the existing ones are kept, extra ones taken out of
-        the legend and then the plot, missing ones added."""
+        """One curve per layer: the existing ones are kept, extra ones removed,
+        missing ones added; the key above the plot names them."""
         item = self.plot.getPlotItem()
         while len(self.curves) > n_layers:
-            curve = self.curves.pop()
-            self.legend.removeItem(curve)
-            item.removeItem(curve)
+            item.removeItem(self.curves.pop())
         for layer in range(len(self.curves), n_layers):
-            pen = pg.mkPen(palette.categorical(layer), width=2)
-            curve = pg.PlotDataItem(pen=pen, name=f"W{layer}")
+            curve = pg.PlotCurveItem(pen=pg.mkPen(palette.categorical(layer), width=2))
             item.addItem(curve)
             self.curves.append(curve)
+        self.key.setText("&nbsp; ".join(
+            f"<span style='color:{palette.categorical(layer).name()}'>━ W{layer}</span>"
+            for layer in range(n_layers)) + "&nbsp; (W0: the first layer)")
 
     def describe(self, run, k):
         """The shown iteration in words: the first layer's gradient against the last
