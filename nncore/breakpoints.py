@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gradient_flow import theta_rows, unit_flags
+from .gradient_flow import unit_flags
 from .network import flat_index
 from .number_text import read_number, read_whole
 
@@ -179,12 +179,20 @@ def _becomes_true(c, run, first, end):
         ks = np.arange(first + 1, end + 1)
         return ks - last_best[first + 1:] == int(c.value)
     if c.kind == "sign":
-        ks = np.arange(first, end + 1)
-        signs = np.sign(theta_rows(run, ks)[:, _theta_index(c, run)])
+        signs = np.sign(_theta_values(run, first, end + 1, _theta_index(c, run)))
         return signs[1:] != signs[:-1]
     saturated, dead, _ = unit_flags(run, np.arange(first, end + 1))
     units = saturated if c.kind == "saturated" else dead
     return (units[1:] & ~units[:-1]).any(axis=1)
+
+
+def _theta_values(run, first, end, index):
+    """theta[index] at iterations first..end-1, one number each (no whole rows)."""
+    if run.stride == 1:  # every row is kept; the newest is read as row_at gives it
+        stored = run.history.checkpoints[first:min(end, run.newest), index]
+        rest = [run.row_at(k)[index] for k in range(max(first, run.newest), end)]
+        return np.concatenate([stored, rest])
+    return np.array([run.row_at(k)[index] for k in range(first, end)])
 
 
 def _scores(run, name):

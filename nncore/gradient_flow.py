@@ -60,7 +60,10 @@ def theta_rows(run, iterations):
 
 
 def _stack_size(run, rows):
-    return max(1, BLOCK_BYTES // (16 * rows * max(run.layer_sizes)))
+    """Iterations stacked at once: their activations (and their parameters) within
+    about BLOCK_BYTES."""
+    per_iteration = 16 * rows * max(run.layer_sizes) + 16 * run.n_theta
+    return max(1, BLOCK_BYTES // per_iteration)
 
 
 def _parameters(run, thetas):
