@@ -132,15 +132,19 @@ def test_test_loss_rising_is_patience_since_the_lowest_test_loss():
     assert hit.iteration == expected
 
 
-def test_sign_change_of_a_weight_and_a_bias():
-    run = overfitting_run(600)
-    for text, pick in [("sign:W1[3,5]", lambda k: run.weights_at(k)[1][3, 5]),
-                       ("sign:b0[2]", lambda k: run.at(k).biases[0][2])]:
-        signs = [np.sign(pick(k)) for k in range(run.newest + 1)]
-        changed = [signs[k] != signs[k - 1] for k in range(1, len(signs))]
-        expected = 1 + changed.index(True) if True in changed else None
-        hit = first_hit([parse_condition(text)], run, 0)
-        assert (hit and hit.iteration) == expected
+@pytest.mark.parametrize("make, text, pick", [
+    (lambda: overfitting_run(600), "sign:W1[4,13]", lambda it: it.weights[1][4, 13]),
+    (lambda: overfitting_run(600), "sign:b0[2]", lambda it: it.biases[0][2]),
+    (lambda: xor_run(300), "sign:W0[1,0]", lambda it: it.weights[0][1, 0])])
+def test_sign_change_of_a_weight_and_a_bias(make, text, pick):
+    run = make()  # the first two keep every stride-th row, the last every row
+    signs = [np.sign(pick(run.at(k))) for k in range(run.newest + 1)]
+    changed = [signs[k] != signs[k - 1] for k in range(1, len(signs))]
+    assert True in changed
+    expected = 1 + changed.index(True)
+    assert first_hit([parse_condition(text)], run, 0).iteration == expected
+    assert first_hit([parse_condition(text)], run, expected - 1).iteration == expected
+    assert first_hit([parse_condition(text)], run, expected - 1, expected - 1) is None
 
 
 def unit_truths(run, kind):
