@@ -57,7 +57,7 @@ DOCKS = (
     (LossSurfaceDock, Qt.BottomDockWidgetArea),
     (CodeDock, Qt.BottomDockWidgetArea),
     (SweepDock, Qt.BottomDockWidgetArea),
-    (GradientFlowDock, Qt.RightDockWidgetArea),  # tabbed behind the plots: history too
+    (GradientFlowDock, Qt.BottomDockWidgetArea),  # beside the plots, not behind them
 )
 
 
