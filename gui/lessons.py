@@ -31,8 +31,9 @@ SYNTAX = ("One condition a line. Training pauses at the first iteration where on
           "<tt>loss&lt;0.05</tt>, <tt>test_loss&lt;0.1</tt>, <tt>accuracy&gt;=1</tt> "
           "(also <tt>&lt;=</tt>, <tt>&gt;</tt>, <tt>test_accuracy</tt>, <tt>penalty</tt>)"
           "<br><tt>test_loss_rising:50</tt>: the test loss has not bettered its lowest "
-          "for 50 iterations<br><tt>sign:W0[1,2]</tt>: that weight changes sign "
-          "(<tt>sign:b0[2]</tt>: a bias)<br><tt>saturated</tt>, <tt>dead</tt>: a unit "
+          "for 50 iterations<br><tt>sign:W0[1,2]</tt>: that weight changes sign; "
+          "layers, rows and columns count from 0, as in <tt>--json</tt>, so this is "
+          "the diagram's W1[2,3] (<tt>sign:b0[2]</tt>: a bias)<br><tt>saturated</tt>, <tt>dead</tt>: a unit "
           "saturates or dies<br><tt>diverged</tt>: a number stops being finite")
 DEEP = [3] + [8] * 6 + [1]  # six hidden layers of eight on a 2-D set
 LESSONS = {
@@ -40,7 +41,7 @@ LESSONS = {
         title="&Vanishing gradients (deep sigmoid)",
         activations=["sigmoid"] * 7, learning_rate=0.5, init="uniform",
         message="Vanishing gradients: six sigmoid layers of 8 on the 2-D circle. Play and "
-                "watch Gradient flow: W0's gradient is about 1/1000 of W6's, and units "
+                "watch Gradient flow: W1's gradient is about 1/1000 of W7's, and units "
                 "saturate. Then try Lessons ▸ He and ReLU."),
     "he_relu": dict(
         title="The same with &He weights and ReLU",

@@ -177,8 +177,8 @@ def test_the_vanishing_gradients_lesson_sets_up_a_deep_sigmoid_net(window, qtbot
     dock = window.docks["GradientFlowDock"]
     qtbot.waitUntil(lambda: dock.built and not dock.redraw.stale)
     assert dock.summary.text().startswith(
-        "Iteration 0: the first layer's gradient (W0, 0.01) is 1/1,000 of the last "
-        "layer's (W6, 11). ")
+        "Iteration 0: the first layer's gradient (W1, 0.01) is 1/1,000 of the last "
+        "layer's (W7, 11). ")
     window.lessons.actions["he_relu"].trigger()
     run = window.session.run
     assert run.activations == ["relu"] * 6 + ["sigmoid"] and run.options.init == "he"
@@ -206,12 +206,13 @@ def test_the_dock_draws_one_curve_per_layer_following_the_history(flow_dock, qtb
         assert np.array_equal(y, np.log10(np.maximum(norms[:, layer], FLOOR)))
     assert dock.cursor_line.value() == 120
     norms_120 = gradient_norms(session.run, [120])[0]
-    assert f"(W0, {norms_120[0]:.2g})" in dock.summary.text()
+    assert f"(W1, {norms_120[0]:.2g})" in dock.summary.text()
+    assert dock.key.text().count("━ W") == 4 and "━ W4</span>" in dock.key.text()
     assert dock.summary.text().startswith("Iteration 120: ")
     session.new_run(layer_sizes=[2, 1], X=X[:, :2], Y=Y, activations=["sigmoid"])
     qtbot.waitUntil(lambda: not dock.redraw.stale)
     assert len(dock.curves) == 1 and dock.summary.text().startswith(
-        "Iteration 0: the gradient of W0 is ")
+        "Iteration 0: the gradient of W1 is ")
 
 
 def test_the_init_combo_starts_the_run_again_with_that_scheme(flow_dock, qtbot):

@@ -1,7 +1,8 @@
 """Gradient flow: how big the gradient is in each layer over the iterations, and how
 the weights were drawn.
 
-One curve per weight layer, ‖∂E/∂W_l‖ on a log axis (see
+One curve per weight layer, ‖∂E/∂W_l‖ on a log axis (named W1, W2, ... from the
+first layer, as the plots and the diagram name them) (see
 :mod:`nncore.gradient_flow`: derived from the history at a sample of iterations,
 where the history keeps the parameters), and a line at the shown iteration. A deep
 sigmoid network shows its first layer's curve orders of magnitude below its last:
@@ -149,8 +150,8 @@ class GradientFlowDock(LazyDock):
             item.addItem(curve)
             self.curves.append(curve)
         self.key.setText("&nbsp; ".join(
-            f"<span style='color:{palette.categorical(layer).name()}'>━ W{layer}</span>"
-            for layer in range(n_layers)) + "&nbsp; (W0: the first layer)")
+            f"<span style='color:{palette.categorical(layer).name()}'>━ W{layer + 1}</span>"
+            for layer in range(n_layers)) + "&nbsp; (W1: the first layer)")
 
     def describe(self, run, k):
         """The shown iteration in words: the first layer's gradient against the last
@@ -162,11 +163,11 @@ class GradientFlowDock(LazyDock):
         last = len(norms) - 1
         text = f"Iteration {k}: "
         if last:
-            text += (f"the first layer's gradient (W0, {norms[0]:.2g}) is "
+            text += (f"the first layer's gradient (W1, {norms[0]:.2g}) is "
                      f"{ratio_words(norms[0], norms[-1])} the last layer's "
-                     f"(W{last}, {norms[-1]:.2g}). ")
+                     f"(W{last + 1}, {norms[-1]:.2g}). ")
         else:
-            text += f"the gradient of W0 is {norms[0]:.2g}. "
+            text += f"the gradient of W1 is {norms[0]:.2g}. "
         units = "unit" if saturated == 1 else "units"
         text += f"{saturated} saturated {units}, {dead} dead."
         return text
