@@ -33,8 +33,9 @@ SYNTAX = ("One condition a line. Training pauses at the first iteration where on
           "<br><tt>test_loss_rising:50</tt>: the test loss has not bettered its lowest "
           "for 50 iterations<br><tt>sign:W0[1,2]</tt>: that weight changes sign; "
           "layers, rows and columns count from 0, as in <tt>--json</tt>, so this is "
-          "the diagram's W1[2,3] (<tt>sign:b0[2]</tt>: a bias)<br><tt>saturated</tt>, <tt>dead</tt>: a unit "
-          "saturates or dies<br><tt>diverged</tt>: a number stops being finite")
+          "the diagram's W1[2,3] (<tt>sign:b0[2]</tt>: a bias)<br><tt>saturated</tt>, "
+          "<tt>dead</tt>: a unit saturates or dies<br><tt>diverged</tt>: a number stops "
+          "being finite")
 DEEP = [3] + [8] * 6 + [1]  # six hidden layers of eight on a 2-D set
 LESSONS = {
     "vanishing": dict(

@@ -33,7 +33,7 @@ def weight_shapes(layer_sizes):
     return list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True))
 
 
-def init_weights(layer_sizes, seed, numpy_random=False, init="uniform"):
+def init_weights(layer_sizes, seed, numpy_random=False, *, init="uniform"):
     """The initial weight matrices: one RandomState, each layer ``2*random - 1``,
     scaled for ``xavier`` and ``he`` (see the module's docstring). ``numpy_random``:
     draw with ``numpy.random.RandomState`` itself, the same numbers (see

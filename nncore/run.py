@@ -119,7 +119,8 @@ class Run:
         else:
             self.X_train, self.Y_train, self.Y_test = self.X, self.Y, None
         if initial_weights is None:
-            initial_weights = init_weights(self.layer_sizes, self.seed, self.options.init)
+            initial_weights = init_weights(self.layer_sizes, self.seed,
+                                           init=self.options.init)
         self.plan = StepPlan(self.X_train, self.Y_train, self.layer_sizes, self.activations,
                              self.loss, self.options, self.seed)
         self.stepper = self.plan.main

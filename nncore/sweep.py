@@ -180,7 +180,8 @@ class Sweep:
                 seed = int(self.seeds[i])
                 if seed not in drawn:
                     drawn[seed] = np.concatenate(
-                        [W.ravel() for W in init_weights(self.layer_sizes, seed, True)])
+                        [W.ravel() for W in init_weights(self.layer_sizes, seed, True,
+                                                        init=self.options.init)])
                 self.final_rows[i, :self.n_params] = drawn[seed]
             yield 0
         self._stepper = self._make_stepper(np.arange(self.runs), self.final_rows)

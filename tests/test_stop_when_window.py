@@ -223,7 +223,7 @@ def test_the_init_combo_starts_the_run_again_with_that_scheme(flow_dock, qtbot):
     dock.init_combo.setCurrentIndex(dock.init_combo.findData("xavier"))
     run = session.run
     assert run.options.init == "xavier" and run.newest == 0 and run.seed == 7
-    expected = init_weights([3, 4, 1], 7, "xavier")
+    expected = init_weights([3, 4, 1], 7, init="xavier")
     assert all(np.array_equal(a, b) for a, b in zip(run.weights_at(0), expected, strict=True))
     session.new_run(seed=8)  # other settings keep the scheme
     assert session.run.options.init == "xavier"
