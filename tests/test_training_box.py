@@ -234,6 +234,7 @@ def test_three_classes_with_softmax_cross_entropy_adam_and_mini_batches(dock, qt
     choose(dock.output_activation, "softmax")
     assert (session.run.activations, session.run.loss) == (["softmax"], "ce")
     assert dock.loss_combo.currentData() == "ce" and not dock.error_label.isVisibleTo(dock)
+    assert not dock.loss_hint.isVisibleTo(dock)  # the note on bce is beside the point
     choose(box.optimizer_combo, "adam")
     type_into(qtbot, box.fields["batch_size"], "30")
     type_into(qtbot, box.fields["test_fraction"], "0.2")

@@ -252,7 +252,8 @@ class ArchitectureDock(QDockWidget):
         worth a standing hint), says why."""
         sigmoid_out, classes = run.activations[-1] == "sigmoid", run.layer_sizes[-1] > 1
         self.loss_combo.model().item(1).setEnabled(sigmoid_out)
-        self.loss_hint.setVisible(not sigmoid_out)
+        # With softmax and cross-entropy chosen, binary cross-entropy is beside the point.
+        self.loss_hint.setVisible(not sigmoid_out and run.loss != "ce")
         softmax = self.output_activation.model().item(OUTPUT_ACTIVATIONS.index("softmax"))
         for item in (self.loss_combo.model().item(2), softmax):
             item.setEnabled(classes)
