@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QRectF
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QPainter
 
 from gui.plots.downsample import simplify
@@ -40,10 +40,22 @@ class Curve:
         self.x = self.y = np.empty(0)
         self._segments = LineSegments()
         self._lines = None  # drawLines arguments, made at the first paint after setData
+        self._path = None  # the same as one path, for a dashed pen
+
+    @property
+    def dashed(self):
+        return self.pen.style() != Qt.PenStyle.SolidLine
 
     def setData(self, x, y):
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        self._lines = None
+        self._lines = self._path = None
+
+    def path(self):
+        """The line as one QPainterPath: a dash pattern runs on along it, where
+        separate segments would each start it anew (and look solid when short)."""
+        if self._path is None:
+            self._path = pg.arrayToQPath(self.x, self.y, connect="all")
+        return self._path
 
     def lines(self):
         """The segments between consecutive points, as QPainter.drawLines takes them:
@@ -136,7 +148,10 @@ class CurveLayer(pg.GraphicsObject):
         for curve in self.curves:
             if len(curve.x) > 1:
                 painter.setPen(curve.pen)
-                painter.drawLines(*curve.lines())
+                if curve.dashed:
+                    painter.drawPath(curve.path())
+                else:
+                    painter.drawLines(*curve.lines())
 
     # ---- tooltips: the curve under the mouse names itself ----
 

@@ -36,6 +36,9 @@ class CurveKey:
 
 
 ACCURACY, LOSS = CurveKey("accuracy"), CurveKey("loss")
+# Lines only a run with held-out rows (or an L1/L2 penalty) has.
+TEST_ACCURACY, TEST_LOSS = CurveKey("accuracy", label="test"), CurveKey("loss", label="test")
+PENALTY = CurveKey("loss", label="penalty")
 
 
 class Series:

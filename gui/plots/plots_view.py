@@ -190,8 +190,8 @@ class PlotsView(QWidget):
         run, config = self.session.run, self.session.cursor.config
         self.ghosts.replaced(self._run, self._config, run, config)
         self._run, self._config = run, config
-        self._show_ghost_keys()
         self.lines.rebuild(run, self.session.selection.sample)
+        self._show_ghost_keys()
         self._dirty_from = 0
         self._drawn_key = None
         self.cursor_lines.set_bounds(run.newest)
@@ -200,14 +200,17 @@ class PlotsView(QWidget):
         self.refresh()
 
     def _show_ghost_keys(self):
+        """The accuracy and loss plots' keys: this run's lines (training, test,
+        penalty) and the faint curves of earlier runs."""
         entries = self.ghosts.key()
         self.ghost_bar.setVisible(bool(entries))
         for name in ("accuracy", "loss"):
+            live = self.ghosts.live_label if entries else "training"
+            own = self.lines.key_entries(name, live)
             if entries:
-                self.plot_keys.set(name, [(palette.categorical(0), self.ghosts.live_label)]
-                             + entries)
+                self.plot_keys.set(name, (own or [(palette.categorical(0), live)]) + entries)
             else:
-                self.plot_keys.set(name, [])
+                self.plot_keys.set(name, own)
 
     # ---- redrawing -----------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
 """The live lines of the plots for the run shown, by ``CurveKey``.
 
-Accuracy and loss are one line each, for every run. The outputs plot has a line
+Accuracy and loss are one line each, for every run; a run with held-out rows adds
+a dashed, lighter line of each on those rows ("test"), and a run with an L1/L2
+penalty draws the penalty on the loss plot (the loss line stays the data loss).
+The outputs plot has a line
 per sample and output unit (the first MAX_OUTPUT_SAMPLES samples), with the
 targets as dashed lines; the weights plot a line per weight, or per layer (the
 norm of its weights) when there are more than MAX_WEIGHT_LINES weights. Each
@@ -15,11 +18,22 @@ from PySide6.QtCore import Qt
 
 from gui.common import palette
 from gui.common.names import edge_name, vector_text
-from gui.plots.plot_series import ACCURACY, LOSS, CurveKey, LayerNorms, Series
+from gui.plots.plot_series import (
+    ACCURACY,
+    LOSS,
+    PENALTY,
+    TEST_ACCURACY,
+    TEST_LOSS,
+    CurveKey,
+    LayerNorms,
+    Series,
+)
 
 MAX_WEIGHT_LINES = 32  # above this, one line per layer: the norm of its weights
 MAX_OUTPUT_SAMPLES = 8  # above this, only the first samples' outputs are drawn
 MAX_KEY_ENTRIES = 8  # a longer key would hide the plot; colours then speak alone
+TEST_COLOR = palette.categorical(4)  # sky blue: the training lines' blue, lighter
+PENALTY_COLOR = palette.categorical(5)  # vermillion
 
 
 class RunCurves:
@@ -37,10 +51,13 @@ class RunCurves:
         for key in (ACCURACY, LOSS):
             self._add(key, palette.categorical(0), width=2.5)
 
-    def _add(self, key, color, width=1.5, tip=""):
+    def _add(self, key, color, width=1.5, tip="", dashed=False):
         """A line for ``key``; ``tip`` names it on hover, for when there are too many
         lines for the key."""
-        self.curves[key] = self.layers[key.plot].add(pg.mkPen(color, width=width), tip)
+        pen = pg.mkPen(color, width=width)
+        if dashed:
+            pen.setStyle(Qt.DashLine)
+        self.curves[key] = self.layers[key.plot].add(pen, tip)
 
     def rebuild(self, run, sample):
         """The lines of ``run``, the line of sample ``sample``'s outputs emphasised."""
@@ -49,9 +66,37 @@ class RunCurves:
             curve.layer.remove(curve)
         self.series = [Series([ACCURACY], lambda r, _: r.accuracies),
                        Series([LOSS], lambda r, _: r.losses)]
+        self._build_scores(run)
         self._build_outputs(run)
         self._build_weights(run)
         self.emphasise(sample)
+
+    def _build_scores(self, run):
+        """The test and penalty lines of ``run``, if it has them."""
+        if run.test_losses is not None:
+            for key, values in ((TEST_ACCURACY, lambda r, _: r.test_accuracies),
+                                (TEST_LOSS, lambda r, _: r.test_losses)):
+                self._add(key, TEST_COLOR, width=2.5, dashed=True,
+                          tip=f"test {key.plot}: on the {len(run.test_rows)} held-out rows")
+                self.series.append(Series([key], values))
+        if run.penalties is not None:
+            self._add(PENALTY, PENALTY_COLOR, width=2,
+                      tip="penalty: λ₁·Σ|W| + λ₂/2·ΣW², not part of the loss line")
+            self.series.append(Series([PENALTY], lambda r, _: r.penalties))
+
+    def key_entries(self, plot, live_label):
+        """The key of the accuracy or loss plot's own lines: the main line as
+        ``live_label``, then "test" and "penalty" when the run has them; empty when
+        the main line is alone (it then needs no key)."""
+        extra = [key for key in (TEST_ACCURACY, TEST_LOSS, PENALTY)
+                 if key.plot == plot and key in self.curves]
+        if not extra:
+            return []
+        entries = [(palette.categorical(0), live_label)]
+        for key in extra:
+            entries.append((TEST_COLOR, "test", True) if key.label == "test"
+                           else (PENALTY_COLOR, "penalty (L1/L2)"))
+        return entries
 
     def _build_outputs(self, run):
         n_samples, n_out = run.Y.shape
