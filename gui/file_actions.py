@@ -156,8 +156,12 @@ class FileActions:
     def export_weights(self, path=None, suffix=".safetensors"):
         path = path or self._ask_save("Export weights", suffix, FILTERS[suffix])
         k = self.session.iteration
-        return self._export(path, lambda p: export_weights(p, self.session.cursor.weights()),
-                            f"the weights of iteration {k}")
+        shown = self.session.run.at(k)
+        # Copies: a checkpoint row read at k may be a view of the history.
+        weights = [W.copy() for W in shown.weights]
+        biases = None if shown.biases is None else [b.copy() for b in shown.biases]
+        what = f"the {'weights and biases' if biases else 'weights'} of iteration {k}"
+        return self._export(path, lambda p: export_weights(p, weights, biases), what)
 
     def export_script(self, path=None):
         """The run to the shown iteration as a Python script that needs only numpy; a

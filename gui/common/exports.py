@@ -18,19 +18,40 @@ from nncore.replay import finish
 
 
 def history_columns(run):
-    """CSV header names: iteration, loss, accuracy, then ``yhat_s{sample}`` (one per
-    sample, ``yhat_s{sample}_o{output}`` when there are several outputs), then
-    ``w{layer}_{row}_{col}`` = W[layer][row, col] when every iteration's weights are
-    stored (small networks)."""
+    """CSV header names: iteration, loss, accuracy (on the training rows); then
+    test_loss and test_accuracy (a run with held-out rows), penalty (with L1/L2) and
+    epoch (with mini-batches); then ``yhat_s{sample}`` (one per sample, every row
+    of the data, ``yhat_s{sample}_o{output}`` when there are several outputs); then,
+    when every iteration's parameters are stored (small networks),
+    ``w{layer}_{row}_{col}`` = W[layer][row, col] and ``b{layer}_{unit}`` =
+    b[layer][unit] (a network with biases)."""
     n_samples, n_out = run.Y.shape
-    names = ["iteration", "loss", "accuracy"]
+    names = ["iteration", "loss", "accuracy"] + [name for name, _ in _scores(run)]
     for i in range(n_samples):
         names += [f"yhat_s{i}" if n_out == 1 else f"yhat_s{i}_o{j}" for j in range(n_out)]
     if run.stride == 1:
-        for layer, (n_in, n_next) in enumerate(zip(run.layer_sizes, run.layer_sizes[1:],
-                                                   strict=False)):
+        pairs = list(zip(run.layer_sizes, run.layer_sizes[1:], strict=False))
+        for layer, (n_in, n_next) in enumerate(pairs):
             names += [f"w{layer}_{r}_{c}" for r in range(n_in) for c in range(n_next)]
+        if run.options.bias:
+            for layer, (_, n_next) in enumerate(pairs):
+                names += [f"b{layer}_{u}" for u in range(n_next)]
     return names
+
+
+def _scores(run):
+    """[(column name, values of iterations start:end)] of the scores only some runs
+    record."""
+    columns = []
+    if run.test_losses is not None:
+        columns += [("test_loss", lambda a, b: run.test_losses[a:b]),
+                    ("test_accuracy", lambda a, b: run.test_accuracies[a:b])]
+    if run.penalties is not None:
+        columns.append(("penalty", lambda a, b: run.penalties[a:b]))
+    schedule = run.plan.schedule
+    if not schedule.full:
+        columns.append(("epoch", lambda a, b: schedule.epoch(np.arange(a, b))))
+    return columns
 
 
 # Cells formatted between two yields of a history export: a short slice of work.
@@ -48,7 +69,9 @@ def history_csv_steps(path, run, cells=EXPORT_SLICE_CELLS):
     half-written temporary file and leaves the old file as it was."""
     n = run.newest + 1
     outputs = run.outputs.reshape(n, -1)
-    _, saved = run.saved_weights()
+    # Every stored row's weights and biases (stride 1: every iteration's).
+    saved = run.history.checkpoints[:run.newest // run.stride + 1, :run.n_theta]
+    scores = [values for _, values in _scores(run)]
     columns = history_columns(run)
     rows = max(1, cells // len(columns))  # blocks by size, however wide a row is
     with atomic_file(path) as f:
@@ -56,11 +79,14 @@ def history_csv_steps(path, run, cells=EXPORT_SLICE_CELLS):
         for start in range(0, n, rows):
             end = min(n, start + rows)
             parts = [np.arange(start, end)[:, None], run.losses[start:end, None],
-                     run.accuracies[start:end, None], outputs[start:end]]
+                     run.accuracies[start:end, None]]
+            parts += [values(start, end)[:, None] for values in scores]
+            parts.append(outputs[start:end])
             if run.stride == 1:
                 parts.append(saved[start:end])
             block = np.hstack(parts)
-            fmt = ["%d"] + ["%.17g"] * (block.shape[1] - 1)
+            # Whole numbers (iteration, epoch) as such; the rest round-trip exactly.
+            fmt = ["%d" if name in ("iteration", "epoch") else "%.17g" for name in columns]
             np.savetxt(f, block, fmt=fmt, delimiter=",")
             yield end, n
 
