@@ -29,17 +29,22 @@ from .network import activate, activate_in_place, batch_loss, flat_index, locate
 CHUNK_BYTES = 1 << 20
 
 
-def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, values_b):
+def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, values_b,
+              biases=None, reduction="sum"):
     """E over the grid: array of shape ``(len(values_b), len(values_a))``.
 
     Row r, column c is the batch loss with weight a set to ``values_a[c]``, weight b
     to ``values_b[r]`` and every other weight as in ``weights`` (so rows follow b,
     the vertical axis of a heat map, and columns follow a, the horizontal one).
+    ``biases`` (None, or one vector per layer) stay fixed; ``reduction`` is the
+    run's (``sum`` or ``mean`` over the rows of X).
     Points where the network overflows come out as inf or nan, never as an error.
     """
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float)
     weights = [np.asarray(W, dtype=float) for W in weights]
+    # No biases: nothing added, so the sums keep the bits they always had.
+    biases = [0.0] * len(weights) if biases is None else [np.asarray(b, float) for b in biases]
     sizes = [weights[0].shape[0]] + [W.shape[1] for W in weights]
     picked = [locate(sizes, index_a), locate(sizes, index_b)]
     if picked[0] == picked[1]:
@@ -56,12 +61,15 @@ def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, valu
     with np.errstate(all="ignore"):
         shared = X  # what every grid point has in common: the layers before `first`
         for layer in range(first):
-            shared = activate(activations[layer], shared @ weights[layer])
-        # Layer `first`: only the picked columns differ between grid points.
-        base_sums = shared @ weights[first]
+            shared = activate(activations[layer], shared @ weights[layer] + biases[layer])
+        # Layer `first`: only the picked columns differ between grid points (all of
+        # them for a softmax, whose every unit depends on every sum).
+        base_sums = shared @ weights[first] + biases[first]
         base_out = activate(activations[first], base_sums)
+        if activations[first] == "softmax":
+            cols = list(range(sizes[first + 1]))
         if first < last:
-            base_next = base_out @ weights[first + 1]
+            base_next = base_out @ weights[first + 1] + biases[first + 1]
         chunk = max(1, CHUNK_BYTES // (8 * n_samples * max(sizes[first:])))
         for start in range(0, points, chunk):
             part = slice(start, min(start + chunk, points))
@@ -86,7 +94,7 @@ def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, valu
                 for layer in range(first + 1, last + 1):
                     if layer > first + 1:  # one matrix product for all points and samples
                         s = (a.reshape(-1, sizes[layer]) @ weights[layer]).reshape(
-                            count, n_samples, sizes[layer + 1])
+                            count, n_samples, sizes[layer + 1]) + biases[layer]
                     for edit_layer, row, col, shift in edits:
                         if edit_layer == layer:
                             if a is not None:
@@ -97,7 +105,7 @@ def loss_grid(X, Y, weights, activations, loss, index_a, index_b, values_a, valu
                                 feeding = base_out[:, row]
                             s[:, :, col] += shift[part, None] * feeding
                     a = activate_in_place(activations[layer], s)
-            out[part] = batch_loss(a, Y, loss)  # one loss per grid point
+            out[part] = batch_loss(a, Y, loss, reduction=reduction)  # one per grid point
     return out.reshape(grid_a.shape)
 
 

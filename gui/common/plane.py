@@ -210,3 +210,32 @@ def label_colour_bar(colour_bar, scale, name, metrics):
                  default=0) if ticks else 0
     axis.setWidth(max(COLOUR_BAR_AXIS, widest + 12))
 
+
+
+GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
+
+
+def grid_bounds(old, span, path_a, path_b, a, b):
+    """The extent (a_lo, a_hi, b_lo, b_hi) of a grid over two parameters now at
+    (a, b) that went along (path_a, path_b): ``span`` > 0 centres it on (a, b),
+    ``span`` either side; 0 fits the whole path. The ``old`` extent is kept while
+    it still fits, so a map is not recomputed for every small move."""
+    # Python floats and padded(): a weight near ±1.8e308 widens no bound to inf, and
+    # one of 1e300 still gets a grid a few units in its last place wide.
+    if span > 0:  # centred on the current point; recentred when it wanders off
+        if old is not None and abs(old[1] - old[0] - 2 * span) < 1e-12 and \
+                abs(a - (old[0] + old[1]) / 2) <= span / 4 and \
+                abs(b - (old[2] + old[3]) / 2) <= span / 4:
+            return old
+        return (*padded(a, a, 0.0, span), *padded(b, b, 0.0, span))
+    need = [padded(float(values.min()), float(values.max()), 0.1, 0.5)
+            for values in (path_a, path_b)]
+    if old is not None and all(
+            old[2 * i] <= lo and hi <= old[2 * i + 1]
+            and old[2 * i + 1] - old[2 * i] <= 3 * (hi - lo)
+            for i, (lo, hi) in enumerate(need)):
+        return old
+    grown = []
+    for lo, hi in need:
+        grown += padded(lo, hi, GROW)
+    return tuple(grown)

@@ -1,7 +1,10 @@
 """The loss surface: E over two chosen weights, with the path gradient descent took.
 
-The heat map is E over a grid of the two weights, every other weight held at its
-value in W_k; the line on top is those two weights at every iteration from 0 to k.
+The heat map is E over a grid of the two weights, every other weight (and every
+bias) held at its value at iteration k; the line on top is those two weights at every
+iteration from 0 to k. E is the run's recorded loss: on the training rows (not the
+held-out ones), with the run's loss and reduction, without the L1/L2 penalty, so
+the map's value at the current weights is ``run.at(k).loss``.
 The surface is a slice through a landscape that itself moves (the other weights
 change as training runs), so the path is not expected to run exactly downhill on
 it; the caption says so.
@@ -35,7 +38,7 @@ from PySide6.QtWidgets import (
 from gui.common import palette
 from gui.common.chain_rule import fmt, weight_label, weight_symbol
 from gui.common.number_fields import DecimalBox
-from gui.common.plane import PlaneAxis, colour_scale, label_colour_bar, padded
+from gui.common.plane import PlaneAxis, colour_scale, grid_bounds, label_colour_bar
 from gui.common.redraw import RedrawTimer
 from gui.common.still_plot import still_plot
 from nncore.surface import descent_path, flat_index, locate, loss_grid
@@ -48,7 +51,6 @@ CONTOUR_LEVELS = 7
 SLICE_NOTE = ("The map is the slice through the other weights' values now; the older "
               "parts of the path lay on slightly different slices, so the path need not "
               "run straight downhill on this map.")
-GROW = 0.25  # an auto grid grows this much beyond the path, so it is not redone each frame
 MAP_MIN_HEIGHT = 150  # pixels
 
 
@@ -221,7 +223,8 @@ class LossSurfaceDock(QDockWidget):
             self._show_no_plane(run, k)
             return
         ia, ib = flat_index(sizes, *edge_a), flat_index(sizes, *edge_b)
-        params = run.params_at(k)
+        shown = run.at(k)
+        params, theta = shown.theta[:run.n_params], shown.theta
         its, path_a, path_b = descent_path(run, edge_a, edge_b, k)
         self.path = (its, path_a, path_b)
         self.bounds = self._next_bounds(path_a, path_b, params[ia], params[ib])
@@ -234,12 +237,12 @@ class LossSurfaceDock(QDockWidget):
             line.setData(view_a, view_b)
         self.start_marker.setData(view_a[:1], view_b[:1])
         self.now_marker.setData(across.to_view(params[ia:ia + 1]), up.to_view(params[ib:ib + 1]))
-        others = params.copy()
+        others = theta.copy()  # the other weights and the biases
         others[[ia, ib]] = 0.0
         wanted = (id(run), self.pair, self.bounds, side, others.tobytes())
         self.deferred = side is None
         if wanted != self._computed and not self.deferred:
-            self._compute(run, params, side)
+            self._compute(run, shown, side)
             self._computed = wanted
         if not session.player.playing and self.contours.isChecked() and \
                 self._contours_for != self._computed:
@@ -247,12 +250,11 @@ class LossSurfaceDock(QDockWidget):
         self.drawn_iteration = k
         self._write_caption(run, k, params, ia, ib)
 
-    def _compute(self, run, params, side):
+    def _compute(self, run, shown, side):
         self.axes = plane_axes(self.bounds, side)
         self.grid_a, self.grid_b = (axis.centres for axis in self.axes)
         start = time.perf_counter()
-        self.values = loss_grid(run.X, run.Y, run.unflatten(params), run.activations,
-                                run.loss, self.pair[0], self.pair[1], self.grid_a, self.grid_b)
+        self.values = slice_loss(run, shown, self.pair, self.grid_a, self.grid_b)
         self.compute_seconds = time.perf_counter() - start
         self.computations += 1
         self._seconds_per_point = self.compute_seconds / side ** 2
@@ -284,26 +286,7 @@ class LossSurfaceDock(QDockWidget):
 
     def _next_bounds(self, path_a, path_b, a, b):
         """The grid's extent: the old one while it still fits, else a new one."""
-        # Python floats and padded(): a weight near ±1.8e308 widens no bound to inf, and
-        # one of 1e300 still gets a grid a few units in its last place wide.
-        span, old = self.span.value(), self.bounds
-        if span > 0:  # centred on the current point; recentred when it wanders off
-            if old is not None and abs(old[1] - old[0] - 2 * span) < 1e-12 and \
-                    abs(a - (old[0] + old[1]) / 2) <= span / 4 and \
-                    abs(b - (old[2] + old[3]) / 2) <= span / 4:
-                return old
-            return (*padded(a, a, 0.0, span), *padded(b, b, 0.0, span))
-        need = [padded(float(values.min()), float(values.max()), 0.1, 0.5)
-                for values in (path_a, path_b)]
-        if old is not None and all(
-                old[2 * i] <= lo and hi <= old[2 * i + 1]
-                and old[2 * i + 1] - old[2 * i] <= 3 * (hi - lo)
-                for i, (lo, hi) in enumerate(need)):
-            return old
-        grown = []
-        for lo, hi in need:
-            grown += padded(lo, hi, GROW)
-        return tuple(grown)
+        return grid_bounds(self.bounds, self.span.value(), path_a, path_b, a, b)
 
     def _side(self, run, first_layer):
         """Grid points per axis that fit the time budget (all MAX_SIDE when cheap)."""
@@ -331,7 +314,11 @@ class LossSurfaceDock(QDockWidget):
                     f"value {fmt(params[other])}")
         else:
             held = f"the other {n_other} weights held at their iteration-{k} values"
-        self.caption.setText(f"Loss E over {wa} and {wb} at iteration {k}; {held}.")
+        if run.options.bias:
+            held += ", the biases too"
+        rows = (f" E on the {len(run.train_rows)} training rows, not the held-out ones."
+                if len(run.test_rows) else "")
+        self.caption.setText(f"Loss E over {wa} and {wb} at iteration {k}; {held}.{rows}")
         self.status.setText(
             f"Now (●): {wa} = {fmt(params[ia])}, {wb} = {fmt(params[ib])}, "
             f"E = {fmt(run.losses[k])}"
@@ -396,6 +383,15 @@ class LossSurfaceDock(QDockWidget):
             wa, wb = (weight_symbol(sizes, e) for e in self.pair)
             self.status.setText(f"Under the mouse: {wa} = {fmt(self.grid_a[c])}, "
                                 f"{wb} = {fmt(self.grid_b[r])}, E = {fmt(self.values[r, c])}")
+
+
+def slice_loss(run, shown, pair, values_a, values_b):
+    """E of ``run`` over the grid of the two weights ``pair``, the rest of the
+    parameters as at iteration ``shown`` (a ``run.at(k)``): on the training rows,
+    with the run's loss and reduction, without the penalty, as the run records it."""
+    return loss_grid(run.X_train, run.Y_train, shown.weights, run.activations, run.loss,
+                     pair[0], pair[1], values_a, values_b, shown.biases,
+                     run.options.reduction)
 
 
 def plane_axes(bounds, cells):
