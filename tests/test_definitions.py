@@ -4,7 +4,7 @@ output range, used everywhere; the file-error classes; a run's dataset name."""
 import numpy as np
 import pytest
 
-from gui.docks.dataset.decision_map import output_levels, unit_levels
+from gui.docks.dataset.map_colours import output_levels, unit_levels
 from gui.docks.inspector.chain_table import consecutive_spans
 from nncore import (
     ACTIVATIONS,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt
@@ -38,70 +37,30 @@ from PySide6.QtWidgets import (
 
 from gui.common import palette
 from gui.common.number_fields import DecimalBox, WholeNumberBox
+from gui.common.redraw import RedrawTimer
 from gui.docks.dataset.dataset_table import DatasetTable
 from gui.docks.dataset.decision_map import DecisionMap
+from gui.docks.dataset.presets import (
+    CUSTOM,
+    THREE_BIT,
+    TWO_D_DEFAULTS,
+    output_for,
+    plane_data,
+    plane_prefix,
+    preset_data,
+    presets,
+    two_d_name,
+)
 from nncore.datasets import (
     BUILTIN,
     THREE_BIT_RULES,
-    TWO_D_KINDS,
     builtin,
     load_csv,
     save_csv,
     target_range,
     three_bit,
-    two_d,
 )
 from nncore.errors import FileError, LoadError
-from nncore.number_text import read_number, read_whole
-
-THREE_BIT = "three-bit"
-TWO_D_PREFIX = "2-D "
-CUSTOM = "custom"
-TWO_D_SEED = 0  # the same points every time a 2-D preset is picked
-TWO_D_DEFAULTS = (200, 0.0)  # points and noise; also what a bare "2-D circle" name means
-TWO_D_NAME = re.compile(r"2-D (\w+)(?:: (\S+) points, noise (\S+))?")
-
-
-def two_d_name(kind, points, noise):
-    """The dataset name of a 2-D preset, with the options that make its points."""
-    return f"{TWO_D_PREFIX}{kind}: {points} points, noise {noise:g}"
-
-
-def preset_data(name):
-    """``(preset, options, X, Y)`` for a dataset name that a preset makes, where
-    ``options`` is the three-bit rule or the 2-D (points, noise); None otherwise."""
-    if name in BUILTIN:
-        return (name, None, *builtin(name))
-    if name.startswith(THREE_BIT + ": ") and name[len(THREE_BIT) + 2:] in THREE_BIT_RULES:
-        rule = name[len(THREE_BIT) + 2:]
-        return (THREE_BIT, rule, *three_bit(rule))
-    match = TWO_D_NAME.fullmatch(name)
-    if not match or match.group(1) not in TWO_D_KINDS:
-        return None
-    points, noise = TWO_D_DEFAULTS
-    if match.group(2) is not None:
-        (points, bad_points), (noise, bad_noise) = (read_whole(match.group(2)),
-                                                    read_number(match.group(3)))
-        if bad_points or bad_noise:
-            return None
-    try:
-        X, Y = two_d(match.group(1), points, noise, TWO_D_SEED)
-    except ValueError:  # options out of two_d's range: a hand-made name
-        return None
-    return (TWO_D_PREFIX + match.group(1), (points, noise), X, Y)
-
-
-def _presets():
-    """(label, dataset name, description) for the preset combo."""
-    items = [(name, name, text) for name, text in BUILTIN.items()]
-    items.append(("all 8 three-bit inputs", THREE_BIT,
-                  "Every input (x1, x2, x3) in binary order; pick the rule for y."))
-    for kind in TWO_D_KINDS:
-        items.append((f"2-D {kind}", TWO_D_PREFIX + kind,
-                      "Playground-style points (x1, x2) with a constant x3 = 1; "
-                      "y = 1 for the blue class."))
-    items.append(("custom (edited or from a file)", CUSTOM, ""))
-    return items
 
 
 class DatasetDock(QDockWidget):
@@ -149,7 +108,11 @@ class DatasetDock(QDockWidget):
         splitter.setStretchFactor(1, 3)
         self.setWidget(splitter)
 
+        # The marks of the held-out rows and the shown mini-batch follow the cursor,
+        # at most 15 times a second while playing (a batch changes every step).
+        self.marks = RedrawTimer(self, session, self._mark_rows, max_fps=15)
         session.cursor.sigRunReplaced.connect(self.sync)
+        session.cursor.sigIterationChanged.connect(self.marks.schedule)
         self.sync()
 
     # ---- building -------------------------------------------------------------------
@@ -158,7 +121,7 @@ class DatasetDock(QDockWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Preset:"))
         self.preset_combo = QComboBox()
-        for label, name, text in _presets():
+        for label, name, text in presets():
             self.preset_combo.addItem(label, name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, text,
                                           Qt.ItemDataRole.ToolTipRole)
@@ -251,6 +214,18 @@ class DatasetDock(QDockWidget):
             self.preset_combo.setCurrentIndex(self._preset_index(name, run.X, run.Y))
         self._show_options()
         self._validate()
+        self.marks.schedule()
+
+    def _mark_rows(self):
+        """Mark the held-out rows, and the shown iteration's batch when it is a
+        mini-batch (a full batch is every training row: no news), while the table
+        shows the run's rows."""
+        if self.edited:
+            self.table.clear_marks()
+            return
+        run = self.session.run
+        batch = run.at(self.session.iteration).batch_rows
+        self.table.mark_rows(run.test_rows, batch if len(batch) < len(run.train_rows) else ())
 
     def _preset_index(self, name, X, Y):
         """Combo index of the preset that makes exactly ``(X, Y)`` under dataset
@@ -272,7 +247,7 @@ class DatasetDock(QDockWidget):
         for w in self.three_bit_widgets:
             w.setVisible(name == THREE_BIT)
         for w in self.two_d_widgets:
-            w.setVisible(name.startswith(TWO_D_PREFIX))
+            w.setVisible(plane_prefix(name) is not None)
         text = self.preset_combo.itemData(self.preset_combo.currentIndex(),
                                           Qt.ItemDataRole.ToolTipRole)
         self.description.setText(text or f"Data: {self.session.cursor.config.dataset_name}")
@@ -301,13 +276,24 @@ class DatasetDock(QDockWidget):
         else:
             self.status.setText(f"{table.rowCount()} samples, {table.n_in} inputs, "
                                 f"{table.n_out} target{'s' if table.n_out > 1 else ''}: "
-                                "the network trains on this table.")
+                                "the network trains on this table." + self._rows_note())
         self.apply_button.setEnabled(self.edited and data is not None)
         self.revert_button.setEnabled(self.edited)
         return data
 
+    def _rows_note(self):
+        run = self.session.run
+        note = ""
+        if len(run.test_rows):
+            note += (f" {len(run.test_rows)} rows are held out (grey italic, “test”): never "
+                     "trained on.")
+        if len(run.at(0).batch_rows) < len(run.train_rows):
+            note += " ● and tint: the shown iteration's mini-batch."
+        return note
+
     def _table_edited(self):
         self.edited = True
+        self.table.clear_marks()
         self._validate()
 
     def revert(self):
@@ -323,19 +309,26 @@ class DatasetDock(QDockWidget):
             return False
         return self._new_run(CUSTOM, *data)
 
-    def _new_run(self, name, X, Y):
+    def _new_run(self, name, X, Y, preset=False):
+        """A new run on (X, Y), keeping the hidden layers; a preset also sets the
+        output and loss its targets need (see presets.output_for)."""
         run = self.session.run
         hidden = run.layer_sizes[1:-1]
         # A run loaded without a seed still needs one for its new weights.
         seed = run.seed if run.seed is not None else random.randint(0, 99_999)
+        activations, loss, changed = list(run.activations), run.loss, ""
+        if preset:
+            activations, loss, changed = output_for(name, activations, loss, Y.shape[1])
         try:
             self.session.new_run(dataset_name=name, X=X, Y=Y,
                                  layer_sizes=[X.shape[1], *hidden, Y.shape[1]],
-                                 activations=list(run.activations), seed=seed,
+                                 activations=activations, loss=loss, seed=seed,
                                  learning_rate=run.learning_rate_at(self.session.iteration))
         except ValueError as exc:
             QMessageBox.warning(self, "Dataset not used", str(exc))
             return False
+        if changed:
+            self.session.sigMessage.emit(changed)
         return True
 
     def _refuse(self, why):
@@ -354,15 +347,16 @@ class DatasetDock(QDockWidget):
         elif name == THREE_BIT:
             X, Y = three_bit(self.rule_combo.currentText())
             name = f"{THREE_BIT}: {self.rule_combo.currentText()}"
-        elif name.startswith(TWO_D_PREFIX):
-            kind, points, noise = (name[len(TWO_D_PREFIX):], self.points_spin.value(),
+        elif plane_prefix(name):
+            prefix = plane_prefix(name)
+            kind, points, noise = (name[len(prefix):], self.points_spin.value(),
                                    self.noise_spin.value())
-            X, Y = two_d(kind, points, noise, TWO_D_SEED)
-            name = two_d_name(kind, points, noise)
+            X, Y = plane_data(prefix, kind, points, noise)
+            name = two_d_name(kind, points, noise, prefix)
         else:
             return False
         self._shown = None  # a preset replaces any edits
-        return self._new_run(name, X, Y)
+        return self._new_run(name, X, Y, preset=True)
 
     def import_csv(self):
         n_out = self.session.run.layer_sizes[-1]

@@ -1,7 +1,9 @@
 """An editable table of inputs (x1..xn) and targets (y, or y1..ym), checked per cell.
 
 The table knows nothing of the session: the dataset dock fills it, reads it back
-with :meth:`DatasetTable.validate` and decides when a new run starts. Cells show
+with :meth:`DatasetTable.validate`, decides when a new run starts, and says which
+rows are held out and which form the shown iteration's mini-batch
+(:meth:`DatasetTable.mark_rows`). Cells show
 six significant digits, but an untouched cell gives back the exact value it was
 filled with, so reading a table back never rounds the data.
 """
@@ -10,14 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
+from gui.common import palette
 from gui.common.number_fields import exact_text
 from nncore.number_text import BLANK, read_number
 
 BAD_CELL = QColor("#F6C6C6")
 TARGET_CELL = QColor("#EEF4FA")  # a light tint says "this column is a target"
+# The shown iteration's mini-batch: a pale reddish purple, the decision map's batch ring.
+BATCH_CELL = palette.mix(palette.BACKGROUND, palette.NEGATIVE_ACTIVE, 0.3)
+HELD_OUT_INK = palette.FAINT_INK  # held-out rows: grey italic text
+BATCH_MARK, TEST_MARK = "●", "test"  # in the row header
 EXACT = Qt.ItemDataRole.UserRole  # the exact value behind a rounded cell text
 STRETCH_UP_TO = 6  # columns; more than this and each column takes what it needs
 
@@ -45,6 +52,7 @@ class DatasetTable(QTableWidget):
         super().__init__(parent)
         self.n_in = self.n_out = 0
         self.bad_cells = {}  # (row, column) -> why, from the last validate()
+        self.test_rows, self.batch_rows = set(), set()  # as marked (mark_rows)
         self.verticalHeader().setDefaultSectionSize(22)
         self.itemChanged.connect(lambda _item: self.sigEdited.emit())
 
@@ -60,7 +68,54 @@ class DatasetTable(QTableWidget):
             for r, values in enumerate(np.hstack([X, Y])):
                 for c, v in enumerate(values):
                     self.setItem(r, c, self._item(v))
+        self.test_rows, self.batch_rows = set(), set()  # new items carry no marks
         self._label_columns()
+
+    # ---- marks: held-out rows and the shown mini-batch ---------------------------------
+
+    def mark_rows(self, test_rows=(), batch_rows=()):
+        """Show rows ``test_rows`` as held out (grey italic, "test" in the row header)
+        and ``batch_rows`` as the shown iteration's mini-batch (tinted, "●" in the
+        header). Only rows whose marks change are touched: a batch moves every step."""
+        test, batch = {int(r) for r in test_rows}, {int(r) for r in batch_rows}
+        changed = (self.test_rows ^ test) | (self.batch_rows ^ batch)
+        self.test_rows, self.batch_rows = test, batch
+        with QSignalBlocker(self):
+            for r in sorted(changed):
+                if r < self.rowCount():
+                    self._mark(r)
+
+    def clear_marks(self):
+        """No marks (the table no longer shows the run's rows: it was edited)."""
+        rows = self.test_rows | self.batch_rows
+        self.test_rows, self.batch_rows = set(), set()
+        with QSignalBlocker(self):
+            for r in sorted(rows):
+                if r < self.rowCount():
+                    self._mark(r)
+
+    def _mark(self, r):
+        held, in_batch = r in self.test_rows, r in self.batch_rows
+        header = QTableWidgetItem(f"{BATCH_MARK} {r + 1}" if in_batch else
+                                  f"{r + 1} {TEST_MARK}" if held else str(r + 1))
+        header.setToolTip("Held out: never in a gradient; its loss is the test curve"
+                          if held else "In this iteration's mini-batch" if in_batch else "")
+        self.setVerticalHeaderItem(r, header)
+        font = QFont(self.font())
+        font.setItalic(held)
+        for c in range(self.columnCount()):
+            item = self.item(r, c)
+            if item is not None:
+                item.setFont(font)
+                item.setData(Qt.ItemDataRole.ForegroundRole, HELD_OUT_INK if held else None)
+                if (r, c) not in self.bad_cells:
+                    item.setData(Qt.ItemDataRole.BackgroundRole, self._background(r, c))
+
+    def _background(self, r, c):
+        """A good cell's tint: the batch's, a target's, or none."""
+        if r in self.batch_rows:
+            return BATCH_CELL
+        return TARGET_CELL if c >= self.n_in else None
 
     @staticmethod
     def _item(value):
@@ -122,8 +177,7 @@ class DatasetTable(QTableWidget):
                         # A cell shows six digits; the tooltip has every digit in use.
                         exact = exact_text(value)
                         item.setToolTip("" if item.text().strip() == exact else exact)
-                        item.setData(Qt.ItemDataRole.BackgroundRole,
-                                     TARGET_CELL if c >= self.n_in else None)
+                        item.setData(Qt.ItemDataRole.BackgroundRole, self._background(r, c))
                     else:
                         self.bad_cells[(r, c)] = why
                         item.setToolTip(f"Row {r + 1}, column {self.column_name(c)}: {why}")

@@ -1,8 +1,10 @@
 """Decision regions over the input plane, for data with two varying inputs.
 
 The big map colours every point (x1, x2) of the plane by the network's output ŷ
-there (orange towards 0, blue towards 1, white at the 0.5 threshold), with the
-training points on top in their target's colour. The small maps show what each
+there (orange towards 0, blue towards 1, white at the 0.5 threshold; with a softmax
+over several classes, the picked class's colour, paler where the network is less
+sure: gui/docks/dataset/map_colours.py), with the samples on top in their class's
+colour, the held-out ones hollow and the shown mini-batch ringed (map_points.py). The small maps show what each
 unit of one hidden layer computes over the same plane, which is how a hidden
 layer "bends" the boundary a single neuron could only draw straight.
 
@@ -22,14 +24,24 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, QTimer
-from PySide6.QtGui import QColor, QTextDocument
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.common import palette
 from gui.common.plane import PlaneAxis
 from gui.common.redraw import RedrawTimer, on_screen
 from gui.common.still_plot import still_plot
-from nncore.network import forward, output_range
+from gui.docks.dataset.map_colours import (
+    class_colours,
+    colormap,
+    output_fractions,
+    plane_columns,
+    scale_fractions,
+    unit_levels,
+    varying_columns,
+)
+from gui.docks.dataset.map_points import RING_GROWTH, PointStyle, legend_text, predicted_right
+from nncore.network import forward
 
 GRID = 64  # points per side of the plane
 BIG_NETWORK = 1000  # weights; above this the grid has half as many points per side
@@ -38,71 +50,11 @@ DRAW_SHARE = 5  # wait at least this many times the last draw's duration between
 TILES_PER_ROW = 8  # 16 when a layer has more than 16 units
 COLUMN_GAP = 1 / 8  # gap between tiles, as a fraction of a tile
 ROW_GAP = 1 / 3  # room under each row of tiles for its labels
-REGION_FADE = 0.3  # how much of the way to white the map's strongest colours are
-WHITE = QColor("#F7F7F7")  # the middle of the scale, a touch off white to show the edge
 # Minimum heights, pixels: small enough that the dataset dock, with its table above
 # the map, fits a 1280 x 800 screen (the splitter gives the map more when there is room).
 PLOT_MIN_HEIGHT = 150  # the output map
 UNITS_MIN_HEIGHT = 50  # the hidden units' tiles
 MARGIN = 0.15  # of the data's span, on each side of the plane
-
-
-def varying_columns(X):
-    """Indices of the input columns that take more than one value."""
-    X = np.asarray(X, dtype=float)
-    # Not np.ptp: the span of -1e308 and 1e308 overflows (and warns).
-    return np.flatnonzero(X.max(axis=0) > X.min(axis=0)).tolist()
-
-
-def plane_columns(X):
-    """The two input columns that vary, or None if not exactly two do."""
-    varying = varying_columns(X)
-    return tuple(varying) if len(varying) == 2 else None
-
-
-def colormap():
-    """Orange (low) -> near white (middle) -> blue (high), the weights' colours, a
-    little paler than the points so a point stands out on a region of its class."""
-    colors = [palette.mix(palette.NEGATIVE, WHITE, REGION_FADE), WHITE,
-              palette.mix(palette.POSITIVE, WHITE, REGION_FADE)]
-    return pg.ColorMap([0.0, 0.5, 1.0], [c.getRgb()[:3] for c in colors])
-
-
-def unit_levels(name, values):
-    """Colour scale (low, high) of each unit with activation ``name``, shaped
-    (n, 1, 1) to broadcast over ``values`` (n, rows, cols): the activation's own
-    range when it is bounded, otherwise symmetric about 0 (0 is white)."""
-    n = len(values)
-    low, high = output_range(name)
-    if np.isfinite(low) and np.isfinite(high):
-        return np.full((n, 1, 1), low), np.full((n, 1, 1), high)
-    finite = np.where(np.isfinite(values), values, 0.0)
-    spread = np.max(np.abs(finite), axis=(1, 2), keepdims=True)
-    spread[spread <= 1e-12] = 1.0
-    return -spread, spread
-
-
-def scale_fractions(values, low, high):
-    """Where ``values`` lie from ``low`` (0) to ``high`` (1), unclipped; nan for nan.
-    Halved first, so that a scale as wide as the floats does not overflow (halving
-    is exact, so within that range the result is that of the plain formula)."""
-    with np.errstate(all="ignore"):
-        return (values / 2 - low / 2) / (high / 2 - low / 2)
-
-
-def output_levels(name, values):
-    """Colour scale (low, high) of the output: a sigmoid's own range, else symmetric
-    about the 0.5 threshold that accuracy uses, so 0.5 is white."""
-    if name == "sigmoid":
-        return output_range(name)
-    low, high = unit_levels("linear", values[None] - 0.5)
-    return float(low[0, 0, 0]) + 0.5, float(high[0, 0, 0]) + 0.5
-
-
-def output_fractions(name, values):
-    """Each output's place on its colour scale, 0..1 (nan in the middle)."""
-    fractions = scale_fractions(values, *output_levels(name, values))
-    return np.clip(np.nan_to_num(fractions, nan=0.5), 0.0, 1.0)
 
 
 class DecisionMap(QWidget):
@@ -111,7 +63,9 @@ class DecisionMap(QWidget):
     After a draw, ``output_values[i, j]`` is ŷ (first output) at the input point
     ``grid_inputs[i * grid + j]`` (``grid`` points a side), whose plane coordinates are
     ``(xs[i], ys[j])``; ``hidden_values[u]`` is the same for unit u of the chosen
-    hidden layer. ``drawn_iteration`` says which iteration they belong to.
+    hidden layer; ``class_outputs[i, j]`` all the outputs there, for a softmax over
+    several classes (else None). ``batch_drawn``: the rows ringed as the batch.
+    ``drawn_iteration`` says which iteration they belong to.
     """
 
     def __init__(self, session, parent=None):
@@ -126,9 +80,9 @@ class DecisionMap(QWidget):
         self.drawn_iteration = None
         self.draw_count = 0
         self.lut = colormap().getLookupTable(nPts=256)
-        self._brushes = []
-        self._right_pen = pg.mkPen("w", width=1.5)
-        self._wrong_pen = pg.mkPen(palette.INK, width=2.5)
+        self.class_outputs = None  # (grid, grid, classes) for a softmax output
+        self.batch_drawn = np.zeros(0, dtype=int)  # the rows ringed as the batch
+        self.style = None  # the samples' brushes and pens (map_points.PointStyle)
         self._make_widgets()
         # Paced while paused too: scrubbing a wide network's map must not stall the mouse.
         self.redraw = RedrawTimer(self, session, self._draw, max_fps=MAX_FPS,
@@ -151,10 +105,7 @@ class DecisionMap(QWidget):
         self._plot_slot = QWidget()
         self._plot_slot.setMinimumHeight(PLOT_MIN_HEIGHT)
         layout.addWidget(self._plot_slot, 3)
-        self.legend = QLabel("Training samples by target: "
-                             "<span style='color:#0072B2'>●</span> y=1, "
-                             "<span style='color:#E66100'>●</span> y=0; a dark ring: "
-                             "still wrong. The black line is ŷ = 0.5.")
+        self.legend = QLabel()
         self.legend.setWordWrap(True)
         layout.addWidget(self.legend)
 
@@ -184,6 +135,8 @@ class DecisionMap(QWidget):
         item.addItem(self.image)
         self.boundary = pg.IsocurveItem(level=0.5, pen=pg.mkPen(palette.INK, width=1.5))
         self.boundary.setParentItem(self.image)
+        self.batch_rings = pg.ScatterPlotItem(size=8, pxMode=True, brush=None)
+        item.addItem(self.batch_rings)
         self.points = pg.ScatterPlotItem(size=8, pxMode=True)
         item.addItem(self.points)
         self.units = pg.GraphicsLayoutWidget()
@@ -209,8 +162,8 @@ class DecisionMap(QWidget):
     def sync(self):
         """Adapt to a new run: which columns span the plane, its extent, the points."""
         run = self.session.run
-        blue, orange = pg.mkBrush(palette.POSITIVE), pg.mkBrush(palette.NEGATIVE)
-        self._brushes = [blue if t else orange for t in run.Y[:, 0] > 0.5]
+        self.style = PointStyle(run)
+        self.legend.setText(legend_text(run))
         self.columns = plane_columns(run.X)
         shown = self.columns is not None
         for w in (self.plot or self._plot_slot, self.legend, self.units_title,
@@ -370,22 +323,18 @@ class DecisionMap(QWidget):
             self._make_views()
         session, run = self.session, self.session.run
         k = session.iteration
-        weights = run.weights_at(k)
+        shown_k = run.at(k)
         with np.errstate(all="ignore"):  # only the layers drawn: a wide net has many
-            layers = forward(self.grid_inputs, weights, run.activations,
-                             keep=(self.hidden_layer, -1) if self.tile_origins else (-1,))
+            layers = forward(self.grid_inputs, shown_k.weights, run.activations,
+                             keep=(self.hidden_layer, -1) if self.tile_origins else (-1,),
+                             biases=shown_k.biases)
         g = self.grid
-        out = layers[-1][:, 0].reshape(g, g)
-        self.output_values = out
-        # Placed on the colour scale here, so the image is 0..1 whatever ŷ's size; the
-        # 0.5 threshold is at 0.5 on that scale too, so the boundary is traced on it.
-        shown = output_fractions(run.activations[-1], out)
-        self.image.setImage(shown, levels=(0.0, 1.0), rect=self._rect)
-        if shown.min() < 0.5 < shown.max():
-            self.boundary.setData(shown)
+        self.output_values = layers[-1][:, 0].reshape(g, g)
+        if self.style.multi:
+            self._draw_classes(layers[-1].reshape(g, g, -1))
         else:
-            self.boundary.setData(None)
-        self._draw_points(run, k)
+            self._draw_two_classes(run, self.output_values)
+        self._draw_points(run, shown_k)
         if self.tile_origins:
             layer = self.hidden_layer
             values = layers[layer].T.reshape(-1, g, g)
@@ -399,6 +348,26 @@ class DecisionMap(QWidget):
         # Short: a title's width is a minimum of the plot's, and this dock can be narrow.
         self.plot.getPlotItem().setTitle(f"Output ŷ at iteration {k}",
                                          color=palette.INK.name(), size="10pt")
+
+    def _draw_two_classes(self, run, out):
+        self.class_outputs = None
+        # Placed on the colour scale here, so the image is 0..1 whatever ŷ's size; the
+        # 0.5 threshold is at 0.5 on that scale too, so the boundary is traced on it.
+        shown = output_fractions(run.activations[-1], out)
+        self.image.setLookupTable(self.lut)
+        self.image.setImage(shown, levels=(0.0, 1.0), rect=self._rect)
+        if shown.min() < 0.5 < shown.max():
+            self.boundary.setData(shown)
+        else:
+            self.boundary.setData(None)
+
+    def _draw_classes(self, outputs):
+        """Each point of the plane in the colour of the class picked there (no 0.5
+        line: with several classes the boundaries are where the colours meet)."""
+        self.class_outputs = outputs
+        self.image.setLookupTable(None)
+        self.image.setImage(class_colours(outputs), levels=(0, 255), rect=self._rect)
+        self.boundary.setData(None)
 
     def colors_of(self, values, low, high):
         """RGB (uint8) the map gives ``values`` on the colour scale ``low``..``high``."""
@@ -414,12 +383,19 @@ class DecisionMap(QWidget):
             mosaic[x:x + g, y:y + g] = c
         return mosaic
 
-    def _draw_points(self, run, k):
+    def _draw_points(self, run, shown):
+        """The samples (see map_points), and a ring round each of the shown
+        iteration's mini-batch (``batch_drawn``: its rows; empty for a full batch)."""
         a, b = self.columns
-        right = (run.outputs[k][:, 0] > 0.5) == (run.Y[:, 0] > 0.5)
+        brushes, pens = self.style.points(predicted_right(run, run.outputs[shown.k]))
         # A few points (the 4 of xor) can be big; hundreds must not hide the map.
         size = 11 if len(run.X) <= 20 else 7
         across, up = self.axes
-        self.points.setData(x=across.to_view(run.X[:, a]), y=up.to_view(run.X[:, b]),
-                            brush=self._brushes, size=size,
-                            pen=[self._right_pen if ok else self._wrong_pen for ok in right])
+        x, y = across.to_view(run.X[:, a]), up.to_view(run.X[:, b])
+        self.points.setData(x=x, y=y, brush=brushes, size=size, pen=pens)
+        batch = shown.batch_rows
+        if len(batch) == len(run.train_rows):
+            batch = batch[:0]
+        self.batch_drawn = np.sort(batch)
+        self.batch_rings.setData(x=x[batch], y=y[batch], size=size + RING_GROWTH,
+                                 pen=self.style.ring_pen, brush=None)
