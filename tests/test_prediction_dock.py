@@ -172,3 +172,30 @@ def test_a_refusal_goes_when_the_network_changes(dock, qtbot):
     X = binary_inputs(2)
     dock.session.new_run(X=X, Y=X[:, :1], layer_sizes=[2, 1], dataset_name="two")
     assert not dock.error.isVisibleTo(dock)
+
+
+def test_three_classes_with_biases_answer_the_largest_output(dock, drawn, train):
+    from nncore import TrainingOptions
+    from nncore.datasets import three_class
+
+    session = dock.session
+    X, Y = three_class(60, 0.2, seed=0, kind="blobs")
+    session.new_run(dataset_name="blobs", X=X, Y=Y, layer_sizes=[3, 4, 3],
+                    activations=["tanh", "softmax"], loss="ce", learning_rate=0.05,
+                    seed=5, options=TrainingOptions(bias=True, optimizer="adam"))
+    train(session, 200)
+    drawn(dock)
+    shown = session.run.at(200)
+    assert np.any(shown.biases[0] != 0)
+    expected = forward(binary_inputs(3), shown.weights, session.run.activations,
+                       biases=shown.biases)[-1]
+    assert table_column(dock, 3) == [", ".join(fmt(v) for v in row) for row in expected]
+    classes = [", ".join(fmt(v) for v in np.eye(3)[np.argmax(row)]) for row in expected]
+    assert table_column(dock, 4) == classes
+    assert len(set(classes)) > 1  # not every input lands in one class
+    session.selection.set_probe(np.array([0.0, 0.5, 1.0]))
+    drawn(dock)
+    yhat = forward(np.array([[0.0, 0.5, 1.0]]), shown.weights, session.run.activations,
+                   biases=shown.biases)[-1][0]
+    winner = ", ".join(fmt(v) for v in np.eye(3)[np.argmax(yhat)])
+    assert f"→ class {winner}" in dock.result.text()

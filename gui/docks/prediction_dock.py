@@ -232,19 +232,20 @@ class PredictionDock(LazyDock):
         """ŷ at the current iteration for the typed input and the truth table."""
         session = self.session
         run, k = session.run, session.iteration
-        weights = run.weights_at(k)
+        shown = run.at(k)
         self.shown_iteration = k
-        self._show_probe_result(weights)
+        self._show_probe_result(shown)
         if self.truth_inputs is None:
             return
         with np.errstate(all="ignore"):
-            outputs = forward(self.truth_inputs, weights, run.activations)[-1]
+            outputs = forward(self.truth_inputs, shown.weights, run.activations,
+                              biases=shown.biases)[-1]
         self.truth_outputs = outputs
         n = run.X.shape[1]
         bold = QFont(self.table.font())
         bold.setBold(True)
         for r, (yhat, found) in enumerate(zip(outputs, self.matches, strict=True)):
-            predicted = (yhat > 0.5).astype(float)
+            predicted = predicted_class(run, yhat)
             item = self.table.item(r, n)
             item.setText(", ".join(fmt(v) for v in yhat))
             item.setToolTip(", ".join(repr(float(v)) for v in yhat))
@@ -278,15 +279,16 @@ class PredictionDock(LazyDock):
             elif self.table.currentRow() != row or not self.table.selectedItems():
                 self.table.selectRow(row)
 
-    def _show_probe_result(self, weights):
+    def _show_probe_result(self, shown):
         probe = self.session.selection.probe
         run = self.session.run
         if probe is None or probe.shape != (run.X.shape[1],):
             self.result.setText(f"Type an input to see ŷ at iteration {self.session.iteration}.")
             return
         with np.errstate(all="ignore"):
-            yhat = forward(probe[None, :], weights, run.activations)[-1][0]
-        classes = ", ".join(fmt(v) for v in (yhat > 0.5))
+            yhat = forward(probe[None, :], shown.weights, run.activations,
+                           biases=shown.biases)[-1][0]
+        classes = ", ".join(fmt(v) for v in predicted_class(run, yhat))
         self.result.setText(f"ŷ({vector_text(probe)}) = {', '.join(fmt(v) for v in yhat)}   "
                             f"→ class {classes}   (iteration {self.session.iteration})")
         self.result.setToolTip(", ".join(repr(float(v)) for v in yhat))
@@ -327,3 +329,12 @@ class PredictionDock(LazyDock):
     def _row_clicked(self, row, _column):
         self.error.hide()
         self.session.selection.set_probe(self.truth_inputs[row])
+
+
+def predicted_class(run, yhat):
+    """The class the network answers for output ``yhat``, written as a target is:
+    each output thresholded at 0.5, or for a softmax the one-hot of its largest
+    output (as the run's accuracy counts it)."""
+    if run.activations[-1] == "softmax":
+        return np.eye(len(yhat))[int(np.argmax(yhat))]
+    return (yhat > 0.5).astype(float)

@@ -4,9 +4,9 @@ The big map colours every point (x1, x2) of the plane by the network's output ŷ
 there (orange towards 0, blue towards 1, white at the 0.5 threshold; with a softmax
 over several classes, the picked class's colour, paler where the network is less
 sure: gui/docks/dataset/map_colours.py), with the samples on top in their class's
-colour, the held-out ones hollow and the shown mini-batch ringed (map_points.py). The small maps show what each
-unit of one hidden layer computes over the same plane, which is how a hidden
-layer "bends" the boundary a single neuron could only draw straight.
+colour, the held-out ones hollow and the shown mini-batch ringed (map_points.py).
+The small maps show what each unit of one hidden layer computes over the same
+plane, which is how a hidden layer "bends" the boundary a single neuron could only draw straight.
 
 Other input columns must be constant (the tutorial's column of ones); they keep
 their value over the whole plane. The maps are one vectorised forward pass over a
