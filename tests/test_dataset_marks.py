@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from gui.common import palette
 from gui.docks.dataset.dataset_dock import DatasetDock
 from gui.docks.dataset.dataset_table import BATCH_CELL, BATCH_MARK, HELD_OUT_INK, TEST_MARK
 from gui.docks.dataset.map_colours import CLASS_COLOURS, REGION_FADE, WHITE
 from gui.docks.dataset.map_points import RING
-from gui.common import palette
 from nncore import TrainingOptions
 from nncore.datasets import three_class
 from nncore.network import forward
