@@ -105,13 +105,15 @@ def test_held_out_rows_and_the_batch_are_marked_as_the_learner_scrubs(dock, qtbo
         assert m.batch_rings.opts["pen"].color() == RING
         brushes = [p.brush().color() for p in m.points.points()]
         pens = [p.pen().color() for p in m.points.points()]
+        symbols = [p.symbol() for p in m.points.points()]
         classes = np.argmax(run.Y, axis=1)
+        right = np.argmax(run.outputs[k], axis=1) == classes
         for r in range(len(run.X)):
             if r in test:
-                assert brushes[r] in (palette.BACKGROUND, palette.INK)
-                assert pens[r] == CLASS_COLOURS[classes[r]]
+                assert symbols[r] == "s" and pens[r] == CLASS_COLOURS[classes[r]]
+                assert brushes[r] == (palette.BACKGROUND if right[r] else palette.INK)
             else:
-                assert brushes[r] == CLASS_COLOURS[classes[r]]
+                assert symbols[r] == "o" and brushes[r] == CLASS_COLOURS[classes[r]]
     assert "12 rows are held out" in dock.status.text()
     assert "held out" in m.legend.text() and "mini-batch" in m.legend.text()
 

@@ -44,6 +44,8 @@ def test_test_curves_are_the_held_out_history(view, train):
     assert PENALTY not in view.curves  # no L1/L2
     assert view.keys["loss"] == ["training", "test"]
     assert view.keys["accuracy"] == ["training", "test"]
+    # Summed over 72 and 18 rows, the two losses' heights do not compare: the key says so.
+    assert "sums over 72 training and 18 test rows" in view.plot_items["loss"].titleLabel.text
     # The test loss is in view: the loss axis reaches its highest value.
     (_, _), (y0, y1) = view.plot_items["loss"].vb.viewRange()
     assert y0 <= run.test_losses.min() and run.test_losses.max() <= y1
@@ -64,7 +66,8 @@ def test_the_penalty_is_a_line_of_its_own(view, train):
 
 def test_scrubbing_back_keeps_the_lines_and_an_edit_redraws_them(view, train):
     session = view.session
-    three_class_run(session, test_fraction=0.3, batch_size=7)
+    three_class_run(session, test_fraction=0.3, batch_size=7, reduction="mean")
+    assert "sums over" not in view.plot_items["loss"].titleLabel.text  # means compare
     train(session, 120)
     view.refresh()
     session.cursor.seek(40)

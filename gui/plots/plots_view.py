@@ -207,10 +207,12 @@ class PlotsView(QWidget):
         for name in ("accuracy", "loss"):
             live = self.ghosts.live_label if entries else "training"
             own = self.lines.key_entries(name, live)
+            note = self.lines.notes.get(name, "")
             if entries:
-                self.plot_keys.set(name, (own or [(palette.categorical(0), live)]) + entries)
+                self.plot_keys.set(name, (own or [(palette.categorical(0), live)]) + entries,
+                                   note)
             else:
-                self.plot_keys.set(name, own)
+                self.plot_keys.set(name, own, note)
 
     # ---- redrawing -----------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ class RunCurves:
         self.series = []
         self.targets = []
         self._n_out = 1
+        self.notes = {}  # plot name -> a note for its key (how the test loss compares)
         for key in (ACCURACY, LOSS):
             self._add(key, palette.categorical(0), width=2.5)
 
@@ -73,6 +74,11 @@ class RunCurves:
 
     def _build_scores(self, run):
         """The test and penalty lines of ``run``, if it has them."""
+        self.notes = {}
+        if run.test_losses is not None and run.options.reduction == "sum":
+            # Sums over different numbers of rows: the lines' heights do not compare.
+            self.notes["loss"] = (f"sums over {len(run.train_rows)} training and "
+                                  f"{len(run.test_rows)} test rows")
         if run.test_losses is not None:
             for key, values in ((TEST_ACCURACY, lambda r, _: r.test_accuracies),
                                 (TEST_LOSS, lambda r, _: r.test_losses)):

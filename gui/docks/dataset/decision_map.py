@@ -387,12 +387,12 @@ class DecisionMap(QWidget):
         """The samples (see map_points), and a ring round each of the shown
         iteration's mini-batch (``batch_drawn``: its rows; empty for a full batch)."""
         a, b = self.columns
-        brushes, pens = self.style.points(predicted_right(run, run.outputs[shown.k]))
+        brushes, pens, symbols = self.style.points(predicted_right(run, run.outputs[shown.k]))
         # A few points (the 4 of xor) can be big; hundreds must not hide the map.
         size = 11 if len(run.X) <= 20 else 7
         across, up = self.axes
         x, y = across.to_view(run.X[:, a]), up.to_view(run.X[:, b])
-        self.points.setData(x=x, y=y, brush=brushes, size=size, pen=pens)
+        self.points.setData(x=x, y=y, brush=brushes, size=size, pen=pens, symbol=symbols)
         batch = shown.batch_rows
         if len(batch) == len(run.train_rows):
             batch = batch[:0]

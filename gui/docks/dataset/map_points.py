@@ -2,8 +2,10 @@
 
 Each sample is a dot in its target class's colour (two classes: blue for y = 1,
 orange for y = 0; several: the map's class colours). A dark ring: the network
-still gets it wrong at the shown iteration. A held-out sample is hollow: a ring in
-its class's colour, white inside (dark inside when the network gets it wrong). The
+still gets it wrong at the shown iteration. A held-out sample is a hollow square:
+its outline in its class's colour, white inside (dark inside when the network gets
+it wrong); a square, because at a few pixels a hollow dot looks like a filled one
+with its white outline. The
 rows of the shown iteration's mini-batch get a wider reddish-purple ring around
 them, which moves as the learner scrubs.
 """
@@ -47,6 +49,7 @@ class PointStyle:
         held = np.zeros(len(run.Y), dtype=bool)
         held[run.test_rows] = True
         self.held = held
+        self.symbols = np.where(held, "s", "o").tolist()
         fills = [pg.mkBrush(c) for c in colours]
         self.fill = [fills[c] for c in classes]
         hollow = [pg.mkPen(c, width=2.5) for c in colours]
@@ -58,7 +61,8 @@ class PointStyle:
         self.ring_pen = pg.mkPen(RING, width=2.5)
 
     def points(self, right):
-        """(brushes, pens) of the samples, ``right`` saying which the network gets."""
+        """(brushes, pens, symbols) of the samples, ``right`` saying which the
+        network gets."""
         brushes, pens = [], []
         for s, ok in enumerate(right):
             if self.held[s]:
@@ -67,7 +71,7 @@ class PointStyle:
             else:
                 brushes.append(self.fill[s])
                 pens.append(self.right_pen if ok else self.wrong_pen)
-        return brushes, pens
+        return brushes, pens, self.symbols
 
 
 def legend_text(run):
@@ -85,7 +89,7 @@ def legend_text(run):
                 f"{dot(palette.NEGATIVE)} y=0; a dark ring: still wrong. The black line is "
                 "ŷ = 0.5.")
     if len(run.test_rows):
-        text += " Hollow: held out (test), dark inside when wrong."
+        text += " Hollow squares: held out (test), dark inside when wrong."
     if len(run.at(0).batch_rows) < len(run.train_rows):
         text += (f" <span style='color:{RING.name()}'>◯</span> ring: the shown "
                  "iteration's mini-batch.")
