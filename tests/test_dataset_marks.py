@@ -114,7 +114,7 @@ def test_held_out_rows_and_the_batch_are_marked_as_the_learner_scrubs(dock, qtbo
                 assert brushes[r] == (palette.BACKGROUND if right[r] else palette.INK)
             else:
                 assert symbols[r] == "o" and brushes[r] == CLASS_COLOURS[classes[r]]
-    assert "12 rows are held out" in dock.status.text()
+    assert "the 12 held out" in dock.status.text() and "batch" in dock.status.text()
     assert "held out" in m.legend.text() and "mini-batch" in m.legend.text()
 
 

@@ -274,9 +274,11 @@ class DatasetDock(QDockWidget):
         elif self.edited:
             self.status.setText("Edited: press Apply to train a new network on this table.")
         else:
+            note = self._rows_note()
             self.status.setText(f"{table.rowCount()} samples, {table.n_in} inputs, "
-                                f"{table.n_out} target{'s' if table.n_out > 1 else ''}: "
-                                "the network trains on this table." + self._rows_note())
+                                f"{table.n_out} target{'s' if table.n_out > 1 else ''}"
+                                + (f".{note}" if note else
+                                   ": the network trains on this table."))
         self.apply_button.setEnabled(self.edited and data is not None)
         self.revert_button.setEnabled(self.edited)
         return data
@@ -285,10 +287,9 @@ class DatasetDock(QDockWidget):
         run = self.session.run
         note = ""
         if len(run.test_rows):
-            note += (f" {len(run.test_rows)} rows are held out (grey italic, “test”): never "
-                     "trained on.")
+            note += f" Grey “test” rows: the {len(run.test_rows)} held out."
         if len(run.at(0).batch_rows) < len(run.train_rows):
-            note += " ● and tint: the shown iteration's mini-batch."
+            note += " ● rows: this iteration's batch."
         return note
 
     def _table_edited(self):

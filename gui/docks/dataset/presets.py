@@ -92,15 +92,12 @@ def presets():
         items.append((f"2-D {kind}", TWO_D_PREFIX + kind,
                       "Playground-style points (x1, x2) with a constant x3 = 1; "
                       "y = 1 for the blue class."))
-    needs = {"spiral": "three arms a third of a turn apart: a hidden layer must bend "
-                       "the boundaries around them",
-             "blobs": "three clusters at the corners of a triangle: straight boundaries, "
-                      "no hidden layer needed"}
+    needs = {"spiral": "three spiral arms: a hidden layer must bend around them",
+             "blobs": "three clusters: straight boundaries suffice"}
     for kind in THREE_CLASS_KINDS:
         items.append((f"3 classes: {kind}", THREE_CLASS_PREFIX + kind,
-                      f"Points (x1, x2, and x3 = 1) in three classes, {needs[kind]}. "
-                      "Targets y1..y3 are one-hot; the output is a softmax with the ce "
-                      "loss."))
+                      f"Points (x1, x2; x3 = 1) in {needs[kind]}. One-hot y1..y3 for a "
+                      "softmax output with the ce loss."))
     items.append(("custom (edited or from a file)", CUSTOM, ""))
     return items
 
