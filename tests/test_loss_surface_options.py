@@ -71,6 +71,7 @@ def test_the_map_is_the_recorded_loss_around_the_current_weights(dock, drawn, tr
             assert dock.values[r, c] == pytest.approx(expected, rel=1e-9)
             assert image[r, c] == pytest.approx(expected, rel=1e-9)
         if run.options.bias:
-            assert "the biases too" in dock.caption.text()
+            caption = dock.caption.text()
+            assert "biases" in caption and f"iteration-{k} values" in caption
         if len(run.test_rows):
             assert f"on the {len(run.train_rows)} training rows" in dock.caption.text()

@@ -313,9 +313,10 @@ class LossSurfaceDock(QDockWidget):
             held = (f"{weight_symbol(sizes, locate(sizes, other))} held at its iteration-{k} "
                     f"value {fmt(params[other])}")
         else:
-            held = f"the other {n_other} weights held at their iteration-{k} values"
-        if run.options.bias:
-            held += ", the biases too"
+            held = (f"the other {n_other} weights{' and the biases' * run.options.bias} "
+                    f"held at their iteration-{k} values")
+        if run.options.bias and n_other < 2:
+            held += f"; the biases at their iteration-{k} values"
         rows = (f" E on the {len(run.train_rows)} training rows, not the held-out ones."
                 if len(run.test_rows) else "")
         self.caption.setText(f"Loss E over {wa} and {wb} at iteration {k}; {held}.{rows}")
