@@ -89,3 +89,19 @@ def test_history_csv_of_a_tutorial_run_is_unchanged(tmp_path):
     with path.open() as f:
         rows = list(csv.reader(f))
     assert len(rows[0]) == len(rows[1]) == 3 + 27 + 9
+
+
+def test_a_snapshot_keeps_the_biases_and_options_through_save_and_open(window, tmp_path, train):
+    run = options_run(window, train, n=30, bias=True, optimizer="momentum", batch_size=10,
+                      test_fraction=0.2)
+    window.session.cursor.seek(25)
+    want = run.at(25)
+    path = tmp_path / "with biases.json"
+    assert window.files.save_snapshot_as(str(path))
+    window.session.new_run(seed=9)  # something else
+    assert window.files.open_snapshot(str(path))
+    opened = window.session.run
+    assert window.session.iteration == 25 and opened.options == run.options
+    for got, expected in zip(opened.at(25).biases, want.biases, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(opened.test_rows, run.test_rows)

@@ -5,7 +5,7 @@ tutorial-style run shows none of them."""
 import numpy as np
 import pytest
 
-from gui.plots.plot_series import ACCURACY, LOSS, PENALTY, TEST_ACCURACY, TEST_LOSS
+from gui.plots.plot_series import ACCURACY, LOSS, PENALTY, TEST_ACCURACY, TEST_LOSS, CurveKey
 from gui.plots.plots_view import PlotsView
 from gui.plots.run_curves import PENALTY_COLOR, TEST_COLOR
 from nncore import TrainingOptions
@@ -102,3 +102,15 @@ def test_a_long_run_is_downsampled(view, train):
     vb = view.plot_items["loss"].vb
     pixel = (vb.viewRange()[1][1] - vb.viewRange()[1][0]) / vb.height()
     assert abs(y.min() - values.min()) < pixel and y.max() == values.max()
+
+
+def test_three_outputs_get_a_line_each_per_sample(view, train):
+    session = view.session
+    three_class_run(session, bias=True)
+    train(session, 40)
+    view.refresh()
+    run = session.run
+    for o in range(3):
+        assert_drawn(view, CurveKey.output_line(0, o), np.arange(41), run.outputs[:, 0, o])
+    assert len([k for k in view.curves if k.plot == "outputs"]) == 8 * 3
+    assert view.keys["outputs"] == ["target y"]  # 24 lines: the colours speak alone
