@@ -341,7 +341,9 @@ def predict(args):
         raise UsageError(f"inputs: the network in {args.snapshot} takes "
                          f"{count(run.layer_sizes[0], 'number')}, got {x.size}")
     with np.errstate(all="ignore"):
-        yhat = forward(x.reshape(1, -1), run.weights_at(k), run.activations)[-1][0]
+        shown = run.at(k)
+        yhat = forward(x.reshape(1, -1), shown.weights, run.activations,
+                       biases=shown.biases if run.options.bias else None)[-1][0]
     print(" ".join(repr(float(v)) for v in yhat))
     return 0
 

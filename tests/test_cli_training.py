@@ -178,3 +178,22 @@ def test_an_unknown_optimizer_is_an_argparse_error(capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["train", "--optimizer", "lbfgs"])
     assert info.value.code == 2 and "invalid choice: 'lbfgs'" in capsys.readouterr().err
+
+
+def test_predict_adds_the_biases_and_applies_the_softmax(tmp_path, capsys):
+    """predict's output is the network's at the saved iteration, biases included: the
+    same numbers as the run's own output for that row."""
+    from nncore import load_snapshot
+
+    snap = tmp_path / "s.json"
+    assert cli.main(["train", *EVERYTHING, "--iterations", "40", "--save", str(snap)]) == 0
+    capsys.readouterr()
+    run, k = load_snapshot(str(snap))
+    assert np.any(run.at(k).biases[0] != 0)
+    row = 5
+    result = run_main(["predict", snap, "--", ",".join(repr(float(v)) for v in run.X[row])],
+                      capsys)
+    assert result.returncode == 0, result.stderr
+    printed = np.array([float(v) for v in result.stdout.split()])
+    np.testing.assert_allclose(printed, run.outputs[k][row], rtol=1e-12)
+    assert abs(printed.sum() - 1) < 1e-12  # a softmax's class probabilities
