@@ -117,6 +117,18 @@ class MainWindow(QMainWindow):
                                         "One iteration forward: one gradient step", s.cursor.step)
         self.action_step_back = self._action("Step &back", "step-back", Qt.Key_Left,
                                              "Show the previous iteration", s.cursor.step_back)
+        self.action_micro_forward = self._action(
+            "&Next micro-step", None, "Shift+Right", "Inside the iteration: the next phase "
+            "(forward sums and activations, error, deltas, update)", s.micro.forward)
+        self.action_micro_back = self._action(
+            "Previous micro-step", None, "Shift+Left", "Inside the iteration: the previous "
+            "phase", s.micro.back)
+        self.action_micro_play = self._action(
+            "Play in &micro-steps", None, None, "Play walks every phase of each iteration "
+            "(the pace counts phases per second)", s.player.set_micro_steps)
+        self.action_micro_play.setCheckable(True)
+        self.action_micro_play.setIconText("micro")
+        s.player.sigMicroStepsChanged.connect(self.action_micro_play.setChecked)
         self.action_reset = self._action("&Reset", "reset", Qt.Key_Home,
                                          "Back to iteration 0 (the history is kept)", s.reset)
         self.action_run_to = self._action("R&un to...", "run-to", "Ctrl+G",
@@ -255,8 +267,10 @@ class MainWindow(QMainWindow):
 
         training = bar.addMenu("&Training")
         for action in (self.action_play, self.action_step, self.action_step_back,
-                       self.action_reset, None, self.action_run_to, None,
-                       self.action_snapshot, None, self.lessons.action_stop_when):
+                       self.action_reset, None, self.action_micro_forward,
+                       self.action_micro_back, self.action_micro_play, None,
+                       self.action_run_to, None, self.action_snapshot, None,
+                       self.lessons.action_stop_when):
             training.addSeparator() if action is None else training.addAction(action)
         self.lessons.add_menu(bar)
 
@@ -281,7 +295,8 @@ class MainWindow(QMainWindow):
         transport.setObjectName("transport_toolbar")
         transport.setAllowedAreas(Qt.TopToolBarArea | Qt.BottomToolBarArea)
         self.transport = TransportBar(self.session, [
-            self.action_reset, self.action_step_back, self.action_play, self.action_step])
+            self.action_reset, self.action_step_back, self.action_play, self.action_step,
+            self.action_micro_play])
         transport.addWidget(self.transport)
         self.view_menu.addSeparator()
         self.view_menu.addAction(files.toggleViewAction())
@@ -348,6 +363,8 @@ class MainWindow(QMainWindow):
         self.action_play.setEnabled(not busy and (playing or s.cursor.can_step))
         self.action_step.setEnabled(not busy and s.cursor.can_step)
         self.action_step_back.setEnabled(not busy and k > 0)
+        for action in (self.action_micro_forward, self.action_micro_back):
+            action.setEnabled(not busy)
         self.action_reset.setEnabled(not busy and (k > 0 or playing))
         self.action_run_to.setEnabled(not busy)
         self.action_snapshot.setEnabled(not busy)

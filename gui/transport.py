@@ -268,15 +268,15 @@ class TransportBar(QWidget):
 
 
 class TransportKeys(QObject):
-    """Lets Space and the left/right arrows reach the window's shortcuts while a spin
-    box has the focus (a spin box would otherwise take them to move its text cursor;
-    Up/Down still change its value)."""
+    """Lets Space and the left/right arrows (also with Shift: the micro-steps) reach the
+    window's shortcuts while a spin box has the focus (a spin box would otherwise
+    take them to move its text cursor; Up/Down still change its value)."""
 
     KEYS = (Qt.Key_Space, Qt.Key_Left, Qt.Key_Right)
 
     def eventFilter(self, watched, event):
         if (event.type() == QEvent.ShortcutOverride and event.key() in self.KEYS
-                and event.modifiers() == Qt.NoModifier):
+                and event.modifiers() in (Qt.NoModifier, Qt.ShiftModifier)):
             event.ignore()
             return True
         return False

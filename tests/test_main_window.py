@@ -54,7 +54,8 @@ def test_opens_on_the_tutorial_run_with_standard_actions_and_docks(window):
         assert action.statusTip()
     # The transport bar's buttons are the very same actions, not copies.
     assert [b.defaultAction() for b in window.transport.buttons] == [
-        window.action_reset, window.action_step_back, window.action_play, window.action_step]
+        window.action_reset, window.action_step_back, window.action_play, window.action_step,
+        window.action_micro_play]
     docks = window.findChildren(QDockWidget)
     names = [d.objectName() for d in docks]
     assert len(set(names)) == len(names) and all(names)

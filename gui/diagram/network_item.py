@@ -65,6 +65,7 @@ class NetworkItem(QGraphicsItem):
         self.buckets = []  # (QPen, QPainterPath), thin first
         self.node_values = []  # per layer: values shown in the nodes
         self.node_texts = []  # per layer: the text shown in each node
+        self.node_fills = None  # per layer: None (fill by activation) or a QColor per node
         self.target_text = ""  # under the output node(s)
         self.highlight_nodes = False  # the values come from a probe, not a sample
         self.selected = None  # edge index
@@ -303,12 +304,14 @@ class NetworkItem(QGraphicsItem):
         name_font = _font(9 if r > 8 else 7)
         for layer, centres in enumerate(self.positions):
             values = self.node_values[layer] if layer < len(self.node_values) else []
+            fills = self.node_fills[layer] if self.node_fills and layer < len(
+                self.node_fills) else None
             texts = self.node_texts[layer] if layer < len(self.node_texts) else []
             named = layer in (0, last) or self.show_hidden_names
             painter.setPen(outline)
             for i, (x, y) in enumerate(centres.tolist()):
-                fill = palette.activation_color(values[i]) if i < len(values) else QColor(
-                    palette.BACKGROUND)
+                fill = fills[i] if fills is not None else palette.activation_color(
+                    values[i]) if i < len(values) else QColor(palette.BACKGROUND)
                 painter.setBrush(fill)
                 painter.drawEllipse(QPointF(x, y), r, r)
                 if self.show_values and i < len(texts):

@@ -42,6 +42,7 @@ from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
 from gui.diagram.node_text import fit_value, value_text
+from gui.diagram.phase_overlay import PhaseOverlay
 from gui.diagram.unit_flags import UnitFlags
 from gui.diagram.weight_legend import WeightLegend
 from gui.session import Bias, is_bias
@@ -89,6 +90,7 @@ class NetworkView(QWidget):
         session.selection.sigProbeChanged.connect(self.redraw.schedule)
         session.snapshots.sigCompareChanged.connect(self.redraw.schedule)
         session.selection.sigEdgeSelected.connect(self._on_edge_selected)
+        session.micro.sigPhaseChanged.connect(self.redraw.schedule)
         self._on_run_replaced()
         self.unit_flags = UnitFlags(self)  # badges on saturated and dead units
 
@@ -115,6 +117,8 @@ class NetworkView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(top)
         layout.addWidget(self.caption)
+        self.phases = PhaseOverlay(self)  # what a micro-step shows, over the rest
+        layout.addWidget(self.phases.caption)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.legend)
 
@@ -188,6 +192,7 @@ class NetworkView(QWidget):
             run.Y[session.selection.sample]).strip("[]")
         self.item.set_node_values(values, texts, target, highlight=probe is not None)
         self._update_caption(compare, probe)
+        self.phases.apply()
         self._refresh_tooltip()
 
     def _compare_pair(self):

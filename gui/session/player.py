@@ -23,6 +23,11 @@ each frame on every iteration Play has passed, or "Run to" has trained, since it
 started; at the first one where a condition becomes true, Play or the job stops
 and the cursor shows that iteration. Which iteration that is depends on the
 history alone, never on the frames, so it is the one ``train --stop-when`` stops at.
+
+In micro-steps (``set_micro_steps(True)``) Play walks the phases of each iteration
+instead (``micro_step``, the session's ``MicroSteps.forward``), and the pace reads
+as phases per second: ``MICRO_WATCH_PACE`` at the watch pace, at most one phase a
+frame at a faster one or at max.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ TRAIN_SLICE_S = 0.003  # one slice of max-pace training between frames
 WATCH = "watch"
 MAX = "max"
 WATCH_SECONDS_PER_DECADE = 10 / 3
+MICRO_WATCH_PACE = 1.0  # phases per second when micro-steps play at the watch pace
 
 
 def check_pace(pace):
@@ -73,6 +79,7 @@ class Player(QObject):
     Signals
     -------
     sigPlayingChanged(bool), sigPaceChanged(object): the new pace,
+    sigMicroStepsChanged(bool): Play walks micro-steps (True) or iterations,
     sigRunToProgress(int done, int total) while a "Run to" job works (total 0 = finished),
     sigMessage(str) for the status bar,
     sigStopped(object): a breakpoint stopped Play or "Run to" (its ``Hit``).
@@ -80,6 +87,7 @@ class Player(QObject):
 
     sigPlayingChanged = Signal(bool)
     sigPaceChanged = Signal(object)
+    sigMicroStepsChanged = Signal(bool)
     sigRunToProgress = Signal(int, int)
     sigMessage = Signal(str)
     sigStopped = Signal(object)
@@ -89,6 +97,8 @@ class Player(QObject):
         self.cursor = cursor
         self.clock = clock
         self.pace = WATCH
+        self.micro_steps = False  # Play walks the phases of each iteration
+        self.micro_step = None  # moves one phase on (set by the session)
         self.run_to_target = None
         self._run_to_start = 0
         self._owed = 0.0  # the fraction of an iteration the pace has moved past the cursor
@@ -131,7 +141,7 @@ class Player(QObject):
         self._last_frame = self.clock()
         self._checked = cursor.iteration
         self.frame_timer.start()
-        if self.pace == MAX and cursor.at_end:
+        if self.pace == MAX and cursor.at_end and not self.micro_steps:
             self.slice_timer.start()
         self.sigPlayingChanged.emit(True)
 
@@ -155,6 +165,15 @@ class Player(QObject):
             self.pace = pace
             self.sigPaceChanged.emit(pace)
 
+    def set_micro_steps(self, on):
+        """Play in micro-steps (True) or in whole iterations (False)."""
+        on = bool(on)
+        if on != self.micro_steps:
+            self.micro_steps = on
+            self._owed = 0.0
+            self.slice_timer.stop()
+            self.sigMicroStepsChanged.emit(on)
+
     def advance_frame(self):
         """One frame of Play or of "Run to", as the frame timer makes every FRAME_MS:
         the time since the last frame, read from the clock, sets how far it goes.
@@ -166,6 +185,8 @@ class Player(QObject):
             self._frame_of_run_to()
         elif not self.playing:
             return
+        elif self.micro_steps and self.micro_step is not None:
+            self._frame_of_micro_steps(elapsed)
         elif self.pace == MAX:
             self._frame_at_max()
         else:
@@ -218,6 +239,17 @@ class Player(QObject):
         if target > run.newest:
             cursor.train(target - run.newest, TRAIN_BUDGET_S, self.clock)
         cursor.seek(min(target, run.newest))  # what training could not reach is dropped
+
+    def _frame_of_micro_steps(self, elapsed):
+        """One phase on whenever the pace has owed one; never more than one a frame,
+        so every phase is drawn."""
+        self.slice_timer.stop()
+        pace = MICRO_WATCH_PACE if self.pace == WATCH else 1e9 if self.pace == MAX \
+            else self.pace
+        self._owed += pace * elapsed
+        if self._owed >= 1.0:
+            self._owed = min(self._owed - 1.0, 1.0)  # what a fast pace owes is dropped
+            self.micro_step()
 
     def _frame_at_max(self):
         """From the past, move through the recorded history in steps the size of the

@@ -46,6 +46,7 @@ class TrainingSession(QObject):
         self.selection = Selection(self.cursor, self)
         self.snapshots = SnapshotList(self.cursor, self)
         self.micro = MicroSteps(self.cursor, self)
+        self.player.micro_step = self.micro.forward  # Play in micro-steps walks them
         for part in (self.cursor, self.player, self.snapshots):
             part.sigMessage.connect(self.sigMessage)
 

@@ -1,0 +1,270 @@
+"""What the diagram shows during a micro-step (Shift+→ / Shift+←).
+
+``PhaseOverlay`` takes over the diagram's nodes, edges and a caption while
+``session.micro.phase`` is set, and gives them back when it is None. For the
+selected sample of iteration k (numbers from :mod:`nncore.phase_values`, the
+engine's own):
+
+- ``sum`` l: the nodes of layer l+1 show their weighted sums s, and the edges into
+  them light up; ``activate`` l: those nodes show f(s). Layers not reached yet are
+  blank.
+- ``error``: the output nodes show y - yhat.
+- ``delta`` l: layers l+1 and after show the tutorial's delta (-dE/ds), filled in
+  the diverging palette; the edges into layer l+1 show dE/dw, scaled per layer so
+  that the largest |dE/dw| is drawn at full width and colour.
+- ``update``: the edges move from W_k to W_{k+1} over ``UPDATE_SECONDS``, timed by
+  the player's clock (a test's fake clock drives it frame by frame).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem, QLabel
+
+from gui.common import palette
+from gui.diagram.node_text import value_text
+from gui.diagram.phase_caption import phase_caption, sample_forward
+from gui.session import FRAME_MS
+from nncore.phase_values import phase_values
+
+UPDATE_SECONDS = 0.6  # the update's edges take this long to reach their new widths
+GLOW = QColor(0, 158, 115, 90)  # palette.HIGHLIGHT, translucent: under the lit edges
+PENDING_FILL = palette.mix(palette.BACKGROUND, palette.ZERO, 0.35)  # a sum, not yet f(s)
+
+
+def phase_text(value):
+    """A node's number: as the diagram writes activations, and small deltas with
+    their first digit (0.0031 reads "3e-3", not "0.00")."""
+    value = float(value)
+    if np.isfinite(value) and value != 0 and abs(value) < 0.01:
+        mantissa, exponent = f"{value:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return value_text(value)
+
+
+def gradient_scale(gradient):
+    """The factor that draws the largest |dE/dw| of a layer at the palette's full
+    width (dE/dw itself may be far smaller or larger than a weight)."""
+    largest = float(np.max(np.abs(gradient), initial=0.0, where=np.isfinite(gradient)))
+    return palette.WIDTH_FULL_SCALE / largest if largest > 0 else 1.0
+
+
+def diverging_fill(value, largest):
+    """A node's fill for a signed number: the edges' palette, full strength at the
+    largest |value| of its layer."""
+    if not np.isfinite(value) or largest <= 0:
+        return QColor(palette.ZERO)
+    return palette.weight_color(value / largest * palette.COLOR_FULL_SCALE)
+
+
+class PhaseGlow(QGraphicsItem):
+    """A glow under the edges and nodes that a phase works on, drawn beneath the
+    diagram so that the edges and nodes stay on top of it."""
+
+    def __init__(self, network_item):
+        super().__init__()
+        self.network_item = network_item
+        self.edges = np.zeros(0, dtype=int)  # indices into network_item.ends
+        self.nodes = []  # (layer, index)
+        self.setZValue(network_item.zValue() - 1)
+
+    def boundingRect(self):
+        return self.network_item.boundingRect()
+
+    def set_marks(self, edges, nodes):
+        self.edges, self.nodes = np.asarray(edges, dtype=int), list(nodes)
+        self.update()
+
+    def paint(self, painter, option, widget=None):
+        item = self.network_item
+        pen = QPen(GLOW, 8)
+        pen.setCapStyle(Qt.RoundCap)
+        for index in self.edges.tolist():
+            if index < len(item.ends):
+                x0, y0, x1, y1 = item.ends[index]
+                pen.setWidthF(float(item.widths[index]) + 8)
+                painter.setPen(pen)
+                painter.drawLine(QPointF(x0, y0), QPointF(x1, y1))
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(GLOW)
+        r = item.radius + 6
+        for layer, index in self.nodes:
+            if layer < len(item.positions) and index < len(item.positions[layer]):
+                x, y = item.positions[layer][index]
+                painter.drawEllipse(QRectF(x - r, y - r, 2 * r, 2 * r))
+
+
+class PhaseOverlay(QObject):
+    """The micro-step display of ``view`` (a NetworkView): ``apply()`` draws the
+    session's phase over what ``view.refresh`` drew; ``shown`` holds the exact numbers
+    on the nodes (per layer, None where blank), for tests and tooltips."""
+
+    def __init__(self, view):
+        super().__init__(view)
+        self.view, self.session, self.item = view, view.session, view.item
+        self.glow = PhaseGlow(self.item)
+        view.scene.addItem(self.glow)
+        self.caption = QLabel()
+        self.caption.setObjectName("phase_caption")
+        self.caption.setWordWrap(True)
+        self.caption.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.caption.setStyleSheet(
+            f"QLabel {{ border: 2px solid {palette.HIGHLIGHT.name()}; border-radius: 4px; "
+            "padding: 3px; }")
+        self.caption.setVisible(False)
+        self.shown = None
+        self.edge_values = None  # what the edges show, flat in edge order
+        self._values = None  # (run, k, PhaseValues), the last worked out
+        self._animation = None  # (start time, W_k flat, W_{k+1} flat)
+        self.animation_timer = QTimer(self)
+        self.animation_timer.setInterval(FRAME_MS)
+        self.animation_timer.timeout.connect(self.animate_frame)
+        cursor = self.session.cursor
+        for signal in (cursor.sigHistoryChanged, cursor.sigRunReplaced):
+            signal.connect(self._forget)
+        # the caption writes out the selected weight's unit
+        self.session.selection.sigEdgeSelected.connect(self._edge_selected)
+
+    def _edge_selected(self, *_):
+        if self.session.micro.phase is not None:
+            self.view.redraw.schedule()
+
+    def _forget(self, *_):
+        self._values = None
+
+    def values(self):
+        """The PhaseValues of the shown iteration, worked out once per iteration."""
+        run, k = self.session.run, self.session.iteration
+        if self._values is None or self._values[0] is not run or self._values[1] != k:
+            self._values = (run, k, phase_values(run, k))
+        return self._values[2]
+
+    # ---- drawing ---------------------------------------------------------------------------
+
+    def apply(self):
+        """Draw the session's phase (or give the diagram back when there is none)."""
+        phase = self.session.micro.phase
+        if phase is None:
+            self.clear()
+            return
+        run, sample = self.session.run, self.session.selection.sample
+        values = self.values()
+        per_layer, fills = self._node_numbers(values, phase, sample)
+        texts = [["" if v is None else phase_text(v) for v in layer] for layer in per_layer]
+        numbers = [[0.0 if v is None else v for v in layer] for layer in per_layer]
+        self.shown = per_layer
+        target = "y = " + ", ".join(f"{v:g}" for v in run.Y[sample])
+        self.item.set_node_values(numbers, texts, target)
+        self.item.node_fills = fills
+        self._show_edges(values, phase)
+        text = phase_caption(run, values, phase, sample, self.session.selection.edge)
+        if self.session.selection.probe is not None:
+            text += f"\n(Micro-steps show training sample {sample + 1}, not your input.)"
+        self.caption.setText(text)
+        self.caption.setVisible(True)
+
+    def clear(self):
+        if self.shown is None and not self.caption.isVisible():
+            return  # nothing of a phase is shown: every refresh comes here
+        self.animation_timer.stop()
+        self._animation = None
+        self.shown = self.edge_values = None
+        self.item.node_fills = None
+        self.glow.set_marks([], [])
+        self.caption.setVisible(False)
+
+    def _node_numbers(self, values, phase, sample):
+        """Per layer, the exact number each node shows (None: blank) and its fill."""
+        run, sizes = self.session.run, self.session.run.layer_sizes
+        position = values.position(sample)
+        if position is None:
+            layers, sums = sample_forward(run, values, sample)
+        else:
+            layers = [a[position] for a in values.layers]
+            sums = [s[position] for s in values.sums]
+        last = len(sizes) - 1
+        reached = {"sum": phase.layer, "activate": (phase.layer or 0) + 1}.get(phase.kind, last)
+        per_layer = [list(layers[layer]) if layer <= reached else [None] * sizes[layer]
+                     for layer in range(len(sizes))]
+        fills = [None] * len(sizes)  # None: the diagram's activation fill
+        if phase.kind == "sum":
+            per_layer[phase.layer + 1] = list(sums[phase.layer])
+            fills[phase.layer + 1] = [PENDING_FILL] * sizes[phase.layer + 1]
+        for layer in range(reached + 1, len(sizes)):
+            fills[layer] = [QColor(palette.BACKGROUND)] * sizes[layer]
+        signed = {}
+        if phase.kind == "error":
+            signed[last] = values.error
+        elif phase.kind == "delta":
+            signed = {layer + 1: values.tutorial_delta(layer)
+                      for layer in range(phase.layer, last)}
+        for layer, array in signed.items():
+            if position is None:
+                per_layer[layer] = [None] * sizes[layer]
+                fills[layer] = [QColor(palette.BACKGROUND)] * sizes[layer]
+                continue
+            row = array[position]
+            largest = float(np.max(np.abs(array), initial=0.0, where=np.isfinite(array)))
+            per_layer[layer] = list(row)
+            fills[layer] = [diverging_fill(v, largest) for v in row]
+        return per_layer, fills
+
+    def _show_edges(self, values, phase):
+        run = self.session.run
+        flat = run.params_at(values.k).copy()
+        sizes = run.layer_sizes
+        starts = np.cumsum([0] + [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)])
+        marked, nodes = [], []
+        if phase.kind in ("sum", "activate", "delta"):
+            layer = phase.layer
+            span = np.arange(starts[layer], starts[layer + 1])
+            if phase.kind == "sum":
+                marked = span
+            elif phase.kind == "activate":
+                nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
+            else:
+                gradient = values.weight_gradients[layer].ravel()
+                flat[span] = gradient * gradient_scale(gradient)
+                marked = span
+                nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
+        elif phase.kind == "error":
+            nodes = [(len(sizes) - 1, i) for i in range(sizes[-1])]
+        if phase.kind == "update":
+            marked = np.arange(len(flat))
+            if self._animation is None or self._animation[3] is not values:
+                after = np.concatenate([W.ravel() for W in values.weights_next])
+                self._animation = (self.session.player.clock(), flat, after, values)
+                self.animation_timer.start()
+            flat = self._animated_edges()
+        else:
+            self.animation_timer.stop()
+            self._animation = None
+        self.edge_values = flat
+        self.item.set_edge_values(flat)
+        self.glow.set_marks(marked, nodes)
+
+    # ---- the update's animation ------------------------------------------------------------
+
+    def _animated_edges(self):
+        start, before, after, _ = self._animation
+        progress = min(1.0, float(self.session.player.clock() - start) / UPDATE_SECONDS)
+        if progress >= 1.0:
+            self.animation_timer.stop()
+            return after.copy()  # W_{k+1} exactly, not W_k + 1.0 * (W_{k+1} - W_k)
+        return before + progress * (after - before)
+
+    @property
+    def animating(self):
+        return self.animation_timer.isActive()
+
+    def animate_frame(self):
+        """One frame of the update's animation, as its timer makes every FRAME_MS: the
+        player's clock says how far the edges have moved."""
+        if self._animation is None or self.session.micro.phase is None:
+            self.animation_timer.stop()
+            return
+        self.edge_values = self._animated_edges()
+        self.item.set_edge_values(self.edge_values)
+        self.glow.update()
