@@ -74,7 +74,7 @@ def phase_title(run, phase):
         return "the error at the output"
     if phase.kind == "delta":
         return (f"backward: δ of {name[phase.layer + 1]} on its nodes, ∂E/∂w on the "
-                f"edges into it (width ∝ |∂E/∂w|, the largest at full width)")
+                "edges into it")
     return "the update: every weight takes its step"
 
 
@@ -199,7 +199,7 @@ def update_text(run, values, edge):
     g = values.step.g[flat_index(sizes, l, i, j)]
     text = (f"{w} ← {w} − Δ,  Δ = {STEP_FORMULA[options.optimizer]},  g = ∂E/∂{w}"
             + (" + penalty" if options.l1 or options.l2 else "")
-            + f" = {fmt(g)},  η = {fmt(values.step.learning_rate)}"
+            + f" = {fmt(g)},  η = {values.step.learning_rate:g}"
             + f"\n{w}: {fmt(before)} − {par(step)} = {fmt(after)}")
     if tutorial_like(run, values.k):
         text += f"   (the tutorial: syn{l} += l{l}.T.dot(l{l + 1}_delta))"

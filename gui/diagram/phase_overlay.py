@@ -24,12 +24,15 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QLabel
 
 from gui.common import palette
-from gui.diagram.node_text import value_text
+from gui.diagram.node_text import font, value_text
 from gui.diagram.phase_caption import phase_caption, sample_forward
 from gui.session import FRAME_MS
 from nncore.phase_values import phase_values
 
 UPDATE_SECONDS = 0.6  # the update's edges take this long to reach their new widths
+MAX_EDGE_LABELS = 16  # a layer with more edges than this has no numbers on them
+CAPTION_LINES = 4  # the caption keeps this height, so the diagram does not jump
+GRADIENT_SYMBOL = "|∂E/∂w| (largest at 8+)"
 GLOW = QColor(0, 158, 115, 90)  # palette.HIGHLIGHT, translucent: under the lit edges
 PENDING_FILL = palette.mix(palette.BACKGROUND, palette.ZERO, 0.35)  # a sum, not yet f(s)
 
@@ -96,6 +99,50 @@ class PhaseGlow(QGraphicsItem):
                 painter.drawEllipse(QRectF(x - r, y - r, 2 * r, 2 * r))
 
 
+def short(value):
+    """A number on an edge: three significant digits."""
+    return f"{float(value):.3g}".replace("-", "−")
+
+
+class EdgeLabels(QGraphicsItem):
+    """Numbers written on a few edges, over the diagram. The edges into one unit
+    carry theirs at the same point along them, and that point moves along with the
+    unit, so the labels of edges that leave one source do not sit on each other."""
+
+    def __init__(self, network_item):
+        super().__init__()
+        self.network_item = network_item
+        self.labels = []  # (edge index, text)
+        self.setZValue(network_item.zValue() + 1)
+
+    def boundingRect(self):
+        return self.network_item.boundingRect()
+
+    def set_labels(self, labels):
+        self.labels = list(labels)
+        self.update()
+
+    def paint(self, painter, option, widget=None):
+        item = self.network_item
+        painter.setFont(font(7.5))
+        metrics = painter.fontMetrics()
+        for index, text in self.labels:
+            if index >= len(item.ends):
+                continue
+            x0, y0, x1, y1 = item.ends[index]
+            layer, _, col = item.edges[index]
+            n_out = item.sizes[layer + 1]
+            t = 0.3 + 0.4 * col / (n_out - 1) if n_out > 1 else 0.35
+            x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+            width = metrics.horizontalAdvance(text) + 8
+            rect = QRectF(x - width / 2, y - 9, width, 18)
+            painter.setPen(QPen(palette.FAINT_INK, 0.8))
+            painter.setBrush(QColor(255, 255, 255, 230))
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setPen(palette.INK)
+            painter.drawText(rect, Qt.AlignCenter, text)
+
+
 class PhaseOverlay(QObject):
     """The micro-step display of ``view`` (a NetworkView): ``apply()`` draws the
     session's phase over what ``view.refresh`` drew; ``shown`` holds the exact numbers
@@ -105,7 +152,9 @@ class PhaseOverlay(QObject):
         super().__init__(view)
         self.view, self.session, self.item = view, view.session, view.item
         self.glow = PhaseGlow(self.item)
+        self.labels = EdgeLabels(self.item)
         view.scene.addItem(self.glow)
+        view.scene.addItem(self.labels)
         self.caption = QLabel()
         self.caption.setObjectName("phase_caption")
         self.caption.setWordWrap(True)
@@ -113,6 +162,8 @@ class PhaseOverlay(QObject):
         self.caption.setStyleSheet(
             f"QLabel {{ border: 2px solid {palette.HIGHLIGHT.name()}; border-radius: 4px; "
             "padding: 3px; }")
+        lines = self.caption.fontMetrics().lineSpacing() * CAPTION_LINES
+        self.caption.setMinimumHeight(lines + 12)
         self.caption.setVisible(False)
         self.shown = None
         self.edge_values = None  # what the edges show, flat in edge order
@@ -173,6 +224,8 @@ class PhaseOverlay(QObject):
         self.shown = self.edge_values = None
         self.item.node_fills = None
         self.glow.set_marks([], [])
+        self.labels.set_labels([])
+        self.view.legend.set_symbol(None)
         self.caption.setVisible(False)
 
     def _node_numbers(self, values, phase, sample):
@@ -216,7 +269,7 @@ class PhaseOverlay(QObject):
         flat = run.params_at(values.k).copy()
         sizes = run.layer_sizes
         starts = np.cumsum([0] + [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)])
-        marked, nodes = [], []
+        marked, nodes, labels, symbol = [], [], [], None
         if phase.kind in ("sum", "activate", "delta"):
             layer = phase.layer
             span = np.arange(starts[layer], starts[layer + 1])
@@ -227,7 +280,8 @@ class PhaseOverlay(QObject):
             else:
                 gradient = values.weight_gradients[layer].ravel()
                 flat[span] = gradient * gradient_scale(gradient)
-                marked = span
+                marked, symbol = span, GRADIENT_SYMBOL
+                labels = [(i, short(g)) for i, g in zip(span.tolist(), gradient, strict=True)]
                 nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
         elif phase.kind == "error":
             nodes = [(len(sizes) - 1, i) for i in range(sizes[-1])]
@@ -237,6 +291,9 @@ class PhaseOverlay(QObject):
                 after = np.concatenate([W.ravel() for W in values.weights_next])
                 self._animation = (self.session.player.clock(), flat, after, values)
                 self.animation_timer.start()
+            before, after = self._animation[1:3]
+            labels = [(i, f"{short(w)} → {short(w_next)}")
+                      for i, (w, w_next) in enumerate(zip(before, after, strict=True))]
             flat = self._animated_edges()
         else:
             self.animation_timer.stop()
@@ -244,6 +301,8 @@ class PhaseOverlay(QObject):
         self.edge_values = flat
         self.item.set_edge_values(flat)
         self.glow.set_marks(marked, nodes)
+        self.labels.set_labels(labels if len(labels) <= MAX_EDGE_LABELS else [])
+        self.view.legend.set_symbol(symbol)
 
     # ---- the update's animation ------------------------------------------------------------
 

@@ -20,6 +20,7 @@ class WeightLegend(QWidget):
         super().__init__(parent)
         self.compare = False
         self.bias = False  # the "+1" edges are biases, on the weights' scale
+        self.symbol = None  # what the edge widths show instead of |w| (a micro-step's)
         self.rows = 1
         self.setFixedHeight(self.ROW_HEIGHT + 6)
 
@@ -33,9 +34,16 @@ class WeightLegend(QWidget):
             self.bias = on
             self.update()
 
+    def set_symbol(self, symbol):
+        """Name what the edge widths show (None: the weights, or their change)."""
+        if symbol != self.symbol:
+            self.symbol = symbol
+            self.update()
+
     def groups(self):
         """Each group is a list of ("line", pen), ("dot", colour) or ("text", str)."""
-        symbol = "|Δw|" if self.compare else ("|w| or |b|" if self.bias else "|w|")
+        symbol = self.symbol or (
+            "|Δw|" if self.compare else ("|w| or |b|" if self.bias else "|w|"))
         widths = [("text", f"edge width ∝ {symbol}:")]
         for w in self.SAMPLES:
             widths += [("line", QPen(palette.INK, palette.weight_width(w))),
