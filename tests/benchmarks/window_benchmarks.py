@@ -30,9 +30,9 @@ HERE = Path(__file__).resolve().parent
 # drifts within seconds, and with 9 pairs the median ratio moved
 # between runs of the same code (docs/performance.md).
 FULL = {"iterations": 10**6, "scrubs": 200, "play_seconds": 8.0, "growth_reps": 45,
-        "startup_pairs": 21, "jobs_iterations": 3 * 10**6}
+        "startup_pairs": 21, "jobs_iterations": 3 * 10**6, "microstep_seconds": 8.0}
 QUICK = {"iterations": 10**4, "scrubs": 20, "play_seconds": 1.5, "growth_reps": 5,
-         "startup_pairs": 2, "jobs_iterations": 10**5}
+         "startup_pairs": 2, "jobs_iterations": 10**5, "microstep_seconds": 1.5}
 PROBE_TIMEOUT_S = 600
 
 _details: dict[str, list[str]] = {}
@@ -219,6 +219,25 @@ def startup_ratio(quick):
     return statistics.median(ratios)
 
 
+def microstep_fps(quick):
+    """The micro-step animation: the lower of Play in micro-steps at max pace and the
+    update's moving edges, on a [3, 8, 8, 1] net (tests/benchmarks/microstep_probe.py)."""
+    seconds = _sizes(quick)["microstep_seconds"]
+    done = subprocess.run([sys.executable, str(HERE / "microstep_probe.py"),
+                           "--seconds", str(seconds)],
+                          capture_output=True, text=True, env=_env(), timeout=PROBE_TIMEOUT_S)
+    if done.returncode != 0:
+        raise RuntimeError(f"micro-step probe failed: {done.stderr.strip()[-2000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    _details["microstep_fps"] = [
+        f"{figures['network']}: {figures['iterations']} iterations walked phase by phase in "
+        f"{seconds / 2:g} s: diagram frames painted per second {figures['play_fps']:.1f} "
+        f"({figures['phases_per_s']:.1f} phases/s); the update's animation "
+        f"{figures['update_fps']:.1f} frames/s over {figures['animations']} updates"
+        for figures in (out["small"], out["medium"])]
+    return out["microstep_fps"]
+
+
 # key -> (function, target, higher is better, unit)
 FIGURES = {
     "scrub_p99_ms_small": (scrub_p99_ms_small, 16, False, " ms"),
@@ -233,4 +252,5 @@ FIGURES = {
     "open_snapshot_lateness_p99_ms": (open_snapshot_lateness_p99_ms, 50, False, " ms"),
     "export_csv_lateness_p99_ms": (export_csv_lateness_p99_ms, 50, False, " ms"),
     "sweep_window_lateness_p99_ms": (sweep_window_lateness_p99_ms, 50, False, " ms"),
+    "microstep_fps": (microstep_fps, 30, True, ""),
 }
