@@ -6,7 +6,10 @@ from fake_clock import FakeClock, frames
 from PySide6.QtCore import Qt
 
 from gui.common import palette
+from gui.common.chain_rule import fmt
 from gui.diagram.phase_overlay import UPDATE_SECONDS, gradient_scale, phase_text
+from nncore import TrainingOptions, builtin
+from nncore.phase_values import phase_values
 from nncore.phases import Phase
 
 
@@ -122,3 +125,72 @@ def test_play_in_micro_steps_walks_the_phases_on_the_clock(qtbot, window):
     session.player.pause()
     window.action_micro_play.trigger()
     assert not session.player.micro_steps
+
+
+def test_the_caption_and_tooltips_carry_the_live_numbers(qtbot, window):
+    session, view = window.session, window.network_view
+    tutorial = tutorial_iteration_0(session.run.X, session.run.Y)
+    overlay = shift_right(qtbot, window)  # sample 1: x = [0 0 1]
+    s = tutorial["s"][0, 0]
+    assert f"= {fmt(s)}" in overlay.caption.text()
+    assert view.tooltip_for(("node", (1, 0))) == f"weighted sum s = {float(s)!r}"
+    for _ in range(3):
+        overlay = shift_right(qtbot, window)
+    delta = tutorial["l1_delta"][0, 0]
+    assert fmt(delta) in overlay.caption.text()
+    assert view.tooltip_for(("node", (1, 0))) == (
+        f"δ (the tutorial's delta, −∂E/∂s) = {float(delta)!r}")
+    assert view.legend.symbol is not None and "∂E/∂w" in view.legend.symbol
+    qtbot.keyClick(window.transport.timeline, Qt.Key_Right)
+    view.refresh()
+    assert view.legend.symbol is None
+
+
+def test_a_run_with_biases_and_mini_batches_walks_every_phase(qtbot, window):
+    X, Y = builtin("xor")
+    session, view = window.session, window.network_view
+    clock = FakeClock(per_reading=0)
+    session.player.clock = clock
+    session.new_run(dataset_name="xor", X=X, Y=Y, layer_sizes=[3, 4, 2, 1],
+                    activations=["tanh", "relu", "sigmoid"], learning_rate=0.1,
+                    options=TrainingOptions(bias=True, batch_size=3, optimizer="adam",
+                                            reduction="mean"))
+    session.cursor.train(2)
+    session.cursor.seek(1)
+    values = phase_values(session.run, 1)
+    outside = next(row for row in range(4) if values.position(row) is None)
+    inside = next(row for row in range(4) if values.position(row) is not None)
+    for sample in (inside, outside):
+        session.selection.select_sample(sample)
+        session.micro.leave()
+        for phase in session.micro.all_phases():
+            overlay = shift_right(qtbot, window)
+            assert session.micro.phase == phase and session.iteration == 1
+            if phase.kind == "delta":
+                shown = overlay.shown[phase.layer + 1]
+                if sample == inside:
+                    expected = values.tutorial_delta(phase.layer)[values.position(sample)]
+                    assert shown == list(expected)
+                else:
+                    assert shown == [None] * len(shown)
+                    assert "not in this iteration's batch" in overlay.caption.text()
+        clock.advance(UPDATE_SECONDS)
+        overlay.animate_frame()  # the animation ends on W_2 exactly
+        assert view.item.edge_values.tolist() == session.run.params_at(2).tolist()
+        session.cursor.seek(1)
+
+
+def test_the_last_finite_iteration_of_a_diverged_run_walks_to_its_update(qtbot, window):
+    session, view = window.session, window.network_view
+    session.new_run(learning_rate=1e6, activations=["linear"])
+    session.cursor.train(50)
+    last = session.run.newest
+    assert session.run.diverged_at == last + 1
+    session.cursor.seek(last)
+    for _ in session.micro.all_phases():
+        overlay = shift_right(qtbot, window)
+    assert session.micro.phase == Phase("update")
+    assert view.node_labels()[-1][3] == phase_text(session.run.outputs[last][0, 0])
+    assert "e+1" in overlay.caption.text()  # the huge numbers, written out
+    shift_right(qtbot, window)  # training cannot go past the divergence: it stays
+    assert session.micro.phase == Phase("update") and session.iteration == last

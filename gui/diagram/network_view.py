@@ -337,6 +337,8 @@ class NetworkView(QWidget):
         kind, where = target
         if kind == "edge":
             return self.edge_tooltip(self.param_of(where))
+        if self.phases.shown is not None:
+            return self.phases.node_tooltip(where)
         return self.node_tooltip(where)
 
     def _on_hover(self, target, screen_point):

@@ -216,6 +216,23 @@ class PhaseOverlay(QObject):
         self.caption.setText(text)
         self.caption.setVisible(True)
 
+    def node_tooltip(self, node):
+        """What hovering a node says during a micro-step: the number it shows, in full."""
+        layer, index = node
+        value = self.shown[layer][index] if self.shown and layer < len(self.shown) else None
+        if value is None:
+            return "not worked out yet in this phase"
+        phase = self.session.micro.phase
+        kind = {"sum": "weighted sum s", "error": "error y − ŷ",
+                "delta": "δ (the tutorial's delta, −∂E/∂s)"}.get(phase.kind, "activation")
+        if phase.kind == "sum" and layer != phase.layer + 1:
+            kind = "activation"
+        if phase.kind == "error" and layer != len(self.shown) - 1:
+            kind = "activation"
+        if phase.kind == "delta" and layer <= phase.layer:
+            kind = "activation"
+        return f"{kind} = {float(value)!r}"
+
     def clear(self):
         if self.shown is None and not self.caption.isVisible():
             return  # nothing of a phase is shown: every refresh comes here

@@ -25,9 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from window_probe import NETS, PaintCounter, make_window, run_loop, settle  # noqa: E402
-
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from window_probe import NETS, PaintCounter, make_window, run_loop, settle  # noqa: E402
 
 NETS.setdefault("medium", ("xor", [3, 8, 8, 1]))
 
