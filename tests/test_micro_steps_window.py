@@ -7,7 +7,12 @@ from PySide6.QtCore import Qt
 
 from gui.common import palette
 from gui.common.chain_rule import fmt
-from gui.diagram.phase_overlay import UPDATE_SECONDS, gradient_scale, phase_text
+from gui.diagram.phase_overlay import (
+    PENDING_FILL,
+    UPDATE_SECONDS,
+    gradient_scale,
+    phase_text,
+)
 from nncore import TrainingOptions, builtin
 from nncore.phase_values import phase_values
 from nncore.phases import Phase
@@ -42,6 +47,7 @@ def test_shift_right_walks_the_tutorials_iteration_0(qtbot, window):
     assert session.micro.phase == Phase("sum", 0) and session.iteration == 0
     assert overlay.shown[1] == [tutorial["s"][1, 0]]
     assert overlay.shown[0] == [1.0, 1.0, 1.0]
+    assert view.item.node_fills[1][0].name() == PENDING_FILL.name()  # a sum, not yet f(s)
     assert [label[3] for label in view.node_labels()][-1] == phase_text(tutorial["s"][1, 0])
     assert overlay.caption.isVisible() and "s(ŷ) = w₁·x₁ + w₂·x₂ + w₃·x₃" in (
         overlay.caption.text())
@@ -58,6 +64,9 @@ def test_shift_right_walks_the_tutorials_iteration_0(qtbot, window):
     overlay = shift_right(qtbot, window)
     assert session.micro.phase == Phase("delta", 0)
     assert overlay.shown[1] == [tutorial["l1_delta"][1, 0]]
+    relative = tutorial["l1_delta"][1, 0] / np.max(np.abs(tutorial["l1_delta"]))
+    assert view.item.node_fills[1][0].name() == palette.weight_color(
+        relative * palette.COLOR_FULL_SCALE).name()
     # the edges show dE/dw = -l0.T . l1_delta, scaled so that the largest is full width
     gradient = -np.dot(session.run.X.T, tutorial["l1_delta"]).ravel()
     scaled = gradient * gradient_scale(gradient)

@@ -259,11 +259,11 @@ class PhaseOverlay(QObject):
         per_layer = [list(layers[layer]) if layer <= reached else [None] * sizes[layer]
                      for layer in range(len(sizes))]
         fills = [None] * len(sizes)  # None: the diagram's activation fill
+        for layer in range(reached + 1, len(sizes)):
+            fills[layer] = [QColor(palette.BACKGROUND)] * sizes[layer]
         if phase.kind == "sum":
             per_layer[phase.layer + 1] = list(sums[phase.layer])
             fills[phase.layer + 1] = [PENDING_FILL] * sizes[phase.layer + 1]
-        for layer in range(reached + 1, len(sizes)):
-            fills[layer] = [QColor(palette.BACKGROUND)] * sizes[layer]
         signed = {}
         if phase.kind == "error":
             signed[last] = values.error
@@ -319,7 +319,7 @@ class PhaseOverlay(QObject):
         self.item.set_edge_values(flat)
         self.glow.set_marks(marked, nodes)
         self.labels.set_labels(labels if len(labels) <= MAX_EDGE_LABELS else [])
-        self.view.legend.set_symbol(symbol)
+        self.view.legend.set_symbol(symbol, signed_nodes=phase.kind in ("error", "delta"))
 
     # ---- the update's animation ------------------------------------------------------------
 

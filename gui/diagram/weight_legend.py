@@ -21,6 +21,7 @@ class WeightLegend(QWidget):
         self.compare = False
         self.bias = False  # the "+1" edges are biases, on the weights' scale
         self.symbol = None  # what the edge widths show instead of |w| (a micro-step's)
+        self.signed_nodes = False  # nodes filled by sign (a micro-step's error and deltas)
         self.rows = 1
         self.setFixedHeight(self.ROW_HEIGHT + 6)
 
@@ -34,10 +35,11 @@ class WeightLegend(QWidget):
             self.bias = on
             self.update()
 
-    def set_symbol(self, symbol):
-        """Name what the edge widths show (None: the weights, or their change)."""
-        if symbol != self.symbol:
-            self.symbol = symbol
+    def set_symbol(self, symbol, signed_nodes=False):
+        """Name what the edge widths show (None: the weights, or their change), and
+        whether the nodes are filled by sign rather than by activation."""
+        if (symbol, signed_nodes) != (self.symbol, self.signed_nodes):
+            self.symbol, self.signed_nodes = symbol, signed_nodes
             self.update()
 
     def groups(self):
@@ -55,6 +57,10 @@ class WeightLegend(QWidget):
         nodes = [("text", "node fill = activation:"),
                  ("dot", palette.activation_color(0.0)), ("text", "0"),
                  ("dot", palette.activation_color(1.0)), ("text", "1")]
+        if self.signed_nodes:
+            nodes = [("text", "node fill = sign:"),
+                     ("dot", palette.weight_color(-palette.COLOR_FULL_SCALE)), ("text", "< 0"),
+                     ("dot", palette.weight_color(palette.COLOR_FULL_SCALE)), ("text", "> 0")]
         return [widths, colours, nodes]
 
     def _width(self, metrics, part):
