@@ -12,8 +12,9 @@ Where things are (imports only point down this list; ``lint-imports`` checks it)
     inspector, loss surface, prediction, snapshots, sweep); the dataset dock's table
     and decision map live in ``docks/dataset/``, the architecture dock's Training
     section and re-run box in ``docks/training_box.py`` and ``docks/rerun_box.py``.
-  - ``diagram/``: the network diagram, its nodes and edges, the weight legend, and
-    the flags on saturated and dead units.
+  - ``diagram/``: the network diagram, its nodes and edges, the weight legend, the
+    flags on saturated and dead units, and what a micro-step shows over them
+    (``phase_overlay.py``, ``phase_caption.py``).
   - ``plots/``: the accuracy, loss, output and weight plots over the iterations.
   - ``transport.py``: the step / play bar and the iteration slider.
   - ``file_actions.py``: File menu commands (open, save, export).

@@ -42,11 +42,13 @@ EPOCH_TIP = ("With mini-batches: the epoch (a pass through the reshuffled traini
              "shown iteration uses")
 
 
-def pace_text(pace):
-    """One of PACES as the slider's label shows it."""
+def pace_text(pace, micro_steps=False):
+    """One of PACES as the slider's label shows it (in micro-steps the pace counts
+    phases a second, "ph/s")."""
     if pace in (WATCH, MAX):
         return pace
-    return f"{pace // 1000}k it/s" if pace >= 1000 else f"{pace} it/s"
+    unit = "ph/s" if micro_steps else "it/s"
+    return f"{pace // 1000}k {unit}" if pace >= 1000 else f"{pace} {unit}"
 
 
 def rate_text(rate):
@@ -158,6 +160,8 @@ class TransportBar(QWidget):
         session.cursor.sigIterationChanged.connect(self.sync)
         session.player.sigRunToProgress.connect(self.sync)
         session.player.sigPaceChanged.connect(self._show_pace)
+        session.player.sigMicroStepsChanged.connect(
+            lambda _on: self._show_pace(session.player.pace))
         self._show_pace(session.player.pace)
         self.sync()
 
@@ -206,7 +210,7 @@ class TransportBar(QWidget):
             index = min(range(1, len(PACES) - 1), key=lambda i: abs(math.log(PACES[i] / pace)))
         with QSignalBlocker(self.speed):
             self.speed.setValue(index)
-        self.speed_label.setText(pace_text(PACES[index]))
+        self.speed_label.setText(pace_text(PACES[index], self.session.player.micro_steps))
 
     # ---- widgets -> session -------------------------------------------------------------
 
@@ -218,7 +222,7 @@ class TransportBar(QWidget):
 
     def _speed_moved(self, index):
         self.session.player.set_pace(PACES[index])
-        self.speed_label.setText(pace_text(PACES[index]))
+        self.speed_label.setText(pace_text(PACES[index], self.session.player.micro_steps))
 
     def apply_rate(self):
         """Use the typed learning rate from the shown iteration on, or say why not."""

@@ -1,6 +1,8 @@
 """The micro-step cursor walks the phases of one iteration and across iterations."""
 
-from gui.session import TrainingSession
+from fake_clock import FakeClock, frames
+
+from gui.session import MAX, TrainingSession
 from nncore.phases import Phase, phases
 
 
@@ -28,3 +30,17 @@ def test_a_whole_step_leaves_the_micro_steps(qtbot):
     session.micro.forward()
     session.cursor.step()
     assert session.micro.phase is None and session.iteration == 1
+
+
+def test_play_in_micro_steps_at_max_pace_shows_every_phase_one_frame_each(qtbot):
+    clock = FakeClock(per_reading=0)
+    session = TrainingSession(clock=clock)
+    session.player.set_micro_steps(True)
+    session.player.set_pace(MAX)
+    session.player.play()
+    seen = []
+    session.micro.sigPhaseChanged.connect(seen.append)
+    frames(session, clock, 6)  # five phases, then iteration 1's first
+    assert [p for p in seen if p is not None] == phases(1) + [Phase("sum", 0)]
+    assert session.iteration == 1 and session.run.newest == 1
+    session.shutdown()

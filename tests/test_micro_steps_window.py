@@ -119,6 +119,7 @@ def test_play_in_micro_steps_walks_the_phases_on_the_clock(qtbot, window):
     # three phases a second: 0.09 of a phase a frame, so phase n comes at frame
     # ceil(n / 0.09) and no frame lands on a whole number (which float sums could miss)
     session.player.set_pace(3)
+    assert window.transport.speed_label.text() == "2 ph/s"  # the slider's step nearest 3
     session.player.play()
     seen = []
     session.micro.sigPhaseChanged.connect(seen.append)
