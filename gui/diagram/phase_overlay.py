@@ -19,7 +19,7 @@ engine's own):
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QLineF, QObject, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QLabel
 
@@ -31,9 +31,10 @@ from nncore.phase_values import phase_values
 
 UPDATE_SECONDS = 0.6  # the update's edges take this long to reach their new widths
 MAX_EDGE_LABELS = 16  # a layer with more edges than this has no numbers on them
+MAX_GLOW_EDGES = 200  # a phase lights up at most this many edges (see PhaseGlow)
 CAPTION_LINES = 4  # the caption keeps this height, so the diagram does not jump
 GRADIENT_SYMBOL = "|∂E/∂w| (largest at 8+)"
-GLOW = QColor(0, 158, 115, 90)  # palette.HIGHLIGHT, translucent: under the lit edges
+GLOW = palette.mix(palette.BACKGROUND, palette.HIGHLIGHT, 0.35)  # under the lit edges
 PENDING_FILL = palette.mix(palette.BACKGROUND, palette.ZERO, 0.35)  # a sum, not yet f(s)
 
 
@@ -77,19 +78,26 @@ class PhaseGlow(QGraphicsItem):
         return self.network_item.boundingRect()
 
     def set_marks(self, edges, nodes):
-        self.edges, self.nodes = np.asarray(edges, dtype=int), list(nodes)
+        """Glow under ``edges`` (indices) and ``nodes`` ((layer, index) pairs). Past
+        MAX_GLOW_EDGES edges only the nodes glow: wide lines cost the most to paint,
+        and a dense layer's lines merge into one band anyway."""
+        edges = np.asarray(edges, dtype=int)
+        self.edges = edges if len(edges) <= MAX_GLOW_EDGES else edges[:0]
+        self.nodes = list(nodes)
         self.update()
 
     def paint(self, painter, option, widget=None):
         item = self.network_item
-        pen = QPen(GLOW, 8)
-        pen.setCapStyle(Qt.RoundCap)
-        for index in self.edges.tolist():
-            if index < len(item.ends):
-                x0, y0, x1, y1 = item.ends[index]
-                pen.setWidthF(float(item.widths[index]) + 8)
-                painter.setPen(pen)
-                painter.drawLine(QPointF(x0, y0), QPointF(x1, y1))
+        edges = self.edges[self.edges < len(item.ends)]
+        # Opaque, and line by line per width (widths are quantised): a translucent
+        # path of many crossing lines is stroked as one shape, far slower to fill.
+        widths = item.widths[edges] if len(item.widths) == len(item.ends) else np.zeros(
+            len(edges))
+        for width in np.unique(widths).tolist():
+            pen = QPen(GLOW, width + 8)
+            pen.setCapStyle(Qt.RoundCap)
+            painter.setPen(pen)
+            painter.drawLines([QLineF(*end) for end in item.ends[edges[widths == width]].tolist()])
         painter.setPen(Qt.NoPen)
         painter.setBrush(GLOW)
         r = item.radius + 6
@@ -292,13 +300,17 @@ class PhaseOverlay(QObject):
             span = np.arange(starts[layer], starts[layer + 1])
             if phase.kind == "sum":
                 marked = span
+                if len(span) > MAX_GLOW_EDGES:  # too many to light: their target nodes
+                    nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
             elif phase.kind == "activate":
                 nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
             else:
                 gradient = values.weight_gradients[layer].ravel()
                 flat[span] = gradient * gradient_scale(gradient)
                 marked, symbol = span, GRADIENT_SYMBOL
-                labels = [(i, short(g)) for i, g in zip(span.tolist(), gradient, strict=True)]
+                if len(span) <= MAX_EDGE_LABELS:
+                    labels = [(i, short(g))
+                              for i, g in zip(span.tolist(), gradient, strict=True)]
                 nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
         elif phase.kind == "error":
             nodes = [(len(sizes) - 1, i) for i in range(sizes[-1])]
@@ -309,8 +321,9 @@ class PhaseOverlay(QObject):
                 self._animation = (self.session.player.clock(), flat, after, values)
                 self.animation_timer.start()
             before, after = self._animation[1:3]
-            labels = [(i, f"{short(w)} → {short(w_next)}")
-                      for i, (w, w_next) in enumerate(zip(before, after, strict=True))]
+            if len(before) <= MAX_EDGE_LABELS:
+                labels = [(i, f"{short(w)} → {short(w_next)}")
+                          for i, (w, w_next) in enumerate(zip(before, after, strict=True))]
             flat = self._animated_edges()
         else:
             self.animation_timer.stop()
@@ -318,7 +331,7 @@ class PhaseOverlay(QObject):
         self.edge_values = flat
         self.item.set_edge_values(flat)
         self.glow.set_marks(marked, nodes)
-        self.labels.set_labels(labels if len(labels) <= MAX_EDGE_LABELS else [])
+        self.labels.set_labels(labels)
         self.view.legend.set_symbol(symbol, signed_nodes=phase.kind in ("error", "delta"))
 
     # ---- the update's animation ------------------------------------------------------------
