@@ -184,6 +184,10 @@ def test_a_run_with_biases_and_mini_batches_walks_every_phase(qtbot, window):
                 else:
                     assert shown == [None] * len(shown)
                     assert "not in this iteration's batch" in overlay.caption.text()
+        parts = values.step.parts  # Adam's numbers behind w₁'s step, to check by hand
+        assert (f"m̂ = {fmt(parts['m_hat'][0])},  v̂ = {fmt(parts['v_hat'][0])}"
+                in overlay.caption.text())
+        assert f"= {fmt(session.run.params_at(2)[0])}" in overlay.caption.text()
         clock.advance(UPDATE_SECONDS)
         overlay.animate_frame()  # the animation ends on W_2 exactly
         assert view.item.edge_values.tolist() == session.run.params_at(2).tolist()

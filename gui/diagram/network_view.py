@@ -171,7 +171,9 @@ class NetworkView(QWidget):
         session, run = self.session, self.session.run
         shown = run.at(session.iteration)
         compare = self._compare_pair()
-        if compare is None:
+        if session.micro.phase is not None:
+            pass  # a micro-step's edges: the phase overlay sets them below
+        elif compare is None:
             self.item.set_edge_values(shown.theta)
         else:
             a, b = compare

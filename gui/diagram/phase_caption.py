@@ -20,6 +20,7 @@ from nncore.network import activate, batch_loss, flat_index, slope
 
 ACTIVATION_FORMULA = {"sigmoid": "σ(s) = 1 / (1 + e^(−s))", "tanh": "tanh(s)",
                       "relu": "max(0, s)", "linear": "s", "softmax": "e^s / Σ e^s"}
+STATE_SYMBOLS = (("v", "v"), ("s", "s"), ("m_hat", "m̂"), ("v_hat", "v̂"))
 STEP_FORMULA = {"sgd": "η·g", "momentum": "η·v,  v = μ·v + g",
                 "nesterov": "η·(g + μ·v),  v = μ·v + g",
                 "rmsprop": "η·g / (√s + ε),  s = α·s + (1 − α)·g²",
@@ -200,7 +201,16 @@ def update_text(run, values, edge):
     text = (f"{w} ← {w} − Δ,  Δ = {STEP_FORMULA[options.optimizer]},  g = ∂E/∂{w}"
             + (" + penalty" if options.l1 or options.l2 else "")
             + f" = {fmt(g)},  η = {values.step.learning_rate:g}"
+            + _state_text(values.step.parts, flat_index(sizes, l, i, j))
             + f"\n{w}: {fmt(before)} − {par(step)} = {fmt(after)}")
     if tutorial_like(run, values.k):
         text += f"   (the tutorial: syn{l} += l{l}.T.dot(l{l + 1}_delta))"
     return text + "\nEvery edge moves to its new width."
+
+
+def _state_text(parts, index):
+    """The optimizer's numbers behind one weight's step (v, s, or Adam's m̂ and v̂)."""
+    names = [(symbol, parts[key][index]) for key, symbol in STATE_SYMBOLS if key in parts]
+    if "m_hat" in parts:  # Adam: its step reads m̂ and v̂, not the raw v
+        names = names[-2:]
+    return "".join(f",  {symbol} = {fmt(value)}" for symbol, value in names)
