@@ -309,7 +309,8 @@ class MainWindow(QMainWindow):
         self.accuracy_label = steady_label("Accuracy 100% ")
         for label in (self.iteration_label, self.loss_label, self.accuracy_label):
             bar.addPermanentWidget(label)
-        bar.showMessage("Space plays and pauses; the arrow keys step.", 8000)
+        bar.showMessage("Space plays and pauses; the arrow keys step; Shift+arrows step "
+                        "inside an iteration.", 8000)
 
     def connect_session(self):
         s = self.session
