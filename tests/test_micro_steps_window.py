@@ -12,6 +12,7 @@ from gui.diagram.phase_overlay import (
     UPDATE_SECONDS,
     gradient_scale,
     phase_text,
+    short,
 )
 from nncore import TrainingOptions, builtin
 from nncore.phase_values import phase_values
@@ -48,6 +49,9 @@ def test_shift_right_walks_the_tutorials_iteration_0(qtbot, window):
     assert overlay.shown[1] == [tutorial["s"][1, 0]]
     assert overlay.shown[0] == [1.0, 1.0, 1.0]
     assert view.item.node_fills[1][0].name() == PENDING_FILL.name()  # a sum, not yet f(s)
+    # each edge carries its term of the sum, w·x
+    assert overlay.labels.labels == [(i, f"{short(w)}·1")
+                                     for i, w in enumerate(tutorial["syn0"].ravel())]
     assert [label[3] for label in view.node_labels()][-1] == phase_text(tutorial["s"][1, 0])
     assert overlay.caption.isVisible() and "s(ŷ) = w₁·x₁ + w₂·x₂ + w₃·x₃" in (
         overlay.caption.text())

@@ -217,7 +217,7 @@ class PhaseOverlay(QObject):
         target = "y = " + ", ".join(f"{v:g}" for v in run.Y[sample])
         self.item.set_node_values(numbers, texts, target)
         self.item.node_fills = fills
-        self._show_edges(values, phase)
+        self._show_edges(values, phase, per_layer)
         text = phase_caption(run, values, phase, sample, self.session.selection.edge)
         if self.session.selection.probe is not None:
             text += f"\n(Micro-steps show training sample {sample + 1}, not your input.)"
@@ -289,7 +289,8 @@ class PhaseOverlay(QObject):
             fills[layer] = [diverging_fill(v, largest) for v in row]
         return per_layer, fills
 
-    def _show_edges(self, values, phase):
+    def _show_edges(self, values, phase, per_layer):
+        """Edges, glow and edge numbers for ``phase``; ``per_layer``: the nodes' numbers."""
         run = self.session.run
         flat = run.params_at(values.k).copy()
         sizes = run.layer_sizes
@@ -302,6 +303,11 @@ class PhaseOverlay(QObject):
                 marked = span
                 if len(span) > MAX_GLOW_EDGES:  # too many to light: their target nodes
                     nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
+                if len(span) <= MAX_EDGE_LABELS:  # each edge's term of the sum: w·a
+                    inputs = per_layer[layer]
+                    labels = [(int(e), f"{short(flat[e])}·{short(inputs[row])}")
+                              for e, (row, _) in zip(span, np.ndindex(
+                                  sizes[layer], sizes[layer + 1]), strict=True)]
             elif phase.kind == "activate":
                 nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
             else:
