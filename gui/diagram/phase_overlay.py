@@ -176,7 +176,7 @@ class PhaseOverlay(QObject):
         self.shown = None
         self.edge_values = None  # what the edges show, flat in edge order
         self._values = None  # (run, k, PhaseValues), the last worked out
-        self._animation = None  # (start time, W_k flat, W_{k+1} flat)
+        self._animation = None  # (start time, W_k flat, W_{k+1} flat, its PhaseValues)
         self.animation_timer = QTimer(self)
         self.animation_timer.setInterval(FRAME_MS)
         self.animation_timer.timeout.connect(self.animate_frame)
