@@ -321,7 +321,6 @@ class PhaseOverlay(QObject):
         elif phase.kind == "error":
             nodes = [(len(sizes) - 1, i) for i in range(sizes[-1])]
         if phase.kind == "update":
-            marked = np.arange(len(flat))
             if self._animation is None or self._animation[3] is not values:
                 after = np.concatenate([W.ravel() for W in values.weights_next])
                 self._animation = (self.session.player.clock(), flat, after, values)
