@@ -95,7 +95,7 @@ class PhaseGlow(QGraphicsItem):
             len(edges))
         for width in np.unique(widths).tolist():
             pen = QPen(GLOW, width + 8)
-            pen.setCapStyle(Qt.RoundCap)
+            pen.setCapStyle(Qt.FlatCap)  # round caps make wide antialiased lines far slower
             painter.setPen(pen)
             painter.drawLines([QLineF(*end) for end in item.ends[edges[widths == width]].tolist()])
         painter.setPen(Qt.NoPen)
