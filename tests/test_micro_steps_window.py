@@ -6,7 +6,7 @@ from fake_clock import FakeClock, frames
 from PySide6.QtCore import Qt
 
 from gui.common import palette
-from gui.common.chain_rule import fmt
+from gui.common.chain_rule import fmt, unit_symbol
 from gui.diagram.phase_overlay import (
     PENDING_FILL,
     UPDATE_SECONDS,
@@ -14,6 +14,7 @@ from gui.diagram.phase_overlay import (
     phase_text,
     short,
 )
+from gui.session import Bias
 from nncore import TrainingOptions, builtin
 from nncore.phase_values import phase_values
 from nncore.phases import Phase
@@ -181,6 +182,14 @@ def test_a_run_with_biases_and_mini_batches_walks_every_phase(qtbot, window):
             overlay = shift_right(qtbot, window)
             assert session.micro.phase == phase and session.iteration == 1
             if phase.kind == "delta":
+                # the "+1" node's edges show dE/db on the same scale as the weights' dE/dw
+                gradient = np.concatenate([values.weight_gradients[phase.layer].ravel(),
+                                           values.bias_gradients[phase.layer]])
+                scaled = gradient * gradient_scale(gradient)
+                first = session.run.n_params + sum(session.run.layer_sizes[1:phase.layer + 1])
+                biases = view.item.edge_values[first:first + len(
+                    values.bias_gradients[phase.layer])]
+                assert biases.tolist() == scaled[-len(biases):].tolist()
                 shown = overlay.shown[phase.layer + 1]
                 if sample == inside:
                     expected = values.tutorial_delta(phase.layer)[values.position(sample)]
@@ -194,8 +203,18 @@ def test_a_run_with_biases_and_mini_batches_walks_every_phase(qtbot, window):
         assert f"= {fmt(session.run.params_at(2)[0])}" in overlay.caption.text()
         clock.advance(UPDATE_SECONDS)
         overlay.animate_frame()  # the animation ends on W_2 exactly
-        assert view.item.edge_values.tolist() == session.run.params_at(2).tolist()
+        assert view.item.edge_values.tolist() == session.run.at(2).theta.tolist()  # and b_2
         session.cursor.seek(1)
+    # a selected bias: its own update, with the numbers to check it by hand
+    session.selection.select_edge(Bias(1, 0))
+    session.micro.show_phase(Phase("update"))
+    view.refresh()
+    b, b_next = values.biases[1][0], values.biases_next[1][0]
+    symbol = f"b({unit_symbol(session.run.layer_sizes, 2, 0)})"
+    assert f"{symbol} ← {symbol} − Δ" in overlay.caption.text()
+    assert f"{symbol}: {fmt(b)} − " in overlay.caption.text()
+    assert f"= {fmt(b_next)}" in overlay.caption.text()
+    assert b_next == session.run.at(2).biases[1][0]
 
 
 def test_the_last_finite_iteration_of_a_diverged_run_walks_to_its_update(qtbot, window):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from gui.common.chain_rule import fmt, slope_formula, unit_symbol, weight_symbol
+from gui.session import is_bias
 from nncore.network import activate, batch_loss, flat_index, slope
 
 ACTIVATION_FORMULA = {"sigmoid": "σ(s) = 1 / (1 + e^(−s))", "tanh": "tanh(s)",
@@ -80,8 +81,11 @@ def phase_title(run, phase):
 
 
 def _unit(edge, layer):
-    """The unit of layer ``layer``+1 the caption writes out, and the input feeding it."""
-    if edge is not None and edge[0] == layer:
+    """The unit of layer ``layer``+1 the caption writes out, and the input feeding it
+    (None when the selected parameter is that unit's bias)."""
+    if is_bias(edge) and edge.layer == layer:
+        return edge.unit, None
+    if edge is not None and not is_bias(edge) and edge[0] == layer:
         return edge[2], edge[1]
     return 0, 0
 
@@ -182,26 +186,36 @@ def delta_text(run, values, l, position, edge):
 def gradient_text(run, values, l, edge):
     sizes = run.layer_sizes
     j, i = _unit(edge, l)
-    w = weight_symbol(sizes, (l, i, j))
-    src = unit_symbol(sizes, l, i)
     dst = unit_symbol(sizes, l + 1, j)
     n = len(values.batch_rows)
+    if i is None:
+        return (f"∂E/∂b({dst}) = −Σ δ({dst}) over the batch's {n} samples = "
+                f"{fmt(values.bias_gradients[l][j])}")
+    w = weight_symbol(sizes, (l, i, j))
+    src = unit_symbol(sizes, l, i)
     return (f"∂E/∂{w} = −Σ δ({dst}) · {src} over the batch's {n} samples = "
             f"{fmt(values.weight_gradients[l][i, j])}")
 
 
 def update_text(run, values, edge):
     sizes = run.layer_sizes
-    l, i, j = edge if edge is not None else (0, 0, 0)
-    w = weight_symbol(sizes, (l, i, j))
-    before, after = values.weights[l][i, j], values.weights_next[l][i, j]
-    step = values.weight_steps()[l][i, j]
+    if is_bias(edge):
+        l, j = edge
+        w = f"b({unit_symbol(sizes, l + 1, j)})"
+        index = run.n_params + sum(sizes[1:l + 1]) + j
+        before, after = values.biases[l][j], values.biases_next[l][j]
+    else:
+        l, i, j = edge if edge is not None else (0, 0, 0)
+        w = weight_symbol(sizes, (l, i, j))
+        index = flat_index(sizes, l, i, j)
+        before, after = values.weights[l][i, j], values.weights_next[l][i, j]
+    step = values.step.parts["step"][index]
     options = run.options
-    g = values.step.g[flat_index(sizes, l, i, j)]
+    penalised = (options.l1 or options.l2) and not is_bias(edge)
     text = (f"{w} ← {w} − Δ,  Δ = {STEP_FORMULA[options.optimizer]},  g = ∂E/∂{w}"
-            + (" + penalty" if options.l1 or options.l2 else "")
-            + f" = {fmt(g)},  η = {values.step.learning_rate:g}"
-            + _state_text(values.step.parts, flat_index(sizes, l, i, j))
+            + (" + penalty" if penalised else "")
+            + f" = {fmt(values.step.g[index])},  η = {values.step.learning_rate:g}"
+            + _state_text(values.step.parts, index)
             + f"\n{w}: {fmt(before)} − {par(step)} = {fmt(after)}")
     if tutorial_like(run, values.k):
         text += f"   (the tutorial: syn{l} += l{l}.T.dot(l{l + 1}_delta))"

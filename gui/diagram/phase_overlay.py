@@ -290,39 +290,42 @@ class PhaseOverlay(QObject):
         return per_layer, fills
 
     def _show_edges(self, values, phase, per_layer):
-        """Edges, glow and edge numbers for ``phase``; ``per_layer``: the nodes' numbers."""
+        """Edges, glow and edge numbers for ``phase``; ``per_layer``: the nodes' numbers.
+        Edges are in theta's order: the weights, then the "+1" nodes' bias edges."""
         run = self.session.run
-        flat = run.params_at(values.k).copy()
+        flat = values.step.iteration.theta.copy()
         sizes = run.layer_sizes
-        starts = np.cumsum([0] + [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)])
         marked, nodes, labels, symbol = [], [], [], None
         if phase.kind in ("sum", "activate", "delta"):
             layer = phase.layer
-            span = np.arange(starts[layer], starts[layer + 1])
+            weights, biases = _layer_spans(run, layer)
+            span = np.concatenate([weights, biases])
+            receiving = [(layer + 1, i) for i in range(sizes[layer + 1])]
             if phase.kind == "sum":
                 marked = span
                 if len(span) > MAX_GLOW_EDGES:  # too many to light: their target nodes
-                    nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
-                if len(span) <= MAX_EDGE_LABELS:  # each edge's term of the sum: w·a
-                    inputs = per_layer[layer]
+                    nodes = receiving
+                if len(span) <= MAX_EDGE_LABELS:  # each edge's term of the sum: w·a, b·1
+                    inputs = list(per_layer[layer]) + [1.0]
+                    rows = [row for row, _ in np.ndindex(sizes[layer], sizes[layer + 1])]
+                    rows += [sizes[layer]] * len(biases)
                     labels = [(int(e), f"{short(flat[e])}·{short(inputs[row])}")
-                              for e, (row, _) in zip(span, np.ndindex(
-                                  sizes[layer], sizes[layer + 1]), strict=True)]
+                              for e, row in zip(span, rows, strict=True)]
             elif phase.kind == "activate":
-                nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
+                nodes = receiving
             else:
                 gradient = values.weight_gradients[layer].ravel()
+                if len(biases):
+                    gradient = np.concatenate([gradient, values.bias_gradients[layer]])
                 flat[span] = gradient * gradient_scale(gradient)
-                marked, symbol = span, GRADIENT_SYMBOL
+                marked, symbol, nodes = span, GRADIENT_SYMBOL, receiving
                 if len(span) <= MAX_EDGE_LABELS:
-                    labels = [(i, short(g))
-                              for i, g in zip(span.tolist(), gradient, strict=True)]
-                nodes = [(layer + 1, i) for i in range(sizes[layer + 1])]
+                    labels = [(int(e), short(g)) for e, g in zip(span, gradient, strict=True)]
         elif phase.kind == "error":
             nodes = [(len(sizes) - 1, i) for i in range(sizes[-1])]
         if phase.kind == "update":
             if self._animation is None or self._animation[3] is not values:
-                after = np.concatenate([W.ravel() for W in values.weights_next])
+                after = values.step.theta_next.copy()
                 self._animation = (self.session.player.clock(), flat, after, values)
                 self.animation_timer.start()
             before, after = self._animation[1:3]
@@ -362,3 +365,15 @@ class PhaseOverlay(QObject):
         self.edge_values = self._animated_edges()
         self.item.set_edge_values(self.edge_values)
         self.glow.update()
+
+
+def _layer_spans(run, layer):
+    """Indices in theta (and so in the drawn edges) of weight layer ``layer``'s weights,
+    and of its biases (empty without biases)."""
+    sizes = run.layer_sizes
+    start = sum(a * b for a, b in zip(sizes[:layer], sizes[1:layer + 1], strict=True))
+    weights = np.arange(start, start + sizes[layer] * sizes[layer + 1])
+    if not run.options.bias:
+        return weights, np.zeros(0, dtype=int)
+    first = run.n_params + sum(sizes[1:layer + 1])
+    return weights, np.arange(first, first + sizes[layer + 1])
