@@ -150,8 +150,8 @@ def error_text(run, values, position):
         loss = float(batch_loss(values.layers[-1], values.targets, run.loss, axis=None,
                                 reduction=run.options.reduction))
     text = ";   ".join(parts)
-    if tutorial_like(run, values.k):
-        text += f"   (the tutorial's l{last}_error)"
+    where = "the tutorial's" if tutorial_like(run, values.k) else "the code's"
+    text += f"   ({where} l{last}_error)"
     return text + f"\nE on the batch's {len(values.batch_rows)} samples = {fmt(loss)}"
 
 
@@ -179,7 +179,7 @@ def delta_text(run, values, l, position, edge):
         text = (f"δ({dst}) = (Σₘ δₘ · w({dst}→m)) · {slope_formula(run.activations[l], dst)}"
                 f" = {par(back)} · {par(fprime)} = {fmt(delta)}")
     note = (f"the tutorial's l{l + 1}_delta" if tutorial_like(run, values.k)
-            else "δ = −∂E/∂s, as the tutorial's delta")
+            else f"the code's l{l + 1}_delta: δ = −∂E/∂s")
     return f"{text}   ({note})"
 
 
