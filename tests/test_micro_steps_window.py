@@ -17,7 +17,7 @@ from gui.diagram.phase_overlay import (
 from gui.session import Bias
 from nncore import TrainingOptions, builtin
 from nncore.phase_values import phase_values
-from nncore.phases import Phase
+from nncore.phases import Phase, phases
 
 
 def tutorial_iteration_0(X, Y):
@@ -231,3 +231,19 @@ def test_the_last_finite_iteration_of_a_diverged_run_walks_to_its_update(qtbot, 
     assert "e+1" in overlay.caption.text()  # the huge numbers, written out
     shift_right(qtbot, window)  # training cannot go past the divergence: it stays
     assert session.micro.phase == Phase("update") and session.iteration == last
+
+
+def test_shift_right_lights_the_tutorials_line_in_the_code_view(qtbot, window, drawn):
+    """The learner's view of iteration 0: each Shift+→ lights the tutorial's own line of
+    the phase in the Code dock, while the diagram shows that phase."""
+    from test_code_dock import TUTORIAL_LINES, lit
+
+    code = window.docks["CodeDock"]
+    code.raise_()  # its tab brought to the front: it builds itself when first shown
+    qtbot.waitUntil(lambda: hasattr(code, "redraw"))
+    for phase in phases(1):
+        shift_right(qtbot, window)
+        drawn(code)
+        assert window.session.micro.phase == phase and window.session.iteration == 0
+        [line] = lit(code)
+        assert phase in TUTORIAL_LINES[line]
