@@ -7,11 +7,14 @@ order, as :mod:`nncore.options` draws them) and learning rate
 ``learning_rates[i]``. The grid of :meth:`Sweep.grid` puts the seeds outer: runs
 0..L-1 are the first seed with each of the L rates, and so on.
 
-Each run is the run :class:`~nncore.run.Run` makes alone with that seed and rate,
-bit for bit: the step is the single run's, with a leading run axis
-(:mod:`nncore.sweep_step`), and the scores are computed by the same functions on
-the same numbers (:func:`~nncore.network.batch_loss`,
-:func:`~nncore.network.forward_many`).
+Each run is the run :class:`~nncore.run.Run` makes alone with that seed and rate.
+The step is the single run's calls with a run axis, in one of two forms: the fast
+one (:mod:`nncore.sweep_fast`, runs-last, products summed without a BLAS call per
+run) agrees with the single run within 1e-12 relative; the exact one
+(:mod:`nncore.sweep_step`, one BLAS product per run) to the last bit. ``exact``
+chooses; by default the exact one serves RMSprop and Adam (SELF_SCALING), the fast
+one the others. The scores are computed by the single run's functions
+(:func:`~nncore.network.batch_loss`, :func:`~nncore.network.forward_many`).
 
 What is kept: every run's final parameters and optimizer state, its final scores,
 and its loss and accuracy (and test loss and accuracy) at every ``stride``-th
@@ -46,6 +49,7 @@ from .network import (
 )
 from .options import BatchSchedule, held_out_rows
 from .run import Run, _is_seed
+from .sweep_fast import RunsLastStepper
 from .sweep_step import BatchStepper, shared_product_is_exact
 
 MAX_RUNS = 100_000  # runs in one sweep; the memory budget usually binds first
@@ -54,6 +58,9 @@ SWEEP_BYTES = 192 * MIB  # everything a sweep allocates, curves included
 PREPARE_BLOCK = 32  # seeds whose initial weights are drawn between two yields
 CHUNK_WORK = 2**24  # runs x weights x batch rows per chunk: a few tens of milliseconds
 SCORES = ("loss", "accuracy", "test_loss", "test_accuracy")
+# optimizers that divide the gradient by its own running size: rounding in a gradient
+# that should vanish becomes a whole step, so only the exact step follows the single run
+SELF_SCALING = ("rmsprop", "adam")
 
 
 class Sweep:
@@ -68,7 +75,8 @@ class Sweep:
     """
 
     def __init__(self, X, Y, layer_sizes, activations=None, loss="sse", seeds=(1,),
-                 learning_rates=(1.0,), iterations=1000, options=None, stride=None):
+                 learning_rates=(1.0,), iterations=1000, options=None, stride=None,
+                 exact=None):
         if len(seeds) != len(learning_rates) or not len(seeds):
             raise ValueError("seeds: need one learning rate per seed, and at least one run")
         if len(seeds) > MAX_RUNS:
@@ -90,6 +98,7 @@ class Sweep:
         self.seeds = np.array([int(s) for s in seeds], dtype=np.int64)
         self.learning_rates = np.array(rates)
         self.iterations = int(iterations)
+        self.exact = self.options.optimizer in SELF_SCALING if exact is None else bool(exact)
         self.evaluated = first.evaluated
         self.rows = _RunRows(self.X, self.Y, self.seeds, self.options)
         self.stride = self._check_budget(stride)
@@ -307,11 +316,14 @@ class Sweep:
     # ---- runs --------------------------------------------------------------------------
 
     def _make_stepper(self, index, rows):
-        """A BatchStepper for runs ``index``, from their ``rows``."""
-        shared = self.rows.shareable and shared_product_is_exact(
-            self.X, self.layer_sizes[1], len(index))  # every run reads the same rows
-        stepper = BatchStepper(self.layer_sizes, self.activations, self.loss, self.options,
-                               self.learning_rates[index], shared)
+        """A stepper for runs ``index``, from their ``rows``: the exact one, or the
+        fast one (runs-last, products summed otherwise than BLAS sums them)."""
+        shared = self.rows.shareable  # every run reads the same rows
+        if self.exact:
+            shared = shared and shared_product_is_exact(self.X, self.layer_sizes[1], len(index))
+        make = BatchStepper if self.exact else RunsLastStepper
+        stepper = make(self.layer_sizes, self.activations, self.loss, self.options,
+                      self.learning_rates[index], shared)
         stepper.index = np.asarray(index)  # which runs of the sweep it steps
         stepper.load(rows)
         return stepper
