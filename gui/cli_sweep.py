@@ -33,6 +33,9 @@ def add_sweep_parser(commands, add_training_flags):
     sweep.add_argument("--json", action="store_true",
                        help="print one JSON object: every run's seed, rate, scores, weights")
     sweep.add_argument("--csv", metavar="FILE", help="write one line per run to FILE")
+    sweep.add_argument("--exact", action="store_true",
+                       help="every run bit for bit as `train` gives it (slower; by default "
+                       "within 1e-12 relative, except with rmsprop and adam, always exact)")
 
 
 def sweep(args):
@@ -57,7 +60,8 @@ def sweep(args):
     name, X, Y, sizes, activations = _network(args)
     try:
         swept = Sweep.grid(X, Y, sizes, activations, args.loss or "sse", seeds, rates,
-                           iterations=args.iterations, options=options)
+                           iterations=args.iterations, options=options,
+                           exact=True if args.exact else None)
     except BudgetError as exc:  # too many runs for the memory a sweep may take
         flag = "--seeds and --lrs" if len(rates) > 1 else "--seeds"
         raise UsageError(f"{flag}: {exc.problem}") from None

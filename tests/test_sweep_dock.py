@@ -160,7 +160,8 @@ def test_the_sweep_uses_the_network_on_screen(qtbot, type_text, dock, window):
     run_sweep(qtbot, type_text, dock, "1", "1", "10")
     config = window.session.cursor.config
     assert dock.sweep.layer_sizes == config.layer_sizes == [3, 2, 1]
-    direct = Sweep.grid(config.X, config.Y, [3, 2, 1], seeds=[1], iterations=10).train()
+    direct = Sweep.grid(config.X, config.Y, [3, 2, 1], seeds=[1], iterations=10,
+                        exact=True).train()
     assert np.array_equal(direct.final_rows, dock.sweep.final_rows)
 
 

@@ -157,7 +157,7 @@ class SweepDock(QDockWidget):
         self._dataset = config.dataset_name
         return Sweep.grid(config.X, config.Y, config.layer_sizes, config.activations,
                           config.loss, seeds, rates, iterations=iterations,
-                          options=config.options)
+                          options=config.options, exact=True)  # each curve is the run it opens
 
     def _work(self, swept):
         """The sweep's steps, each chunk resized to take about CHUNK_SECONDS (the

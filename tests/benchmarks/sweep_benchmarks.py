@@ -8,7 +8,9 @@ sweep (construction included), against ``SAMPLE`` of the same seeds trained one 
 another by the single-run engine (``Run``, construction included) and by Trask's loop,
 their time scaled to all the seeds. The three take turns, in a rotating order, and
 each figure is the median over the rounds of the ratio within a round. Every round
-checks that the sampled runs ended on the sweep's weights, bit for bit.
+checks that the sampled runs ended on the sweep's weights within RELATIVE (each run's
+largest difference over its largest weight), and keeps the worst difference. The
+exact sweep (``exact=True``, one BLAS product per run) is timed once beside them.
 
 Peak memory is measured in a fresh process that does nothing but the sweep.
 """
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FULL = {"runs": 1000, "iterations": 10**4, "sample": 20, "rounds": 3}
 QUICK = {"runs": 100, "iterations": 300, "sample": 5, "rounds": 1}
 SIZES = [3, 4, 1]
+RELATIVE = 1e-12  # how far the fast sweep may be from a single run
 
 _details: dict[str, list[str]] = {}
 
@@ -59,8 +62,9 @@ def _time(work):
     return time.perf_counter() - start, out
 
 
-def _sweep(runs, iterations):
-    return Sweep.grid(XOR_X, XOR_Y, SIZES, seeds=range(runs), iterations=iterations).train()
+def _sweep(runs, iterations, exact=None):
+    return Sweep.grid(XOR_X, XOR_Y, SIZES, seeds=range(runs), iterations=iterations,
+                      exact=exact).train()
 
 
 def _singles(seeds, iterations):
@@ -90,6 +94,7 @@ def race(quick):
     contestants = {"sweep": lambda: _sweep(runs, n), "single": lambda: _singles(sample, n),
                    "trask": lambda: _trask(sample, n)}
     times = {name: [] for name in contestants}
+    worst = 0.0
     for r in range(sizes["rounds"]):
         names = list(contestants)
         names = names[r % 3:] + names[:r % 3]
@@ -100,14 +105,16 @@ def race(quick):
         swept = out["sweep"]
         for name in ("single", "trask"):
             for seed, row in zip(sample, out[name], strict=True):
-                if not np.array_equal(row, swept.final_rows[seed, :swept.n_params]):
-                    raise AssertionError(f"seed {seed}: {name} ended on other weights "
-                                         "than the sweep")
-    return sizes, times
+                gap = np.max(np.abs(row - swept.final_rows[seed, :swept.n_params]))
+                worst = max(worst, float(gap / np.max(np.abs(row))))
+        if worst > RELATIVE:
+            raise AssertionError(f"a sampled run ended {worst:.1e} (relative) from the sweep")
+    times["exact"] = [_time(lambda: _sweep(runs, n, exact=True))[0]]
+    return sizes, times, worst
 
 
 def _ratio(quick, name, key):
-    sizes, times = race(quick)
+    sizes, times, worst = race(quick)
     ratios = [t / s for t, s in zip(times[name], times["sweep"], strict=True)]
     per_run = statistics.median(times[name]) / sizes["runs"] / sizes["iterations"] * 1e6
     sweep_s = statistics.median(times["sweep"])
@@ -117,7 +124,10 @@ def _ratio(quick, name, key):
         f"{sweep_s:.2f} s (median of {sizes['rounds']}); {what} {per_run:.2f} us per run "
         f"and iteration, timed on {sizes['sample']} seeds and scaled",
         "ratios per round: " + ", ".join(f"{r:.1f}" for r in ratios)
-        + "; the sampled runs' final weights equal the sweep's, bit for bit"]
+        + f"; the sampled runs' final weights differ from the sweep's by at most {worst:.1e}"
+        " of their largest weight",
+        f"the exact sweep (one BLAS product per run, bit for bit): {times['exact'][0]:.2f} s, "
+        f"{statistics.median(times[name]) / times['exact'][0]:.1f}x"]
     if name == "single":
         _details[key] += _arithmetic(sizes, sweep_s)
     return statistics.median(ratios)
