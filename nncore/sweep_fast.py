@@ -170,8 +170,11 @@ class _Buffers:
         if s.options.reduction == "mean":
             ops.append((np.divide, (deltas[last], self._rows, deltas[last])))
         for k in range(last, 0, -1):
-            ops += [(_einsum(BACK, deltas[k - 1]), (deltas[k], s.V[k])),
-                    (np.multiply, (deltas[k - 1], slopes[k - 1], deltas[k - 1]))]
+            if deltas[k].shape[1] == 1:  # one term: delta_in[b, i] = delta[b, 0] V[i, 0]
+                ops.append((np.multiply, (deltas[k], s.V[k][:, 0], deltas[k - 1])))
+            else:
+                ops.append((_einsum(BACK, deltas[k - 1]), (deltas[k], s.V[k])))
+            ops.append((np.multiply, (deltas[k - 1], slopes[k - 1], deltas[k - 1])))
         for k, delta in enumerate(deltas):
             if k == 0 and s.shared:  # X^T @ [delta_0 | delta_0 | ...]: one product
                 ops.append((np.dot, (self._X.T, delta.reshape(b, -1),
