@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import BudgetError
-from .initial_weights import init_weights
+from .initial_weights import init_limit, weight_shapes
 from .memory import MIB, amount
 from .network import (
     batch_accuracy,
@@ -183,14 +183,14 @@ class Sweep:
     def _prepare(self):
         """Every run's initial weights, PREPARE_BLOCK seeds at a time: drawing them is
         Python work that a window should not wait for in one piece."""
-        drawn = {}
+        drawn, generator = {}, np.random.RandomState()
         for start in range(0, self.runs, PREPARE_BLOCK):
             for i in range(start, min(start + PREPARE_BLOCK, self.runs)):
                 seed = int(self.seeds[i])
-                if seed not in drawn:
-                    drawn[seed] = np.concatenate(
-                        [W.ravel() for W in init_weights(self.layer_sizes, seed, True,
-                                                        init=self.options.init)])
+                if seed not in drawn:  # init_weights' numbers: one stream, layer after layer;
+                    generator.seed(seed)  # reseeding is far quicker than a new generator
+                    drawn[seed] = _scaled(2 * generator.random_sample(self.n_params) - 1,
+                                          self.layer_sizes, self.options.init)
                 self.final_rows[i, :self.n_params] = drawn[seed]
             yield 0
         self._stepper = self._make_stepper(np.arange(self.runs), self.final_rows)
@@ -271,8 +271,10 @@ class Sweep:
         on, from the step's own output (as the single run scores them)."""
         if self.evaluated:
             return self._evaluate(stepper.index, stepper.rows()[:, :self.n_theta])
-        yhat = buffers.output
-        scores = dict.fromkeys(SCORES)
+        yhat, scores = buffers.output, dict.fromkeys(SCORES)
+        if self.loss == "sse" and hasattr(buffers, "squared_error"):  # the fast step's own
+            scores["loss"], scores["accuracy"] = buffers.squared_error(self.options.reduction)
+            return scores
         scores["loss"] = batch_loss(yhat, self.Y, self.loss, reduction=self.options.reduction)
         scores["accuracy"] = batch_accuracy(yhat, self.Y, self.loss)
         return scores
@@ -411,3 +413,14 @@ def _finite(scores):
         if scores.get(name) is not None:
             ok &= np.isfinite(scores[name])
     return ok
+
+
+def _scaled(flat, layer_sizes, init):
+    """The uniform draw ``flat`` (every weight, layer by layer) scaled per layer as
+    :func:`~nncore.initial_weights.init_weights` scales it for ``init``."""
+    if init != "uniform":  # the tutorial's bits are left untouched
+        offset = 0
+        for n_in, n_out in weight_shapes(layer_sizes):
+            flat[offset:offset + n_in * n_out] *= init_limit(init, n_in, n_out)
+            offset += n_in * n_out
+    return flat

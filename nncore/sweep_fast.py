@@ -121,8 +121,26 @@ class _Buffers:
         self.output = self.acts[-1].transpose(2, 0, 1)
         self._ones = np.ones(())
         self._rows = np.array(float(b))
+        self._error, self._hit = np.zeros((b, sizes[-1], runs)), np.zeros((b, sizes[-1], runs),
+                                                                           dtype=bool)
         self.gradient_ops = self._forward(s, b) + self._backward(s, b)
         self.step_ops = self.gradient_ops + s.update
+
+    def squared_error(self, reduction):
+        """Every run's loss 1/2 sum (y - yhat)^2 over the batch (``mean``: divided by its
+        rows) and accuracy (the share of rows whose every output, thresholded at 0.5,
+        matches), as :func:`~nncore.network.batch_loss` and ``batch_accuracy`` define
+        them, summed runs-last in a few calls; within 1e-12 of theirs."""
+        error, hit, yhat = self._error, self._hit, self.acts[-1]
+        np.subtract(self._Y, yhat, out=error)
+        np.multiply(error, error, out=error)
+        loss = np.add.reduce(error.reshape(-1, error.shape[-1]), axis=0) * 0.5
+        if reduction == "mean":
+            loss /= len(error)
+        np.greater(yhat, 0.5, out=hit)
+        np.equal(hit, self._Y > 0.5, out=hit)  # the targets: filled after construction
+        rows_hit = np.logical_and.reduce(hit, axis=1)
+        return loss, np.add.reduce(rows_hit, axis=0) / len(hit)
 
     def _forward(self, s, b):
         ops, a_in = [], self._X
