@@ -4,7 +4,7 @@ the timeline, cancel, export."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 
 from gui.docks.sweep_plots import curves_path
 from nncore import Run, builtin
@@ -117,6 +117,33 @@ def test_a_learning_rate_sweep_plots_loss_against_rate_and_opens_a_point(
         assert (run.seed, run.learning_rate) == (int(swept.seeds[j]), swept.learning_rates[j])
         assert run.newest == swept.last_iteration[j]
         assert run.diverged_at == swept.diverged(j)
+
+
+def test_clicking_a_curve_opens_that_run_and_a_click_beside_every_curve_does_not(
+        qtbot, type_text, dock, window):
+    run_sweep(qtbot, type_text, dock, "0-39", "1", "400")
+    swept, curves = dock.sweep, dock.plots.curves
+    dock.tabs.setCurrentWidget(curves)
+    qtbot.waitUntil(curves.isVisible)
+    j = len(swept.recorded) // 2
+    losses = swept.curves["loss"][j]
+    spacing = np.diff(np.sort(losses))  # the run farthest from its neighbours at j
+    lone = np.argsort(losses)[int(np.argmax(np.minimum(np.r_[np.inf, spacing],
+                                                       np.r_[spacing, np.inf])))]
+    view = curves.getPlotItem().getViewBox()
+
+    def click(x, y):
+        where = curves.mapFromScene(view.mapViewToScene(QPointF(float(x), float(y))))
+        qtbot.mouseClick(curves.viewport(), Qt.LeftButton, pos=where)
+
+    before = window.session.cursor.run
+    top = view.viewRange()[1][1]
+    click(swept.recorded[j], losses.max() + 0.5 * (top - losses.max()))  # above every curve
+    assert window.session.cursor.run is before and dock.opened is None
+    click(swept.recorded[j], losses[lone])
+    run = window.session.cursor.run
+    assert run is dock.opened and run.seed == swept.seeds[lone]
+    assert run.newest == 400
 
 
 def test_cancel_keeps_the_previous_results(qtbot, type_text, dock):

@@ -4,13 +4,15 @@ learning rate, and how the final loss spreads over the runs.
 Each plot is built once and refilled by ``show(sweep)``. A thousand curves are one
 item (NaN-separated, drawn as one path) with a faint pen, so where many runs go
 the plot is dark and a lone run stays visible; each curve is thinned to at most
-CURVE_POINTS points for drawing only.
+CURVE_POINTS points for drawing only. A click on the curves picks the run whose loss
+at the nearest recorded iteration lies nearest the click, within PICK_PIXELS.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from gui.common import palette
@@ -18,6 +20,7 @@ from gui.common import palette
 CURVE_POINTS = 300
 PATH_POINTS = 100_000  # the whole path: drawing it stays a fraction of a second
 HISTOGRAM_BINS = 30
+PICK_PIXELS = 6  # how far (vertically) from a curve a click still picks it
 LOSS_FLOOR = 1e-300  # a loss of exactly 0 still has a place on a log axis
 
 
@@ -44,15 +47,30 @@ def curves_path(recorded, losses):
     return x.ravel(), y.ravel()
 
 
+def nearest_curve(recorded, losses, x, y, reach):
+    """The run (a column of ``losses``) whose loss at the recorded iteration nearest
+    ``x`` is nearest ``y`` and at most ``reach`` from it, or None."""
+    if not len(recorded):
+        return None
+    gaps = np.abs(losses[int(np.argmin(np.abs(recorded - x)))] - y)
+    if not np.isfinite(gaps).any():
+        return None
+    i = int(np.nanargmin(gaps))
+    return i if gaps[i] <= reach else None
+
+
 class SweepPlots:
     """``curves``, ``rates`` and ``spread``: three PlotWidgets. ``points_clicked`` is
-    called with a run's index when its point in the rate plot is clicked."""
+    called with a run's index when its curve, or its point in the rate plot, is
+    clicked."""
 
     def __init__(self, points_clicked):
+        self._points_clicked, self._sweep = points_clicked, None
         self.curves = pg.PlotWidget()
         self.curves.setLabel("bottom", "iteration")
         self.curves.setLabel("left", "loss (training rows)")
         self.curve_item = self.curves.plot([], [], connect="finite")
+        self.curves.scene().sigMouseClicked.connect(self._curves_clicked)
         self.rates = pg.PlotWidget()
         self.rates.setLogMode(x=True, y=True)
         self.rates.setLabel("bottom", "learning rate")
@@ -79,7 +97,20 @@ class SweepPlots:
         # (bin edges, runs per bin, solved runs per bin) as drawn
         self.histogram = (np.zeros(0), np.zeros(0), np.zeros(0))
 
+    def _curves_clicked(self, event):
+        view = self.curves.getPlotItem().getViewBox()
+        if self._sweep is None or event.button() != Qt.LeftButton \
+                or not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = view.mapSceneToView(event.scenePos())
+        reach = PICK_PIXELS * view.viewPixelSize()[1]
+        i = nearest_curve(self._sweep.recorded, self._sweep.curves["loss"], point.x(),
+                          point.y(), reach)
+        if i is not None:
+            self._points_clicked(i)
+
     def show(self, sweep):
+        self._sweep = sweep
         live = sweep.diverged_at < 0
         x, y = curves_path(sweep.recorded, sweep.curves["loss"])
         self.curve_item.setData(x, y, connect="finite")
