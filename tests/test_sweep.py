@@ -253,3 +253,13 @@ def test_results_as_records_and_csv():
     assert lines[4].split(",")[:3] == ["2", "1.0", "20"]
     assert float(lines[4].split(",")[3]) == run.losses[20]
     assert solved_fraction(swept) == float(swept.solved().mean())
+
+
+@pytest.mark.parametrize("init", ["xavier", "he"])
+def test_the_scaled_initial_weights_are_the_single_runs(init):
+    options = TrainingOptions(init=init)
+    swept = Sweep.grid(XOR_X, XOR_Y, [3, 4, 2, 1], seeds=[0, 9, 9, 31], iterations=0,
+                       options=options).train()
+    for i, seed in enumerate([0, 9, 9, 31]):
+        run = Run(XOR_X, XOR_Y, [3, 4, 2, 1], seed=seed, options=options)
+        assert np.array_equal(swept.final_rows[i], run.row_at(0))

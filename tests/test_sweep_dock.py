@@ -131,6 +131,7 @@ def test_clicking_a_curve_opens_that_run_and_a_click_beside_every_curve_does_not
     lone = np.argsort(losses)[int(np.argmax(np.minimum(np.r_[np.inf, spacing],
                                                        np.r_[spacing, np.inf])))]
     view = curves.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] >= swept.recorded[-1])  # ranged on the data
 
     def click(x, y):
         where = curves.mapFromScene(view.mapViewToScene(QPointF(float(x), float(y))))
