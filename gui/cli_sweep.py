@@ -35,7 +35,8 @@ def add_sweep_parser(commands, add_training_flags):
     sweep.add_argument("--csv", metavar="FILE", help="write one line per run to FILE")
     sweep.add_argument("--exact", action="store_true",
                        help="every run bit for bit as `train` gives it (slower; by default "
-                       "within 1e-12 relative, except with rmsprop and adam, always exact)")
+                       "within 1e-12 relative but for runs unstable to rounding, see the "
+                       "README's Sweeps; rmsprop and adam are always exact)")
 
 
 def sweep(args):
