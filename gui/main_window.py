@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 import nncore
-from gui.common.dock_style import title_bar_style
+from gui.common.dock_style import title_bar_style, whole_tab_titles
 from gui.common.icons import icon, icon_path
 from gui.common.labels import steady_label
 from gui.common.lazy_dock import LazyDock
@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state", QByteArray())
         if state and state.size():
             self.restoreState(state, SETTINGS_VERSION)
+        whole_tab_titles(self)
         self.docks_arranged = True
 
     def setVisible(self, visible):

@@ -5,6 +5,7 @@ show their real content."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabBar
 
 from gui.common.redraw import on_screen
 from nncore.network import forward, loss_value
@@ -112,3 +113,14 @@ def test_every_dock_is_named_in_one_convention(window):
     assert names == ["architecture_dock", "code_dock", "dataset_dock", "gradient_flow_dock",
                      "inspector_dock", "loss_surface_dock", "plots_dock", "prediction_dock",
                      "snapshots_dock", "sweep_dock"]
+
+
+def test_every_tab_title_shows_whole(window):
+    """An area with more tabs than fit scrolls its tab bar rather than cut titles short
+    ("Code", not "C…")."""
+    bars = window.findChildren(QTabBar)
+    assert bars
+    for bar in bars:
+        assert bar.elideMode() == Qt.TextElideMode.ElideNone and bar.usesScrollButtons()
+    titles = {bar.tabText(i) for bar in bars for i in range(bar.count())}
+    assert {"Code", "Sweep", "Backprop inspector"} <= titles

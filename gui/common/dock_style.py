@@ -10,7 +10,8 @@ title bars use it, and they look the same.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QProxyStyle, QStyle
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QProxyStyle, QStyle, QTabBar
 
 # Icons that depend on nothing but the style; others (arrows follow the layout
 # direction, for one) are asked of the base style every time.
@@ -42,3 +43,11 @@ def title_bar_style():
     if not _shared:
         _shared.append(TitleBarStyle())
     return _shared[0]
+
+
+def whole_tab_titles(window):
+    """Show every dock tab's title whole ("Code", not "C…"): when an area holds more
+    tabs than fit, its tab bar scrolls instead of shortening them."""
+    for bar in window.findChildren(QTabBar):
+        bar.setElideMode(Qt.TextElideMode.ElideNone)
+        bar.setUsesScrollButtons(True)
