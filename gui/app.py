@@ -80,6 +80,9 @@ def run_app(argv=None):
     hook = ErrorDialogHook(on_error=lambda: (player.cancel_run_to(), player.pause()))
     hook.install()
     window.show()
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, window.after_launch)  # once the first frame is on screen
     try:
         return app.exec()
     finally:

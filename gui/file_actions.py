@@ -37,6 +37,9 @@ class FileActions:
     def __init__(self, window):
         self.window = window
         self.path = None  # the snapshot file being worked on (Save writes here)
+        # Called with the iteration saved up to (None: all of it) after a Save or an
+        # Open: the autosave's baseline (gui/recovery/unsaved.py).
+        self.on_saved = []
 
     @property
     def session(self):
@@ -59,6 +62,7 @@ class FileActions:
             run, k = result
             self.session.set_run(run, k, run.dataset_name or "file")
             self._set_path(path)
+            self._saved(None)
             self.window.statusBar().showMessage(
                 f"Opened {os.path.basename(path)} at iteration {k}.", 8000)
             return True
@@ -88,9 +92,14 @@ class FileActions:
             self._problem("Could not save snapshot", path, exc)
             return False
         self._set_path(path)
+        self._saved(session.iteration)
         self.window.statusBar().showMessage(
             f"Saved iteration {session.iteration} to {os.path.basename(path)}.", 8000)
         return True
+
+    def _saved(self, iteration):
+        for callback in self.on_saved:
+            callback(iteration)
 
     def _set_path(self, path):
         self.path = path
@@ -113,6 +122,16 @@ class FileActions:
     def clear_recent(self):
         self.window.settings.setValue("files/recent", [])
 
+    def open_recent(self, path):
+        """Open a recent file; one that is gone says so and leaves the list."""
+        if not os.path.exists(path):
+            items = [p for p in self.recent() if p != path]
+            self.window.settings.setValue("files/recent", items)
+            QMessageBox.warning(self.window, "Open recent",
+                                f"{path} no longer exists; removed from the recent files.")
+            return False
+        return self.open_snapshot(path)
+
     def fill_recent_menu(self):
         menu = self.window.recent_menu
         menu.clear()
@@ -121,7 +140,7 @@ class FileActions:
             action = menu.addAction(f"&{i} {os.path.basename(path)}")
             action.setStatusTip(path)
             action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_snapshot(p))
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
         if items:
             menu.addSeparator()
         clear = menu.addAction("Clear list", self.clear_recent)

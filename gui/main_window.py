@@ -39,6 +39,7 @@ from gui.docks.sweep_dock import SweepDock
 from gui.file_actions import FileActions
 from gui.lessons import Lessons
 from gui.plots.plots_view import PlotsView
+from gui.recovery import Autosave
 from gui.session import WATCH, TrainingSession
 from gui.transport import TransportBar, TransportKeys
 from nncore.number_text import parse_whole
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.create_status_bar()
         self.connect_session()
         self.read_settings()
+        self.create_session_care()
         self.transport.timeline.setFocus()  # not a text field: Space and arrows work at once
 
     # ---- table of contents ---------------------------------------------------------------
@@ -348,6 +350,16 @@ class MainWindow(QMainWindow):
         s.setValue("transport/pace", str(self.session.player.pace))
         s.sync()
 
+    def create_session_care(self):
+        """Autosave and recovery (gui/recovery/)."""
+        self.recovery = Autosave(self)
+        self.files.on_saved.append(self.recovery.mark_saved)
+
+    def after_launch(self):
+        """What the first window of a launch offers once it is on screen: a session
+        left by a crash. (Called by gui.app.run_app, and by tests that ask.)"""
+        return self.recovery.offer_restore()
+
     # ---- following the session ---------------------------------------------------------
 
     def update_state(self, *_):
@@ -435,8 +447,12 @@ class MainWindow(QMainWindow):
             "&part;E/&part;W.</p><p>MIT licence.</p>")
 
     def closeEvent(self, event):
+        if not self.recovery.confirm_close():
+            event.ignore()
+            return
         # Stop the play timer first: nothing may fire into half-destroyed views.
         self.session.shutdown()
+        self.recovery.quit_cleanly()
         if self.progress is not None:
             self.progress.close()
         self.write_settings()

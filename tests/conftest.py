@@ -7,6 +7,10 @@ Fixtures, for a test to ask for by name:
 - ``open_window`` and ``window``: the main window on those settings, shown and drawn;
 - ``make_view``: one dock, view or bar on its own session, shown;
 - ``warned``: QMessageBox.warning records ``(title, text)`` instead of blocking;
+- ``asked`` (for every test): QMessageBox.question records ``(title, text)`` and
+  answers ``asked.answer``, by default Discard or No, so a window closed with unsaved
+  work never blocks a test; ``app_data`` (for every test): the app-data folder, where
+  recovery files go, is a temporary one;
 - ``drawn``, ``train``, ``run_to``, ``type_text``: the steps most GUI tests take
   (wait for a redraw, record iterations, Run to, type into a field).
 """
@@ -114,6 +118,34 @@ def warned(monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "warning", record)
     return shown
+
+
+class Questions(list):
+    """The questions asked, as ``(title, text)``; ``answer`` is the button to press
+    (None: Discard when offered, else No)."""
+
+    answer = None
+
+    def ask(self, parent, title, text, buttons=QMessageBox.Yes | QMessageBox.No,
+            default=QMessageBox.NoButton):
+        self.append((title, text))
+        if self.answer is not None:
+            return self.answer
+        return QMessageBox.Discard if buttons & QMessageBox.Discard else QMessageBox.No
+
+
+@pytest.fixture(autouse=True)
+def asked(monkeypatch):
+    questions = Questions()
+    monkeypatch.setattr(QMessageBox, "question", questions.ask)
+    return questions
+
+
+@pytest.fixture(autouse=True)
+def app_data(tmp_path, monkeypatch):
+    folder = tmp_path / "app-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    return folder
 
 
 @pytest.fixture

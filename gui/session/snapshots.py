@@ -57,13 +57,25 @@ class SnapshotList(QObject):
 
     def take(self):
         """Remember the cursor's iteration; returns the new entry."""
-        run, k = self.cursor.run, self.cursor.iteration
-        entry = SnapshotEntry(run, k, run.params_at(k), float(run.losses[k]),
-                              float(run.accuracies[k]), self.cursor.config.dataset_name,
-                              tuple(c for c in run.changes if c.iteration <= k))
+        entry = self.entry_at(self.cursor.run, self.cursor.iteration,
+                              self.cursor.config.dataset_name)
         self.entries.append(entry)
         self.sigSnapshotsChanged.emit()
         return entry
+
+    @staticmethod
+    def entry_at(run, k, dataset_name):
+        """The entry for iteration ``k`` of ``run``."""
+        return SnapshotEntry(run, k, run.params_at(k), float(run.losses[k]),
+                             float(run.accuracies[k]), dataset_name,
+                             tuple(c for c in run.changes if c.iteration <= k))
+
+    def replace_entries(self, entries):
+        """The list becomes ``entries`` (a session restored after a crash)."""
+        self.entries = list(entries)
+        self.compare = None
+        self.sigSnapshotsChanged.emit()
+        self.sigCompareChanged.emit()
 
     def snapshot_run(self, entry):
         """A run whose iteration ``entry.iteration`` is exactly the snapshot: its own
