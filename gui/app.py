@@ -82,7 +82,7 @@ def run_app(argv=None):
     window.show()
     from PySide6.QtCore import QTimer
 
-    QTimer.singleShot(0, window.after_launch)  # once the first frame is on screen
+    QTimer.singleShot(0, lambda: window.after_launch(tour=True))  # after the first frame
     try:
         return app.exec()
     finally:

@@ -37,8 +37,10 @@ from gui.docks.prediction_dock import PredictionDock
 from gui.docks.snapshots_dock import SnapshotsDock
 from gui.docks.sweep_dock import SweepDock
 from gui.file_actions import FileActions
+from gui.help.window_help import WindowHelp
 from gui.lessons import Lessons
 from gui.plots.plots_view import PlotsView
+from gui.presentation import Presentation
 from gui.recovery import Autosave
 from gui.session import WATCH, TrainingSession
 from gui.transport import TransportBar, TransportKeys
@@ -174,6 +176,8 @@ class MainWindow(QMainWindow):
                                          "Version and credits", self.about)
         self.action_about_qt = self._action("About &Qt", None, None, "The Qt version",
                                             lambda: QMessageBox.aboutQt(self))
+        self.presentation = Presentation(self)  # View > Presentation mode, Zoom
+        self.help = WindowHelp(self)  # Help > Quick tour, Keyboard shortcuts, What's This
 
     def _focus_changed(self, _old, new):
         if isinstance(new, QAbstractSpinBox) and self.isAncestorOf(new):
@@ -282,8 +286,11 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.action_log_x)
+        self.view_menu.addSeparator()
+        self.presentation.add_to(self.view_menu)
 
         help_menu = bar.addMenu("&Help")
+        self.help.add_to(help_menu)
         help_menu.addAction(self.action_about)
         help_menu.addAction(self.action_about_qt)
 
@@ -354,11 +361,16 @@ class MainWindow(QMainWindow):
         """Autosave and recovery (gui/recovery/)."""
         self.recovery = Autosave(self)
         self.files.on_saved.append(self.recovery.mark_saved)
+        self.presentation.apply()  # the remembered zoom
 
-    def after_launch(self):
+    def after_launch(self, tour=False):
         """What the first window of a launch offers once it is on screen: a session
-        left by a crash. (Called by gui.app.run_app, and by tests that ask.)"""
-        return self.recovery.offer_restore()
+        left by a crash, else (``tour``) the quick tour at the very first launch.
+        Called by gui.app.run_app, and by tests that ask."""
+        restored = self.recovery.offer_restore()
+        if tour and not restored:
+            self.help.offer_tour_once()
+        return restored
 
     # ---- following the session ---------------------------------------------------------
 
@@ -453,6 +465,7 @@ class MainWindow(QMainWindow):
         # Stop the play timer first: nothing may fire into half-destroyed views.
         self.session.shutdown()
         self.recovery.quit_cleanly()
+        self.presentation.restore_application_font()
         if self.progress is not None:
             self.progress.close()
         self.write_settings()

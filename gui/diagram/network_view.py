@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QSignalBlocker, Qt
-from PySide6.QtGui import QCursor, QPainter
+from PySide6.QtGui import QCursor, QPainter, QTransform
 from PySide6.QtWidgets import (
     QComboBox,
     QGraphicsScene,
@@ -68,11 +68,26 @@ class DiagramView(QGraphicsView):
         self.setBackgroundBrush(palette.BACKGROUND)
         self.setMouseTracking(True)
 
+    scale = 1.0  # presentation and zoom: the whole drawing, text and lines, this much larger
+
+    def set_scale(self, scale):
+        self.scale = float(scale)
+        self.setTransform(QTransform.fromScale(self.scale, self.scale))
+        self._fit()
+
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        self._fit()
+
+    def scene_size(self):
+        """The viewport's size in scene units (smaller than pixels when scaled up)."""
         size = self.viewport().size()
-        self.setSceneRect(0, 0, size.width(), size.height())
-        self.on_resize(size.width(), size.height())
+        return size.width() / self.scale, size.height() / self.scale
+
+    def _fit(self):
+        width, height = self.scene_size()
+        self.setSceneRect(0, 0, width, height)
+        self.on_resize(width, height)
 
 
 class NetworkView(QWidget):
@@ -139,13 +154,17 @@ class NetworkView(QWidget):
         self._relayout()
         self.refresh()
 
+    def set_scale(self, scale):
+        """Draw everything ``scale`` times larger (presentation mode, zoom)."""
+        self.graphics.set_scale(scale)
+
     def _on_resize(self, width, height):
         self._relayout(width, height)
 
     def _relayout(self, width=None, height=None):
         run = self.session.run
         if width is None:
-            width, height = self.graphics.viewport().width(), self.graphics.viewport().height()
+            width, height = self.graphics.scene_size()
         last = len(run.layer_sizes) - 1
         captions = [("inputs", "in")]
         for layer in range(1, last + 1):
