@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPen
 
 from gui.plots.downsample import simplify
 from gui.plots.pg_compat import LineSegments
@@ -82,11 +82,26 @@ class CurveLayer(pg.GraphicsObject):
     drawn under the curves (pyqtgraph's InfiniteLine draws them the same way).
     """
 
+    line_scale = 1.0  # lines this much wider: presentation mode and zoom
+
     def __init__(self):
         super().__init__()
         self.curves = []
         self.hlines = []
         self._rect = None
+
+    def set_line_scale(self, scale):
+        """Stroke every line ``scale`` times its pen's width (gui/presentation.py)."""
+        self.line_scale = float(scale)
+        self.update()
+
+    def drawn_pen(self, pen):
+        """``pen`` as this layer strokes it."""
+        if self.line_scale == 1.0:
+            return pen
+        pen = QPen(pen)
+        pen.setWidthF(pen.widthF() * self.line_scale)
+        return pen
 
     def add(self, pen, tip=""):
         curve = Curve(self, pen, tip)
@@ -143,11 +158,11 @@ class CurveLayer(pg.GraphicsObject):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         rect = self.boundingRect()
         for y, pen in self.hlines:
-            painter.setPen(pen)
+            painter.setPen(self.drawn_pen(pen))
             painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
         for curve in self.curves:
             if len(curve.x) > 1:
-                painter.setPen(curve.pen)
+                painter.setPen(self.drawn_pen(curve.pen))
                 if curve.dashed:
                     painter.drawPath(curve.path())
                 else:
