@@ -17,8 +17,12 @@ Where things are (imports only point down this list; ``lint-imports`` checks it)
     (``phase_overlay.py``, ``phase_caption.py``).
   - ``plots/``: the accuracy, loss, output and weight plots over the iterations.
   - ``transport.py``: the step / play bar and the iteration slider.
-  - ``file_actions.py``: File menu commands (open, save, export).
+  - ``file_actions.py``: File menu commands (open, save, recent files, export).
   - ``lessons.py``: Training ▸ Stop when… (breakpoints) and the Lessons menu.
+  - ``recovery/``: what "unsaved" means, the autosave to a recovery file, the offer
+    to restore after a crash, and Save / Discard / Cancel on closing.
+  - ``presentation.py``: View > Presentation mode and the zoom of the whole window.
+  - ``help/``: What's This texts, Help > Keyboard shortcuts and Help > Quick tour.
 - ``session/``: ``TrainingSession``, the training state the views show, as parts
   that each own their state and signals: the cursor (the run and the shown
   iteration), the player (Play, its pace and "Run to", on an injectable clock),

@@ -57,7 +57,7 @@ class Presentation(QObject):
         self._geometry = None  # the window's geometry before presentation mode
         self._docks_followed = False
         self.action_presentation = window._action(
-            "&Presentation mode", None, QKeySequence.FullScreen,
+            "&Presentation mode", None, "F11",
             "Full screen, large text and thick lines, for a projector",
             self.set_presenting)
         self.action_presentation.setCheckable(True)

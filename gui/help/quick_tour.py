@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from gui.common import palette
 
 DIM = QColor(0, 0, 0, 140)
-CARD_WIDTH = 380
+CARD_CHARACTERS = 48
 TOUR_KEYS = (Qt.Key_Escape, Qt.Key_Left, Qt.Key_Right, Qt.Key_Return, Qt.Key_Enter)
 MARGIN = 8  # between the lit area's edge and its outline
 
@@ -36,7 +36,8 @@ class QuickTour(QWidget):
         self.card = QFrame(self)
         self.card.setFrameShape(QFrame.StyledPanel)
         self.card.setAutoFillBackground(True)
-        self.card.setFixedWidth(CARD_WIDTH)
+        # About 48 characters a line, in whatever size the text is (zoom, presentation).
+        self.card.setFixedWidth(self.fontMetrics().averageCharWidth() * CARD_CHARACTERS)
         self.title = QLabel(self.card)
         self.title.setStyleSheet("font-weight: bold; font-size: 120%;")
         self.text = QLabel(self.card)
@@ -98,7 +99,8 @@ class QuickTour(QWidget):
                                                      ).intersected(self.rect())
 
     def _place_card(self):
-        self.card.adjustSize()
+        # A wrapped label's height depends on its width, which adjustSize ignores.
+        self.card.setFixedHeight(self.card.layout().totalHeightForWidth(self.card.width()))
         lit, card = self.lit_rect(), self.card.size()
         room = self.rect()
         if lit.isEmpty():
