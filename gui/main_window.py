@@ -357,6 +357,11 @@ class MainWindow(QMainWindow):
         s.setValue("transport/pace", str(self.session.player.pace))
         s.sync()
 
+    def add_command(self, text, icon_name, shortcut, tip, slot):
+        """A window action (see ``_action``), for the parts that add their own commands
+        (gui/presentation.py, gui/help/)."""
+        return self._action(text, icon_name, shortcut, tip, slot)
+
     def create_session_care(self):
         """Autosave and recovery (gui/recovery/)."""
         self.recovery = Autosave(self)

@@ -56,17 +56,17 @@ class Presentation(QObject):
         self._pens = {}  # id(item) -> (item, width at scale 1, width set)
         self._geometry = None  # the window's geometry before presentation mode
         self._docks_followed = False
-        self.action_presentation = window._action(
+        self.action_presentation = window.add_command(
             "&Presentation mode", None, "F11",
             "Full screen, large text and thick lines, for a projector",
             self.set_presenting)
         self.action_presentation.setCheckable(True)
-        self.action_zoom_in = window._action("Zoom &in", None, "Ctrl+=",
+        self.action_zoom_in = window.add_command("Zoom &in", None, "Ctrl+=",
                                              "Larger text and lines everywhere", self.zoom_in)
         self.action_zoom_in.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
-        self.action_zoom_out = window._action("Zoom &out", None, "Ctrl+-",
+        self.action_zoom_out = window.add_command("Zoom &out", None, "Ctrl+-",
                                               "Smaller text and lines", self.zoom_out)
-        self.action_zoom_reset = window._action("&Normal size", None, "Ctrl+0",
+        self.action_zoom_reset = window.add_command("&Normal size", None, "Ctrl+0",
                                                 "Text and lines at their normal size",
                                                 self.zoom_reset)
         self.zoom = self._read_zoom()

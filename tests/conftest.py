@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from gui.common.redraw import on_screen  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
+from gui.recovery import recovery_folder  # noqa: E402
 from gui.session import TrainingSession  # noqa: E402
 
 
@@ -145,6 +146,9 @@ def asked(monkeypatch):
 def app_data(tmp_path, monkeypatch):
     folder = tmp_path / "app-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    # Qt reads XDG_DATA_HOME at each call on Linux; elsewhere this fails loudly
+    # rather than let a test write into the user's own app-data folder.
+    assert recovery_folder().startswith(str(folder))
     return folder
 
 

@@ -69,7 +69,7 @@ def test_the_shortcuts_list_is_built_from_the_actions(window):
                  if not a.shortcut().isEmpty()}
     assert len(rows) == len(with_keys)
     # A new action with a shortcut shows up: nothing to keep in step by hand.
-    window._action("&Frobnicate", None, "Ctrl+Alt+F", "Test action", lambda: None)
+    window.add_command("&Frobnicate", None, "Ctrl+Alt+F", "Test action", lambda: None)
     dialog = window.help.show_shortcuts()
     table = dialog.table
     commands = [table.item(r, 0).text() for r in range(table.rowCount())]

@@ -45,13 +45,13 @@ class WindowHelp(QObject):
         self.window = window
         self.tour = None  # the QuickTour on screen
         self.dialog = None
-        self.action_whats_this = window._action(
+        self.action_whats_this = window.add_command(
             "What's &This?", None, "Shift+F1", "Click a control to read what it does",
             self.whats_this)
-        self.action_tour = window._action("Quick &tour", None, None,
+        self.action_tour = window.add_command("Quick &tour", None, None,
                                           "A short walk through the window",
                                           self.start_tour)
-        self.action_shortcuts = window._action("&Keyboard shortcuts", None, None,
+        self.action_shortcuts = window.add_command("&Keyboard shortcuts", None, None,
                                                "Every keyboard shortcut of the window",
                                                self.show_shortcuts)
 
