@@ -284,3 +284,15 @@ def test_a_missing_recent_file_says_so_and_leaves_the_list(window, warned, tmp_p
     clear = [a for a in window.recent_menu.actions() if a.text() == "Clear list"][0]
     clear.trigger()
     assert window.files.recent() == []
+
+
+def test_a_recovery_name_that_is_not_a_file_is_passed_over(open_window, asked, app_data):
+    first = open_window()
+    folder = first.recovery.folder
+    os.makedirs(folder, exist_ok=True)
+    fifo = os.path.join(folder, f"{PREFIX}{dead_pid()}{SUFFIX}")
+    os.mkfifo(fifo)  # opening it to read would wait forever
+    os.mkdir(os.path.join(folder, f"{PREFIX}{dead_pid()}{SUFFIX}"))
+    os.symlink("/dev/zero", os.path.join(folder, f"{PREFIX}{dead_pid()}{SUFFIX}"))
+    assert first.after_launch() is False and asked == []
+    assert first.session.iteration == 0
