@@ -79,14 +79,29 @@ def run_app(argv=None):
     player = session.player
     hook = ErrorDialogHook(on_error=lambda: (player.cancel_run_to(), player.pause()))
     hook.install()
+    # The restore offer and the first-launch tour wait for the first frame: the
+    # learner sees the window they are about, and start-up is not longer for them.
+    after_first_paint(window, lambda: window.after_launch(tour=True))
     window.show()
-    from PySide6.QtCore import QTimer
-
-    QTimer.singleShot(0, lambda: window.after_launch(tour=True))  # after the first frame
     try:
         return app.exec()
     finally:
         hook.uninstall()
+
+
+def after_first_paint(widget, callback):
+    """Call ``callback`` from the event loop once ``widget`` has painted."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, callback)
+                self.deleteLater()
+            return False
+
+    widget.installEventFilter(FirstPaint(widget))
 
 
 def parse_size(size):

@@ -161,3 +161,17 @@ def test_error_hook_shows_one_dialog_at_a_time(qapp, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "ZeroDivisionError: first" in err and "ValueError: second" in err
     assert not hook.showing
+
+
+def test_the_launch_offers_wait_for_the_first_paint(qtbot):
+    from PySide6.QtWidgets import QMainWindow
+
+    from gui.app import after_first_paint
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    called = []
+    after_first_paint(window, lambda: called.append(window.isVisible()))
+    assert called == []
+    window.show()
+    qtbot.waitUntil(lambda: called == [True])
