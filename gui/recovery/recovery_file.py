@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
+
 from nncore.errors import LoadError
 from nncore.files import decode_utf8, read_capped
 from nncore.snapshot import SIZE_CAP, snapshot_dict, snapshot_steps
@@ -73,8 +75,6 @@ def recovery_doc(session, file=None, cache=None):
 
 def _holds(run, entry):
     """``run``'s history still has the entry's weights at its iteration."""
-    import numpy as np
-
     k = entry.iteration
     return k <= run.newest and np.array_equal(run.params_at(k), entry.params)
 
