@@ -81,12 +81,22 @@ def run_app(argv=None):
     hook.install()
     # The restore offer and the first-launch tour wait for the first frame: the
     # learner sees the window they are about, and start-up is not longer for them.
-    after_first_paint(window, lambda: window.after_launch(tour=True))
+    after_first_paint(window, lambda: launch_offers(window, tour=True))
     window.show()
     try:
         return app.exec()
     finally:
         hook.uninstall()
+
+
+def launch_offers(window, tour=False):
+    """What the first window of a launch offers once it is on screen: a session left
+    by a crash (gui/recovery/), else (``tour``) the quick tour at the very first
+    launch. Returns what the restore offer returned (True if restored)."""
+    restored = window.recovery.offer_restore()
+    if tour and not restored:
+        window.help.offer_tour_once()
+    return restored
 
 
 def after_first_paint(widget, callback):

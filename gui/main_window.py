@@ -368,15 +368,6 @@ class MainWindow(QMainWindow):
         self.files.on_saved.append(self.recovery.mark_saved)
         self.presentation.apply()  # the remembered zoom
 
-    def after_launch(self, tour=False):
-        """What the first window of a launch offers once it is on screen: a session
-        left by a crash, else (``tour``) the quick tour at the very first launch.
-        Called by gui.app.run_app, and by tests that ask."""
-        restored = self.recovery.offer_restore()
-        if tour and not restored:
-            self.help.offer_tour_once()
-        return restored
-
     # ---- following the session ---------------------------------------------------------
 
     def update_state(self, *_):

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QPushButton, QWhatsThis
 
+from gui.app import launch_offers
 from gui.common.lazy_dock import LazyDock
 from gui.help.shortcuts import shortcut_rows
 from gui.help.whats_this import TEXTS, controls_of
@@ -110,13 +111,13 @@ def test_the_tour_walks_the_areas_with_next_back_and_close(window, qtbot):
 def test_the_tour_is_offered_once_at_the_first_launch(open_window, settings):
     first = open_window()
     assert first.help.tour is None  # a window alone never starts it: only a launch
-    assert first.after_launch(tour=True) is False
+    assert launch_offers(first, tour=True) is False
     assert first.help.tour is not None and first.help.tour.isVisible()
     assert settings.value(TOUR_OFFERED_KEY, False, bool)
     first.help.tour.close()
     first.close()
     second = open_window()
-    second.after_launch(tour=True)
+    launch_offers(second, tour=True)
     assert second.help.tour is None
 
 

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox
 
+from gui.app import launch_offers
 from gui.recovery.autosave import PREFIX, SUFFIX
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -99,7 +100,7 @@ def test_a_clean_quit_removes_the_file_and_the_next_launch_offers_nothing(
                       "saved in a file.")]
     assert not os.path.exists(path)
     second = open_window()
-    assert second.after_launch() is False and len(asked) == 1
+    assert launch_offers(second) is False and len(asked) == 1
 
 
 def test_cancel_keeps_the_window_open_and_save_writes_the_file(window, asked, tmp_path):
@@ -148,7 +149,7 @@ def test_a_session_killed_with_sigkill_is_offered_and_restored_exactly(
         window = open_window()
         assert window.recovery.folder == shown["folder"]
         asked.answer = QMessageBox.Yes
-        assert window.after_launch() is True
+        assert launch_offers(window) is True
     finally:
         app.setOrganizationName(names[0])
         app.setApplicationName(names[1])
@@ -183,7 +184,7 @@ def test_snapshots_of_an_earlier_run_come_back_too(open_window, asked, app_data)
     entries = [(e.iteration, e.params) for e in first.session.snapshots]
     second = open_window()
     asked.answer = QMessageBox.Yes
-    assert second.after_launch() is True
+    assert launch_offers(second) is True
     restored = list(second.session.snapshots)
     assert [(e.iteration, e.run.layer_sizes) for e in restored] == [(8, [3, 1]), (3, [3, 2, 1])]
     for entry, (k, params) in zip(restored, entries, strict=True):
@@ -198,7 +199,7 @@ def test_declining_the_offer_removes_the_file(open_window, asked, app_data):
     gone = os.path.join(first.recovery.folder, f"{PREFIX}{dead_pid()}{SUFFIX}")
     os.replace(first.recovery.path, gone)
     second = open_window()
-    assert second.after_launch() is False  # asked answers No
+    assert launch_offers(second) is False  # asked answers No
     assert len(asked) == 1 and not os.path.exists(gone) and second.session.iteration == 0
 
 
@@ -239,14 +240,14 @@ def test_a_bad_recovery_file_is_set_aside_with_one_line(open_window, asked, app_
     path = left_file(folder, BAD[case](doc))
     second = open_window()
     asked.answer = QMessageBox.Yes
-    assert second.after_launch() is False
+    assert launch_offers(second) is False
     message = second.statusBar().currentMessage()
     assert message.startswith(f"The recovery file {path.name} could not be read (")
     assert "\n" not in message and str(folder) not in message
     assert message.endswith(f"set aside as {path.name}.bad.")
     assert not path.exists() and (folder / f"{path.name}.bad").exists()
     assert second.session.iteration == 0 and second.session.run.changes == []
-    assert second.after_launch() is False  # never offered again
+    assert launch_offers(second) is False  # never offered again
 
 
 def test_a_window_still_running_keeps_its_file(open_window, asked):
@@ -254,7 +255,7 @@ def test_a_window_still_running_keeps_its_file(open_window, asked):
     edit(first)
     first.recovery.save_now()
     second = open_window()
-    assert second.after_launch() is False and asked == []
+    assert launch_offers(second) is False and asked == []
     assert os.path.exists(first.recovery.path)
 
 
@@ -294,5 +295,5 @@ def test_a_recovery_name_that_is_not_a_file_is_passed_over(open_window, asked, a
     os.mkfifo(fifo)  # opening it to read would wait forever
     os.mkdir(os.path.join(folder, f"{PREFIX}{dead_pid()}{SUFFIX}"))
     os.symlink("/dev/zero", os.path.join(folder, f"{PREFIX}{dead_pid()}{SUFFIX}"))
-    assert first.after_launch() is False and asked == []
+    assert launch_offers(first) is False and asked == []
     assert first.session.iteration == 0
