@@ -57,6 +57,8 @@ TEXTS = {
         "iteration as a CSV table, for a spreadsheet.",
     "MainWindow.action_export_safetensors": "Writes the weights of the shown iteration as "
         ".safetensors, for PyTorch and other tools.",
+    "MainWindow.action_export_script": "Writes the run to the shown iteration as a Python "
+        "script that needs only numpy and prints the same weights.",
     "MainWindow.action_export_npz": "Writes the weights of the shown iteration as a numpy "
         ".npz archive.",
     "MainWindow.action_quit": "Closes Backprop Lab. Unsaved hand edits or snapshots are "
@@ -114,6 +116,10 @@ TEXTS = {
     "PredictionDock": "The network's output for every sample, and for an input you type.",
     "LossSurfaceDock": "The loss as two weights vary and the others stay put, with the "
         "path training took.",
+    "CodeDock": "The training code of this run, numpy line by line; the line of the "
+        "current micro-step is lit, with its values beside it.",
+    "SweepDock": "Trains many seeds and learning rates at once and shows how the final "
+        "losses spread.",
     # ---- architecture ----
     "ArchitectureDock.output_activation": "The function the output units apply to their "
         "weighted sums.",
@@ -160,6 +166,15 @@ TEXTS = {
     "LossSurfaceDock.span": "How far each axis reaches either side of the current "
         "weights; auto fits the path.",
     "LossSurfaceDock.contours": "Draws lines of equal loss while training is paused.",
+    # ---- sweep ----
+    "SweepDock.seeds": "The seeds to train: a range such as 0-99 or a list such as "
+        "1,5,9. Each draws its own initial weights.",
+    "SweepDock.rates": "The learning rates to try; every seed trains with each.",
+    "SweepDock.iterations": "How many updates each run of the sweep makes.",
+    "SweepDock.start_button": "Trains every seed with every learning rate, the rest as "
+        "the network on screen.",
+    "SweepDock.cancel_button": "Stops the sweep; the results shown before it stay.",
+    "SweepDock.export_button": "Writes the sweep's results, one row per run, to a CSV file.",
     # ---- Qt's own parts ----
     "qt_dockwidget_closebutton": "Hides this panel; the View menu shows it again.",
     "qt_dockwidget_floatbutton": "Lifts this panel out into its own window, or docks it "
