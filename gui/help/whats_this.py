@@ -4,7 +4,8 @@ A control is found in the table by the first key that it has:
 
 1. ``Owner.attribute``: the class of the object that holds it and the attribute it
    is held in (``TransportBar.timeline``); ``Owner.attribute[]`` for any item of a
-   list or dict held there, ``Owner.attribute[][i]`` for item ``i`` of a tuple in it;
+   list held there, ``Owner.attribute[name]`` for the item of a dict keyed by
+   ``name``, and ``[i]`` after either for item ``i`` of a tuple in it;
 2. its objectName (Qt's own parts: a dock's float button, a tab bar's arrows);
 3. ``text:`` and its text without the ``&`` (buttons and actions made in a loop);
 4. ``menu:`` and a menu's title, for the action that opens the menu (``menu:more``
@@ -129,13 +130,49 @@ TEXTS = {
     "ArchitectureDock.seed_field": "The seed that draws the initial weights. The same "
         "seed gives the same run.",
     "ArchitectureDock.reroll_button": "Picks a new seed: new initial weights, a new run.",
-    "ArchitectureDock.rerun_rate": "The learning rate of a re-run from iteration 0.",
-    "ArchitectureDock.rerun_button": "Starts again from the same initial weights with "
-        "the rate beside it, to compare the curves.",
     "ArchitectureDock.hidden_rows[][1]": "How many units this hidden layer has.",
     "ArchitectureDock.hidden_rows[][2]": "The function this hidden layer's units apply "
         "to their weighted sums.",
     "ArchitectureDock.hidden_rows[][3]": "Removes this hidden layer: a new run.",
+    "RerunBox.rate": "The learning rate of a re-run from iteration 0.",
+    "RerunBox.button": "Starts again from the same initial weights with the rate beside "
+        "it, to compare the curves.",
+    "TrainingBox.bias_switch": "Gives every layer after the input a bias, learned like a "
+        "weight and drawn as a \"+1\" node: a new run.",
+    "TrainingBox.optimizer_combo": "How the gradient becomes a step: plain gradient "
+        "descent, momentum, Nesterov, RMSProp or Adam.",
+    "TrainingBox.reduction_combo": "Whether the loss adds up the batch's rows (the "
+        "tutorial's sum) or averages them.",
+    "TrainingBox.fields[momentum]": "The share of the previous velocity each momentum "
+        "step keeps, from 0 to below 1.",
+    "TrainingBox.fields[alpha]": "How slowly RMSProp's running mean of g\u00b2 forgets, "
+        "from 0 to below 1.",
+    "TrainingBox.fields[beta1]": "How slowly Adam's running mean of g forgets, from 0 to "
+        "below 1.",
+    "TrainingBox.fields[beta2]": "How slowly Adam's running mean of g\u00b2 forgets, from 0 "
+        "to below 1.",
+    "TrainingBox.fields[eps]": "A small number added to the step's denominator so that it "
+        "never divides by 0.",
+    "TrainingBox.fields[batch_size]": "Training rows per step, reshuffled every epoch; "
+        "\"all\" uses every row.",
+    "TrainingBox.fields[l1]": "Adds \u03bb\u00b7\u03a3|W| to the loss, which pushes "
+        "weights to exactly 0.",
+    "TrainingBox.fields[l2]": "Adds (\u03bb/2)\u00b7\u03a3W\u00b2 to the loss, which "
+        "shrinks large weights.",
+    "TrainingBox.fields[test_fraction]": "The share of rows, chosen by the seed, held out "
+        "of training to measure a test loss.",
+    "GradientFlowDock.init_combo": "How the seed draws the initial weights (uniform, "
+        "Xavier, He); changing it starts the run again.",
+    "GradientFlowDock": "How large each layer's gradient is over the iterations, on a "
+        "log axis: where learning stalls.",
+    "Lessons.action_stop_when": "Pauses Play and Run to at the first iteration where a "
+        "condition you type becomes true.",
+    "Lessons.actions[vanishing]": "Sets up six sigmoid layers whose first layer gets "
+        "about a thousandth of the last one's gradient.",
+    "Lessons.actions[he_relu]": "The same deep network with He weights and ReLU units, "
+        "which learns.",
+    "menu:Lessons": "Ready-made runs that show one idea each, with a message saying "
+        "what to look for.",
     # ---- dataset ----
     "DatasetDock.preset_combo": "A built-in dataset: the tutorial's, logic gates, or "
         "generated 2-D point clouds.",
@@ -202,21 +239,32 @@ def attribute_keys(root):
             attributes = vars(owner)
         except TypeError:
             continue
-        name = type(owner).__name__
-        for attribute, value in attributes.items():
-            base = f"{name}.{attribute}"
-            if isinstance(value, CONTROLS):
-                keys.setdefault(id(value), base)
-            elif isinstance(value, (list, tuple, dict)):
-                items = value.values() if isinstance(value, dict) else value
-                for item in items:
-                    if isinstance(item, CONTROLS):
-                        keys.setdefault(id(item), base + "[]")
-                    elif isinstance(item, tuple):
-                        for i, part in enumerate(item):
-                            if isinstance(part, CONTROLS):
-                                keys.setdefault(id(part), f"{base}[][{i}]")
+        _held_in(owner, attributes, keys)
+        # A plain object the window or a view keeps (the window's Lessons, its
+        # FileActions) may hold controls too.
+        for value in attributes.values():
+            if type(value).__module__.startswith("gui.") and not isinstance(value, QObject):
+                _held_in(value, vars(value), keys)
     return keys
+
+
+def _held_in(owner, attributes, keys):
+    name = type(owner).__name__
+    for attribute, value in attributes.items():
+        base = f"{name}.{attribute}"
+        if isinstance(value, CONTROLS):
+            keys.setdefault(id(value), base)
+        elif isinstance(value, (list, tuple, dict)):
+            pairs = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for key, item in pairs:
+                # Items of a dict with names as keys are keyed by name: fields[momentum].
+                index = f"[{key}]" if isinstance(key, str) else "[]"
+                if isinstance(item, CONTROLS):
+                    keys.setdefault(id(item), base + index)
+                elif isinstance(item, tuple):
+                    for i, part in enumerate(item):
+                        if isinstance(part, CONTROLS):
+                            keys.setdefault(id(part), f"{base}{index}[{i}]")
 
 
 def text_for(control, keys):
