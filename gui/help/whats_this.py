@@ -43,6 +43,11 @@ TEXTS = {
         "forgotten: Step goes forward again along the same history.",
     "MainWindow.action_reset": "Goes back to iteration 0, the initial weights. The "
         "history is kept, so the timeline can still reach every iteration.",
+    "MainWindow.action_micro_forward": "The next phase inside the shown iteration: a "
+        "layer's sums, its activations, the error, the deltas, the update.",
+    "MainWindow.action_micro_back": "The previous phase inside the shown iteration.",
+    "MainWindow.action_micro_play": "Play walks through the phases of each iteration, "
+        "at the pace set beside the timeline.",
     "MainWindow.action_run_to": "Trains (or moves) to the iteration you type, with a "
         "progress bar and Cancel for long runs.",
     "MainWindow.action_snapshot": "Remembers the shown iteration in the Snapshots list, "
