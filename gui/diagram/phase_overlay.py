@@ -87,6 +87,8 @@ class PhaseGlow(QGraphicsItem):
         self.update()
 
     def paint(self, painter, option, widget=None):
+        if not len(self.edges) and not self.nodes:
+            return  # outside the micro-steps: nothing glows (and start-up pays nothing)
         item = self.network_item
         edges = self.edges[self.edges < len(item.ends)]
         # Opaque, and line by line per width (widths are quantised): a translucent
