@@ -4,9 +4,13 @@ once (:mod:`nncore.sweep`) and read what the seed and the rate do.
 The sweep takes everything else from the run on screen (dataset, layers,
 activations, loss, training options). It trains in slices on the GUI thread
 (:class:`~gui.common.sliced_job.SlicedJob`), with a progress bar and Cancel; a
-cancelled sweep leaves the previous results on show. Clicking a row of the table,
-or a point of the rate plot, opens that run in the main timeline, replayed by the
-single-run engine (the same numbers, bit for bit), at its last iteration.
+cancelled sweep leaves the previous results on show. Each slice of the job is one
+yield (about one slice's worth of training), and the end of the sweep (the status
+and table, then each plot) is a few more yields: every piece and the paint it causes
+get an event-loop turn of their own, so input never waits for the whole of it.
+Clicking a row of the table, or a point of the rate plot, opens that run in the
+main timeline, replayed by the single-run engine (the same numbers, bit for bit),
+at its last iteration.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.common.sliced_job import SlicedJob, start_job
+from gui.common.sliced_job import SLICE_S, SlicedJob, start_job
 from gui.docks.sweep_plots import SweepPlots
 from gui.docks.sweep_table import SweepTableModel
 from nncore import atomic_write
@@ -40,7 +44,7 @@ from nncore.sweep_results import csv_text, parse_rates, parse_seeds, solved_frac
 MAX_RUNS = 10_000  # in the window: the table and the plots stay quick
 MAX_ITERATIONS = 10**6
 FIRST_CHUNK = 8  # iterations; later chunks are sized by how long this one took (_work)
-CHUNK_SECONDS = 0.02  # one chunk of training between two turns of the event loop
+CHUNK_SECONDS = SLICE_S  # one chunk of training per turn of the event loop
 
 
 class SweepDock(QDockWidget):
@@ -55,6 +59,7 @@ class SweepDock(QDockWidget):
         self.session, self.clock = session, clock
         self.sweep = self.job = self.opened = None
         self._dataset = None
+        self._drawing = False  # the job is showing its results (see _work)
         self._make_widgets()
         if parent is not None:  # the window closing ends a sweep in progress
             parent.installEventFilter(self)
@@ -86,6 +91,9 @@ class SweepDock(QDockWidget):
         layout.addLayout(buttons)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
+        keep_room = self.progress.sizePolicy()  # showing it moves and repaints nothing else
+        keep_room.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(keep_room)
         self.progress.hide()
         layout.addWidget(self.progress)
         self.status = QLabel("Pick seeds and learning rates, then Run sweep.")
@@ -137,8 +145,9 @@ class SweepDock(QDockWidget):
         self.progress.show()
         self.start_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
+        # slice_seconds=0: one yield per turn; _work sizes the yields to a slice
         self.job = SlicedJob(self._work(swept), self._finished, self._failed, self.clock,
-                             parent=self)
+                             slice_seconds=0, parent=self)
         self.job.sigProgress.connect(lambda done, _total: self.progress.setValue(done))
         self.job.sigEnded.connect(self._ended)
         return self.job.start()
@@ -170,10 +179,27 @@ class SweepDock(QDockWidget):
                 scale = min(4.0, max(0.25, CHUNK_SECONDS / spent))
                 swept.chunk = max(1, int(swept.chunk * scale))
             yield done, swept.iterations
+        self._drawing = True  # the results replace the previous ones: no cancel now
+        self.cancel_button.setEnabled(False)
+        try:
+            yield from self._show_steps(swept)
+        finally:
+            self._drawing = False
         return swept
 
+    def _show_steps(self, swept):
+        """The results, a piece per yield: the status and the table, then each plot."""
+        self.sweep = swept
+        self.export_button.setEnabled(True)
+        self.model.show(swept)
+        self._say(self.summary())
+        yield swept.iterations, swept.iterations
+        for _ in self.plots.show_steps(swept):
+            yield swept.iterations, swept.iterations
+
     def cancel(self):
-        if self.job is not None:
+        """Stop the training; once the results are being drawn, they finish."""
+        if self.job is not None and not self._drawing:
             self.job.cancel()
 
     def eventFilter(self, watched, event):
@@ -192,12 +218,7 @@ class SweepDock(QDockWidget):
     def _failed(self, exc):
         self._say(f"Sweep failed: {exc}", error=True)
 
-    def _finished(self, swept):
-        self.sweep = swept
-        self.export_button.setEnabled(True)
-        self.plots.show(swept)
-        self.model.show(swept)
-        self._say(self.summary())
+    def _finished(self, _swept):
         self.sigSweepShown.emit()
 
     # ---- results ---------------------------------------------------------------------

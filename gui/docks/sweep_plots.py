@@ -1,11 +1,12 @@
 """The Sweep dock's three plots: every run's loss curve, the final loss against the
 learning rate, and how the final loss spreads over the runs.
 
-Each plot is built once and refilled by ``show(sweep)``. A thousand curves are one
-item (NaN-separated, drawn as one path) with a faint pen, so where many runs go
-the plot is dark and a lone run stays visible; each curve is thinned to at most
-CURVE_POINTS points for drawing only. A click on the curves picks the run whose loss
-at the nearest recorded iteration lies nearest the click, within PICK_PIXELS.
+Each plot is built once and refilled by ``show_steps(sweep)``, one plot per step. A
+thousand curves are one item (NaN-separated, drawn as one path) with a faint pen, so
+where many runs go the plot is dark and a lone run stays visible; each curve is
+thinned to at most CURVE_POINTS points for drawing only. A click on the curves picks
+the run whose loss at the nearest recorded iteration lies nearest the click, within
+PICK_PIXELS.
 """
 
 from __future__ import annotations
@@ -109,13 +110,22 @@ class SweepPlots:
         if i is not None:
             self._points_clicked(i)
 
-    def show(self, sweep):
+    def show_steps(self, sweep):
+        """Fill the plots one at a time, yielding after each: each plot's refill and
+        its paint then take a turn of the event loop of their own."""
         self._sweep = sweep
-        live = sweep.diverged_at < 0
         x, y = curves_path(sweep.recorded, sweep.curves["loss"])
         self.curve_item.setData(x, y, connect="finite")
         self.curve_item.setPen(curve_pen(sweep.runs))
+        yield "curves"
         losses = np.maximum(sweep.final["loss"], LOSS_FLOOR)
+        live = sweep.diverged_at < 0
+        self._show_rates(sweep, losses, live)
+        yield "rates"
+        kept = live & np.isfinite(losses)
+        self._show_histogram(np.log10(losses[kept]), sweep.solved()[kept])
+
+    def _show_rates(self, sweep, losses, live):
         index = np.arange(sweep.runs)
         for item, which in ((self.points, live), (self.diverged_points, ~live)):
             item.setData(x=sweep.learning_rates[which], y=losses[which], data=index[which])
@@ -124,8 +134,6 @@ class SweepPlots:
                    if (live & (sweep.learning_rates == r)).any() else np.nan for r in rates]
         self.median_item.setData(rates, np.array(medians), connect="finite")
         self.rates.autoRange()
-        kept = live & np.isfinite(losses)
-        self._show_histogram(np.log10(losses[kept]), sweep.solved()[kept])
 
     def _show_histogram(self, values, solved):
         """Runs per bin of log10(final loss): solved runs (accuracy 100%) in green,

@@ -36,11 +36,26 @@ class SweepTableModel(QAbstractTableModel):
         self.sorted_by = (column, order)
         if self.sweep is None:
             return
-        keys = np.array([_key(self.value(i, column)) for i in range(self.sweep.runs)])
-        rows = np.argsort(keys, kind="stable")
+        rows = np.argsort(self.sort_keys(column), kind="stable")
         self.layoutAboutToBeChanged.emit()
         self.order = rows[::-1] if order == Qt.DescendingOrder else rows
         self.layoutChanged.emit()
+
+    def sort_keys(self, column):
+        """Every run's number in ``column`` as floats, -inf for an empty cell (what
+        ``value`` shows, without a Python call per run)."""
+        swept = self.sweep
+        if column == 0:
+            return swept.seeds.astype(float)
+        if column == 1:
+            return swept.learning_rates.astype(float)
+        if column == 6:
+            return np.where(swept.diverged_at >= 0, swept.diverged_at, -np.inf)
+        name = ("loss", "accuracy", "test_loss", "test_accuracy")[column - 2]
+        if swept.curves[name] is None:
+            return np.full(swept.runs, -np.inf)
+        values = swept.final[name]
+        return np.where(np.isfinite(values), values, -np.inf)
 
     def rowCount(self, parent=QModelIndex()):  # noqa: B008 (Qt's signature)
         return 0 if self.sweep is None or parent.isValid() else self.sweep.runs
@@ -72,7 +87,3 @@ class SweepTableModel(QAbstractTableModel):
             return None
         value = float(swept.final[name][i])
         return value if math.isfinite(value) else None
-
-
-def _key(value):
-    return -math.inf if value is None else float(value)
