@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from gui.docks.sweep_dock import FIRST_CHUNK
 from gui.docks.sweep_plots import curves_path
+from gui.docks.sweep_table import COLUMNS, SweepTableModel
 from nncore import Run, builtin
 from nncore.sweep import Sweep
 
@@ -201,3 +203,61 @@ def test_closing_the_window_ends_a_sweep_in_progress(qtbot, type_text, dock, win
     assert job.running
     window.close()
     assert job.outcome == "cancelled" and not job.timer.isActive()
+
+
+def test_the_table_sorts_every_column_as_its_cells_read(qtbot):
+    X, Y = builtin("xor")
+    swept = Sweep.grid(X, Y, [3, 4, 1], ["tanh", "linear"], seeds=[7, 3, 5],
+                       learning_rates=[0.01, 3.0], iterations=200, exact=True).train()
+    assert ((swept.diverged_at >= 0).any() and (swept.diverged_at < 0).any())
+    model = SweepTableModel()
+    model.show(swept)
+    for column in range(len(COLUMNS)):
+        cells = [model.value(i, column) for i in range(swept.runs)]
+        keys = [-np.inf if c is None else c for c in cells]  # empty cells first, ascending
+        for order, descending in ((Qt.AscendingOrder, False), (Qt.DescendingOrder, True)):
+            model.sort(column, order)
+            shown = [model.index(r, column).data() for r in range(swept.runs)]
+            assert [-np.inf if c is None else c for c in shown] == sorted(keys,
+                                                                           reverse=descending)
+            assert sorted(model.order.tolist()) == list(range(swept.runs))
+            assert all(model.value(int(i), column) == shown[r]
+                       for r, i in enumerate(model.order))
+    model.sort(0, Qt.AscendingOrder)
+    assert [model.index(r, 0).data() for r in range(6)] == [3, 3, 5, 5, 7, 7]
+    assert [model.index(r, 1).data() for r in range(6)] == [0.01, 3.0] * 3  # stable
+
+
+def test_the_results_appear_in_the_jobs_last_steps_one_piece_each(qtbot, type_text, dock):
+    for field, text in ((dock.seeds, "0-9"), (dock.rates, "1"), (dock.iterations, "16")):
+        type_text(field, text)
+    dock.clock = lambda: 0.0  # no time passes: every chunk stays FIRST_CHUNK iterations
+    job = dock.start()
+
+    def step():
+        job.timer.stop()  # driven here, not by the event loop
+        job.advance()
+        return job.progress
+
+    assert step() == (0, 16)  # the initial weights (10 seeds: one block)
+    assert step() == (FIRST_CHUNK, 16) and step() == (16, 16)
+    assert dock.sweep is None and dock.model.rowCount() == 0
+    assert dock.plots.curve_item.getData()[0] is None
+    assert step() == (16, 16)  # the status and the table
+    swept = dock.sweep
+    assert swept.done == 16 and dock.model.rowCount() == 10 and not dock.cancel_button.isEnabled()
+    assert dock.status.text().startswith("10 runs (10 seeds")
+    assert dock.plots.curve_item.getData()[0] is None and dock.plots.points.getData()[0] is None
+    step()  # the loss curves
+    want_x, _ = curves_path(swept.recorded, swept.curves["loss"])
+    assert np.array_equal(dock.plots.curve_item.getData()[0], want_x, equal_nan=True)
+    assert dock.plots.points.getData()[0] is None
+    dock.cancel()  # too late to cancel: the results are being drawn
+    assert job.running
+    step()  # the rate plot
+    assert len(dock.plots.points.getData()[0]) == int((swept.diverged_at < 0).sum())
+    assert dock.plots.histogram[1].sum() == 0
+    with qtbot.waitSignal(dock.sigSweepShown, timeout=1000):
+        step()  # the histogram, and the job ends
+    assert job.outcome == "done" and dock.plots.histogram[1].sum() == 10
+    assert dock.start_button.isEnabled() and not dock.progress.isVisible()
