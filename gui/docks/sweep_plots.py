@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor
 from gui.common import palette
 
 CURVE_POINTS = 300
-PATH_POINTS = 100_000  # the whole path: drawing it stays a fraction of a second
+PATH_POINTS = 50_000  # the whole path: built and painted in about one slice of work
 HISTOGRAM_BINS = 30
 PICK_PIXELS = 6  # how far (vertically) from a curve a click still picks it
 LOSS_FLOOR = 1e-300  # a loss of exactly 0 still has a place on a log axis
