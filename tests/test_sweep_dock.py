@@ -20,7 +20,7 @@ def dock(window, qtbot):
                            activations=["sigmoid", "sigmoid"])
     sweep_dock = window.docks["SweepDock"]
     sweep_dock.raise_()
-    qtbot.waitUntil(sweep_dock.isVisible)
+    qtbot.waitUntil(lambda: sweep_dock.built)  # a tab builds itself when first shown
     return sweep_dock
 
 

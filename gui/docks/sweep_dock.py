@@ -20,7 +20,6 @@ import time
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.common.lazy_dock import LazyDock
 from gui.common.sliced_job import SLICE_S, SlicedJob, start_job
 from gui.docks.sweep_plots import SweepPlots
 from gui.docks.sweep_table import SweepTableModel
@@ -47,24 +47,25 @@ FIRST_CHUNK = 8  # iterations; later chunks are sized by how long this one took 
 CHUNK_SECONDS = SLICE_S  # one chunk of training per turn of the event loop
 
 
-class SweepDock(QDockWidget):
+class SweepDock(LazyDock):
     """``sweep``: the results on show (None before the first). ``job``: the sweep being
-    trained, if any. ``opened``: the last run opened in the timeline."""
+    trained, if any. ``opened``: the last run opened in the timeline. Built lazily (its
+    three plots cost the window's start-up otherwise) when ``lazy``."""
 
     sigSweepShown = Signal()
 
-    def __init__(self, session, parent=None, clock=time.perf_counter):
+    def __init__(self, session, parent=None, clock=time.perf_counter, lazy=False):
         super().__init__("Sweep", parent)
         self.setObjectName("sweep_dock")
         self.session, self.clock = session, clock
         self.sweep = self.job = self.opened = None
         self._dataset = None
         self._drawing = False  # the job is showing its results (see _work)
-        self._make_widgets()
+        self.build_now_or_when_shown(lazy)
         if parent is not None:  # the window closing ends a sweep in progress
             parent.installEventFilter(self)
 
-    def _make_widgets(self):
+    def _build(self):
         body = QWidget()
         layout = QVBoxLayout(body)
         row = QHBoxLayout()
@@ -205,7 +206,7 @@ class SweepDock(QDockWidget):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Close and watched is self.parent():
             self.cancel()
-        return False
+        return super().eventFilter(watched, event)  # the stand-in's paint, while lazy
 
     def _ended(self, outcome):
         self.progress.hide()

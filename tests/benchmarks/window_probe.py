@@ -344,6 +344,7 @@ def prepare_sweep(window, iterations):
                            activations=["sigmoid", "sigmoid"])
     dock = window.docks["SweepDock"]
     dock.raise_()
+    dock.build()  # as showing its tab does
     dock.seeds.setText("0-999")
     dock.iterations.setText(str(max(10, iterations // 1500)))
 
