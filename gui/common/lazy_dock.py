@@ -30,6 +30,13 @@ class LazyDock(QDockWidget):
     def __init__(self, title, parent=None):
         super().__init__(title, parent)
         self.built = False
+        # A timer of its own, not QTimer.singleShot(0, self, method): a single shot
+        # still pending when the window is destroyed keeps the bound method, and with
+        # it the dock and the session, alive.
+        self._build_soon = QTimer(self)
+        self._build_soon.setSingleShot(True)
+        self._build_soon.setInterval(0)
+        self._build_soon.timeout.connect(self._build_if_on_screen)
 
     def _build(self):
         raise NotImplementedError
@@ -61,7 +68,7 @@ class LazyDock(QDockWidget):
         if visible and not self.built:
             # At the window's first show every dock says it is visible before the
             # window tabs them; from the event loop the layout is final.
-            QTimer.singleShot(0, self, self._build_if_on_screen)
+            self._build_soon.start()
 
     def _build_if_on_screen(self):
         if not self.built and on_screen(self):
@@ -69,5 +76,5 @@ class LazyDock(QDockWidget):
 
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint and not self.built:
-            QTimer.singleShot(0, self, self._build_if_on_screen)  # not inside a paint
+            self._build_soon.start()  # not inside a paint
         return False

@@ -83,6 +83,13 @@ class DecisionMap(QWidget):
         self.class_outputs = None  # (grid, grid, classes) for a softmax output
         self.batch_drawn = np.zeros(0, dtype=int)  # the rows ringed as the batch
         self.style = None  # the samples' brushes and pens (map_points.PointStyle)
+        # The tile labels fit once the units view has its new size, from the event loop:
+        # a timer of this widget's own, which dies with it (a pending
+        # QTimer.singleShot(0, self, method) would keep the map alive).
+        self._fit_soon = QTimer(self)
+        self._fit_soon.setSingleShot(True)
+        self._fit_soon.setInterval(0)
+        self._fit_soon.timeout.connect(self._fit_tile_labels)
         self._make_widgets()
         # Paced while paused too: scrubbing a wide network's map must not stall the mouse.
         self.redraw = RedrawTimer(self, session, self._draw, max_fps=MAX_FPS,
@@ -302,8 +309,8 @@ class DecisionMap(QWidget):
         super().resizeEvent(event)
         if self.columns is not None and self.plot is not None:  # the first range may
             self.plot.getPlotItem().setRange(self._rect, padding=0)  # be set at size 0
-        if self.tile_labels:  # once the units view has its new size too
-            QTimer.singleShot(0, self, self._fit_tile_labels)
+        if self.tile_labels:
+            self._fit_soon.start()
 
     def showEvent(self, event):
         super().showEvent(event)
