@@ -29,6 +29,7 @@ from gui.common.screen_fit import bound_minimum_size, leave_minimum_to_us, scree
 from gui.diagram.network_view import NetworkView
 from gui.docks.architecture_dock import ArchitectureDock
 from gui.docks.code_dock import CodeDock
+from gui.docks.confusion_dock import ConfusionDock
 from gui.docks.dataset.dataset_dock import DatasetDock
 from gui.docks.gradient_flow_dock import GradientFlowDock
 from gui.docks.inspector_dock import InspectorDock
@@ -61,6 +62,7 @@ DOCKS = (
     (CodeDock, Qt.BottomDockWidgetArea),
     (SweepDock, Qt.BottomDockWidgetArea),
     (GradientFlowDock, Qt.BottomDockWidgetArea),  # beside the plots, not behind them
+    (ConfusionDock, Qt.RightDockWidgetArea),  # a tab behind the plots
 )
 
 
