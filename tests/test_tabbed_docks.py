@@ -111,8 +111,8 @@ def test_every_dock_is_named_in_one_convention(window):
 
     names = sorted(d.objectName() for d in window.findChildren(QDockWidget))
     assert names == ["architecture_dock", "code_dock", "confusion_dock", "dataset_dock",
-                     "gradient_flow_dock", "inspector_dock", "loss_surface_dock", "plots_dock", "prediction_dock",
-                     "snapshots_dock", "sweep_dock"]
+                     "gradient_flow_dock", "inspector_dock", "loss_surface_dock", "plots_dock",
+                     "prediction_dock", "snapshots_dock", "sweep_dock"]
 
 
 def test_every_tab_title_shows_whole(window):
