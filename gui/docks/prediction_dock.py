@@ -38,6 +38,7 @@ from gui.common.lazy_dock import LazyDock
 from gui.common.names import vector_text
 from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
+from gui.docks.class_probabilities import ClassProbabilities
 from nncore.network import forward
 from nncore.number_text import NOT_A_NUMBER, read_number
 
@@ -107,6 +108,7 @@ class PredictionDock(LazyDock):
         session.cursor.sigHistoryChanged.connect(self.redraw.schedule)
         session.cursor.sigIterationChanged.connect(self.redraw.schedule)
         session.selection.sigProbeChanged.connect(self._probe_changed)
+        session.selection.sigSampleChanged.connect(self.redraw.schedule)
         self.sync()
 
     def _make_widgets(self):
@@ -144,6 +146,17 @@ class PredictionDock(LazyDock):
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result.setWordWrap(True)  # a long input must not widen the window
         layout.addWidget(self.result)
+        # A softmax output: the class probabilities of the selected sample and the
+        # typed input, side by side.
+        self.class_box = QWidget()
+        boxes = QHBoxLayout(self.class_box)
+        boxes.setContentsMargins(0, 0, 0, 0)
+        self.sample_probabilities = ClassProbabilities()
+        self.probe_probabilities = ClassProbabilities()
+        boxes.addWidget(self.sample_probabilities)
+        boxes.addWidget(self.probe_probabilities)
+        boxes.addStretch(1)
+        layout.addWidget(self.class_box)
         self.table_title = QLabel()
         self.table_title.setWordWrap(True)
         layout.addWidget(self.table_title)
@@ -178,6 +191,11 @@ class PredictionDock(LazyDock):
         self.input_edit.setPlaceholderText(f"{n} numbers, e.g. {example}")
         self.error.hide()  # about a typed input for the network before this one
         self._probe_changed(self.session.selection.probe)
+        softmax = run.activations[-1] == "softmax"
+        self.class_box.setVisible(softmax)
+        if softmax:
+            self.sample_probabilities.set_classes(run.Y.shape[1])
+            self.probe_probabilities.set_classes(run.Y.shape[1])
         if n > MAX_TRUTH_INPUTS:
             self.truth_inputs = self.truth_outputs = None
             self.matches = []
@@ -235,6 +253,8 @@ class PredictionDock(LazyDock):
         shown = run.at(k)
         self.shown_iteration = k
         self._show_probe_result(shown)
+        if run.activations[-1] == "softmax":
+            self._show_class_probabilities(shown)
         if self.truth_inputs is None:
             return
         with np.errstate(all="ignore"):
@@ -292,6 +312,25 @@ class PredictionDock(LazyDock):
         self.result.setText(f"ŷ({vector_text(probe)}) = {', '.join(fmt(v) for v in yhat)}   "
                             f"→ class {classes}   (iteration {self.session.iteration})")
         self.result.setToolTip(", ".join(repr(float(v)) for v in yhat))
+
+    def _show_class_probabilities(self, shown):
+        run, k = self.session.run, self.session.iteration
+        sample, probe = self.session.selection.sample, self.session.selection.probe
+        with np.errstate(all="ignore"):
+            yhat = forward(run.X[sample:sample + 1], shown.weights, run.activations,
+                           biases=shown.biases)[-1][0]
+        true_class = int(np.argmax(run.Y[sample])) + 1
+        held_out = " (held out)" if sample in run.test_rows else ""
+        self.sample_probabilities.show_output(
+            f"<b>Sample {sample + 1}</b>{held_out}, class {true_class}, at iteration {k}:", yhat)
+        typed = probe is not None and probe.shape == (run.X.shape[1],)
+        self.probe_probabilities.setVisible(typed)
+        if typed:
+            with np.errstate(all="ignore"):
+                yhat = forward(probe[None, :], shown.weights, run.activations,
+                               biases=shown.biases)[-1][0]
+            self.probe_probabilities.show_output(
+                f"<b>Typed input</b> {vector_text(probe)}:", yhat)
 
     def _probe_changed(self, probe):
         """Someone (this panel, the diagram, a test) set or cleared the probe."""
