@@ -58,11 +58,11 @@ DOCKS = (
     (SnapshotsDock, Qt.LeftDockWidgetArea),
     (InspectorDock, Qt.BottomDockWidgetArea),
     (PredictionDock, Qt.BottomDockWidgetArea),
+    (ConfusionDock, Qt.BottomDockWidgetArea),
     (LossSurfaceDock, Qt.BottomDockWidgetArea),
     (CodeDock, Qt.BottomDockWidgetArea),
     (SweepDock, Qt.BottomDockWidgetArea),
     (GradientFlowDock, Qt.BottomDockWidgetArea),  # beside the plots, not behind them
-    (ConfusionDock, Qt.RightDockWidgetArea),  # a tab behind the plots
 )
 
 
