@@ -23,11 +23,12 @@ import functools
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from gui.common import palette
 from gui.common.names import unit_name
+from gui.diagram.neuron_maps import paint_node_map
 from gui.diagram.node_text import fit_value
 from gui.diagram.node_text import font as _font
 
@@ -66,12 +67,14 @@ class NetworkItem(QGraphicsItem):
         self.node_values = []  # per layer: values shown in the nodes
         self.node_texts = []  # per layer: the text shown in each node
         self.node_fills = None  # per layer: None (fill by activation) or a QColor per node
+        self.node_images = None  # per layer: None or a QImage per node (neuron_maps.py)
         self.target_text = ""  # under the output node(s)
         self.highlight_nodes = False  # the values come from a probe, not a sample
         self.selected = None  # edge index
         self.hovered = None  # ("edge", index) or ("node", (layer, index)) or None
         self.hover_callback = None  # called with the hovered target and a screen point
         self.click_callback = None  # called with an edge index or None
+        self.node_click_callback = None  # called with the clicked node's (layer, index)
         self.double_click_callback = None
 
     # ---- layout ----------------------------------------------------------------------------
@@ -231,6 +234,9 @@ class NetworkItem(QGraphicsItem):
             self.hover_callback(None, event.screenPos())
 
     def mousePressEvent(self, event):
+        node = self.node_at(event.pos())
+        if event.button() == Qt.LeftButton and node and self.node_click_callback:
+            self.node_click_callback(node)
         if event.button() == Qt.LeftButton and self.click_callback:
             self.click_callback(self.edge_at(event.pos()))
         event.accept()
@@ -307,16 +313,24 @@ class NetworkItem(QGraphicsItem):
             fills = self.node_fills[layer] if self.node_fills and layer < len(
                 self.node_fills) else None
             texts = self.node_texts[layer] if layer < len(self.node_texts) else []
+            images = (self.node_images[layer] if self.node_images and fills is None
+                      and layer < len(self.node_images) else None)
             named = layer in (0, last) or self.show_hidden_names
             painter.setPen(outline)
             for i, (x, y) in enumerate(centres.tolist()):
                 fill = fills[i] if fills is not None else palette.activation_color(
                     values[i]) if i < len(values) else QColor(palette.BACKGROUND)
                 painter.setBrush(fill)
-                painter.drawEllipse(QPointF(x, y), r, r)
+                if images is not None and i < len(images):
+                    paint_node_map(painter, images[i], x, y, r)
+                    fill = QColor(255, 255, 255, 190)  # the value on a pale pill
+                else:
+                    painter.drawEllipse(QPointF(x, y), r, r)
                 if self.show_values and i < len(texts):
-                    font, text, _width = fit_value(texts[i], r)
+                    font, text, width = fit_value(texts[i], r)
                     painter.setFont(font)
+                    if images is not None and i < len(images):
+                        self._paint_pill(painter, fill, x, y, width, font)
                     painter.setPen(palette.text_color_on(fill))
                     painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter, text)
                     painter.setPen(outline)
@@ -330,6 +344,13 @@ class NetworkItem(QGraphicsItem):
             x, y = self.positions[last][-1]
             painter.drawText(QRectF(x - 60, y + r + 2, 120, 16), Qt.AlignHCenter | Qt.AlignTop,
                              self.target_text)
+
+    def _paint_pill(self, painter, fill, x, y, width, font):
+        height = QFontMetricsF(font).height() + 2
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(x - width / 2 - 2, y - height / 2, width + 4, height),
+                                3, 3)
 
     def _paint_bias_nodes(self, painter):
         """Each "+1" node: a small grey disc, the constant its edges multiply."""

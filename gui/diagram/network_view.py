@@ -41,6 +41,7 @@ from gui.common.names import (
 from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
+from gui.diagram.neuron_maps import NeuronMaps
 from gui.diagram.node_text import fit_value, value_text
 from gui.diagram.phase_overlay import PhaseOverlay
 from gui.diagram.unit_flags import UnitFlags
@@ -97,6 +98,7 @@ class NetworkView(QWidget):
         super().__init__(parent)
         self.session = session
         self._create_widgets()
+        self.neuron_maps = NeuronMaps(self)  # each node's activation over the plane
         self.redraw = RedrawTimer(self, session, self.refresh, max_fps=40)
         session.cursor.sigRunReplaced.connect(self._on_run_replaced)
         session.cursor.sigIterationChanged.connect(self.redraw.schedule)
@@ -120,6 +122,7 @@ class NetworkView(QWidget):
         self.item = NetworkItem()
         self.item.hover_callback = self._on_hover
         self.item.click_callback = self._on_click
+        self.item.node_click_callback = self.session.selection.select_unit
         self.item.double_click_callback = self.edit_weight
         self.scene.addItem(self.item)
         self.graphics = DiagramView(self.scene, self._on_resize)
@@ -213,6 +216,7 @@ class NetworkView(QWidget):
             run.Y[session.selection.sample]).strip("[]")
         self.item.set_node_values(values, texts, target, highlight=probe is not None)
         self._update_caption(compare, probe)
+        self.neuron_maps.update()
         self.phases.apply()
         self._refresh_tooltip()
 
@@ -363,6 +367,7 @@ class NetworkView(QWidget):
         return self.node_tooltip(where)
 
     def _on_hover(self, target, screen_point):
+        self.neuron_maps.hover(target[1] if target and target[0] == "node" else None)
         if target is None:
             QToolTip.hideText()
         else:

@@ -39,14 +39,17 @@ def param_fits(param, layer_sizes, bias):
 class Selection(QObject):
     """``sample``: a row of the cursor's dataset; ``edge``: the selected parameter,
     (layer, row, col) of a weight, a :class:`Bias`, or None; ``probe``: an input
-    vector typed by the learner, or None.
+    vector typed by the learner, or None; ``unit``: the node (layer, index) whose
+    neuron map the learner clicked (layer 1 = first hidden), or None.
 
-    Signals: sigSampleChanged(int), sigEdgeSelected(object), sigProbeChanged(object).
+    Signals: sigSampleChanged(int), sigEdgeSelected(object), sigProbeChanged(object),
+    sigUnitSelected(object).
     """
 
     sigSampleChanged = Signal(int)
     sigEdgeSelected = Signal(object)
     sigProbeChanged = Signal(object)
+    sigUnitSelected = Signal(object)
 
     def __init__(self, cursor, parent=None):
         super().__init__(parent)
@@ -54,6 +57,7 @@ class Selection(QObject):
         self.sample = 0
         self.edge = None
         self.probe = None
+        self.unit = None
 
     def select_sample(self, index):
         index = int(min(max(index, 0), self.cursor.run.X.shape[0] - 1))
@@ -68,6 +72,11 @@ class Selection(QObject):
         self.edge = edge
         self.sigEdgeSelected.emit(edge)
 
+    def select_unit(self, node):
+        """Show the map of node ``(layer, index)`` where maps are shown large."""
+        self.unit = None if node is None else (int(node[0]), int(node[1]))
+        self.sigUnitSelected.emit(self.unit)
+
     def set_probe(self, vector):
         self.probe = None if vector is None else np.asarray(vector, dtype=float)
         self.sigProbeChanged.emit(self.probe)
@@ -76,6 +85,6 @@ class Selection(QObject):
         """Keep what still fits ``run``, which is about to be shown. Silent: the
         session announces what was dropped once the new run is shown."""
         self.sample = min(self.sample, run.X.shape[0] - 1)
-        self.edge = None
+        self.edge = self.unit = None
         if self.probe is not None and self.probe.shape != (run.layer_sizes[0],):
             self.probe = None  # a typed input that no longer fits the input layer
