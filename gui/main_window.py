@@ -174,6 +174,10 @@ class MainWindow(QMainWindow):
         self.action_log_x = self._action("&Logarithmic iteration axis", None, None,
                                          "Plot iterations on a log scale", self._set_log_x)
         self.action_log_x.setCheckable(True)
+        self.action_neuron_maps = self._action(
+            "&Neuron maps", None, None, "Fill each hidden and output node with its output "
+            "over the input plane (or over the samples)", self._set_neuron_maps)
+        self.action_neuron_maps.setCheckable(True)
         self.action_about = self._action("&About Backprop Lab", None, None,
                                          "Version and credits", self.about)
         self.action_about_qt = self._action("About &Qt", None, None, "The Qt version",
@@ -188,6 +192,9 @@ class MainWindow(QMainWindow):
     def create_central_view(self):
         self.network_view = NetworkView(self.session)
         self.setCentralWidget(self.network_view)
+        maps_on = self.settings.value("view/neuron_maps", True, type=bool)
+        self.action_neuron_maps.setChecked(maps_on)
+        self.network_view.neuron_maps.set_enabled(maps_on)
 
     def create_docks(self):
         """The plots on the right; the other docks tabbed on the left and bottom."""
@@ -288,6 +295,7 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.action_log_x)
+        self.view_menu.addAction(self.action_neuron_maps)
         self.view_menu.addSeparator()
         self.presentation.add_to(self.view_menu)
 
@@ -444,6 +452,10 @@ class MainWindow(QMainWindow):
 
     def _set_log_x(self, on):
         self.plots_view.set_log_x(bool(on))
+
+    def _set_neuron_maps(self, on):
+        self.network_view.neuron_maps.set_enabled(on)
+        self.settings.setValue("view/neuron_maps", bool(on))
 
     def about(self):
         QMessageBox.about(

@@ -39,6 +39,7 @@ MAX_SPACING = 90  # nodes of a small layer are not spread over the whole height
 MAX_RADIUS = 22
 MIN_RADIUS = 2
 VALUE_MIN_RADIUS = 11  # below this a value does not fit in its node
+MAP_VALUE_MIN_RADIUS = 17  # below this a value would hide most of a node's map
 ANTIALIAS_EDGES = 2000
 HIT_TOLERANCE = 4  # px beyond an edge's half width that still counts as on it
 
@@ -175,6 +176,17 @@ class NetworkItem(QGraphicsItem):
         self.target_text = target_text
         self.highlight_nodes = highlight
         self.update()
+
+    def shows_map(self, layer, i):
+        """Whether node ``i`` of ``layer`` is filled with its neuron map."""
+        images = self.node_images
+        return bool(images) and self.node_fills is None and layer < len(images) and (
+            images[layer] is not None and i < len(images[layer]))
+
+    def shows_value(self, layer, i):
+        """Whether node ``i`` of ``layer`` has room for its value (over a map, less so)."""
+        return self.show_values and (self.radius >= MAP_VALUE_MIN_RADIUS
+                                     or not self.shows_map(layer, i))
 
     def set_selected(self, index):
         self.selected = index
@@ -313,23 +325,22 @@ class NetworkItem(QGraphicsItem):
             fills = self.node_fills[layer] if self.node_fills and layer < len(
                 self.node_fills) else None
             texts = self.node_texts[layer] if layer < len(self.node_texts) else []
-            images = (self.node_images[layer] if self.node_images and fills is None
-                      and layer < len(self.node_images) else None)
             named = layer in (0, last) or self.show_hidden_names
             painter.setPen(outline)
             for i, (x, y) in enumerate(centres.tolist()):
                 fill = fills[i] if fills is not None else palette.activation_color(
                     values[i]) if i < len(values) else QColor(palette.BACKGROUND)
                 painter.setBrush(fill)
-                if images is not None and i < len(images):
-                    paint_node_map(painter, images[i], x, y, r)
+                mapped = self.shows_map(layer, i)
+                if mapped:
+                    paint_node_map(painter, self.node_images[layer][i], x, y, r)
                     fill = QColor(255, 255, 255, 190)  # the value on a pale pill
                 else:
                     painter.drawEllipse(QPointF(x, y), r, r)
-                if self.show_values and i < len(texts):
+                if i < len(texts) and self.shows_value(layer, i):
                     font, text, width = fit_value(texts[i], r)
                     painter.setFont(font)
-                    if images is not None and i < len(images):
+                    if mapped:
                         self._paint_pill(painter, fill, x, y, width, font)
                     painter.setPen(palette.text_color_on(fill))
                     painter.drawText(QRectF(x - r, y - r, 2 * r, 2 * r), Qt.AlignCenter, text)

@@ -279,7 +279,7 @@ class NetworkView(QWidget):
         for layer, n in enumerate(item.sizes):
             for i in range(n):
                 shown = item.node_texts[layer][i]
-                text = fit_value(shown, item.radius)[1] if item.show_values else ""
+                text = fit_value(shown, item.radius)[1] if item.shows_value(layer, i) else ""
                 out.append((layer, i, unit_name(item.sizes, layer, i), text))
         return out
 

@@ -162,7 +162,8 @@ class NeuronMaps:
             if plane:
                 values = layers[layer].T.reshape(-1, h, w)
             else:
-                values = np.broadcast_to(layers[layer].T[:, None, :], (layers[layer].shape[1], h, w))
+                units = layers[layer].T  # one band per sample, GRID pixels tall
+                values = np.broadcast_to(units[:, None, :], (len(units), h, w))
             levels = layer_levels(run.activations[layer - 1], values, layer == last)
             pixels = LUT[_indices(values, *levels)]
             pixels[:, outside] = 0  # transparent: the disc only
@@ -274,17 +275,25 @@ class MapLegend(QWidget):
 
     def show_scales(self, run, levels, plane, spans):
         last = len(run.layer_sizes) - 1
+        groups = []  # [first layer, last layer, scale]: equal neighbours share an entry
+        for layer, scale in levels.items():
+            if groups and groups[-1][2] == scale and layer != last:
+                groups[-1][1] = layer
+            else:
+                groups.append([layer, layer, scale])
         parts = []
-        for layer, (low, high) in levels.items():
-            name = "out" if layer == last else f"H{layer}"
-            parts.append(f"{name} {low:.3g}..{high:.3g}")
+        for first, final, (low, high) in groups:
+            name = "out" if first == last else f"H{first}" + (f"-H{final}" if final > first
+                                                                else "")
+            parts.append(f"{name} {low:.3g} to {high:.3g}")
         if plane:
             (x0, x1), (y0, y1) = spans
-            where = f"over x1 {x0:.3g}..{x1:.3g} (across), x2 {y0:.3g}..{y1:.3g} (up)"
+            where = (f"over x1 {x0:.3g} to {x1:.3g} (across), x2 {y0:.3g} to {y1:.3g} (up)")
         else:
-            where = "one band per sample, row 1 on the left"
-        self.text.setText(f"Each node {where}; scale per layer: {', '.join(parts)}. "
-                          "Hover a node to enlarge its map.")
+            where = "on each sample, row 1 on the left"
+        self.text.setText(f"Each node's output {where}. Scales: {'; '.join(parts)}.")
+        self.setToolTip("Hover a node to enlarge its map; click it to show it in the "
+                        "dataset dock's decision map.")
 
 
 def paint_node_map(painter, image, x, y, r):

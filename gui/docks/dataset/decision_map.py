@@ -97,6 +97,7 @@ class DecisionMap(QWidget):
         session.cursor.sigRunReplaced.connect(self.sync)
         session.cursor.sigHistoryChanged.connect(self.redraw.schedule)  # a weight edit here
         session.cursor.sigIterationChanged.connect(self.redraw.schedule)
+        session.selection.sigUnitSelected.connect(self.show_unit)
         self.sync()
 
     def _make_widgets(self):
@@ -217,6 +218,12 @@ class DecisionMap(QWidget):
         self._make_tiles()
         self.redraw.schedule()
         self.draw()
+
+    def show_unit(self, node):
+        """A neuron map clicked in the diagram, ``(layer, unit)``: a hidden unit's layer
+        goes into the tiles here (the output's map is the big one already)."""
+        if node is not None and 1 <= node[0] <= self.layer_combo.count():
+            self.layer_combo.setCurrentIndex(node[0] - 1)
 
     @property
     def hidden_layer(self):
