@@ -1,0 +1,134 @@
+"""Neuron maps: each hidden and output node shows its activation over the input plane
+(or over the samples), in the decision map's colours, at the shown iteration."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from gui.common import palette
+from gui.diagram.network_view import NetworkView
+from gui.diagram.neuron_maps import GRID, MARGIN, WHITE, colour_of
+from nncore import two_d
+from nncore.network import forward
+from nncore.options import TrainingOptions
+
+pytestmark = pytest.mark.shows_iteration("neuron_maps.drawn_iteration")
+
+POINTS = [(GRID // 2, GRID // 2), (10, 21), (21, 9), (6, 16)]  # (row, column), in the disc
+
+
+@pytest.fixture
+def view(make_view):
+    view = make_view(NetworkView, size=(760, 520))
+    X, Y = two_d("circle", 60, 0.1, seed=3)
+    view.session.new_run(dataset_name="2-D circle", X=X, Y=Y, layer_sizes=[3, 4, 2, 1],
+                         activations=["tanh", "relu", "sigmoid"], learning_rate=0.1,
+                         options=TrainingOptions(bias=True))
+    return view
+
+
+def grid_point(X, i, j):
+    """The input at row i (from the top), column j of a map, from the data alone."""
+    def axis(column):
+        low, high = X[:, column].min(), X[:, column].max()
+        pad = (high - low) * MARGIN
+        return np.linspace(low - pad, high + pad, GRID)
+    x = np.median(X, axis=0)
+    x[0], x[1] = axis(0)[j], axis(1)[::-1][i]
+    return x
+
+
+def test_the_scale_runs_from_orange_through_white_to_blue():
+    assert colour_of(-1.0, -1.0, 1.0) == palette.mix(palette.NEGATIVE, WHITE, 0.3)
+    middle = colour_of(0.0, -1.0, 1.0)  # 256 steps: the middle falls between two
+    assert max(abs(a - b) for a, b in zip(middle.getRgb(), WHITE.getRgb(), strict=True)) <= 2
+    assert colour_of(1.0, 0.0, 1.0) == palette.mix(palette.POSITIVE, WHITE, 0.3)
+    assert colour_of(float("nan"), 0.0, 1.0) == colour_of(0.5, 0.0, 1.0)
+
+
+def test_each_pixel_is_the_colour_of_the_forward_activation_there(view, drawn, train):
+    session = view.session
+    train(session, 30)
+    drawn(view)
+    maps, run = view.neuron_maps, session.run
+    assert maps.plane and session.iteration == 30
+    shown = run.at(30)
+    relu = np.concatenate([forward(grid_point(run.X, i, j)[None], shown.weights,
+                                   run.activations, biases=shown.biases)[2][0]
+                           for i in range(GRID) for j in range(GRID)])
+    scales = {1: (-1.0, 1.0), 2: (-np.abs(relu).max(), np.abs(relu).max()), 3: (0.0, 1.0)}
+    for layer in (1, 2, 3):
+        assert maps.levels[layer] == pytest.approx(scales[layer])
+        for unit in range(run.layer_sizes[layer]):
+            for i, j in POINTS:
+                a = forward(grid_point(run.X, i, j)[None], shown.weights, run.activations,
+                            biases=shown.biases)[layer][0, unit]
+                assert maps.pixel(layer, unit, i, j) == colour_of(a, *maps.levels[layer])
+    # The corners lie outside the node's disc: transparent, the node shows a round map.
+    assert view.neuron_maps.images[1][0].pixelColor(0, 0).alpha() == 0
+    assert view.item.node_images[1] is maps.images[1]
+
+
+def test_the_maps_follow_the_timeline(view, drawn, train, qtbot):
+    session = view.session
+    train(session, 40)
+    drawn(view)
+    late = {layer: maps.copy() for layer, maps in view.neuron_maps.values.items()}
+    session.cursor.seek(0)
+    drawn(view)
+    assert view.neuron_maps.drawn_iteration == 0
+    for layer, values in view.neuron_maps.values.items():
+        for unit in range(len(values)):  # every map, not only most of them
+            assert not np.array_equal(values[unit], late[layer][unit]), (layer, unit)
+    session.cursor.seek(40)
+    drawn(view)
+    for layer, values in view.neuron_maps.values.items():
+        assert np.array_equal(values, late[layer])
+
+
+def test_data_off_the_plane_gets_a_strip_per_sample(make_view, drawn):
+    view = make_view(NetworkView, size=(760, 520))
+    X = np.column_stack([np.linspace(-2, 2, 9), np.ones(9)])  # x2 is constant
+    Y = (X[:, :1] > 0).astype(float)
+    view.session.new_run(dataset_name="file", X=X, Y=Y, layer_sizes=[2, 3, 1],
+                         activations=["tanh", "sigmoid"])
+    drawn(view)
+    maps, run = view.neuron_maps, view.session.run
+    assert not maps.plane
+    assert maps.images[1][0].width() == 9
+    layers = forward(X, run.weights_at(0), run.activations)
+    for layer in (1, 2):
+        for unit in range(run.layer_sizes[layer]):
+            for sample in range(9):
+                assert maps.pixel(layer, unit, GRID // 2, sample) == colour_of(
+                    layers[layer][sample, unit], *maps.levels[layer])
+    assert "on each sample" in maps.legend.text.text()
+
+
+def test_hovering_enlarges_and_clicking_selects_a_map(view, drawn, qtbot):
+    drawn(view)
+    item = view.item
+    x, y = item.positions[1][2]
+    view._on_hover(("node", (1, 2)), QPointF(0, 0))
+    popup = view.neuron_maps.popup
+    assert popup.isVisible() and popup.image is view.neuron_maps.images[1][2]
+    assert popup.title.startswith("h3")
+    view._on_hover(None, QPointF(0, 0))
+    assert not popup.isVisible()
+    with qtbot.waitSignal(view.session.selection.sigUnitSelected) as blocker:
+        qtbot.mouseClick(view.graphics.viewport(), Qt.LeftButton,
+                         pos=view.graphics.mapFromScene(QPointF(x, y)))
+    assert blocker.args == [(1, 2)] and view.session.selection.unit == (1, 2)
+
+
+def test_the_view_menu_toggle_hides_the_maps_and_is_remembered(open_window):
+    window = open_window()
+    view = window.network_view
+    assert window.action_neuron_maps.isChecked() and view.item.node_images
+    assert window.action_neuron_maps in window.view_menu.actions()
+    window.action_neuron_maps.trigger()
+    assert view.item.node_images is None and not view.neuron_maps.legend.isVisible()
+    assert view.node_labels()[-1][3] != ""  # the output's value is back in its node
+    again = open_window()
+    assert not again.action_neuron_maps.isChecked()
+    assert again.network_view.item.node_images is None
