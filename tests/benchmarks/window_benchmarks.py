@@ -30,9 +30,11 @@ HERE = Path(__file__).resolve().parent
 # drifts within seconds, and with 9 pairs the median ratio moved
 # between runs of the same code (docs/performance.md).
 FULL = {"iterations": 10**6, "scrubs": 200, "play_seconds": 8.0, "growth_reps": 45,
-        "startup_pairs": 21, "jobs_iterations": 3 * 10**6, "microstep_seconds": 12.0}
+        "startup_pairs": 21, "jobs_iterations": 3 * 10**6, "microstep_seconds": 12.0,
+        "maps_updates": 201, "maps_pairs": 5, "maps_seconds": 20.0}
 QUICK = {"iterations": 10**4, "scrubs": 20, "play_seconds": 1.5, "growth_reps": 5,
-         "startup_pairs": 2, "jobs_iterations": 10**5, "microstep_seconds": 2.0}
+         "startup_pairs": 2, "jobs_iterations": 10**5, "microstep_seconds": 2.0,
+         "maps_updates": 11, "maps_pairs": 1, "maps_seconds": 2.0}
 PROBE_TIMEOUT_S = 600
 
 _details: dict[str, list[str]] = {}
@@ -239,6 +241,41 @@ def microstep_fps(quick):
     return out["microstep_fps"]
 
 
+@functools.cache
+def neuron_maps_probe(quick):
+    """The diagram's neuron maps on 3-8-8-8-8-8-8-1, 2-D spiral
+    (tests/benchmarks/neuron_maps_probe.py)."""
+    sizes = _sizes(quick)
+    done = subprocess.run([sys.executable, str(HERE / "neuron_maps_probe.py"),
+                           "--seconds", str(sizes["maps_seconds"]),
+                           "--updates", str(sizes["maps_updates"]),
+                           "--pairs", str(sizes["maps_pairs"])],
+                          capture_output=True, text=True, env=_env(), timeout=PROBE_TIMEOUT_S)
+    if done.returncode != 0:
+        raise RuntimeError(f"neuron maps probe failed: {done.stderr.strip()[-2000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    _details["neuron_maps_update_ms"] = [
+        f"2-D spiral (500 points), 3-8-8-8-8-8-8-1 tanh, biases, {out['grid']}x{out['grid']} "
+        f"grid: median of {out['updates']} updates on different iterations "
+        f"{out['update_ms']:.2f} ms; with the diagram's repaint {out['update_and_paint_ms']:.1f} ms"]
+    _details["play_fps_neuron_maps"] = [
+        f"max-speed Play, {out['pairs']} pairs maps on / maps off of "
+        f"{out['play_seconds']:.1f} s each, medians: diagram frames a second "
+        f"{out['play_fps_neuron_maps']:.1f} on, {out['play_fps_maps_off']:.1f} off",
+        f"iterations a second against headless Run.train "
+        f"({out['headless_iterations_per_s']:.0f}/s): {out['play_throughput_ratio_maps']:.2f}x "
+        f"on, {out['play_throughput_ratio_maps_off']:.2f}x off (target 0.5x)"]
+    return out
+
+
+def neuron_maps_update_ms(quick):
+    return neuron_maps_probe(quick)["update_ms"]
+
+
+def play_fps_neuron_maps(quick):
+    return neuron_maps_probe(quick)["play_fps_neuron_maps"]
+
+
 # key -> (function, target, higher is better, unit)
 FIGURES = {
     "scrub_p99_ms_small": (scrub_p99_ms_small, 16, False, " ms"),
@@ -254,4 +291,6 @@ FIGURES = {
     "export_csv_lateness_p99_ms": (export_csv_lateness_p99_ms, 50, False, " ms"),
     "sweep_window_lateness_p99_ms": (sweep_window_lateness_p99_ms, 50, False, " ms"),
     "microstep_fps": (microstep_fps, 30, True, ""),
+    "neuron_maps_update_ms": (neuron_maps_update_ms, 10, False, " ms"),
+    "play_fps_neuron_maps": (play_fps_neuron_maps, 30, True, ""),
 }
