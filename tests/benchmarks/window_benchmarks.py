@@ -255,8 +255,8 @@ def neuron_maps_probe(quick):
         raise RuntimeError(f"neuron maps probe failed: {done.stderr.strip()[-2000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
     _details["neuron_maps_update_ms"] = [
-        f"2-D spiral (500 points), 3-8-8-8-8-8-8-1 tanh, biases, {out['grid']}x{out['grid']} "
-        f"grid: median of {out['updates']} updates on different iterations "
+        f"2-D spiral (500 points), 3-8-8-8-8-8-8-1 tanh, biases, "
+        f"{out['grid']}x{out['grid']} grid: median of {out['updates']} updates on different iterations "
         f"{out['update_ms']:.2f} ms; with the diagram's repaint {out['update_and_paint_ms']:.1f} ms"]
     _details["play_fps_neuron_maps"] = [
         f"max-speed Play, {out['pairs']} pairs maps on / maps off of "
