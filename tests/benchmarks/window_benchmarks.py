@@ -254,10 +254,11 @@ def neuron_maps_probe(quick):
     if done.returncode != 0:
         raise RuntimeError(f"neuron maps probe failed: {done.stderr.strip()[-2000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
+    grid = f"{out['grid']}x{out['grid']}"
     _details["neuron_maps_update_ms"] = [
-        f"2-D spiral (500 points), 3-8-8-8-8-8-8-1 tanh, biases, "
-        f"{out['grid']}x{out['grid']} grid: median of {out['updates']} updates on different iterations "
-        f"{out['update_ms']:.2f} ms; with the diagram's repaint {out['update_and_paint_ms']:.1f} ms"]
+        f"2-D spiral (500 points), 3-8-8-8-8-8-8-1 tanh, biases, {grid} grid: median of "
+        f"{out['updates']} updates on different iterations {out['update_ms']:.2f} ms; "
+        f"with the diagram's repaint {out['update_and_paint_ms']:.1f} ms"]
     _details["play_fps_neuron_maps"] = [
         f"max-speed Play, {out['pairs']} pairs maps on / maps off of "
         f"{out['play_seconds']:.1f} s each, medians: diagram frames a second "
