@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPen, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QWidget
 
 from gui.common import palette
@@ -214,30 +214,31 @@ def _image(pixels):
 
 
 class MapPopup(QGraphicsItem):
-    """The hovered node's map, enlarged, with its name and colour scale."""
+    """The hovered node's map, enlarged (at most POPUP_SIZE, within the diagram), with
+    its name and colour scale above it."""
 
     def __init__(self):
         super().__init__()
-        self.image, self.title, self.node = None, "", (0, 0)
+        self.image, self.title, self.node, self.size = None, "", (0, 0), float(POPUP_SIZE)
         self.setZValue(20)
         self.setAcceptedMouseButtons(Qt.NoButton)
 
     def boundingRect(self):
-        return QRectF(-4, -20, POPUP_SIZE + 8, POPUP_SIZE + 26)
+        return QRectF(-4, -20, self.size + 8, self.size + 26)
 
     def show_map(self, maps, layer, unit, item):
         self.node = (layer, unit)
         self.image = maps.images[layer][unit]
         run = maps.view.session.run
         low, high = maps.levels[layer]
-        what = "over (x1, x2)" if maps.plane else "on each sample"
-        self.title = (f"{unit_name(run.layer_sizes, layer, unit)} {what}, "
-                      f"scale {low:.3g} to {high:.3g}")
+        self.title = f"{unit_name(run.layer_sizes, layer, unit, qualified=True)}: {low:.3g} to {high:.3g}"
         x, y = item.positions[layer][unit]
         r, area = item.radius, item.rect
-        left = x + r + 6 if x + r + 6 + POPUP_SIZE < area.right() else x - r - 6 - POPUP_SIZE
-        top = min(max(y - POPUP_SIZE / 2, 22.0), max(22.0, area.bottom() - POPUP_SIZE - 4))
         self.prepareGeometryChange()
+        self.size = max(60.0, min(float(POPUP_SIZE), area.height() - 30))
+        size = self.size
+        left = x + r + 6 if x + r + 6 + size < area.right() else x - r - 6 - size
+        top = min(max(y - size / 2, 22.0), max(22.0, area.bottom() - size - 4))
         self.setPos(left, top)
         self.setVisible(True)
         self.update()
@@ -245,14 +246,16 @@ class MapPopup(QGraphicsItem):
     def paint(self, painter, option, widget=None):
         if self.image is None:
             return
+        size = self.size
         painter.setPen(QPen(palette.INK, 1))
         painter.setBrush(palette.BACKGROUND)
-        painter.drawRect(QRectF(-4, -20, POPUP_SIZE + 8, POPUP_SIZE + 26))
-        painter.drawText(QRectF(0, -19, POPUP_SIZE, 17), Qt.AlignLeft | Qt.AlignVCenter,
+        painter.drawRect(self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5))
+        painter.drawText(QRectF(0, -19, size, 17), Qt.AlignHCenter | Qt.AlignVCenter,
                          self.title)
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)  # one image: smooth edges
         painter.setBrush(QColor(WHITE))
-        painter.drawEllipse(QRectF(0, 0, POPUP_SIZE, POPUP_SIZE))
-        painter.drawImage(QRectF(0, 0, POPUP_SIZE, POPUP_SIZE), self.image)
+        painter.drawEllipse(QRectF(0, 0, size, size))
+        painter.drawImage(QRectF(0, 0, size, size), self.image)
 
 
 class MapLegend(QWidget):
