@@ -231,7 +231,8 @@ class MapPopup(QGraphicsItem):
         self.image = maps.images[layer][unit]
         run = maps.view.session.run
         low, high = maps.levels[layer]
-        self.title = f"{unit_name(run.layer_sizes, layer, unit, qualified=True)}: {low:.3g} to {high:.3g}"
+        name = unit_name(run.layer_sizes, layer, unit, qualified=True)
+        self.title = f"{name}: {low:.3g} to {high:.3g}"
         x, y = item.positions[layer][unit]
         r, area = item.radius, item.rect
         self.prepareGeometryChange()
