@@ -71,6 +71,9 @@ TEXTS = {
         "asked about first.",
     "MainWindow.action_log_x": "Plots iterations on a logarithmic axis, so the first "
         "iterations, where most learning happens, get room.",
+    "MainWindow.action_neuron_maps": "Fills each hidden and output node with its output "
+        "over the input plane (x1 across, x2 up; other data: one band per sample), in the "
+        "decision map's colours. Hover a node to enlarge its map.",
     "MainWindow.action_about": "The version of Backprop Lab and what it shows.",
     "MainWindow.action_about_qt": "The version of Qt, the toolkit of the window.",
     "WindowHelp.action_whats_this": "Click this, then any control, to read what it does.",
