@@ -81,7 +81,12 @@ def plane_inputs(X):
         spans.append((low, high))
     xs = np.linspace(*spans[0], GRID)
     ys = np.linspace(*spans[1], GRID)[::-1]
-    grid = np.repeat(np.median(X, axis=0)[None, :], GRID * GRID, axis=0)
+    # Each column's median, written out: np.median's first call loads numpy.ma, which
+    # the window's start-up would pay for.
+    ordered = np.sort(X, axis=0)
+    n = len(ordered)
+    median = (ordered[(n - 1) // 2] + ordered[n // 2]) / 2
+    grid = np.repeat(median[None, :], GRID * GRID, axis=0)
     grid[:, 0] = np.tile(xs, GRID)
     grid[:, 1] = np.repeat(ys, GRID)
     return grid, spans[0], spans[1]
