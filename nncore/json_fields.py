@@ -3,11 +3,28 @@ file and the field (``weights[0][2][1]``, ``dataset.inputs``), on one line."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 
 from .errors import LoadError, quoted
+
+
+def parse_json(path, text, nesting_prefix=""):
+    """The document in JSON ``text`` read from ``path``; ``LoadError`` naming the line
+    and column of bad JSON. NaN and Infinity tokens become floats here, and 1e400 inf:
+    the caller refuses them with the field they sit in. ``nesting_prefix`` leads the
+    message for a document nested too deeply for Python's parser."""
+    try:
+        return json.loads(text, parse_constant=float)
+    except json.JSONDecodeError as exc:
+        raise LoadError(path, f"invalid JSON ({exc.msg})",
+                        f"line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise LoadError(path, f"{nesting_prefix}JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        raise LoadError(path, f"invalid JSON: {exc}".split(";")[0]) from None
 
 
 class Fields:

@@ -22,7 +22,7 @@ import numpy as np
 from .errors import BudgetError, LoadError, SaveError, quoted
 from .files import MIB, atomic_write, decode_utf8, read_capped, size_text
 from .history import Change
-from .json_fields import Fields, kind_of, scan
+from .json_fields import Fields, kind_of, parse_json, scan
 from .memory import MEMORY_CAP, Footprint
 from .network import (
     ACTIVATIONS,
@@ -155,17 +155,7 @@ def load_snapshot_steps(path):
     text = decode_utf8(path, read_capped(path, SIZE_CAP))
     if not text.strip():
         raise LoadError(path, "file is empty")
-    try:
-        # NaN and Infinity tokens become floats here and are refused below with the
-        # field they sit in; 1e400 arrives as inf and is caught the same way.
-        doc = json.loads(text, parse_constant=float)
-    except json.JSONDecodeError as exc:
-        raise LoadError(path, f"invalid JSON ({exc.msg})",
-                        f"line {exc.lineno}, column {exc.colno}") from None
-    except RecursionError:
-        raise LoadError(path, "invalid snapshot: JSON nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer with more than 4300 digits
-        raise LoadError(path, f"invalid JSON: {exc}".split(";")[0]) from None
+    doc = parse_json(path, text, "invalid snapshot: ")
     return (yield from snapshot_steps(doc, path))
 
 
