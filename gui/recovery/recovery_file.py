@@ -21,10 +21,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import numpy as np
-
 from nncore.errors import LoadError
 from nncore.files import decode_utf8, read_capped
+from nncore.json_fields import parse_json
 from nncore.snapshot import SIZE_CAP, snapshot_dict, snapshot_steps
 
 FORMAT = "backprop-lab/recovery"
@@ -54,12 +53,12 @@ def recovery_doc(session, file=None, cache=None):
     entries = []
     for entry in session.snapshots:
         k = entry.iteration
-        if entry.run is run and _holds(run, entry):
+        if entry.run is run and entry.held_by(run):
             entries.append({"iteration": k})
             continue
         key = id(entry)
         if key not in cache or cache[key][0] is not entry:
-            own = entry.run if _holds(entry.run, entry) else session.snapshots.snapshot_run(entry)
+            own = session.snapshots.snapshot_run(entry)  # its own run, or a replay
             cache[key] = (entry, snapshot_dict(own, k, entry.dataset_name))
         entries.append({"iteration": k, "run": cache[key][1]})
     return {
@@ -73,12 +72,6 @@ def recovery_doc(session, file=None, cache=None):
     }
 
 
-def _holds(run, entry):
-    """``run``'s history still has the entry's weights at its iteration."""
-    k = entry.iteration
-    return k <= run.newest and np.array_equal(run.params_at(k), entry.params)
-
-
 def recovery_bytes(doc):
     return json.dumps(doc, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
@@ -86,15 +79,7 @@ def recovery_bytes(doc):
 def read_recovery(path):
     """The recovery document at ``path``, its outer fields checked; LoadError if not."""
     text = decode_utf8(path, read_capped(path, FILE_CAP))
-    try:
-        doc = json.loads(text, parse_constant=float)
-    except json.JSONDecodeError as exc:
-        raise LoadError(path, f"invalid JSON ({exc.msg})",
-                        f"line {exc.lineno}, column {exc.colno}") from None
-    except RecursionError:
-        raise LoadError(path, "JSON nested too deeply") from None
-    except ValueError as exc:
-        raise LoadError(path, f"invalid JSON: {exc}".split(";")[0]) from None
+    doc = parse_json(path, text)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise LoadError(path, "not a Backprop Lab recovery file", "format")
     if doc.get("version") != VERSION:

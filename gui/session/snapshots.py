@@ -23,6 +23,11 @@ class SnapshotEntry:
     dataset_name: str
     changes: tuple = ()  # the run's hand-made changes up to ``iteration``, to replay it
 
+    def held_by(self, run):
+        """``run``'s history still holds this entry's weights at its iteration."""
+        k = self.iteration
+        return k <= run.newest and np.array_equal(run.params_at(k), self.params)
+
     @property
     def label(self):
         return (f"iteration {self.iteration}  loss {self.loss:.4g}  "
@@ -87,7 +92,7 @@ class SnapshotList(QObject):
         """:meth:`snapshot_run` as a generator yielding ``(done, total)`` between slices
         of the replay; closed early, it leaves ``entry`` as it was."""
         run, k = entry.run, entry.iteration
-        if k <= run.newest and np.array_equal(run.params_at(k), entry.params):
+        if entry.held_by(run):
             return run
         # From W_0 and b_0 as first made: an edit at iteration 0 is one of the changes
         # (run.restarted() would start from the edited iteration 0).
