@@ -240,7 +240,7 @@ def test_shift_right_lights_the_tutorials_line_in_the_code_view(qtbot, window, d
 
     code = window.docks["CodeDock"]
     code.raise_()  # its tab brought to the front: it builds itself when first shown
-    qtbot.waitUntil(lambda: hasattr(code, "redraw"))
+    qtbot.waitUntil(lambda: code.built)
     for phase in phases(1):
         shift_right(qtbot, window)
         drawn(code)

@@ -30,6 +30,7 @@ class LazyDock(QDockWidget):
     def __init__(self, title, parent=None):
         super().__init__(title, parent)
         self.built = False
+        self.redraw = None  # a subclass that redraws sets its RedrawTimer in _build
         # A timer of its own, not QTimer.singleShot(0, self, method): a single shot
         # still pending when the window is destroyed keeps the bound method, and with
         # it the dock and the session, alive.
@@ -63,6 +64,11 @@ class LazyDock(QDockWidget):
         stand_in.installEventFilter(self)  # its paint means the dock is on screen
         self.setWidget(stand_in)
         self.visibilityChanged.connect(self._visibility_changed)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self.redraw is not None:
+            self.redraw.shown()  # catch up on what happened while hidden
 
     def _visibility_changed(self, visible):
         if visible and not self.built:

@@ -155,11 +155,6 @@ class ConfusionDock(LazyDock):
         layout.addStretch(1)
         self.setWidget(body)
 
-    def showEvent(self, event):
-        super().showEvent(event)
-        if self.built:
-            self.redraw.shown()
-
     def sync(self):
         """Adapt to a new run: its classes and whether it holds rows out."""
         run = self.session.run

@@ -113,11 +113,6 @@ class GradientFlowDock(LazyDock):
         self._sync_init()
         self.draw()
 
-    def showEvent(self, event):
-        super().showEvent(event)
-        if self.built:
-            self.redraw.shown()
-
     # ---- session -> widgets --------------------------------------------------------------
 
     def _sync_init(self):

@@ -172,11 +172,6 @@ class PredictionDock(LazyDock):
         layout.addStretch(1)
         self.setWidget(body)
 
-    def showEvent(self, event):
-        super().showEvent(event)
-        if self.built:
-            self.redraw.shown()
-
     # ---- model -> view --------------------------------------------------------------
 
     def sync(self):
