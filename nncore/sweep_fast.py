@@ -28,79 +28,11 @@ import numpy as np
 
 from .network import n_weights, weight_shapes
 from .optimizers import Clock, Scratch, update_ops
-from .stepper import _execute
+from .sweep_step import BatchStepper, relu_in_place
 
 FORWARD = "bir,ijr->bjr"  # a_out[b, j] = sum_i a_in[b, i] V[i, j], for each run r
 BACK = "bjr,ijr->bir"  # delta_in[b, i] = sum_j delta[b, j] V[i, j]
 GRADIENT = "bir,bjr->ijr"  # G[i, j] = sum_b a_in[b, i] delta[b, j]
-
-
-class RunsLastStepper:
-    """Parameters, optimizer state and step buffers of R runs, stored runs-last.
-
-    The interface is BatchStepper's: ``raw`` is ``(R, n_row)``, each row ``[V |
-    optimizer state]`` (here a transposed view of ``(n_row, R)`` storage), and a
-    batch's buffers take ``X`` and ``Y`` as (R, b, n) (or, ``shared``, (b, n)).
-    """
-
-    def __init__(self, layer_sizes, activations, loss, options, rates, shared):
-        self.layer_sizes, self.activations = list(layer_sizes), list(activations)
-        self.loss, self.options, self.shared = loss, options, shared
-        runs = self.runs = len(rates)
-        self.n_params = n_weights(layer_sizes)
-        self.n_theta = self.n_params + (sum(layer_sizes[1:]) if options.bias else 0)
-        self.n_row = self.n_theta + options.state_size(self.n_theta)
-        self._raw, self._grad = np.zeros((self.n_row, runs)), np.zeros((self.n_theta, runs))
-        self.raw, self.grad = self._raw.T, self._grad.T
-        self.rates = np.asarray(rates, dtype=float).reshape(runs, 1)
-        self.V = _weight_views(self._raw, layer_sizes)
-        self.G = _weight_views(self._grad, layer_sizes)
-        self.Vb = self.Gb = None
-        if options.bias:
-            offsets = np.cumsum([self.n_params] + layer_sizes[1:])
-            spans = list(zip(offsets, offsets[1:], strict=False))
-            self.Vb = [self._raw[None, a:b] for a, b in spans]  # (1, units, R)
-            self.Gb = [self._grad[a:b] for a, b in spans]
-        self.clock = Clock(options)
-        scratch = _runs_last(Scratch(options, self.n_theta, self.n_params, runs))
-        self.update = update_ops(options, self.raw, self.grad, self.n_params, self.rates,
-                                 self.clock, scratch)
-        self._buffers = {}
-        self.index = None  # which runs of a sweep these are
-        self.epoch, self.epoch_rows = None, None  # the rows of the current epoch, per run
-
-    def load(self, rows):
-        """Set every run's parameters and state from true-signed rows ``[theta | state]``."""
-        np.negative(rows[:, :self.n_theta], out=self.raw[:, :self.n_theta])
-        self.raw[:, self.n_theta:] = rows[:, self.n_theta:]
-
-    def rows(self):
-        """Every run's ``[theta | state]`` (a fresh (R, n_row) array)."""
-        rows = self.raw.copy()  # C order
-        np.negative(rows[:, :self.n_theta], out=rows[:, :self.n_theta])
-        return rows
-
-    def buffers(self, b):
-        """The step of a batch of ``b`` rows: its X and Y buffers and its calls."""
-        if b not in self._buffers:
-            self._buffers[b] = _Buffers(self, b)
-        return self._buffers[b]
-
-    def gradient(self, buffers):
-        """Forward and backward on the batch in ``buffers``; returns yhat (R, b, n_L)."""
-        _execute(buffers.gradient_ops)
-        return buffers.output
-
-    def step(self, buffers, t):
-        """One whole update of every run (t = k + 1); returns yhat before it."""
-        self.clock.set(t)
-        _execute(buffers.step_ops)
-        return buffers.output
-
-    def apply_update(self, t):
-        """The update alone, after :meth:`gradient`."""
-        self.clock.set(t)
-        _execute(self.update)
 
 
 class _Buffers:
@@ -166,7 +98,7 @@ class _Buffers:
                 if name == "tanh":
                     ops.append((np.tanh, (a, a)))
                 elif name == "relu":
-                    ops.append((_relu, (a,)))
+                    ops.append((relu_in_place, (a,)))
             a_in = a
         return ops
 
@@ -205,14 +137,48 @@ class _Buffers:
         return ops
 
 
+class RunsLastStepper(BatchStepper):
+    """Parameters, optimizer state and step buffers of R runs, stored runs-last.
+
+    A BatchStepper in another layout: ``raw`` is ``(R, n_row)``, each row ``[V |
+    optimizer state]`` (here a transposed view of ``(n_row, R)`` storage), and a
+    batch's buffers take ``X`` and ``Y`` as (R, b, n) (or, ``shared``, (b, n)). Its
+    rows in and out and its steps are BatchStepper's; the buffers are its own.
+    """
+
+    batch_buffers = _Buffers  # the step's buffers and calls for a batch, in this layout
+
+    def __init__(self, layer_sizes, activations, loss, options, rates, shared):
+        self.layer_sizes, self.activations = list(layer_sizes), list(activations)
+        self.loss, self.options, self.shared = loss, options, shared
+        runs = self.runs = len(rates)
+        self.n_params = n_weights(layer_sizes)
+        self.n_theta = self.n_params + (sum(layer_sizes[1:]) if options.bias else 0)
+        self.n_row = self.n_theta + options.state_size(self.n_theta)
+        self._raw, self._grad = np.zeros((self.n_row, runs)), np.zeros((self.n_theta, runs))
+        self.raw, self.grad = self._raw.T, self._grad.T
+        self.rates = np.asarray(rates, dtype=float).reshape(runs, 1)
+        self.V = _weight_views(self._raw, layer_sizes)
+        self.G = _weight_views(self._grad, layer_sizes)
+        self.Vb = self.Gb = None
+        if options.bias:
+            offsets = np.cumsum([self.n_params] + layer_sizes[1:])
+            spans = list(zip(offsets, offsets[1:], strict=False))
+            self.Vb = [self._raw[None, a:b] for a, b in spans]  # (1, units, R)
+            self.Gb = [self._grad[a:b] for a, b in spans]
+        self.clock = Clock(options)
+        scratch = _runs_last(Scratch(options, self.n_theta, self.n_params, runs))
+        self.update = update_ops(options, self.raw, self.grad, self.n_params, self.rates,
+                                 self.clock, scratch)
+        self._buffers = {}
+        self.index = None  # which runs of a sweep these are
+        self.epoch, self.epoch_rows = None, None  # the rows of the current epoch, per run
+
+
 def _einsum(subscripts, out):
     """``np.einsum(subscripts, x, y, out=out)`` as one call on two operands; without
     ``optimize`` einsum sums in place, with no temporary and no BLAS call."""
     return functools.partial(np.einsum, subscripts, out=out, optimize=False)
-
-
-def _relu(a):
-    np.maximum(a, 0.0, out=a)
 
 
 def _weight_views(flat, layer_sizes):

@@ -23,79 +23,6 @@ from .optimizers import Clock, Scratch, update_ops
 from .stepper import _execute
 
 
-class BatchStepper:
-    """Parameters, optimizer state and step buffers of R runs.
-
-    ``raw`` is ``(R, n_row)``: each row ``[V | optimizer state]`` as in the Stepper.
-    ``rates`` holds each run's learning rate. A batch of ``b`` rows is fed through
-    ``X``/``Y`` buffers of shape (R, b, n_0) and (R, b, n_L), or, with ``shared``
-    rows, (b, n_0) and (b, n_L) that every run reads.
-    """
-
-    def __init__(self, layer_sizes, activations, loss, options, rates, shared):
-        self.layer_sizes, self.activations = list(layer_sizes), list(activations)
-        self.loss, self.options, self.shared = loss, options, shared
-        runs = len(rates)
-        self.runs = runs
-        self.n_params = n_weights(layer_sizes)
-        self.n_theta = self.n_params + (sum(layer_sizes[1:]) if options.bias else 0)
-        self.n_row = self.n_theta + options.state_size(self.n_theta)
-        self.raw = np.zeros((runs, self.n_row))
-        self.grad = np.zeros((runs, self.n_theta))
-        self.rates = np.asarray(rates, dtype=float).reshape(runs, 1)
-        self.V = _stacked_views(self.raw, self.n_params, layer_sizes)
-        self.G = _stacked_views(self.grad, self.n_params, layer_sizes)
-        self.Vb = self.Gb = None
-        if options.bias:
-            offsets = np.cumsum([self.n_params] + layer_sizes[1:])
-            self.Vb = [self.raw[:, None, a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
-            self.Gb = [self.grad[:, a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
-        self.clock = Clock(options)
-        self.update = update_ops(options, self.raw, self.grad, self.n_params, self.rates,
-                                 self.clock, Scratch(options, self.n_theta, self.n_params, runs))
-        self._buffers = {}
-        self.index = None  # which runs of a sweep these are
-        self.epoch, self.epoch_rows = None, None  # the rows of the current epoch, per run
-
-    # ---- rows in and out -------------------------------------------------------------
-
-    def load(self, rows):
-        """Set every run's parameters and state from true-signed rows ``[theta | state]``."""
-        np.negative(rows[:, :self.n_theta], out=self.raw[:, :self.n_theta])
-        self.raw[:, self.n_theta:] = rows[:, self.n_theta:]
-
-    def rows(self):
-        """Every run's ``[theta | state]`` (a fresh array)."""
-        rows = self.raw.copy()
-        np.negative(rows[:, :self.n_theta], out=rows[:, :self.n_theta])
-        return rows
-
-    # ---- steps -------------------------------------------------------------------------
-
-    def buffers(self, b):
-        """The step of a batch of ``b`` rows: its X and Y buffers and its calls."""
-        if b not in self._buffers:
-            self._buffers[b] = _Buffers(self, b)
-        return self._buffers[b]
-
-    def gradient(self, buffers):
-        """Forward and backward on the batch in ``buffers``; returns yhat (R, b, n_L)
-        at the current parameters."""
-        _execute(buffers.gradient_ops)
-        return buffers.output
-
-    def step(self, buffers, t):
-        """One whole update of every run (t = k + 1); returns yhat before it."""
-        self.clock.set(t)
-        _execute(buffers.step_ops)
-        return buffers.output
-
-    def apply_update(self, t):
-        """The update alone, after :meth:`gradient`."""
-        self.clock.set(t)
-        _execute(self.update)
-
-
 class _Buffers:
     """Activations, slopes and deltas of a batch of ``b`` rows, (R, b, n) each, and the
     step's calls. Every per-run product reads and writes whole contiguous stacks: numpy
@@ -147,7 +74,7 @@ class _Buffers:
                 if name == "tanh":
                     ops.append((np.tanh, (a, a)))
                 elif name == "relu":
-                    ops.append((_relu, (a,)))
+                    ops.append((relu_in_place, (a,)))
             a_in = a
         return ops
 
@@ -186,6 +113,81 @@ class _Buffers:
         return ops
 
 
+class BatchStepper:
+    """Parameters, optimizer state and step buffers of R runs.
+
+    ``raw`` is ``(R, n_row)``: each row ``[V | optimizer state]`` as in the Stepper.
+    ``rates`` holds each run's learning rate. A batch of ``b`` rows is fed through
+    ``X``/``Y`` buffers of shape (R, b, n_0) and (R, b, n_L), or, with ``shared``
+    rows, (b, n_0) and (b, n_L) that every run reads.
+    """
+
+    batch_buffers = _Buffers  # the step's buffers and calls for a batch, in this layout
+
+    def __init__(self, layer_sizes, activations, loss, options, rates, shared):
+        self.layer_sizes, self.activations = list(layer_sizes), list(activations)
+        self.loss, self.options, self.shared = loss, options, shared
+        runs = len(rates)
+        self.runs = runs
+        self.n_params = n_weights(layer_sizes)
+        self.n_theta = self.n_params + (sum(layer_sizes[1:]) if options.bias else 0)
+        self.n_row = self.n_theta + options.state_size(self.n_theta)
+        self.raw = np.zeros((runs, self.n_row))
+        self.grad = np.zeros((runs, self.n_theta))
+        self.rates = np.asarray(rates, dtype=float).reshape(runs, 1)
+        self.V = _stacked_views(self.raw, self.n_params, layer_sizes)
+        self.G = _stacked_views(self.grad, self.n_params, layer_sizes)
+        self.Vb = self.Gb = None
+        if options.bias:
+            offsets = np.cumsum([self.n_params] + layer_sizes[1:])
+            self.Vb = [self.raw[:, None, a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
+            self.Gb = [self.grad[:, a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
+        self.clock = Clock(options)
+        self.update = update_ops(options, self.raw, self.grad, self.n_params, self.rates,
+                                 self.clock, Scratch(options, self.n_theta, self.n_params, runs))
+        self._buffers = {}
+        self.index = None  # which runs of a sweep these are
+        self.epoch, self.epoch_rows = None, None  # the rows of the current epoch, per run
+
+    # ---- rows in and out -------------------------------------------------------------
+
+    def load(self, rows):
+        """Set every run's parameters and state from true-signed rows ``[theta | state]``."""
+        np.negative(rows[:, :self.n_theta], out=self.raw[:, :self.n_theta])
+        self.raw[:, self.n_theta:] = rows[:, self.n_theta:]
+
+    def rows(self):
+        """Every run's ``[theta | state]`` (a fresh array)."""
+        rows = self.raw.copy()
+        np.negative(rows[:, :self.n_theta], out=rows[:, :self.n_theta])
+        return rows
+
+    # ---- steps -------------------------------------------------------------------------
+
+    def buffers(self, b):
+        """The step of a batch of ``b`` rows: its X and Y buffers and its calls."""
+        if b not in self._buffers:
+            self._buffers[b] = self.batch_buffers(self, b)
+        return self._buffers[b]
+
+    def gradient(self, buffers):
+        """Forward and backward on the batch in ``buffers``; returns yhat (R, b, n_L)
+        at the current parameters."""
+        _execute(buffers.gradient_ops)
+        return buffers.output
+
+    def step(self, buffers, t):
+        """One whole update of every run (t = k + 1); returns yhat before it."""
+        self.clock.set(t)
+        _execute(buffers.step_ops)
+        return buffers.output
+
+    def apply_update(self, t):
+        """The update alone, after :meth:`gradient`."""
+        self.clock.set(t)
+        _execute(self.update)
+
+
 def _product(inner):
     """The stacked matrix product for an inner dimension of ``inner``: with 1, each
     entry is a single product, which an elementwise multiply makes with the same
@@ -193,7 +195,7 @@ def _product(inner):
     return np.multiply if inner == 1 else np.matmul
 
 
-def _relu(a):
+def relu_in_place(a):
     np.maximum(a, 0.0, out=a)
 
 
