@@ -26,14 +26,23 @@ class ReplaySpan:
     def __init__(self, stride, n_row):
         self.first, self.filled = None, 0
         self.rows = np.empty((stride, n_row))
+        self.held = None  # (k, row [theta | state]) of one iteration kept at hand
 
     def forget(self):
         """Drop the replayed rows: after a change or truncation they may be stale."""
         self.first, self.filled = None, 0
+        self.held = None
+
+    def hold(self, k, row):
+        """Keep ``row``, iteration k's ``[theta | state]`` (not to be changed in place
+        by the caller), so that reading k again replays nothing."""
+        self.held = (k, row)
 
     def row_at(self, run, k):
         """The row ``[theta | state]`` of iteration k of ``run`` (a fresh array),
         replayed from the checkpoint before k."""
+        if self.held is not None and self.held[0] == k:
+            return self.held[1].copy()
         start, rows, plan = k - k % run.stride, self.rows, run.plan
         if self.first != start:
             self.first, self.filled = start, 1

@@ -103,6 +103,7 @@ class Run:
         self.changes: list[Change] = []
         self.newest = 0
         self.diverged_at = None
+        self.seconds_per_step = 0.0  # as the last timed chunk went (see nncore.training)
         try:
             self._allocate(initial_weights, initial_biases)
         except MemoryError:  # within the budget, but the computer has less free
@@ -206,6 +207,14 @@ class Run:
         if k % self.stride == 0:
             return self.history.checkpoints[k // self.stride].copy()
         return self._span.row_at(self, k)
+
+    def hold(self, k):
+        """Keep iteration k's row at hand if k is the newest: training on replaces the
+        newest row, and reading k after that would replay up to ``stride`` steps from
+        its checkpoint. The window holds the iteration it shows, which its views read
+        while Play trains past it."""
+        if k == self.newest and k % self.stride:
+            self._span.hold(k, self._current)
 
     def params_at(self, k):
         """W_k as one flat vector (layer by layer, row-major); a fresh copy."""

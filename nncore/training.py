@@ -17,7 +17,12 @@ from .errors import BudgetError
 
 def train(run, n, seconds, clock):
     """``Run.train``: up to ``n`` steps from the newest iteration, for ``seconds`` of
-    ``clock()`` at most; how many were made."""
+    ``clock()`` at most; how many were made.
+
+    With ``seconds``, a chunk is cut to the steps that fit in the time left, at the
+    pace the last timed chunk went (``run.seconds_per_step``): a chunk of a wide net
+    on many rows can take longer than a whole frame of Play, and a window that
+    trains in slices between frames must get the event loop back on time."""
     if run.diverged_at is not None or n <= 0:
         return 0
     if seconds is None:  # all n will be made (unless it diverges): room for them at once
@@ -26,7 +31,8 @@ def train(run, n, seconds, clock):
         n = run.capacity - run.newest
         if n <= 0:
             return 0
-    deadline = None if seconds is None else clock() + seconds
+    now = None if seconds is None else clock()  # the clock is read once per chunk
+    deadline = None if seconds is None else now + seconds
     start, h, plan = run.newest, run.history, run.plan
     plan.load(run._current)
     program = plan.program(run.learning_rate)
@@ -34,6 +40,8 @@ def train(run, n, seconds, clock):
         while run.newest < start + n:
             first = run.newest
             count = min(run.footprint.chunk, start + n - first)
+            if deadline is not None and run.seconds_per_step:
+                count = min(count, max(1, int((deadline - now) / run.seconds_per_step)))
             try:
                 h.reserve(first + count + 1)
             except BudgetError:
@@ -49,8 +57,11 @@ def train(run, n, seconds, clock):
                 # its scores (which see every output) cover it all
                 _find_divergence(run, first, previous)
                 return run.newest - start
-            if deadline is not None and clock() > deadline:
-                break
+            if deadline is not None:
+                began, now = now, clock()
+                run.seconds_per_step = float(max(0, now - began)) / count
+                if now > deadline:
+                    break
     return run.newest - start
 
 

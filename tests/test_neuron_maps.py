@@ -132,3 +132,70 @@ def test_the_view_menu_toggle_hides_the_maps_and_is_remembered(open_window):
     again = open_window()
     assert not again.action_neuron_maps.isChecked()
     assert again.network_view.item.node_images is None
+
+
+def test_a_clicked_node_fills_the_big_decision_map_until_sent_back(open_window, qtbot, train):
+    """Clicking a node brings the dataset dock forward with that unit's map in the big
+    plot, at the shown iteration; the output node and "Back to the output" give ŷ."""
+    window = open_window()
+    session, view = window.session, window.network_view
+    dock = window.docks["DatasetDock"]
+    decision = dock.decision_map
+    X, Y = two_d("circle", 60, 0.1, seed=3)
+    session.new_run(dataset_name="2-D circle", X=X, Y=Y, layer_sizes=[3, 4, 2, 1],
+                    activations=["tanh", "relu", "sigmoid"], learning_rate=0.1,
+                    options=TrainingOptions(bias=True))
+    window.docks["ArchitectureDock"].raise_()  # the dataset dock behind a tab
+    train(session, 30)
+    qtbot.waitUntil(lambda: view.neuron_maps.drawn_iteration == 30)
+
+    def click(layer, unit):
+        x, y = view.item.positions[layer][unit]
+        qtbot.mouseClick(view.graphics.viewport(), Qt.LeftButton,
+                         pos=view.graphics.mapFromScene(view.item.mapToScene(QPointF(x, y))))
+
+    def expected(layer, unit, k):
+        shown = session.run.at(k)
+        return forward(decision.grid_inputs, shown.weights, session.run.activations,
+                       biases=shown.biases)[layer][:, unit].reshape(decision.grid, decision.grid)
+
+    def title():
+        return decision.plot.getPlotItem().titleLabel.text
+
+    for layer, unit, name, scale in ((2, 1, "h2 (layer 2)", None), (1, 3, "h4 (layer 1)", 1.0)):
+        click(layer, unit)
+        qtbot.waitUntil(lambda: not decision.redraw.stale and decision.drawn_iteration == 30)
+        assert decision.big_unit == (layer, unit) and not dock.visibleRegion().isEmpty()
+        assert decision.back_to_output.isVisibleTo(dock)
+        assert decision.layer_combo.currentIndex() == layer - 1  # its layer in the tiles
+        values = expected(layer, unit, 30)
+        np.testing.assert_array_equal(decision.big_values, values)
+        high = scale or np.abs(values).max()  # tanh: -1..1; relu: symmetric about 0
+        for i, j in [(0, 0), (7, 50), (31, 32), (63, 63)][:4]:
+            i, j = min(i, decision.grid - 1), min(j, decision.grid - 1)
+            np.testing.assert_array_equal(decision.image.image[i, j],
+                                          decision.colors_of(values[i, j], -high, high))
+        assert title() == f"{name} at iteration 30"
+        assert f"what {name} outputs" in decision.legend.text()
+        assert "ŷ = 0.5" not in decision.legend.text()
+
+    session.cursor.seek(12)  # the unit's map follows the timeline
+    qtbot.waitUntil(lambda: decision.drawn_iteration == 12)
+    np.testing.assert_array_equal(decision.big_values, expected(1, 3, 12))
+    assert title() == "h4 (layer 1) at iteration 12"
+
+    qtbot.mouseClick(decision.back_to_output, Qt.LeftButton)
+    qtbot.waitUntil(lambda: decision.big_values is None)
+    assert decision.big_unit is None and not decision.back_to_output.isVisibleTo(dock)
+    np.testing.assert_array_equal(decision.output_values, expected(3, 0, 12))
+    assert title() == "Output ŷ at iteration 12" and "ŷ = 0.5" in decision.legend.text()
+
+    click(2, 0)
+    qtbot.waitUntil(lambda: decision.big_unit == (2, 0) and decision.big_values is not None)
+    click(3, 0)  # the only output: its map is ŷ, the big map's own
+    qtbot.waitUntil(lambda: decision.big_values is None)
+    assert decision.big_unit is None and title() == "Output ŷ at iteration 12"
+    click(2, 1)
+    qtbot.waitUntil(lambda: decision.big_unit == (2, 1))
+    session.new_run(seed=5)  # a new network: the output again
+    assert decision.big_unit is None and not decision.back_to_output.isVisibleTo(dock)

@@ -1,7 +1,6 @@
 """A Run's history against a plain reference loop built on ``backward``: random access,
 changes in the past, replay, divergence and learning-rate validation."""
 
-import itertools
 
 import numpy as np
 import pytest
@@ -83,15 +82,17 @@ def test_training_in_pieces_equals_one_go(spec):
     pieces = Run(**spec)
     for n in [1, 2, 255, 256, 257, 100, 128, 1]:
         pieces.train(n)
-    readings = itertools.count()
 
-    def clock():  # 0.7 ms per reading, and Run.train reads once per chunk of steps
-        return next(readings) * 0.0007
+    def clock():  # simulated: 10 us a step, on any machine
+        return pieces.newest * 0.00001
 
-    budgeted = []  # pieces cut by a 1 ms budget: two chunks each, on any machine
+    budgeted = []  # pieces cut by a 1 ms budget
     while done := pieces.train(2000 - pieces.newest, seconds=0.001, clock=clock):
         budgeted.append(done)
-    assert budgeted == [2 * CHUNK, 1000 - 2 * CHUNK]
+    # The first chunk has no pace to go by; then 100 steps fill a budget (99.99...
+    # in floats) and one more passes it.
+    assert budgeted[0] == CHUNK and set(budgeted[1:-1]) <= {100, 101}
+    assert sum(budgeted) == 1000
     assert_same_history(whole, pieces)
 
 

@@ -144,7 +144,8 @@ def test_timeline_is_disabled_and_ignored_during_run_to(qtbot, bar):
 
 def test_max_pace_play_trains_between_frames_and_each_frame_shows_the_newest(bar):
     """At max pace, training runs in slices while the event loop is idle; a frame
-    shows the newest iteration, and the counter with it."""
+    shows the newest iteration, and the counter with it. The slices are announced
+    once, by the next frame: between frames the counter does not change."""
     session, player = bar.session, bar.session.player
     player.set_pace(MAX)
     player.play()
@@ -152,11 +153,15 @@ def test_max_pace_play_trains_between_frames_and_each_frame_shows_the_newest(bar
     frames(session, bar.clock)  # no slice ran before this frame: it trains one itself
     first = session.run.newest
     assert session.iteration == first > 0 and bar.counter.text() == f"{first} / {first}"
+    heard = []
+    session.cursor.sigHistoryChanged.connect(lambda: heard.append(session.run.newest))
     player.train_slice()  # the event loop is idle between frames
     player.train_slice()
     assert session.run.newest == 3 * first  # on the fake clock every slice is as long
-    assert session.iteration == first and bar.counter.text() == f"{first} / {3 * first}"
+    assert session.iteration == first and bar.counter.text() == f"{first} / {first}"
+    assert heard == []
     frames(session, bar.clock)
+    assert heard == [3 * first]
     assert session.iteration == session.run.newest == 3 * first
     assert bar.counter.text() == f"{3 * first} / {3 * first}"
     assert bar.timeline.value() == 3 * first
@@ -170,7 +175,7 @@ def test_pause_at_max_pace_shows_the_newest_iteration_and_stops_training(bar):
     shown = session.iteration
     player.train_slice()  # trained past the shown iteration, then Pause before a frame
     newest = session.run.newest
-    assert newest > shown and bar.counter.text() == f"{shown} / {newest}"
+    assert newest > shown and bar.counter.text() == f"{shown} / {shown}"
     player.pause()
     assert session.iteration == newest and bar.counter.text() == f"{newest} / {newest}"
     assert bar.timeline.value() == newest

@@ -46,6 +46,9 @@ class UnitFlag(QGraphicsItem):
         self.setToolTip(tooltip)
         self.setAcceptHoverEvents(True)
         self.setZValue(10)
+        # A badge never changes: drawn once, then copied (the diagram repaints
+        # under it on every frame of Play).
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
     def boundingRect(self):
         return QRectF(-self.r - 1, -self.r - 1, 2 * self.r + 2, 2 * self.r + 2)
@@ -87,26 +90,37 @@ class UnitFlags(QObject):
         return False
 
     def refresh(self):
+        """Flag the units of the shown iteration. The scene is touched only when a
+        flag comes, goes or moves (a tooltip's share is updated in place): while
+        Play runs, changed items would repaint the whole diagram an extra time."""
         session = self.view.session
-        run, item, scene = session.run, self.view.item, self.view.scene
-        for flag in self.items:
-            scene.removeItem(flag)
-        self.items, self.flags = [], []
-        if len(item.positions) != len(run.layer_sizes):
-            return
-        states = unit_states(run, session.iteration)
+        run, item = session.run, self.view.item
+        wanted = []  # (layer, unit, kind, centre, tooltip)
+        if len(item.positions) == len(run.layer_sizes):
+            states = unit_states(run, session.iteration)
+            for layer, (saturated, dead, share) in enumerate(
+                    zip(states.saturated, states.dead, states.share, strict=True), 1):
+                for unit in range(len(saturated)):
+                    kind = "saturated" if saturated[unit] else "dead" if dead[unit] else None
+                    if kind is None:
+                        continue
+                    x, y = item.positions[layer][unit]
+                    name = unit_name(run.layer_sizes, layer, unit, qualified=True)
+                    wanted.append((layer, unit, kind,
+                                   QPointF(x + item.radius * 0.8, y - item.radius * 0.8),
+                                   flag_text(kind, run.activations[layer - 1], share[unit],
+                                             name)))
         r = max(6.0, item.radius * 0.6)
-        for layer, (saturated, dead, share) in enumerate(
-                zip(states.saturated, states.dead, states.share, strict=True), 1):
-            for unit in range(len(saturated)):
-                kind = "saturated" if saturated[unit] else "dead" if dead[unit] else None
-                if kind is None:
-                    continue
-                x, y = item.positions[layer][unit]
-                name = unit_name(run.layer_sizes, layer, unit, qualified=True)
-                text = flag_text(kind, run.activations[layer - 1], share[unit], name)
-                flag = UnitFlag(kind, QPointF(x + item.radius * 0.8, y - item.radius * 0.8),
-                                r, text)
-                scene.addItem(flag)
-                self.items.append(flag)
-                self.flags.append((layer, unit, kind))
+        same = [(layer, unit, kind, centre) for layer, unit, kind, centre, _ in wanted]
+        if same == [(*flag, item.pos()) for flag, item in zip(self.flags, self.items,
+                                                                 strict=True)] \
+                and all(flag.r == r for flag in self.items):
+            for flag, (*_, text) in zip(self.items, wanted, strict=True):
+                flag.setToolTip(text)
+            return
+        for flag in self.items:
+            self.view.scene.removeItem(flag)
+        self.items = [UnitFlag(kind, centre, r, text) for _, _, kind, centre, text in wanted]
+        self.flags = [(layer, unit, kind) for layer, unit, kind, _, _ in wanted]
+        for flag in self.items:
+            self.view.scene.addItem(flag)

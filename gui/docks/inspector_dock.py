@@ -88,7 +88,9 @@ class InspectorDock(QDockWidget):
         self.labels_for = None  # the run self.row_labels describe
         self.room = {}  # summary label -> advance of the widest text it was sized for
         self._make_widgets()
-        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=15)
+        # Its text is read, not watched: while Play runs, five refreshes a second keep
+        # it current and leave the time to training (a refresh replays a step or more).
+        self.redraw = RedrawTimer(self, session, self.refresh, max_fps=5)
         session.cursor.sigRunReplaced.connect(self.redraw.schedule)
         session.cursor.sigHistoryChanged.connect(self.redraw.schedule)
         session.cursor.sigIterationChanged.connect(self.redraw.schedule)

@@ -193,6 +193,8 @@ TEXTS = {
     "DatasetDock.revert_button": "Puts back the data the network is training on.",
     "DatasetDock.apply_button": "Trains a new network, from iteration 0, on the table.",
     "DecisionMap.layer_combo": "Which hidden layer's units the small maps show.",
+    "DecisionMap.back_to_output": "The big map shows the unit you clicked in the "
+        "diagram; this puts the network's output ŷ back in its place.",
     "text:+ Row": "Adds a row (a sample) to the table.",
     "text:\u2212 Row": "Removes the selected rows, or the last one.",
     "text:+ x": "Adds an input column: one more input unit.",

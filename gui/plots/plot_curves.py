@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QPainter, QPen, QTransform
 
 from gui.plots.downsample import simplify
 from gui.plots.pg_compat import LineSegments
@@ -57,12 +57,16 @@ class Curve:
             self._path = pg.arrayToQPath(self.x, self.y, connect="all")
         return self._path
 
-    def lines(self):
-        """The segments between consecutive points, as QPainter.drawLines takes them:
-        kept, since a seek repaints the strips under the cursors many times."""
-        if self._lines is None:
-            self._lines = self._segments.draw_args(self.x, self.y)
-        return self._lines
+    def lines(self, transform):
+        """The segments between consecutive points in device pixels, through
+        ``transform`` (data to device, scale and offset only, as a ViewBox maps), as
+        QPainter.drawLines takes them: kept while the transform is the same, since a
+        seek repaints the strips under the cursors many times."""
+        key = (transform.m11(), transform.m22(), transform.dx(), transform.dy())
+        if self._lines is None or self._lines[0] != key:
+            sx, sy, dx, dy = key
+            self._lines = (key, self._segments.draw_args(self.x * sx + dx, self.y * sy + dy))
+        return self._lines[1]
 
     def getData(self):
         """(x, y) as drawn."""
@@ -160,13 +164,22 @@ class CurveLayer(pg.GraphicsObject):
         for y, pen in self.hlines:
             painter.setPen(self.drawn_pen(pen))
             painter.drawLine(QLineF(rect.left(), y, rect.right(), y))
+        # Solid lines go in device pixels: Qt strokes a wide pen's segments two to
+        # three times faster when it has no scaling transform to apply to each.
+        view = painter.transform()
+        scaled = view.type() == QTransform.TxScale  # as a ViewBox maps; else as they are
+        to_device = view if scaled else QTransform()
         for curve in self.curves:
             if len(curve.x) > 1:
                 painter.setPen(self.drawn_pen(curve.pen))
                 if curve.dashed:
+                    painter.setTransform(view)
                     painter.drawPath(curve.path())
                 else:
-                    painter.drawLines(*curve.lines())
+                    if scaled:
+                        painter.resetTransform()
+                    painter.drawLines(*curve.lines(to_device))
+        painter.setTransform(view)
 
     # ---- tooltips: the curve under the mouse names itself ----
 

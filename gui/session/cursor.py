@@ -66,6 +66,7 @@ class Cursor(QObject):
         self.config = config
         self.run = config.make_run()
         self.iteration = 0
+        self._unannounced = False  # quiet training has grown the history (see train)
 
     @property
     def at_end(self):
@@ -91,6 +92,7 @@ class Cursor(QObject):
         k = int(min(max(int(k), 0), self.run.newest))
         if k != self.iteration:
             self.iteration = k
+            self.run.hold(k)
             self.sigIterationChanged.emit(k)
 
     def step(self):
@@ -103,10 +105,12 @@ class Cursor(QObject):
     def step_back(self):
         self.seek(self.iteration - 1)
 
-    def train(self, n, seconds=None, clock=time.perf_counter):
+    def train(self, n, seconds=None, clock=time.perf_counter, quietly=False):
         """Train ``n`` more iterations at the end of the history, or fewer when
         ``seconds`` (measured by ``clock``) run out; False if none were made.
-        The cursor stays where it is."""
+        The cursor stays where it is. ``quietly``: the growth is announced by the
+        next ``announce()`` instead of now (Play at max pace trains many slices a
+        frame, and the views need to hear of them once a frame, not once a slice)."""
         run = self.run
         if run.diverged_at is not None:
             self.sigDiverged.emit()
@@ -119,7 +123,10 @@ class Cursor(QObject):
                                  "trained within the memory budget (see docs/security.md).")
             return False
         done = run.train(min(n, run.capacity - run.newest), seconds, clock)
-        if done:
+        if done and quietly:
+            self._unannounced = True
+        elif done:
+            self._unannounced = False
             self.sigHistoryChanged.emit()
         if run.diverged_at is not None:
             self.sigDiverged.emit()
@@ -127,6 +134,12 @@ class Cursor(QObject):
             self.sigMessage.emit(f"Diverged at iteration {run.diverged_at}; kept the last "
                                  f"finite state (iteration {run.newest}).")
         return done > 0
+
+    def announce(self):
+        """Emit the sigHistoryChanged that quiet training has owed, if any."""
+        if self._unannounced:
+            self._unannounced = False
+            self.sigHistoryChanged.emit()
 
     # ---- changes ----------------------------------------------------------------------
 

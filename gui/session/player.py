@@ -153,6 +153,7 @@ class Player(QObject):
             self.slice_timer.stop()
             if ahead:
                 self.cursor.seek(self.cursor.run.newest)
+            self.cursor.announce()
             self.sigPlayingChanged.emit(False)
 
     def toggle_play(self):
@@ -219,9 +220,11 @@ class Player(QObject):
 
     def train_slice(self):
         """One slice of max-pace training past the newest iteration, as the slice
-        timer runs it when the event loop is idle; the next frame shows it."""
+        timer runs it when the event loop is idle; the next frame shows it, and
+        announces it (``Cursor.announce``)."""
         cursor = self.cursor
-        if self.playing and cursor.train(10**9, TRAIN_SLICE_S, self.clock) and self.playing:
+        if (self.playing and cursor.train(10**9, TRAIN_SLICE_S, self.clock, quietly=True)
+                and self.playing):
             self.slice_timer.start()
         else:
             self.slice_timer.stop()
@@ -268,6 +271,7 @@ class Player(QObject):
         if gained:
             self._steps_per_frame = gained
             cursor.seek(run.newest)
+        cursor.announce()
 
     # ---- run to --------------------------------------------------------------------------
 

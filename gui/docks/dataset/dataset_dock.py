@@ -113,7 +113,14 @@ class DatasetDock(QDockWidget):
         self.marks = RedrawTimer(self, session, self._mark_rows, max_fps=15)
         session.cursor.sigRunReplaced.connect(self.sync)
         session.cursor.sigIterationChanged.connect(self.marks.schedule)
+        session.selection.sigUnitSelected.connect(self._unit_selected)
         self.sync()
+
+    def _unit_selected(self, node):
+        """A node clicked in the diagram: its map is now in the decision map, so bring
+        this dock to the front of its tabs."""
+        if node is not None and node[0] >= 1 and self.decision_map.columns is not None:
+            self.raise_()
 
     # ---- building -------------------------------------------------------------------
 

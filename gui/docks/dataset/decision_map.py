@@ -8,6 +8,11 @@ colour, the held-out ones hollow and the shown mini-batch ringed (map_points.py)
 The small maps show what each unit of one hidden layer computes over the same
 plane, which is how a hidden layer "bends" the boundary a single neuron could only draw straight.
 
+A node clicked in the diagram (its neuron map) takes the big map's place: that
+unit's activation over the plane, on the scale of its own tile (the activation's
+range when bounded, else symmetric about 0), with the samples on top; "Back to the
+output" returns to ŷ. The output node of a single output is ŷ itself.
+
 Other input columns must be constant (the tutorial's column of ones); they keep
 their value over the whole plane. The maps are one vectorised forward pass over a
 GRID x GRID grid (half that a side for a wide network), redrawn at most MAX_FPS
@@ -25,9 +30,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, QTimer
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui.common import palette
+from gui.common.names import unit_name
 from gui.common.plane import PlaneAxis
 from gui.common.redraw import RedrawTimer, on_screen
 from gui.common.still_plot import still_plot
@@ -65,7 +71,9 @@ class DecisionMap(QWidget):
     ``(xs[i], ys[j])``; ``hidden_values[u]`` is the same for unit u of the chosen
     hidden layer; ``class_outputs[i, j]`` all the outputs there, for a softmax over
     several classes (else None). ``batch_drawn``: the rows ringed as the batch.
-    ``drawn_iteration`` says which iteration they belong to.
+    ``drawn_iteration`` says which iteration they belong to. ``big_unit``: the
+    ``(layer, unit)`` whose map the big plot shows instead of ŷ (None: ŷ), with its
+    values in ``big_values`` (as ``output_values``).
     """
 
     def __init__(self, session, parent=None):
@@ -81,6 +89,8 @@ class DecisionMap(QWidget):
         self.draw_count = 0
         self.lut = colormap().getLookupTable(nPts=256)
         self.class_outputs = None  # (grid, grid, classes) for a softmax output
+        self.big_unit = None  # (layer, unit) shown in the big plot instead of ŷ
+        self.big_values = None
         self.batch_drawn = np.zeros(0, dtype=int)  # the rows ringed as the batch
         self.style = None  # the samples' brushes and pens (map_points.PointStyle)
         # The tile labels fit once the units view has its new size, from the event loop:
@@ -106,6 +116,12 @@ class DecisionMap(QWidget):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
+        self.back_to_output = QPushButton("Back to the output ŷ")
+        self.back_to_output.setToolTip("Show the network's output over the plane again, "
+                                       "instead of the unit clicked in the diagram")
+        self.back_to_output.clicked.connect(lambda: self.show_unit(None))
+        self.back_to_output.hide()
+        layout.addWidget(self.back_to_output)
         # The pyqtgraph views (most of the cost) are made by the first draw, which waits
         # until the map is on screen; until then stand-ins of their minimum heights hold
         # their places, so the dock asks the window for the same room before and after.
@@ -173,6 +189,8 @@ class DecisionMap(QWidget):
         self.style = PointStyle(run)
         self.legend.setText(legend_text(run))
         self.columns = plane_columns(run.X)
+        self.big_unit = self.big_values = None
+        self.back_to_output.hide()
         shown = self.columns is not None
         for w in (self.plot or self._plot_slot, self.legend, self.units_title,
                   self.layer_combo, self.units or self._units_slot):
@@ -220,10 +238,22 @@ class DecisionMap(QWidget):
         self.draw()
 
     def show_unit(self, node):
-        """A neuron map clicked in the diagram, ``(layer, unit)``: a hidden unit's layer
-        goes into the tiles here (the output's map is the big one already)."""
+        """A neuron map clicked in the diagram, ``(layer, unit)``, goes into the big
+        plot, and a hidden unit's layer into the tiles; None, an input, or the only
+        output shows ŷ again."""
+        sizes = self.session.run.layer_sizes
+        last = len(sizes) - 1
+        if node is None or not (1 <= node[0] <= last and 0 <= node[1] < sizes[node[0]]) \
+                or (node[0] == last and sizes[-1] == 1):
+            node = None
+        self.big_unit = None if node is None else (int(node[0]), int(node[1]))
+        self.back_to_output.setVisible(self.big_unit is not None and self.columns is not None)
         if node is not None and 1 <= node[0] <= self.layer_combo.count():
-            self.layer_combo.setCurrentIndex(node[0] - 1)
+            with QSignalBlocker(self.layer_combo):
+                self.layer_combo.setCurrentIndex(node[0] - 1)
+            self._make_tiles()
+        self.redraw.schedule()
+        self.draw()
 
     @property
     def hidden_layer(self):
@@ -338,16 +368,23 @@ class DecisionMap(QWidget):
         session, run = self.session, self.session.run
         k = session.iteration
         shown_k = run.at(k)
+        keep = {-1, self.hidden_layer} if self.tile_origins else {-1}
+        if self.big_unit is not None:
+            keep.add(self.big_unit[0])
         with np.errstate(all="ignore"):  # only the layers drawn: a wide net has many
             layers = forward(self.grid_inputs, shown_k.weights, run.activations,
-                             keep=(self.hidden_layer, -1) if self.tile_origins else (-1,),
-                             biases=shown_k.biases)
+                             keep=tuple(keep), biases=shown_k.biases)
         g = self.grid
         self.output_values = layers[-1][:, 0].reshape(g, g)
-        if self.style.multi:
-            self._draw_classes(layers[-1].reshape(g, g, -1))
+        if self.big_unit is not None:
+            self._draw_unit(run, layers)
         else:
-            self._draw_two_classes(run, self.output_values)
+            self.big_values = None
+            self.legend.setText(legend_text(run))
+            if self.style.multi:
+                self._draw_classes(layers[-1].reshape(g, g, -1))
+            else:
+                self._draw_two_classes(run, self.output_values)
         self._draw_points(run, shown_k)
         if self.tile_origins:
             layer = self.hidden_layer
@@ -360,8 +397,27 @@ class DecisionMap(QWidget):
         self.drawn_iteration = k
         self.draw_count += 1
         # Short: a title's width is a minimum of the plot's, and this dock can be narrow.
-        self.plot.getPlotItem().setTitle(f"Output ŷ at iteration {k}",
+        what = "Output ŷ" if self.big_unit is None else unit_name(
+            run.layer_sizes, *self.big_unit, qualified=True)
+        self.plot.getPlotItem().setTitle(f"{what} at iteration {k}",
                                          color=palette.INK.name(), size="10pt")
+
+    def _draw_unit(self, run, layers):
+        """The big plot shows ``big_unit``'s activation, coloured as its tile."""
+        layer, unit = self.big_unit
+        g = self.grid
+        values = layers[layer][:, unit].reshape(1, g, g)
+        self.big_values = values[0]
+        self.class_outputs = None
+        low, high = (float(v[0, 0, 0]) for v in unit_levels(run.activations[layer - 1], values))
+        self.image.setLookupTable(None)
+        self.image.setImage(self.colors_of(values[0], low, high), levels=(0, 255),
+                            rect=self._rect)
+        self.boundary.setData(None)
+        name = unit_name(run.layer_sizes, layer, unit, qualified=True)
+        self.legend.setText(
+            f"The map: what {name} outputs at each point, from {low:.3g} (orange) through "
+            f"white to {high:.3g} (blue). " + legend_text(run, boundary=False))
 
     def _draw_two_classes(self, run, out):
         self.class_outputs = None

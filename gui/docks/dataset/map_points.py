@@ -74,8 +74,8 @@ class PointStyle:
         return brushes, pens, self.symbols
 
 
-def legend_text(run):
-    """The legend under the map for ``run``."""
+def legend_text(run, boundary=True):
+    """The legend under the map for ``run``; ``boundary``: the 0.5 line is drawn."""
     def dot(colour):
         return f"<span style='color:{colour.name()}'>●</span>"
 
@@ -86,8 +86,9 @@ def legend_text(run):
                 "network picks there, paler where it is less sure. A dark ring: still wrong.")
     else:
         text = (f"Training samples by target: {dot(palette.POSITIVE)} y=1, "
-                f"{dot(palette.NEGATIVE)} y=0; a dark ring: still wrong. The black line is "
-                "ŷ = 0.5.")
+                f"{dot(palette.NEGATIVE)} y=0; a dark ring: still wrong.")
+        if boundary:
+            text += " The black line is ŷ = 0.5."
     if len(run.test_rows):
         text += " Hollow squares: held out (test), dark inside when wrong."
     if len(run.at(0).batch_rows) < len(run.train_rows):
