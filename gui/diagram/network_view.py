@@ -43,7 +43,6 @@ from gui.common.redraw import RedrawTimer
 from gui.diagram.network_item import NetworkItem
 from gui.diagram.neuron_maps import NeuronMaps
 from gui.diagram.node_text import fit_value, value_text
-from gui.diagram.phase_overlay import PhaseOverlay
 from gui.diagram.unit_flags import UnitFlags
 from gui.diagram.weight_legend import WeightLegend
 from gui.session import Bias, is_bias
@@ -135,8 +134,10 @@ class NetworkView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(top)
         layout.addWidget(self.caption)
-        self.phases = PhaseOverlay(self)  # what a micro-step shows, over the rest
-        layout.addWidget(self.phases.caption)
+        # What a micro-step shows, over the rest (a PhaseOverlay): made at the first
+        # micro-step, its caption then placed here, under the comparison caption.
+        self.phases = None
+        self._phase_caption_at = layout.count()
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.legend)
 
@@ -217,8 +218,18 @@ class NetworkView(QWidget):
         self.item.set_node_values(values, texts, target, highlight=probe is not None)
         self._update_caption(compare, probe)
         self.neuron_maps.update()
-        self.phases.apply()
+        if self.phases is None and session.micro.phase is not None:
+            self._make_phase_overlay()
+        if self.phases is not None:
+            self.phases.apply()
         self._refresh_tooltip()
+
+    def _make_phase_overlay(self):
+        # Imported here: most sessions never micro-step, and start-up need not pay.
+        from gui.diagram.phase_overlay import PhaseOverlay
+
+        self.phases = PhaseOverlay(self)
+        self.layout().insertWidget(self._phase_caption_at, self.phases.caption)
 
     def _compare_pair(self):
         compare = self.session.snapshots.compare
@@ -362,7 +373,7 @@ class NetworkView(QWidget):
         kind, where = target
         if kind == "edge":
             return self.edge_tooltip(self.param_of(where))
-        if self.phases.shown is not None:
+        if self.phases is not None and self.phases.shown is not None:
             return self.phases.node_tooltip(where)
         return self.node_tooltip(where)
 

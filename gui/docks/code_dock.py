@@ -26,8 +26,6 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit, QVBoxLayout, QW
 from gui.common import palette
 from gui.common.lazy_dock import LazyDock
 from gui.common.redraw import RedrawTimer
-from nncore.code_values import phase_values
-from nncore.codegen import training_script
 
 DATA_ROWS = 6  # dataset rows shown; the exported script has them all
 NUMBERS_SHOWN = 4  # of each variable, beside its line
@@ -206,6 +204,10 @@ class CodeDock(LazyDock):
         self.refresh()
 
     def refresh(self):
+        # Imported here, when the tab is first built: start-up pays only for the first frame.
+        from nncore.code_values import phase_values
+        from nncore.codegen import training_script
+
         session = self.session
         run, k, phase = session.run, session.iteration, session.micro.phase
         # The loop's last pass is i = k: the one that makes iteration k + 1.

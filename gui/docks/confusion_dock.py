@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from gui.common import palette
 from gui.common.lazy_dock import LazyDock
 from gui.common.redraw import RedrawTimer
-from nncore.confusion import confusion_matrix
 from nncore.network import forward
 
 CELL_SIZE = 46  # px: room for a three-digit count in a square cell
@@ -172,6 +171,9 @@ class ConfusionDock(LazyDock):
 
     def refresh(self):
         """The matrices at the shown iteration."""
+        # Imported here, when the tab is first built: start-up pays only for the first frame.
+        from nncore.confusion import confusion_matrix
+
         run, k = self.session.run, self.session.iteration
         shown = run.at(k)
         self.shown_iteration = k

@@ -38,7 +38,6 @@ from gui.common.lazy_dock import LazyDock
 from gui.common.names import vector_text
 from gui.common.number_fields import exact_text
 from gui.common.redraw import RedrawTimer
-from gui.docks.class_probabilities import ClassProbabilities
 from nncore.network import forward
 from nncore.number_text import NOT_A_NUMBER, read_number
 
@@ -112,6 +111,9 @@ class PredictionDock(LazyDock):
         self.sync()
 
     def _make_widgets(self):
+        # Imported here, when the tab is first built: start-up pays only for the first frame.
+        from gui.docks.class_probabilities import ClassProbabilities
+
         body = QWidget()
         layout = QVBoxLayout(body)
         row = QHBoxLayout()

@@ -34,12 +34,11 @@ from PySide6.QtWidgets import (
 
 from gui.common.lazy_dock import LazyDock
 from gui.common.sliced_job import SLICE_S, SlicedJob, start_job
-from gui.docks.sweep_plots import SweepPlots
-from gui.docks.sweep_table import SweepTableModel
 from nncore import atomic_write
 from nncore.number_text import read_whole
-from nncore.sweep import Sweep
-from nncore.sweep_results import csv_text, parse_rates, parse_seeds, solved_fraction
+
+# The sweep engine and the tab's views are imported when the tab is first built or
+# used (in the methods below): start-up pays only for what the first frame shows.
 
 MAX_RUNS = 10_000  # in the window: the table and the plots stay quick
 MAX_ITERATIONS = 10**6
@@ -100,6 +99,9 @@ class SweepDock(LazyDock):
         self.status = QLabel("Pick seeds and learning rates, then Run sweep.")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        from gui.docks.sweep_plots import SweepPlots
+        from gui.docks.sweep_table import SweepTableModel
+
         self.plots = SweepPlots(self.open_run)
         self.model = SweepTableModel(self)
         self.table = QTableView()
@@ -154,6 +156,9 @@ class SweepDock(LazyDock):
         return self.job.start()
 
     def _make_sweep(self):
+        from nncore.sweep import Sweep
+        from nncore.sweep_results import parse_rates, parse_seeds
+
         seeds = parse_seeds(self.seeds.text(), MAX_RUNS)
         rates = parse_rates(self.rates.text())
         if len(seeds) * len(rates) > MAX_RUNS:
@@ -226,6 +231,8 @@ class SweepDock(LazyDock):
 
     def summary(self):
         """The shown sweep in words: the grid, the share solved, divergences."""
+        from nncore.sweep_results import solved_fraction
+
         swept = self.sweep
         runs = swept.runs
         solved = round(solved_fraction(swept) * runs)
@@ -265,6 +272,8 @@ class SweepDock(LazyDock):
 
     def export_csv(self, path):
         """Write the shown sweep as CSV (one line per run); True if written."""
+        from nncore.sweep_results import csv_text
+
         try:
             atomic_write(path, csv_text(self.sweep).encode())
         except (OSError, ValueError) as exc:
