@@ -4,6 +4,7 @@ tutorial-style run shows none of them."""
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 
 from gui.plots.plot_series import ACCURACY, LOSS, PENALTY, TEST_ACCURACY, TEST_LOSS, CurveKey
 from gui.plots.plots_view import PlotsView
@@ -114,3 +115,33 @@ def test_three_outputs_get_a_line_each_per_sample(view, train):
         assert_drawn(view, CurveKey.output_line(0, o), np.arange(41), run.outputs[:, 0, o])
     assert len([k for k in view.curves if k.plot == "outputs"]) == 8 * 3
     assert view.keys["outputs"] == ["target y"]  # 24 lines: the colours speak alone
+
+
+def test_each_line_is_painted_where_its_values_map_to(view, train):
+    """The window's pixels: the solid training loss and the dashed test loss are
+    stroked through the points their values map to (solid lines are stroked in
+    device pixels, dashed ones through the view's transform: both must land there)."""
+    session = view.session
+    three_class_run(session, bias=True, test_fraction=0.2)
+    train(session, 200)
+    view.refresh()
+    image = view.graphics.grab().toImage()
+    vb = view.plot_items["loss"].vb
+    def pixel_of(x, y):
+        return view.graphics.mapFromScene(vb.mapToScene(vb.mapFromView(QPointF(x, y))))
+
+    for key in (LOSS, TEST_LOSS):
+        curve = view.curves[key]
+        x, y = curve.getData()
+        points = range(1, len(x) - 1, max(1, len(x) // 12))
+        on_line = 0
+        for i in points:
+            at = pixel_of(x[i], y[i])
+            near = {image.pixelColor(at.x() + dx, at.y() + dy).rgb()
+                    for dx in range(-2, 3) for dy in range(-2, 3)}
+            on_line += curve.pen.color().rgb() in near
+        assert on_line >= 0.8 * len(points), key  # a dash's gap may fall on a point
+    # and nowhere near a point the line does not pass: the view's top left corner
+    corner = view.graphics.mapFromScene(vb.mapToScene(vb.rect().topLeft()))
+    assert image.pixelColor(corner.x() + 3, corner.y() + 3).rgb() != (
+        view.curves[LOSS].pen.color().rgb())

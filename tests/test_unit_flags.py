@@ -48,6 +48,14 @@ def test_saturated_units_are_flagged_and_follow_the_iteration(make_view, qtbot):
     tip = item.toolTip()
     assert "is saturated: |s| ≥ 4 on " in tip and "sigmoid′(s) ≤ 0.0177" in tip
     assert "barely learn" in tip
+    # The same units flagged a little later: the badges stay (Play repaints nothing
+    # extra for them); only the share in each tooltip follows.
+    session.cursor.seek(299)
+    qtbot.waitUntil(lambda: not flags.redraw.stale)
+    assert flags.flags == expected == expected_flags(session.run, 299)
+    assert flags.items[0] is item and item.scene() is view.scene
+    share = unit_states(session.run, 299).share[layer - 1][unit]
+    assert f"on {share:.0%} of the training rows" in item.toolTip()
     session.cursor.seek(0)
     qtbot.waitUntil(lambda: not flags.redraw.stale)
     assert flags.flags == [] and all(i.scene() is None for i in [item])

@@ -111,12 +111,12 @@ class UnitFlags(QObject):
                                    flag_text(kind, run.activations[layer - 1], share[unit],
                                              name)))
         r = max(6.0, item.radius * 0.6)
-        same = [(layer, unit, kind, centre) for layer, unit, kind, centre, _ in wanted]
-        if same == [(*flag, item.pos()) for flag, item in zip(self.flags, self.items,
-                                                                 strict=True)] \
-                and all(flag.r == r for flag in self.items):
-            for flag, (*_, text) in zip(self.items, wanted, strict=True):
-                flag.setToolTip(text)
+        places = [(layer, unit, kind, centre) for layer, unit, kind, centre, _ in wanted]
+        drawn = [(*flag, badge.pos()) for flag, badge in zip(self.flags, self.items,
+                                                               strict=True)]
+        if places == drawn and all(badge.r == r for badge in self.items):
+            for badge, (*_, text) in zip(self.items, wanted, strict=True):
+                badge.setToolTip(text)
             return
         for flag in self.items:
             self.view.scene.removeItem(flag)

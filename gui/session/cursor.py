@@ -148,6 +148,7 @@ class Cursor(QObject):
         self.config = config
         self.run = run
         self.iteration = min(iteration, run.newest)
+        self._unannounced = False  # the signals below tell of the whole new history
         self.sigRunReplaced.emit()
         self.sigHistoryChanged.emit()
         self.sigIterationChanged.emit(self.iteration)
