@@ -7,12 +7,14 @@ for loading Qt at all.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
 import tempfile
 
 APP_NAME = "Backprop Lab"
+COLLECT_AFTER_MS = 5000  # garbage collection back on by then, frame or not (run_app)
 
 
 NO_PLATFORM = ("error: cannot open the window: {reason}; use 'backprop-lab train ...' for "
@@ -67,6 +69,8 @@ def run_app(argv=None):
     argv = sys.argv if argv is None else argv
     app = _application(argv)
 
+    from PySide6.QtCore import QTimer
+
     from gui.common.errors import ErrorDialogHook
     from gui.common.icons import icon
     from gui.main_window import MainWindow
@@ -81,7 +85,10 @@ def run_app(argv=None):
     hook.install()
     # The restore offer and the first-launch tour wait for the first frame: the
     # learner sees the window they are about, and start-up is not longer for them.
-    after_first_paint(window, lambda: launch_offers(window, tour=True))
+    # Garbage collection comes back then too, or after a few seconds if no frame is
+    # drawn (a window started minimised).
+    after_first_paint(window, lambda: (start_collecting(), launch_offers(window, tour=True)))
+    QTimer.singleShot(COLLECT_AFTER_MS, start_collecting)
     window.show()
     try:
         return app.exec()
@@ -97,6 +104,13 @@ def launch_offers(window, tour=False):
     if tour and not restored:
         window.help.offer_tour_once()
     return restored
+
+
+def start_collecting():
+    """Garbage collection on again: ``backprop-lab`` keeps it off while the window
+    starts (gui/cli.py). Nothing is frozen: a cycle left over from start-up is still
+    collected."""
+    gc.enable()
 
 
 def after_first_paint(widget, callback):

@@ -12,6 +12,7 @@ otherwise.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -120,6 +121,10 @@ def main(argv=None):
 def _command(argv):
     if not (sys.argv[1:] if argv is None else argv):
         # Nothing to parse: the window, without building the parser (a few ms of start).
+        # No garbage collection either until its first frame: start-up makes hundreds
+        # of thousands of objects and little garbage, and each collection walks them
+        # (about a tenth of start-up; gui.app.start_collecting turns it back on).
+        gc.disable()
         args = argparse.Namespace(command=None)
     else:
         args = build_parser().parse_args(argv)

@@ -175,3 +175,25 @@ def test_the_launch_offers_wait_for_the_first_paint(qtbot):
     assert called == []
     window.show()
     qtbot.waitUntil(lambda: called == [True])
+
+
+def test_the_window_starts_without_garbage_collection_until_its_first_frame(tmp_path):
+    """``backprop-lab`` with no arguments keeps the collector off while it imports and
+    builds the window, and turns it back on once the first frame is painted (when the
+    launch offers come)."""
+    done = run_python("""
+        import gc, os
+        import gui.app
+        real = gui.app.start_collecting
+        def watched():
+            print("while starting:", gc.isenabled())
+            real()
+            print("after the first frame:", gc.isenabled())
+            os._exit(0)
+        gui.app.start_collecting = watched
+        from gui.cli import main
+        main([])
+        """, tmp_path, display_env=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["while starting: False",
+                                        "after the first frame: True"]
