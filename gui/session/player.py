@@ -42,7 +42,7 @@ from nncore.breakpoints import applicable, first_hit
 FRAME_MS = 30  # one frame, and at most one redraw of each view, per 30 ms
 TRAIN_BUDGET_S = 0.008  # training per frame at a set pace
 RUN_TO_BUDGET_S = 3 * TRAIN_BUDGET_S  # "Run to" has no pace to keep: it trains more
-TRAIN_SLICE_S = 0.003  # one slice of max-pace training between frames
+TRAIN_SLICE_S = 0.005  # one slice of max-pace training between frames
 WATCH = "watch"
 MAX = "max"
 WATCH_SECONDS_PER_DECADE = 10 / 3
