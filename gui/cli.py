@@ -123,11 +123,17 @@ def _command(argv):
         # Nothing to parse: the window, without building the parser (a few ms of start).
         # No garbage collection either until its first frame: start-up makes hundreds
         # of thousands of objects and little garbage, and each collection walks them
-        # (about a tenth of start-up; gui.app.start_collecting turns it back on).
+        # (about a tenth of start-up). gui.app.start_collecting turns it back on at
+        # the first frame; here, however the window ends (or fails to open).
         gc.disable()
-        args = argparse.Namespace(command=None)
-    else:
-        args = build_parser().parse_args(argv)
+        try:
+            return _run(argparse.Namespace(command=None), argv)
+        finally:
+            gc.enable()
+    return _run(build_parser().parse_args(argv), argv)
+
+
+def _run(args, argv):
     from nncore import FileError
 
     try:

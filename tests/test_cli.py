@@ -5,6 +5,7 @@ its ~0.4 s importing numpy, and running them side by side keeps this file quick.
 """
 
 import fcntl
+import gc
 import io
 import json
 import os
@@ -313,6 +314,7 @@ def test_window_not_available_yet(monkeypatch, capsys):
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert cli.main([]) == 2
     assert capsys.readouterr().err == "error: the desktop window is not available yet\n"
+    assert gc.isenabled()  # off only while a window starts: back on when none does
 
 
 def test_window_and_screenshot_are_handed_to_the_app(monkeypatch):
