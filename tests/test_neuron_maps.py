@@ -176,6 +176,17 @@ def test_a_clicked_node_fills_the_big_decision_map_until_sent_back(open_window, 
             np.testing.assert_array_equal(decision.image.image[i, j],
                                           decision.colors_of(values[i, j], -high, high))
         assert title() == f"{name} at iteration 30"
+        # Its tile below is framed in ink; the others are not.
+        ink = np.array(palette.INK.getRgb()[:3])
+        tiles = decision.units_image.image
+        g = decision.grid
+        np.testing.assert_array_equal(tiles[decision.tile_pixel(unit, 0, 0)], ink)
+        np.testing.assert_array_equal(tiles[decision.tile_pixel(unit, g - 1, g // 2)], ink)
+        inner = decision.hidden_values[unit][g // 2, g // 2]
+        np.testing.assert_array_equal(tiles[decision.tile_pixel(unit, g // 2, g // 2)],
+                                      decision.colors_of(inner, -high, high))
+        other = (unit + 1) % session.run.layer_sizes[layer]
+        assert not np.array_equal(tiles[decision.tile_pixel(other, 0, 0)], ink)
         assert f"what {name} outputs" in decision.legend.text()
         assert "ŷ = 0.5" not in decision.legend.text()
 

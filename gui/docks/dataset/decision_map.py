@@ -10,8 +10,9 @@ plane, which is how a hidden layer "bends" the boundary a single neuron could on
 
 A node clicked in the diagram (its neuron map) takes the big map's place: that
 unit's activation over the plane, on the scale of its own tile (the activation's
-range when bounded, else symmetric about 0), with the samples on top; "Back to the
-output" returns to ŷ. The output node of a single output is ŷ itself.
+range when bounded, else symmetric about 0), with the samples on top, and its tile is
+framed; "Back to the output" returns to ŷ. The output node of a single output is ŷ
+itself.
 
 Other input columns must be constant (the tutorial's column of ones); they keep
 their value over the whole plane. The maps are one vectorised forward pass over a
@@ -61,6 +62,7 @@ ROW_GAP = 1 / 3  # room under each row of tiles for its labels
 PLOT_MIN_HEIGHT = 150  # the output map
 UNITS_MIN_HEIGHT = 50  # the hidden units' tiles
 MARGIN = 0.15  # of the data's span, on each side of the plane
+FRAME = 2  # grid points: the frame drawn inside the tile of the unit in the big map
 
 
 class DecisionMap(QWidget):
@@ -451,6 +453,12 @@ class DecisionMap(QWidget):
         g = self.grid
         for (x, y), c in zip(self.tile_origins, colors, strict=False):
             mosaic[x:x + g, y:y + g] = c
+        if self.big_unit is not None and self.big_unit[0] == self.hidden_layer:
+            # The tile of the unit in the big map, framed: its outer FRAME pixels.
+            x, y = self.tile_origins[self.big_unit[1]]
+            tile = mosaic[x:x + g, y:y + g]
+            ink = palette.INK.getRgb()[:3]
+            tile[:FRAME], tile[-FRAME:], tile[:, :FRAME], tile[:, -FRAME:] = ink, ink, ink, ink
         return mosaic
 
     def _draw_points(self, run, shown):
