@@ -186,9 +186,9 @@ def test_the_window_starts_without_garbage_collection_until_its_first_frame(tmp_
         import gui.app
         real = gui.app.start_collecting
         def watched():
-            print("while starting:", gc.isenabled())
+            print("while starting:", gc.isenabled(), flush=True)
             real()
-            print("after the first frame:", gc.isenabled())
+            print("after the first frame:", gc.isenabled(), flush=True)  # os._exit next
             os._exit(0)
         gui.app.start_collecting = watched
         from gui.cli import main
