@@ -110,12 +110,26 @@ def main(argv=None):
     """Entry point of the ``backprop-lab`` console script; returns the exit status."""
     try:
         status = _command(argv)
-        if sys.stdout is not None:  # None when started with stdout closed (>&-)
-            sys.stdout.flush()  # a closed pipe shows here for output still buffered
-        return status
+    except SystemExit:  # argparse after --help, --version or a usage error: its text
+        _flush_stdout()  # may still be buffered for a reader that has gone
+        raise
     except BrokenPipeError:
         _discard_stdout()
         return CLOSED_PIPE_STATUS
+    return status if _flush_stdout() else CLOSED_PIPE_STATUS
+
+
+def _flush_stdout():
+    """Flush stdout here, where a closed pipe can be handled, rather than at exit;
+    False if the reader has gone (stdout then points at /dev/null)."""
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        return True
+    try:
+        sys.stdout.flush()
+        return True
+    except BrokenPipeError:
+        _discard_stdout()
+        return False
 
 
 def _command(argv):
