@@ -246,8 +246,8 @@ class MainWindow(QMainWindow):
 
     def setVisible(self, visible):
         if visible and not self.docks_arranged:
-            # Showing lays the docks out untabbed for a moment, which can grow the
-            # window to fit them all; showEvent puts this size back.
+            # Showing can grow the window to its contents' minimum before the columns
+            # are sized (arrange_docks); showEvent puts this size back.
             self._size_before_show = self.size()
         super().setVisible(visible)
 

@@ -210,3 +210,37 @@ def test_a_clicked_node_fills_the_big_decision_map_until_sent_back(open_window, 
     qtbot.waitUntil(lambda: decision.big_unit == (2, 1))
     session.new_run(seed=5)  # a new network: the output again
     assert decision.big_unit is None and not decision.back_to_output.isVisibleTo(dock)
+
+
+def test_a_unit_of_a_softmax_network_in_the_big_map_is_described_as_itself(open_window,
+                                                                           qtbot, train):
+    """With several classes the big map's legend speaks of class regions; a clicked
+    unit's map (a hidden unit, or one class's output ŷ2) has no regions, and its legend
+    says what it shows instead."""
+    from nncore.datasets import three_class
+
+    window = open_window()
+    session, view = window.session, window.network_view
+    decision = window.docks["DatasetDock"].decision_map
+    X, Y = three_class(90, 0.1, seed=0, kind="blobs")
+    session.new_run(dataset_name="three blobs", X=X, Y=Y, layer_sizes=[3, 6, 3],
+                    activations=["tanh", "softmax"], loss="ce", learning_rate=0.05,
+                    options=TrainingOptions(bias=True))
+    train(session, 40)
+    qtbot.waitUntil(lambda: view.neuron_maps.drawn_iteration == 40)
+    regions = "A region takes the colour of the class the network picks there"
+    for node, name in (((1, 2), "h3"), ((2, 1), "ŷ2")):
+        session.selection.select_unit(node)
+        qtbot.waitUntil(lambda node=node: decision.big_unit == node
+                        and decision.big_values is not None)
+        legend = decision.legend.text()
+        assert f"what {name} outputs" in legend and regions not in legend
+        assert "Samples by class" in legend
+    shown = session.run.at(40)
+    probabilities = forward(decision.grid_inputs, shown.weights, session.run.activations,
+                            biases=shown.biases)[2][:, 1]
+    np.testing.assert_array_equal(decision.big_values,
+                                  probabilities.reshape(decision.grid, decision.grid))
+    qtbot.mouseClick(decision.back_to_output, Qt.LeftButton)
+    qtbot.waitUntil(lambda: decision.big_values is None)
+    assert regions in decision.legend.text()

@@ -184,6 +184,28 @@ def test_pause_at_max_pace_shows_the_newest_iteration_and_stops_training(bar):
     assert session.run.newest == newest == session.iteration
 
 
+def test_max_pace_play_that_fills_the_memory_budget_stops_on_the_newest_iteration(bar):
+    """Slices between two frames reach the budget's last iteration: the slice that
+    finds the history full pauses Play, and the window shows that last iteration,
+    the one the status bar names (not the older one the last frame showed)."""
+    session, player = bar.session, bar.session.player
+    messages = []
+    session.sigMessage.connect(messages.append)
+    player.set_pace(MAX)
+    player.play()
+    frames(session, bar.clock)
+    session.run.capacity = session.run.newest + 3000  # as a smaller budget would be
+    shown = session.iteration
+    while player.playing:  # the idle event loop runs slice after slice
+        player.slice_timer.stop()  # the single-shot timer has fired: its slot runs
+        player.train_slice()
+    newest = session.run.newest
+    assert newest == session.run.capacity > shown
+    assert session.iteration == newest and bar.counter.text() == f"{newest} / {newest}"
+    assert messages[-1].startswith(f"Iteration {newest} is as far as this network can be "
+                                   "trained")
+
+
 def test_max_pace_play_from_the_past_replays_before_it_trains(bar):
     """From the past, each frame moves 256 recorded iterations (until a frame has
     trained and set a new step), then at the end play trains on."""

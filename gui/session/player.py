@@ -228,7 +228,9 @@ class Player(QObject):
             self.slice_timer.start()
         else:
             self.slice_timer.stop()
-        if cursor.run.diverged_at is not None:
+        if cursor.run.diverged_at is not None or cursor.full:
+            # Play has stopped (sigDiverged or sigFull paused it from inside this
+            # slice): show the newest iteration, which the status bar names.
             cursor.seek(cursor.run.newest)
 
     def _frame_at_pace(self, elapsed):
@@ -304,7 +306,10 @@ class Player(QObject):
     def _frame_of_run_to(self):
         cursor, run, target = self.cursor, self.cursor.run, self.run_to_target
         cursor.train(target - run.newest, RUN_TO_BUDGET_S, self.clock)
-        if run.newest >= target or run.diverged_at is not None:
+        short = run.newest < target and run.diverged_at is None and cursor.full
+        if short:
+            cursor.train(0)  # the memory budget's last iteration: says so
+        if run.newest >= target or run.diverged_at is not None or short:
             self.run_to_target = None
             self.frame_timer.stop()
             cursor.seek(run.newest)

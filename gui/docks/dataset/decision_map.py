@@ -419,7 +419,7 @@ class DecisionMap(QWidget):
         name = unit_name(run.layer_sizes, layer, unit, qualified=True)
         self.legend.setText(
             f"The map: what {name} outputs at each point, from {low:.3g} (orange) through "
-            f"white to {high:.3g} (blue). " + legend_text(run, boundary=False))
+            f"white to {high:.3g} (blue). " + legend_text(run, output_map=False))
 
     def _draw_two_classes(self, run, out):
         self.class_outputs = None

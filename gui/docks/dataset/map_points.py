@@ -74,20 +74,24 @@ class PointStyle:
         return brushes, pens, self.symbols
 
 
-def legend_text(run, boundary=True):
-    """The legend under the map for ``run``; ``boundary``: the 0.5 line is drawn."""
+def legend_text(run, output_map=True):
+    """The legend under the map for ``run``; ``output_map``: the map shows the
+    network's output (its 0.5 line, or each class's region), not one unit's values."""
     def dot(colour):
         return f"<span style='color:{colour.name()}'>●</span>"
 
     if is_multi_class(run):
         classes = ", ".join(f"{dot(class_colour(c))} class {c + 1}"
                             for c in range(run.Y.shape[1]))
-        text = (f"Samples by class: {classes}. A region takes the colour of the class the "
-                "network picks there, paler where it is less sure. A dark ring: still wrong.")
+        text = f"Samples by class: {classes}."
+        if output_map:
+            text += (" A region takes the colour of the class the network picks there, "
+                     "paler where it is less sure.")
+        text += " A dark ring: still wrong."
     else:
         text = (f"Training samples by target: {dot(palette.POSITIVE)} y=1, "
                 f"{dot(palette.NEGATIVE)} y=0; a dark ring: still wrong.")
-        if boundary:
+        if output_map:
             text += " The black line is ŷ = 0.5."
     if len(run.test_rows):
         text += " Hollow squares: held out (test), dark inside when wrong."
