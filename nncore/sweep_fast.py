@@ -28,7 +28,7 @@ import numpy as np
 
 from .network import n_weights, weight_shapes
 from .optimizers import Clock, Scratch, update_ops
-from .sweep_step import BatchStepper, relu_in_place
+from .sweep_step import BatchStepper, activation_ops, error_ops
 
 FORWARD = "bir,ijr->bjr"  # a_out[b, j] = sum_i a_in[b, i] V[i, j], for each run r
 BACK = "bjr,ijr->bir"  # delta_in[b, i] = sum_j delta[b, j] V[i, j]
@@ -84,41 +84,13 @@ class _Buffers:
                 ops.append((_einsum(FORWARD, a), (a_in, s.V[k])))  # a = -s
             if s.Vb is not None:
                 ops.append((np.add, (a, s.Vb[k], a)))
-            if name == "sigmoid":
-                ops += [(np.exp, (a, a)), (np.add, (a, self._ones, a)),
-                        (np.divide, (self._ones, a, a))]
-            elif name == "softmax":  # min(-s) - (-s) = s - max s, over the units axis
-                low, total = np.zeros((b, 1, s.runs)), np.zeros((b, 1, s.runs))
-                ops += [(np.minimum.reduce, (a, 1, None, low, True)),
-                        (np.subtract, (low, a, a)), (np.exp, (a, a)),
-                        (np.add.reduce, (a, 1, None, total, True)),
-                        (np.divide, (a, total, a))]
-            else:
-                ops.append((np.negative, (a, a)))
-                if name == "tanh":
-                    ops.append((np.tanh, (a, a)))
-                elif name == "relu":
-                    ops.append((relu_in_place, (a,)))
+            ops += activation_ops(name, a, self._ones, 1)  # (b, units, R)
             a_in = a
         return ops
 
     def _backward(self, s, b):
-        ops, acts, slopes, deltas = [], self.acts, self.slopes, self.deltas
-        for a, slope, name in zip(acts, slopes, s.activations, strict=True):
-            if name == "sigmoid":  # a (a - 1)
-                ops += [(np.subtract, (a, self._ones, slope)), (np.multiply, (a, slope, slope))]
-            elif name == "tanh":  # a a - 1
-                ops += [(np.multiply, (a, a, slope)), (np.subtract, (slope, self._ones, slope))]
-            elif name == "relu":  # -(a > 0)
-                ops += [(np.greater, (a, 0.0, slope)), (np.negative, (slope, slope))]
+        ops, acts, slopes, deltas = error_ops(s, self, self._Y), self.acts, self.slopes, self.deltas
         last = len(deltas) - 1
-        if s.loss in ("bce", "ce"):
-            ops.append((np.subtract, (acts[last], self._Y, deltas[last])))
-        else:
-            ops += [(np.subtract, (self._Y, acts[last], deltas[last])),
-                    (np.multiply, (deltas[last], slopes[last], deltas[last]))]
-        if s.options.reduction == "mean":
-            ops.append((np.divide, (deltas[last], self._rows, deltas[last])))
         for k in range(last, 0, -1):
             if deltas[k].shape[1] == 1:  # one term: delta_in[b, i] = delta[b, 0] V[i, 0]
                 ops.append((np.multiply, (deltas[k], s.V[k][:, 0], deltas[k - 1])))

@@ -60,41 +60,13 @@ class _Buffers:
                 ops.append((_product(a_in.shape[-1]), (a_in, s.V[k], a)))  # a = -s
             if s.Vb is not None:
                 ops.append((np.add, (a, s.Vb[k], a)))
-            if name == "sigmoid":
-                ops += [(np.exp, (a, a)), (np.add, (a, self._ones, a)),
-                        (np.divide, (self._ones, a, a))]
-            elif name == "softmax":  # min(-s) - (-s) = s - max s
-                low, total = np.zeros(a.shape[:2] + (1,)), np.zeros(a.shape[:2] + (1,))
-                ops += [(np.minimum.reduce, (a, -1, None, low, True)),
-                        (np.subtract, (low, a, a)), (np.exp, (a, a)),
-                        (np.add.reduce, (a, -1, None, total, True)),
-                        (np.divide, (a, total, a))]
-            else:
-                ops.append((np.negative, (a, a)))
-                if name == "tanh":
-                    ops.append((np.tanh, (a, a)))
-                elif name == "relu":
-                    ops.append((relu_in_place, (a,)))
+            ops += activation_ops(name, a, self._ones, -1)
             a_in = a
         return ops
 
     def _backward(self, s):
-        ops, acts, slopes, deltas = [], self.acts, self.slopes, self.deltas
-        for a, slope, name in zip(acts, slopes, s.activations, strict=True):
-            if name == "sigmoid":  # a (a - 1)
-                ops += [(np.subtract, (a, self._ones, slope)), (np.multiply, (a, slope, slope))]
-            elif name == "tanh":  # a a - 1
-                ops += [(np.multiply, (a, a, slope)), (np.subtract, (slope, self._ones, slope))]
-            elif name == "relu":  # -(a > 0)
-                ops += [(np.greater, (a, 0.0, slope)), (np.negative, (slope, slope))]
+        ops, acts, slopes, deltas = error_ops(s, self, self.Y), self.acts, self.slopes, self.deltas
         last = len(deltas) - 1
-        if s.loss in ("bce", "ce"):
-            ops.append((np.subtract, (self.output, self.Y, deltas[last])))
-        else:
-            ops += [(np.subtract, (self.Y, self.output, deltas[last])),
-                    (np.multiply, (deltas[last], slopes[last], deltas[last]))]
-        if s.options.reduction == "mean":
-            ops.append((np.divide, (deltas[last], self._rows, deltas[last])))
         for k in range(last, 0, -1):
             inner, Vt = deltas[k].shape[-1], s.V[k].transpose(0, 2, 1)
             ops += [((np.multiply if inner == 1 else np.matmul), (deltas[k], Vt, deltas[k - 1])),
@@ -193,6 +165,51 @@ def _product(inner):
     entry is a single product, which an elementwise multiply makes with the same
     bits and without a BLAS call per run."""
     return np.multiply if inner == 1 else np.matmul
+
+
+def activation_ops(name, a, ones, axis):
+    """The calls that turn ``a``, the negated sums -s as the products leave them, into
+    the activation ``name`` in place; ``axis``: the units' axis (softmax's sum);
+    ``ones``: a 0-d array of 1.0."""
+    if name == "sigmoid":  # 1 / (1 + exp(-s))
+        return [(np.exp, (a, a)), (np.add, (a, ones, a)), (np.divide, (ones, a, a))]
+    if name == "softmax":  # min(-s) - (-s) = s - max s
+        shape = list(a.shape)
+        shape[axis] = 1
+        low, total = np.zeros(shape), np.zeros(shape)
+        return [(np.minimum.reduce, (a, axis, None, low, True)), (np.subtract, (low, a, a)),
+                (np.exp, (a, a)), (np.add.reduce, (a, axis, None, total, True)),
+                (np.divide, (a, total, a))]
+    ops = [(np.negative, (a, a))]
+    if name == "tanh":
+        ops.append((np.tanh, (a, a)))
+    elif name == "relu":
+        ops.append((relu_in_place, (a,)))
+    return ops
+
+
+def error_ops(s, buffers, Y):
+    """The start of the backward pass for stepper ``s`` on ``buffers`` (whose acts,
+    slopes and deltas are laid out as the targets ``Y``): every layer's slope, negated
+    (a linear layer's stays -1), and the output's delta, divided by the batch's rows
+    for the mean."""
+    ops, acts, slopes, deltas = [], buffers.acts, buffers.slopes, buffers.deltas
+    ones = buffers._ones
+    for a, slope, name in zip(acts, slopes, s.activations, strict=True):
+        if name == "sigmoid":  # a (a - 1)
+            ops += [(np.subtract, (a, ones, slope)), (np.multiply, (a, slope, slope))]
+        elif name == "tanh":  # a a - 1
+            ops += [(np.multiply, (a, a, slope)), (np.subtract, (slope, ones, slope))]
+        elif name == "relu":  # -(a > 0)
+            ops += [(np.greater, (a, 0.0, slope)), (np.negative, (slope, slope))]
+    output, delta = acts[-1], deltas[-1]
+    if s.loss in ("bce", "ce"):
+        ops.append((np.subtract, (output, Y, delta)))
+    else:
+        ops += [(np.subtract, (Y, output, delta)), (np.multiply, (delta, slopes[-1], delta))]
+    if s.options.reduction == "mean":
+        ops.append((np.divide, (delta, buffers._rows, delta)))
+    return ops
 
 
 def relu_in_place(a):
