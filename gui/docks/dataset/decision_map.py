@@ -189,7 +189,10 @@ class DecisionMap(QWidget):
         """Adapt to a new run: which columns span the plane, its extent, the points."""
         run = self.session.run
         self.style = PointStyle(run)
-        self.legend.setText(legend_text(run))
+        # The legend's words depend on the run alone: made here, not at every draw.
+        self._output_legend = legend_text(run)
+        self._samples_legend = legend_text(run, output_map=False)  # beside a unit's map
+        self.legend.setText(self._output_legend)
         self.columns = plane_columns(run.X)
         self.big_unit = self.big_values = None
         self.back_to_output.hide()
@@ -382,7 +385,7 @@ class DecisionMap(QWidget):
             self._draw_unit(run, layers)
         else:
             self.big_values = None
-            self.legend.setText(legend_text(run))
+            self.legend.setText(self._output_legend)
             if self.style.multi:
                 self._draw_classes(layers[-1].reshape(g, g, -1))
             else:
@@ -419,7 +422,7 @@ class DecisionMap(QWidget):
         name = unit_name(run.layer_sizes, layer, unit, qualified=True)
         self.legend.setText(
             f"The map: what {name} outputs at each point, from {low:.3g} (orange) through "
-            f"white to {high:.3g} (blue). " + legend_text(run, output_map=False))
+            f"white to {high:.3g} (blue). " + self._samples_legend)
 
     def _draw_two_classes(self, run, out):
         self.class_outputs = None
